@@ -1,0 +1,33 @@
+# Two entry points a newcomer needs: `make demo` and `make test`. Both create .venv themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint bench docs clean
+
+$(BIN)/podmortem: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+demo: $(BIN)/podmortem
+	$(BIN)/podmortem demo
+
+test: $(BIN)/podmortem
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/pytest -n 2
+
+lint: $(BIN)/podmortem
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+
+bench: $(BIN)/podmortem
+	$(BIN)/python benchmarks/run.py
+
+docs: $(BIN)/podmortem
+	$(BIN)/python -m podmortem.docgen docs
+
+clean:
+	rm -rf $(VENV) build *.egg-info

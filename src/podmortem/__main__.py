@@ -1,0 +1,3 @@
+from podmortem.cli import main
+
+main()

@@ -1,0 +1,237 @@
+"""The command line: a thin layer that parses flags, calls the library, and maps errors to exit codes.
+
+Exit codes (docs/cli.md): 0 nothing wrong found, 1 at least one problem diagnosed, 2 bad usage or
+unreadable input, 3 cluster unreachable or refused, 4 internal error (a bug: run with --debug).
+Subcommands other than `explain`, `rules` and `demo` live in their own modules and are imported
+only when used, so `podmortem explain` starts fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from podmortem.errors import PodmortemError
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_SOURCE, EXIT_INTERNAL = 0, 1, 2, 3, 4
+
+# name -> "module:attribute" of a click command, imported on first use.
+LAZY_COMMANDS = {
+    "sim": "podmortem.sim.command:sim",
+    "diagnose": "podmortem.live.command:diagnose",
+    "snapshot": "podmortem.live.command:snapshot",
+    "lint": "podmortem.lint.command:lint",
+    "gate": "podmortem.gate.command:gate",
+    "watch": "podmortem.watch.command:watch",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = set(super().list_commands(ctx))
+        for name, target in LAZY_COMMANDS.items():
+            if importlib.util.find_spec(target.split(":")[0]) is not None:
+                names.add(name)
+        return sorted(names)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        cmd = super().get_command(ctx, name)
+        if cmd is not None or name not in LAZY_COMMANDS:
+            return cmd
+        module, _, attr = LAZY_COMMANDS[name].partition(":")
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name and module.startswith(exc.name):
+                return None
+            raise
+        found = getattr(mod, attr)
+        assert isinstance(found, click.Command)
+        return found
+
+
+def use_color(option: bool | None) -> bool:
+    if option is not None:
+        return option
+    if os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def parse_now(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(UTC)
+    from podmortem.sources.objects import parse_time
+
+    t = parse_time(value)
+    if t is None:
+        raise click.BadParameter(f"{value!r} is not an RFC 3339 time such as 2026-01-02T15:04:05Z", param_hint="--now")
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def output_option(*formats: str) -> Any:
+    return click.option("-o", "--output", "output", type=click.Choice(formats), default="text", show_default=True,
+                        help="Output format.")
+
+
+def backoff_options(fn: Any) -> Any:
+    fn = click.option("--backoff-max", type=click.IntRange(1, 300), default=None,
+                      help="The node's crashLoopBackOff.maxContainerRestartPeriod in seconds.")(fn)
+    fn = click.option("--reduced-backoff", is_flag=True,
+                      help="The kubelet runs with ReduceDefaultCrashLoopBackOffDecay (1s doubling to 60s).")(fn)
+    return fn
+
+
+def backoff_settings(reduced: bool, max_seconds: int | None) -> Any:
+    from podmortem.backoff import BackoffSettings
+
+    settings = BackoffSettings.reduced() if reduced else BackoffSettings()
+    return settings.with_max(max_seconds) if max_seconds else settings
+
+
+def emit(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "PODMORTEM"})
+@click.version_option(package_name="podmortem")
+@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """podmortem: why your Kubernetes pods crash-loop, with the evidence and the fix."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, type=click.Path(allow_dash=True))
+@click.option("--describe", "describe", multiple=True, type=click.Path(allow_dash=True),
+              help="Pasted `kubectl describe pod` output.")
+@click.option("--logs", "logs", multiple=True, type=click.Path(allow_dash=True),
+              help="The crashed container's log (`kubectl logs --previous`).")
+@click.option("-c", "--container", default=None, help="The container the --logs belong to.")
+@output_option("text", "wide", "json", "yaml", "markdown")
+@click.option("--now", default=None, help="Time to compute the back-off against (RFC 3339); default: now.")
+@backoff_options
+@click.option("--color/--no-color", default=None, help="Colour output (default: only on a terminal).")
+def explain(
+    inputs: tuple[str, ...], describe: tuple[str, ...], logs: tuple[str, ...], container: str | None,
+    output: str, now: str | None, reduced_backoff: bool, backoff_max: int | None, color: bool | None,
+) -> None:
+    """Explain crash-looping pods from files: Kubernetes objects, describe text, logs, or a snapshot folder.
+
+    INPUTS are files or folders; their kind is detected from their content. `-` reads stdin.
+    """
+    from podmortem.engine import diagnose
+    from podmortem.render import render
+    from podmortem.sources.loader import Inputs, load
+
+    if not inputs and not describe and not logs:
+        raise click.UsageError("give a file, a folder, --describe FILE or --logs FILE")
+    pods = load(Inputs(list(inputs), list(describe), list(logs), container))
+    when = parse_now(now)
+    settings = backoff_settings(reduced_backoff, backoff_max)
+    results = [diagnose(p, now=when, backoff=settings) for p in pods]
+    emit(render(results, output, color=use_color(color)))
+    sys.exit(EXIT_PROBLEM if any(r.findings for r in results) else EXIT_OK)
+
+
+@cli.group()
+def rules() -> None:
+    """The rule catalogue."""
+
+
+@rules.command("list")
+@output_option("text", "json")
+def rules_list(output: str) -> None:
+    """List every rule with its cause id."""
+    from podmortem.rules import ALL_RULES
+
+    if output == "json":
+        import json
+
+        emit(json.dumps([{"id": r.id, "cause": r.cause, "title": r.title, "needs": sorted(r.needs),
+                          "stage": r.stage, "lint_check": r.lint_check} for r in ALL_RULES], indent=2))
+        return
+    width = max(len(r.id) for r in ALL_RULES)
+    cwidth = max(len(r.cause) for r in ALL_RULES)
+    for r in ALL_RULES:
+        emit(f"{r.id:<{width}}  {r.cause:<{cwidth}}  {r.title}")
+
+
+@rules.command("explain")
+@click.argument("rule_id")
+def rules_explain(rule_id: str) -> None:
+    """Show a rule's documentation."""
+    from podmortem.docgen import rule_markdown
+    from podmortem.rules import by_id
+
+    try:
+        r = by_id(rule_id)
+    except KeyError:
+        raise click.UsageError(f"no rule {rule_id!r}; see `podmortem rules list`") from None
+    emit(rule_markdown(r))
+
+
+@cli.command()
+@output_option("text", "wide", "json", "markdown")
+@click.option("--color/--no-color", default=None)
+def demo(output: str, color: bool | None) -> None:
+    """Diagnose the bundled demo: the simulated cluster when available, else bundled example pods."""
+    try:
+        from podmortem.sim.demo import run_demo
+    except ModuleNotFoundError:
+        run_demo = None
+    if run_demo is not None:
+        sys.exit(run_demo(output=output, color=use_color(color)))
+    from importlib.resources import files
+
+    from podmortem.engine import diagnose
+    from podmortem.render import render
+    from podmortem.sources.loader import load_folder
+
+    folder = files("podmortem") / "examples" / "demo"
+    pods = load_folder(str(folder))
+    when = parse_now("2026-01-15T10:30:00Z")  # the examples were captured at this time
+    results = [diagnose(p, now=when) for p in pods]
+    emit(render(results, output, color=use_color(color)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of `podmortem` and `kubectl-podmortem`: the only place errors become exit codes."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name=_prog_name(), standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        sys.stderr.write("podmortem: aborted\n")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE if exc.exit_code in (1, 2) else exc.exit_code)
+    except PodmortemError as exc:
+        sys.stderr.write(f"podmortem: error: {exc.one_line()}\n")
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(EXIT_OK)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:
+        if debug:
+            raise
+        sys.stderr.write(f"podmortem: internal error: {type(exc).__name__}: {exc} (run with --debug for details)\n")
+        sys.exit(EXIT_INTERNAL)
+
+
+def _prog_name() -> str:
+    name = os.path.basename(sys.argv[0]) if sys.argv else "podmortem"
+    return "kubectl podmortem" if name.startswith("kubectl-") else "podmortem"

@@ -1,0 +1,91 @@
+"""The JSON contract of `podmortem explain -o json` (documented in docs/json.md; schema in schema.json).
+
+Field names and meanings are stable: add fields, never rename or drop one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from podmortem.model import Backoff, Finding, PodDiagnosis
+
+SCHEMA_VERSION = "podmortem/v1"
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    return {
+        "cause": f.cause,
+        "category": f.category,
+        "detail": f.detail,
+        "container": f.container or None,
+        "init": f.init,
+        "confidence": f.confidence,
+        "summary": f.summary,
+        "evidence": [{"source": c.source, "text": c.text} for c in f.evidence],
+        "remedy": {
+            "summary": f.remedy.summary,
+            "patch": f.remedy.patch,
+            "commands": list(f.remedy.commands),
+        },
+        "rule": f.rule,
+        "related": list(f.related),
+        "lint_check": f.lint_check,
+    }
+
+
+def backoff_dict(b: Backoff) -> dict[str, Any]:
+    return {
+        "container": b.container,
+        "init": b.init,
+        "restart_count": b.restart_count,
+        "state": b.state,
+        "delay_seconds": b.delay_seconds,
+        "last_exit_at": b.last_exit_at,
+        "next_restart_at": b.next_restart_at,
+        "seconds_until_restart": b.seconds_until_restart,
+        "failing_since": b.failing_since,
+        "failing_for_seconds": b.failing_for_seconds,
+        "initial_delay_seconds": b.initial_delay_seconds,
+        "max_delay_seconds": b.max_delay_seconds,
+        "note": b.note,
+    }
+
+
+def pod_dict(d: PodDiagnosis) -> dict[str, Any]:
+    main = d.backoff[0] if d.backoff else None
+    for b in d.backoff:  # the container that is in back-off is the one a reader wants first
+        if b.state == "back-off":
+            main = b
+            break
+    backoff: dict[str, Any] = backoff_dict(main) if main else {}
+    if d.backoff:
+        backoff["containers"] = [backoff_dict(b) for b in d.backoff]
+    return {
+        "namespace": d.namespace,
+        "name": d.name,
+        "status": d.status,
+        "owner": d.owner,
+        "findings": [finding_dict(f) for f in d.findings],
+        "backoff": backoff,
+        "missing_evidence": list(d.missing),
+        "notes": list(d.notes),
+    }
+
+
+def document(diagnoses: Sequence[PodDiagnosis], **extra: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {"apiVersion": SCHEMA_VERSION, "pods": [pod_dict(d) for d in diagnoses]}
+    doc.update(extra)
+    return doc
+
+
+def render_json(diagnoses: Sequence[PodDiagnosis], **extra: Any) -> str:
+    import orjson
+
+    return orjson.dumps(document(diagnoses, **extra), option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+def render_yaml(diagnoses: Sequence[PodDiagnosis], **extra: Any) -> str:
+    import yaml
+
+    return str(yaml.safe_dump(document(diagnoses, **extra), sort_keys=False, allow_unicode=True))

@@ -1,0 +1,271 @@
+"""Shared ways for rules to read evidence and to cite it.
+
+Rules never touch raw text layouts: they ask these helpers for the messages a pod carries
+(waiting and terminated messages, events, the pod's own message, loose pasted lines) and for
+log lines, and they build citations and kubectl commands through them so every finding quotes
+and commands alike.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from podmortem.model import Citation, ContainerEvidence, Event, PodEvidence, Termination
+from podmortem.model.evidence import DESCRIBE, EVENTS, LOGS, STATUS
+
+# Waiting reasons that mean "not started yet, nothing wrong by itself".
+BENIGN_WAITING = frozenset({"ContainerCreating", "PodInitializing"})
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A line of text the cluster said about the pod, with where it came from."""
+
+    source: str
+    text: str
+    container: str | None
+    init: bool
+    path: str | None = None
+    event: Event | None = None
+
+
+def status_source(pod: PodEvidence) -> str:
+    """Citations of status fields say `describe` when the status was pasted as describe text."""
+    return DESCRIBE if pod.origin == DESCRIBE else STATUS
+
+
+_CONTAINER_IN_MESSAGE = re.compile(
+    r"""(?:failed\ container|container[:=]\s?|container\ |Container\ )"?([a-z0-9][-a-z0-9.]*)"?""",
+    re.X,
+)
+
+
+def container_named_in(pod: PodEvidence, text: str) -> ContainerEvidence | None:
+    """The container of this pod that a message names ("failed container app", "container: app")."""
+    for m in _CONTAINER_IN_MESSAGE.finditer(text):
+        c = pod.container(m.group(1))
+        if c is not None:
+            return c
+    return None
+
+
+def messages(pod: PodEvidence) -> Iterator[Message]:
+    """Every message the cluster recorded about the pod, status first, then events, then loose text."""
+    src = status_source(pod)
+    for c in pod.containers:
+        st = c.status
+        if st is None:
+            continue
+        kind = "initContainerStatuses" if c.init else "containerStatuses"
+        if st.state.waiting and st.state.waiting.message:
+            yield Message(src, st.state.waiting.message, c.name, c.init,
+                          f"status.{kind}[{c.name}].state.waiting.message")
+        for which, state in (("state", st.state), ("lastState", st.last_state)):
+            t = state.terminated
+            if t is not None and t.message:
+                yield Message(src, t.message, c.name, c.init, f"status.{kind}[{c.name}].{which}.terminated.message")
+    if pod.message:
+        yield Message(src, pod.message, None, False, "status.message")
+    for e in pod.events:
+        name = e.container
+        init = e.about_init_container
+        if name is None:
+            named = container_named_in(pod, e.message)
+            if named is not None:
+                name, init = named.name, named.init
+        elif pod.container(name) is not None:
+            init = pod.container(name).init  # type: ignore[union-attr]
+        yield Message(EVENTS, e.message, name, init, f"events[{e.reason}]", e)
+    for line in pod.loose_lines:
+        named = container_named_in(pod, line)
+        yield Message(DESCRIBE, line, named.name if named else None, named.init if named else False, None)
+
+
+def event_text(e: Event) -> str:
+    """An event as a person would quote it from describe: type, reason, age/count, message."""
+    if e.raw:
+        return e.raw.strip()
+    count = f" (x{e.count})" if e.count > 1 else ""
+    return f"{e.type or ''} {e.reason or ''}{count}: {e.message}".strip()
+
+
+def cite_message(m: Message) -> Citation:
+    if m.event is not None:
+        return Citation(EVENTS, event_text(m.event), m.path)
+    return Citation(m.source, m.text.strip(), m.path)
+
+
+def find_messages(pod: PodEvidence, pattern: re.Pattern[str]) -> list[tuple[Message, re.Match[str]]]:
+    found = []
+    for m in messages(pod):
+        hit = pattern.search(m.text)
+        if hit:
+            found.append((m, hit))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class LogMatch:
+    container: ContainerEvidence
+    line_no: int
+    line: str
+    match: re.Match[str]
+
+
+def find_log_lines(pod: PodEvidence, pattern: re.Pattern[str], limit: int = 5) -> list[LogMatch]:
+    """Log lines matching a pattern, at most `limit` per container, crashed instance first."""
+    found: list[LogMatch] = []
+    for c in pod.containers:
+        n = 0
+        for no, line in c.log_lines():
+            m = pattern.search(line)
+            if m:
+                found.append(LogMatch(c, no, line, m))
+                n += 1
+                if n >= limit:
+                    break
+    return found
+
+
+def cite_log(lm: LogMatch, max_len: int = 300) -> Citation:
+    text = lm.line.strip()
+    if len(text) > max_len:
+        # keep the part around the match: that is the proof
+        start = max(0, lm.match.start() - max_len // 3)
+        text = ("…" if start else "") + text[start : start + max_len] + "…"
+    return Citation(LOGS, text, f"logs[{lm.container.name or 'container'}]:{lm.line_no}")
+
+
+def termination_text(t: Termination, label: str = "Last State") -> str:
+    parts = [f"{label}: Terminated"]
+    if t.reason:
+        parts.append(f"Reason: {t.reason}")
+    if t.exit_code is not None:
+        parts.append(f"Exit Code: {t.exit_code}")
+    if t.signal:
+        parts.append(f"Signal: {t.signal}")
+    return ", ".join(parts)
+
+
+def cite_termination(pod: PodEvidence, c: ContainerEvidence, t: Termination) -> Citation:
+    st = c.status
+    which = "state" if st is not None and st.state.terminated is t else "lastState"
+    kind = "initContainerStatuses" if c.init else "containerStatuses"
+    label = "State" if which == "state" else "Last State"
+    return Citation(status_source(pod), termination_text(t, label),
+                    f"status.{kind}[{c.name}].{which}.terminated")
+
+
+def cite_waiting(pod: PodEvidence, c: ContainerEvidence) -> Citation | None:
+    st = c.status
+    if st is None or st.state.waiting is None or not st.state.waiting.reason:
+        return None
+    kind = "initContainerStatuses" if c.init else "containerStatuses"
+    text = f"State: Waiting, Reason: {st.state.waiting.reason}"
+    if st.restart_count:
+        text += f" (Restart Count: {st.restart_count})"
+    return Citation(status_source(pod), text, f"status.{kind}[{c.name}].state.waiting.reason")
+
+
+def failing_containers(pod: PodEvidence) -> list[ContainerEvidence]:
+    """Containers that show a failure, the most obviously failing first (init containers before apps)."""
+    scored: list[tuple[int, int, ContainerEvidence]] = []
+    for i, c in enumerate(pod.containers):
+        score = 0
+        w = c.waiting_reason
+        if w and w not in BENIGN_WAITING:
+            score += 3
+        t = c.last_termination
+        if t is not None and (t.exit_code not in (0, None) or (t.reason or "") not in ("", "Completed")):
+            score += 2
+        if c.restart_count:
+            score += 1
+        if c.logs:
+            score += 1
+        if score:
+            scored.append((-score, i, c))
+    scored.sort(key=lambda x: (x[0], x[1]))
+    return [c for _, _, c in scored]
+
+
+def main_suspect(pod: PodEvidence) -> ContainerEvidence | None:
+    """The container a finding is most likely about when the evidence does not name one."""
+    failing = failing_containers(pod)
+    if failing:
+        return failing[0]
+    if len(pod.containers) == 1:
+        return pod.containers[0]
+    apps = pod.app_containers
+    return apps[0] if len(apps) == 1 else None
+
+
+def where(pod: PodEvidence, c: ContainerEvidence | None) -> tuple[str | None, bool]:
+    """(container name or None, init flag) for a Hit."""
+    if c is None:
+        return None, False
+    return (c.name or None), c.init
+
+
+def _ns_flag(pod: PodEvidence) -> str:
+    return f" -n {pod.namespace}" if pod.namespace and pod.namespace != "default" else ""
+
+
+def pod_name(pod: PodEvidence) -> str:
+    return pod.name or "POD"
+
+
+def logs_command(pod: PodEvidence, container: str | None, previous: bool = True) -> str:
+    c = f" -c {container}" if container else ""
+    prev = " --previous" if previous else ""
+    return f"kubectl logs {pod_name(pod)}{_ns_flag(pod)}{c}{prev}"
+
+
+def describe_command(pod: PodEvidence) -> str:
+    return f"kubectl describe pod {pod_name(pod)}{_ns_flag(pod)}"
+
+
+def events_command(pod: PodEvidence) -> str:
+    return (f"kubectl get events{_ns_flag(pod)} --field-selector involvedObject.name={pod_name(pod)}"
+            " --sort-by=.lastTimestamp")
+
+
+def watch_command(pod: PodEvidence) -> str:
+    owner = pod.owner
+    if owner and owner.kind in ("ReplicaSet", "Deployment", "StatefulSet", "DaemonSet"):
+        kind = "deployment" if owner.kind == "ReplicaSet" else owner.kind.lower()
+        name = owner.name.rsplit("-", 1)[0] if owner.kind == "ReplicaSet" else owner.name
+        return f"kubectl rollout status {kind}/{name}{_ns_flag(pod)} --timeout=5m"
+    return f"kubectl get pod {pod_name(pod)}{_ns_flag(pod)} -w"
+
+
+def workload_ref(pod: PodEvidence) -> str:
+    """`deployment/NAME` (or the pod) for kubectl commands that edit the template."""
+    owner = pod.owner
+    if owner and owner.kind == "ReplicaSet" and "-" in owner.name:
+        return f"deployment/{owner.name.rsplit('-', 1)[0]}"
+    if owner and owner.kind in ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"):
+        return f"{owner.kind.lower()}/{owner.name}"
+    return "deployment/NAME"
+
+
+def debug_command(pod: PodEvidence, container: str | None) -> str:
+    """Start a copy of the pod whose container runs a shell instead, to look inside the image."""
+    c = container or "CONTAINER"
+    return (f"kubectl debug {pod_name(pod)}{_ns_flag(pod)} -it --copy-to={pod_name(pod)}-debug "
+            f"--container={c} -- sh")
+
+
+def quote(text: str) -> str:
+    return shlex.quote(text)
+
+
+__all__ = [
+    "BENIGN_WAITING", "DESCRIBE", "EVENTS", "LOGS", "STATUS", "LogMatch", "Message",
+    "cite_log", "cite_message", "cite_termination", "cite_waiting", "container_named_in",
+    "debug_command", "describe_command", "event_text", "events_command", "failing_containers",
+    "find_log_lines", "find_messages", "logs_command", "main_suspect", "messages", "pod_name",
+    "quote", "status_source", "termination_text", "watch_command", "where", "workload_ref",
+]

@@ -1,0 +1,83 @@
+"""Rule case files: a small evidence bundle plus the expected diagnosis, used by the test suite.
+
+A case file (tests/rules/cases/<cause-id>/<scenario>.yaml) holds any of:
+
+    why: what this case pins down (required: a case without a reason is noise)
+    pod: a Pod object, partial as real input is
+    events: core/v1 Events about the pod (involvedObject may be omitted)
+    logs: {container: "log text of the crashed instance"}
+    describe: pasted `kubectl describe pod` text (parsed by the real describe parser)
+    expect: {cause, rule?, container?, init?, sources?: [evidence sources that must be cited]}
+
+Near misses are named near-miss-*.yaml and live beside the cause they could be mistaken for.
+Shipped in the package (like click's CliRunner) so plugins can test their rules the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from podmortem.model import PodEvidence
+from podmortem.sources.logs import attach_logs, log_text, logs_only_pod
+from podmortem.sources.objects import pods_from_objects
+
+
+@dataclass(frozen=True)
+class Case:
+    path: Path
+    why: str
+    pod: PodEvidence
+    expect: dict[str, Any]
+
+
+def build_evidence(doc: dict[str, Any]) -> PodEvidence:
+    logs = {str(k): log_text(str(v), origin=f"case:{k}") for k, v in (doc.get("logs") or {}).items()}
+    pod: PodEvidence | None = None
+    if doc.get("describe"):
+        from podmortem.sources.describe_text import parse_describe
+
+        parsed = parse_describe(str(doc["describe"]))
+        pod = parsed[0] if parsed else None
+    elif doc.get("pod") or doc.get("events"):
+        pod_obj = dict(doc.get("pod") or {})
+        pod_obj.setdefault("kind", "Pod")
+        meta = dict(pod_obj.get("metadata") or {})
+        meta.setdefault("name", "case-pod")
+        meta.setdefault("namespace", "default")
+        pod_obj["metadata"] = meta
+        events = []
+        for e in doc.get("events") or []:
+            e = dict(e)
+            e.setdefault("kind", "Event")
+            inv = dict(e.get("involvedObject") or {})
+            inv.setdefault("kind", "Pod")
+            inv.setdefault("name", meta["name"])
+            inv.setdefault("namespace", meta["namespace"])
+            e["involvedObject"] = inv
+            events.append(e)
+        pods = pods_from_objects([pod_obj, *events])
+        pod = pods[0]
+        if not doc.get("pod"):
+            pod = replace(pod, has_status=False, has_spec=False)
+    if pod is None:
+        return logs_only_pod(list(logs.values()), next(iter(logs), None))
+    for container, text in logs.items():
+        pod = attach_logs(pod, [text], container)
+    return pod
+
+
+def load_case(path: Path) -> Case:
+    doc = yaml.safe_load(path.read_text())
+    if not isinstance(doc, dict) or "expect" not in doc:
+        raise ValueError(f"{path}: a case needs an `expect` block")
+    if not doc.get("why"):
+        raise ValueError(f"{path}: a case needs a `why`")
+    return Case(path, str(doc["why"]), build_evidence(doc), dict(doc["expect"]))
+
+
+def case_files(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.yaml"))
