@@ -34,7 +34,7 @@ class BackoffSettings:
         """Back-off delay the kubelet waits before restart number restart_count + 1."""
         if restart_count <= 0:
             return 0
-        delay = self.initial_seconds * (2 ** min(restart_count - 1, 30))
+        delay: int = self.initial_seconds * (2 ** min(restart_count - 1, 30))
         return min(delay, self.max_seconds)
 
     def schedule(self, crashes: int) -> list[int]:

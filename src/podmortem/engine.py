@@ -53,6 +53,9 @@ def looks_healthy(pod: PodEvidence) -> bool:
         return False
     if any(e.type == "Warning" for e in pod.events):
         return False
+    # Pre-1.0 kubelets wrote untyped, lower-case events ("killing", "failed"): a kill there is a problem too.
+    if any(e.type is None and (e.reason or "") in ("killing", "failed", "backOff", "unhealthy") for e in pod.events):
+        return False
     for c in pod.containers:
         st = c.status
         if st is None:
@@ -64,6 +67,10 @@ def looks_healthy(pod: PodEvidence) -> bool:
             return False
         t = st.state.terminated
         if t is not None and (t.exit_code not in (0, None) or not c.init):
+            return False
+        # A pasted fragment may lack the restart count yet show the instance that died.
+        last = st.last_state.terminated
+        if last is not None and (last.exit_code not in (0, None) or (last.reason or "Completed") != "Completed"):
             return False
     return True
 

@@ -304,6 +304,7 @@ class PodEvidence:
     containers: tuple[ContainerEvidence, ...] = ()  # init containers first, in spec order
     events: tuple[Event, ...] = ()
     conditions: dict[str, str] = field(default_factory=dict)  # type -> status
+    qos_class: str | None = None  # status.qosClass: Guaranteed | Burstable | BestEffort
     created_at: datetime | None = None
     started_at: datetime | None = None
     loose_lines: tuple[str, ...] = ()  # pasted text that no parser understood, still searchable

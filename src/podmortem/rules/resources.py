@@ -105,9 +105,9 @@ def oom_killed_last_state(pod: PodEvidence) -> Iterator[Hit]:
     kernel = find_messages(pod, _KERNEL_OOM)
     if kernel:
         m, _ = kernel[0]
-        c = pod.container(m.container) if m.container else main_suspect(pod)
-        if c is None or not any(t.reason == "OOMKilled" for t in c.terminations):
-            name, init = where(pod, c)
+        suspect = pod.container(m.container) if m.container else main_suspect(pod)
+        if suspect is None or not any(t.reason == "OOMKilled" for t in suspect.terminations):
+            name, init = where(pod, suspect)
             yield Hit(
                 container=name, init=init,
                 summary="The kernel's OOM killer killed a process of this pod.",
