@@ -233,7 +233,9 @@ def test_stripped_indentation_keeps_blocks_apart() -> None:
 
 def test_events_only_with_wraps_empty_from_and_field_path_prefix() -> None:
     pod = _only("events-only")
-    assert pod.has_events and not pod.has_status and not pod.has_spec and not pod.containers
+    assert pod.has_events and not pod.has_status and not pod.has_spec
+    # the only container is the one the events name, an init container by its fieldPath
+    assert [(c.name, c.init) for c in pod.containers] == [("fetch-schema", True)]
     attach = pod.events[1]
     assert attach.reason == "FailedAttachVolume" and attach.source is None
     assert attach.message.startswith("AttachVolume.Attach failed for volume \"pvc-4f1e2d3c\" : rpc error")

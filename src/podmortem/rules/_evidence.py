@@ -173,8 +173,11 @@ def cite_waiting(pod: PodEvidence, c: ContainerEvidence) -> Citation | None:
 def failing_containers(pod: PodEvidence) -> list[ContainerEvidence]:
     """Containers that show a failure, the most obviously failing first (init containers before apps)."""
     scored: list[tuple[int, int, ContainerEvidence]] = []
+    backing_off = {m.group(1) for e in pod.events if e.reason in ("BackOff", "Failed", "Unhealthy", "Killing")
+                   for m in [_CONTAINER_IN_MESSAGE.search(e.message)] if m} | {
+        e.container for e in pod.events if e.type == "Warning" and e.container}
     for i, c in enumerate(pod.containers):
-        score = 0
+        score = 2 if c.name in backing_off else 0
         w = c.waiting_reason
         if w and w not in BENIGN_WAITING:
             score += 3

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 
 from podmortem.model import (
@@ -1292,7 +1292,40 @@ def _parse(text: str) -> list[PodEvidence]:
     if not text or not text.strip():
         return []
     pods = _Parser(_prepare(text)).run()
-    return [p.build() for p in pods if p.has_content or p.loose or p.hint_name]
+    return [_with_event_containers(p.build()) for p in pods if p.has_content or p.loose or p.hint_name]
+
+
+# Kubelet event messages that name the container they are about (facts 2.5).
+_EVENT_CONTAINER = re.compile(
+    r"(?:Back-off restarting failed container |(?:Created|Started|Stopping|Killing) container |Container )"
+    r"([a-z0-9](?:[-a-z0-9.]*[a-z0-9])?)(?: in pod |(?: failed (?:liveness|startup) probe| definition changed)|$)")
+# Names charts give init containers (init-chown-data, wait-for-db-init, init): only a hint, used
+# when the paste has no Init Containers block to say so.
+_INIT_NAME = re.compile(r"^init(?:$|[-_])|[-_]init$")
+
+
+def _with_event_containers(pod: PodEvidence) -> PodEvidence:
+    """A pod pasted without container blocks still gets the containers its events name.
+
+    Findings can then name the container, and logs passed with --logs go to it.
+    """
+    if pod.containers:
+        return pod
+    found: dict[str, bool] = {}
+    for e in pod.events:
+        name = e.container
+        init = e.about_init_container
+        if name is None:
+            m = _EVENT_CONTAINER.search(e.message)
+            if m is None:
+                continue
+            if m.group(1) in ("created", "started"):  # 1.35+ \"Container created\" names none
+                continue
+            name, init = m.group(1), bool(_INIT_NAME.search(m.group(1)))
+        found.setdefault(name, init)
+    if not found:
+        return pod
+    return replace(pod, containers=tuple(ContainerEvidence(n, init) for n, init in found.items()))
 
 
 def parse_describe(text: str) -> list[PodEvidence]:
