@@ -9,6 +9,7 @@ only when used, so `podmortem explain` starts fast.
 from __future__ import annotations
 
 import importlib
+import importlib.util  # find_spec below; `import importlib` alone does not load it
 import os
 import sys
 from datetime import UTC, datetime
@@ -185,7 +186,8 @@ def rules_explain(rule_id: str) -> None:
 def demo(output: str, color: bool | None) -> None:
     """Diagnose the bundled demo: the simulated cluster when available, else bundled example pods."""
     try:
-        from podmortem.sim.demo import run_demo
+        import podmortem.sim.cluster  # noqa: F401  (the live demo runs the simulated cluster)
+        from podmortem.live.demo import run_demo
     except ModuleNotFoundError:
         run_demo = None
     if run_demo is not None:

@@ -17,10 +17,11 @@ from typing import Any
 
 from podmortem.errors import BinaryInput, EmptyInput, InputError, UnknownInputKind
 from podmortem.model import LogText, PodEvidence
-from podmortem.sources.logs import attach_logs, decode, looks_binary, logs_only_pod, read_log_file
+from podmortem.sources.logs import attach_logs, decode, logs_only_pod, looks_binary, read_log_file
 
 MAX_OBJECT_BYTES = 2 * 1024**3
 
+_JSON_OBJECT = re.compile(rb"[ \t\r\n]*\{")
 _LOG_NAME = re.compile(r"^(?P<pod>[^_]+)_(?P<container>[^_.]+)(?P<prev>\.previous)?\.log$")
 
 
@@ -94,6 +95,14 @@ def load_folder(path: str) -> list[PodEvidence]:
     logs: dict[tuple[str, str], tuple[LogText, ...]] = {}
     described: list[PodEvidence] = []
     for entry in sorted(Path(path).iterdir()):
+        if entry.is_dir() and not entry.name.startswith("."):
+            # `podmortem snapshot` puts logs of a pod name used in several namespaces in <namespace>/.
+            for sub in sorted(entry.iterdir()):
+                if (m := _LOG_NAME.match(sub.name)) and sub.is_file():
+                    key = (f"{entry.name}/{m.group('pod')}", m.group("container"))
+                    logs[key] = (*logs.get(key, ()), read_log_file(str(sub), previous=bool(m.group("prev")),
+                                                                   allow_empty=True))
+            continue
         if entry.is_dir() or entry.name.startswith("."):
             continue
         m = _LOG_NAME.match(entry.name)
@@ -124,25 +133,21 @@ def load_path(path: str) -> list[PodEvidence]:
     if path != "-" and os.path.isdir(path):
         return load_folder(path)
     data = _read(path)
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(): that copies a whole large file
         raise EmptyInput(f"{path}: the input is empty")
     if looks_binary(data):
         raise BinaryInput(f"{path}: binary data, not Kubernetes objects or describe text")
+    if _JSON_OBJECT.match(data):
+        # A JSON object, typically a big PodList: read item by item and let go of the bytes, so
+        # memory stays near the size of the text (see sources/jsonstream.py).
+        text = decode(data)
+        del data
+        streamed, rest = _stream_json(text, path)
+        del text
+        return _pods_from_docs(rest, path, streamed)
     docs = _parse_structured(data, path)
     if docs is not None:
-        from podmortem.sources.objects import pods_from_objects, split_objects
-
-        kube = _kube_docs(docs, path)
-        pods = pods_from_objects(kube)
-        if not pods:
-            _, events, _ = split_objects(kube)
-            if events:
-                raise InputError(f"{path}: holds events but no pod",
-                                 "pass the pod too (`kubectl get pod NAME -o yaml`) in another file")
-            kinds = sorted({str(d.get("kind")) for d in kube})
-            raise UnknownInputKind(f"{path}: no Pod in it (found {', '.join(kinds)})",
-                                   "for workload manifests use `podmortem lint`")
-        return pods
+        return _pods_from_docs(docs, path)
     from podmortem.sources.describe_text import looks_like_describe, parse_describe
 
     text = decode(data)
@@ -154,14 +159,57 @@ def load_path(path: str) -> list[PodEvidence]:
                            "to diagnose from a container log, pass it with --logs FILE")
 
 
+def _stream_json(text: str, path: str) -> tuple[list[PodEvidence], list[Any]]:
+    """Pods of a JSON object's `items`, normalised as they are parsed, and the rest of the document."""
+    from podmortem.sources.jsonstream import StreamError, parse_streaming
+    from podmortem.sources.objects import pod_evidence
+
+    streamed: list[PodEvidence] = []
+
+    def take(item: Any, top: dict[str, Any]) -> Any:
+        if isinstance(item, dict):
+            kind = item.get("kind") or ("Pod" if top.get("kind") == "PodList" else None)
+            if kind == "Pod":
+                streamed.append(pod_evidence(item))
+                return None
+        return item  # events, nested lists, kind-less items: handled with the rest of the document
+
+    try:
+        doc = parse_streaming(text, take)
+    except StreamError as exc:
+        raise InputError(f"{path}: truncated or invalid JSON ({exc})",
+                         "pass the complete output of `kubectl get pods -o json`") from None
+    return streamed, [doc]
+
+
+def _pods_from_docs(docs: list[Any], path: str, streamed: list[PodEvidence] | None = None) -> list[PodEvidence]:
+    """The pods in parsed documents (plus pods already streamed out of them), events attached."""
+    from podmortem.sources.objects import pods_from_objects, split_objects, with_events
+
+    kube = _kube_docs(docs, path)
+    pods = pods_from_objects(kube)
+    if streamed:
+        _, events, _ = split_objects(kube)
+        pods = (with_events(streamed, events) if events else streamed) + pods
+    if not pods:
+        _, events, _ = split_objects(kube)
+        if events:
+            raise InputError(f"{path}: holds events but no pod",
+                             "pass the pod too (`kubectl get pod NAME -o yaml`) in another file")
+        kinds = sorted({str(d.get("kind")) for d in kube})
+        raise UnknownInputKind(f"{path}: no Pod in it (found {', '.join(kinds)})",
+                               "for workload manifests use `podmortem lint`")
+    return pods
+
+
 def load(inputs: Inputs) -> list[PodEvidence]:
     """All pods from all inputs, with --logs attached to the failing container."""
-    from podmortem.sources.describe_text import parse_describe
-
     pods: list[PodEvidence] = []
     for path in inputs.paths:
         pods.extend(load_path(path))
     for path in inputs.describe:
+        from podmortem.sources.describe_text import parse_describe  # only when asked: it is a big module
+
         data = _read(path)
         if not data.strip():
             raise EmptyInput(f"{path}: the describe file is empty")

@@ -1,0 +1,397 @@
+"""Benchmark: `podmortem explain pods.json -o json` on 10,000 pods against a bare `json.load` of the file.
+
+Acceptance (issue 2): the whole podmortem process takes at most 3x the wall time of the whole
+`python -c "import json; json.load(open('pods.json'))"` process, measured alternately in the same
+run, with a peak resident memory under 500 MB. The PodList is generated here, deterministically
+(fixed seed), into benchmarks/.data/: about 1,000 failing pods of mixed causes among healthy pods
+with full, realistic specs and statuses, written the way `kubectl get pods -o json` writes them.
+
+    .venv/bin/python benchmarks/bench_explain.py [--rounds 5] [--pods 10000] [--strict]
+
+Exit 0 unless --strict is given and a target is missed; 2 when the benchmark cannot run at all
+(no .venv, or podmortem itself failed), since then there are no figures to judge.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / ".data"
+GENERATOR_VERSION = 1  # bump when the generated content changes, so cached files are rebuilt
+SEED = 20260115
+NOW = datetime(2026, 1, 15, 10, 30, tzinfo=UTC)
+TARGET_RATIO = 3.0
+TARGET_PEAK_MB = 500.0
+
+NAMESPACES = ("shop", "payments", "search", "identity", "data", "platform", "ml", "edge")
+APPS = ("api", "web", "worker", "checkout", "cart", "catalog", "auth", "billing", "indexer", "gateway", "notifier",
+        "scheduler", "ingest", "export", "reports", "pricing", "inventory", "session", "profile", "media")
+NODES = tuple(f"ip-10-0-{i // 8}-{10 + i}.eu-west-1.compute.internal" for i in range(40))
+
+
+def _ts(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class PodFactory:
+    """Builds pods as the API returns them; every random choice comes from one seeded generator."""
+
+    def __init__(self, seed: int) -> None:
+        self.rnd = random.Random(seed)
+
+    def hex(self, n: int) -> str:
+        return "".join(self.rnd.choice("0123456789abcdef") for _ in range(n))
+
+    def uid(self) -> str:
+        h = self.hex(32)
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}"
+
+    def suffix(self, n: int) -> str:
+        return "".join(self.rnd.choice("bcdfghjklmnpqrstvwxz2456789") for _ in range(n))
+
+    def container(self, name: str, image: str, port: int, *, mem: str, probes: bool, env_refs: bool) -> dict[str, Any]:
+        env: list[dict[str, Any]] = [
+            {"name": "LOG_LEVEL", "value": self.rnd.choice(("info", "debug", "warn"))},
+            {"name": "PORT", "value": str(port)},
+            {"name": "POD_NAME", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}}},
+            {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}},
+            {"name": "OTEL_EXPORTER_OTLP_ENDPOINT", "value": "http://otel-collector.observability:4317"},
+        ]
+        if env_refs:
+            env.append({"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {"key": "url", "name": f"{name}-db"}}})
+            env.append({"name": "FEATURE_FLAGS", "valueFrom": {"configMapKeyRef": {"key": "flags", "name": f"{name}-config"}}})
+        c: dict[str, Any] = {
+            "env": env,
+            "envFrom": [{"configMapRef": {"name": f"{name}-env"}}],
+            "image": image,
+            "imagePullPolicy": "IfNotPresent",
+            "name": name,
+            "ports": [{"containerPort": port, "name": "http", "protocol": "TCP"},
+                      {"containerPort": 9090, "name": "metrics", "protocol": "TCP"}],
+            "resources": {"limits": {"cpu": "1", "memory": mem},
+                          "requests": {"cpu": self.rnd.choice(("100m", "250m", "500m")), "memory": mem}},
+            "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
+                                "readOnlyRootFilesystem": True, "runAsNonRoot": True, "runAsUser": 10001},
+            "terminationMessagePath": "/dev/termination-log",
+            "terminationMessagePolicy": "File",
+            "volumeMounts": [{"mountPath": "/tmp", "name": "tmp"},
+                             {"mountPath": "/etc/app", "name": "config", "readOnly": True},
+                             {"mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "name": "kube-api-access",
+                              "readOnly": True}],
+        }
+        if probes:
+            for kind, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/ready")):
+                c[kind] = {"failureThreshold": 3, "httpGet": {"path": path, "port": port, "scheme": "HTTP"},
+                           "initialDelaySeconds": 10, "periodSeconds": 10, "successThreshold": 1, "timeoutSeconds": 1}
+        return c
+
+    def running_status(self, name: str, image: str, started: datetime, restarts: int = 0) -> dict[str, Any]:
+        return {
+            "containerID": "containerd://" + self.hex(64), "image": image,
+            "imageID": image.split(":")[0] + "@sha256:" + self.hex(64), "lastState": {}, "name": name,
+            "ready": True, "restartCount": restarts, "started": True, "state": {"running": {"startedAt": _ts(started)}},
+        }
+
+    def pod(self, index: int, failure: str | None) -> dict[str, Any]:
+        rnd = self.rnd
+        app = APPS[index % len(APPS)] + ("" if index < len(APPS) else f"-{index // len(APPS)}")
+        ns = NAMESPACES[index % len(NAMESPACES)]
+        rs_hash = self.suffix(10)
+        name = f"{app}-{rs_hash}-{self.suffix(5)}"
+        created = NOW - timedelta(minutes=rnd.randint(20, 60 * 24 * 30))
+        image = f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/{ns}/{app}:{rnd.randint(1, 9)}.{rnd.randint(0, 40)}.{rnd.randint(0, 9)}"
+        port = rnd.choice((8080, 8000, 3000, 9000))
+        mem = rnd.choice(("128Mi", "256Mi", "512Mi", "1Gi"))
+        main = self.container(app, image, port, mem=mem, probes=True, env_refs=rnd.random() < 0.5)
+        containers = [main]
+        sidecar = rnd.random() < 0.3
+        proxy_image = "docker.io/istio/proxyv2:1.22.3"
+        if sidecar:
+            proxy = self.container("istio-proxy", proxy_image, 15090, mem="128Mi", probes=False, env_refs=False)
+            proxy["args"] = ["proxy", "sidecar", "--domain", "$(POD_NAMESPACE).svc.cluster.local",
+                             "--proxyLogLevel=warning", "--log_output_level=default:info"]
+            containers.append(proxy)
+        init: list[dict[str, Any]] = []
+        if failure == "init" or rnd.random() < 0.15:
+            init = [{"command": ["sh", "-c", "until nc -z db 5432; do echo waiting for db; sleep 2; done"],
+                     "image": "docker.io/library/busybox:1.36", "imagePullPolicy": "IfNotPresent", "name": "wait-for-db",
+                     "resources": {"limits": {"cpu": "100m", "memory": "64Mi"}, "requests": {"cpu": "10m", "memory": "16Mi"}},
+                     "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File"}]
+        node = rnd.choice(NODES)
+        pod_ip = f"10.{rnd.randint(1, 3)}.{rnd.randint(0, 255)}.{rnd.randint(2, 254)}"
+        started = created + timedelta(seconds=rnd.randint(3, 30))
+        pod_uid = self.uid()
+        statuses = [self.running_status(app, image, started)]
+        if sidecar:
+            statuses.append(self.running_status("istio-proxy", proxy_image, started))
+        init_statuses = [{
+            "containerID": "containerd://" + self.hex(64), "image": "docker.io/library/busybox:1.36",
+            "imageID": "docker.io/library/busybox@sha256:" + self.hex(64), "lastState": {}, "name": "wait-for-db",
+            "ready": True, "restartCount": 0, "started": False,
+            "state": {"terminated": {"containerID": "containerd://" + self.hex(64), "exitCode": 0,
+                                     "finishedAt": _ts(started), "reason": "Completed", "startedAt": _ts(started)}},
+        }] if init else []
+        phase = "Running"
+        ready = True
+        pod_reason = pod_message = None
+        if failure is not None:
+            ready = False
+            phase, pod_reason, pod_message = self.fail(failure, statuses, init_statuses, app, name, ns, pod_uid, image)
+        conditions = [
+            {"lastProbeTime": None, "lastTransitionTime": _ts(started), "status": "True", "type": "PodReadyToStartContainers"},
+            {"lastProbeTime": None, "lastTransitionTime": _ts(created), "status": "False" if failure == "init" else "True",
+             "type": "Initialized"},
+            {"lastProbeTime": None, "lastTransitionTime": _ts(started), "status": "True" if ready else "False", "type": "Ready"},
+            {"lastProbeTime": None, "lastTransitionTime": _ts(started), "status": "True" if ready else "False",
+             "type": "ContainersReady"},
+            {"lastProbeTime": None, "lastTransitionTime": _ts(created), "status": "True", "type": "PodScheduled"},
+        ]
+        if not ready:
+            for c in conditions[2:4]:
+                c["reason"] = "ContainersNotReady"
+                c["message"] = f"containers with unready status: [{app}]"
+        spec: dict[str, Any] = {}
+        if init:
+            spec["initContainers"] = init
+        spec.update({
+            "affinity": {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{
+                "podAffinityTerm": {"labelSelector": {"matchLabels": {"app.kubernetes.io/name": app}},
+                                    "topologyKey": "kubernetes.io/hostname"}, "weight": 100}]}},
+            "containers": containers, "dnsPolicy": "ClusterFirst", "enableServiceLinks": True, "nodeName": node,
+            "preemptionPolicy": "PreemptLowerPriority", "priority": 0,
+            "restartPolicy": "Always", "schedulerName": "default-scheduler",
+            "securityContext": {"fsGroup": 10001, "seccompProfile": {"type": "RuntimeDefault"}},
+            "serviceAccount": app, "serviceAccountName": app, "terminationGracePeriodSeconds": 30,
+            "tolerations": [
+                {"effect": "NoExecute", "key": "node.kubernetes.io/not-ready", "operator": "Exists", "tolerationSeconds": 300},
+                {"effect": "NoExecute", "key": "node.kubernetes.io/unreachable", "operator": "Exists", "tolerationSeconds": 300}],
+            "topologySpreadConstraints": [{"labelSelector": {"matchLabels": {"app.kubernetes.io/name": app}},
+                                           "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
+                                           "whenUnsatisfiable": "ScheduleAnyway"}],
+            "volumes": [
+                {"emptyDir": {}, "name": "tmp"},
+                {"configMap": {"defaultMode": 420, "name": f"{app}-config"}, "name": "config"},
+                {"name": "kube-api-access", "projected": {"defaultMode": 420, "sources": [
+                    {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                    {"configMap": {"items": [{"key": "ca.crt", "path": "ca.crt"}], "name": "kube-root-ca.crt"}},
+                    {"downwardAPI": {"items": [{"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"},
+                                                "path": "namespace"}]}}]}}],
+        })
+        status: dict[str, Any] = {"conditions": conditions, "containerStatuses": statuses,
+                                  "hostIP": f"10.0.{rnd.randint(0, 4)}.{rnd.randint(2, 254)}"}
+        if init_statuses:
+            status["initContainerStatuses"] = init_statuses
+        if pod_message:
+            status["message"] = pod_message
+        status.update({"phase": phase, "podIP": pod_ip, "podIPs": [{"ip": pod_ip}], "qosClass": "Burstable"})
+        if pod_reason:
+            status["reason"] = pod_reason
+        status["startTime"] = _ts(created)
+        return {
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {
+                "annotations": {"kubectl.kubernetes.io/restartedAt": _ts(created - timedelta(days=2)),
+                                "prometheus.io/port": "9090", "prometheus.io/scrape": "true"},
+                "creationTimestamp": _ts(created), "generateName": f"{app}-{rs_hash}-",
+                "labels": {"app.kubernetes.io/name": app, "app.kubernetes.io/part-of": ns,
+                           "app.kubernetes.io/version": image.rsplit(":", 1)[1], "pod-template-hash": rs_hash},
+                "name": name, "namespace": ns,
+                "ownerReferences": [{"apiVersion": "apps/v1", "blockOwnerDeletion": True, "controller": True,
+                                     "kind": "ReplicaSet", "name": f"{app}-{rs_hash}", "uid": self.uid()}],
+                "resourceVersion": str(rnd.randint(10**6, 10**8)), "uid": pod_uid,
+            },
+            "spec": spec,
+            "status": status,
+        }
+
+    def crashed(self, st: dict[str, Any], restarts: int, code: int, reason: str, ran: int,
+                message: str | None = None, waiting: str = "CrashLoopBackOff", pod: str = "") -> None:
+        """Put a container status into a crash loop: waiting in back-off, its last instance terminated."""
+        last_exit = NOW - timedelta(seconds=self.rnd.randint(5, 290))
+        term: dict[str, Any] = {"containerID": "containerd://" + self.hex(64), "exitCode": code,
+                                "finishedAt": _ts(last_exit), "reason": reason,
+                                "startedAt": _ts(last_exit - timedelta(seconds=ran))}
+        if message:
+            term["message"] = message
+        delay = min(10 * 2 ** (restarts - 1), 300)
+        minutes, seconds = divmod(delay, 60)
+        back_off = f"{minutes}m{seconds}s" if minutes else f"{seconds}s"
+        st.update({"lastState": {"terminated": term}, "ready": False, "restartCount": restarts, "started": False,
+                   "state": {"waiting": {"message": f"back-off {back_off} restarting failed container={st['name']} "
+                                                    f"pod={pod}", "reason": waiting}}})
+
+    def fail(self, failure: str, statuses: list[dict[str, Any]], init_statuses: list[dict[str, Any]], app: str,
+             name: str, ns: str, pod_uid: str, image: str) -> tuple[str, str | None, str | None]:
+        """Turn a healthy pod's statuses into one failure; returns (phase, pod reason, pod message)."""
+        rnd = self.rnd
+        st = statuses[0]
+        pod = f"{name}_{ns}({pod_uid})"
+        restarts = rnd.randint(1, 40)
+        if failure == "oom":
+            self.crashed(st, restarts, 137, "OOMKilled", rnd.randint(20, 500), pod=pod)
+        elif failure == "crash":
+            code, ran = rnd.choice(((1, 2), (2, 1), (134, 30), (139, 12), (143, 60), (3, 8), (255, 4)))
+            self.crashed(st, restarts, code, "Error", ran, pod=pod)
+        elif failure == "start-error":
+            binary = rnd.choice(("/app/server", "gunicorn", "node", "/docker-entrypoint.sh"))
+            message = ("failed to create containerd task: failed to create shim task: OCI runtime create failed: "
+                       "runc create failed: unable to start container process: error during container init: "
+                       f"exec: \"{binary}\": executable file not found in $PATH: unknown")
+            self.crashed(st, restarts, 128, "StartError", 0, message=message, waiting="RunContainerError", pod=pod)
+        elif failure == "config":
+            message = rnd.choice((
+                f'configmap "{app}-config" not found',
+                f'secret "{app}-db" not found',
+                f"couldn't find key flags in ConfigMap {ns}/{app}-config",
+                f"couldn't find key url in Secret {ns}/{app}-db",
+                f'container has runAsNonRoot and image will run as root (pod: "{pod}", container: {app})',
+            ))
+            st.update({"imageID": "", "ready": False, "restartCount": 0, "started": False,
+                       "state": {"waiting": {"message": message, "reason": "CreateContainerConfigError"}}})
+            st.pop("containerID")
+            return "Pending", None, None
+        elif failure == "image":
+            tag = image.rsplit(":", 1)[0] + ":" + rnd.choice(("latest-fix", "v2.0.0-rc1", "main"))
+            reason, message = rnd.choice((
+                ("ImagePullBackOff", f'Back-off pulling image "{tag}"'),
+                ("ErrImagePull", f'failed to pull and unpack image "{tag}": failed to resolve reference "{tag}": '
+                                 f"{tag}: not found"),
+            ))
+            st.update({"image": tag, "imageID": "", "ready": False, "restartCount": 0, "started": False,
+                       "state": {"waiting": {"message": message, "reason": reason}}})
+            st.pop("containerID")
+            return "Pending", None, None
+        elif failure == "completed":
+            self.crashed(st, restarts, 0, "Completed", rnd.randint(1, 30), pod=pod)
+        elif failure == "init":
+            ist = init_statuses[0]
+            self.crashed(ist, restarts, 1, "Error", rnd.randint(1, 60), pod=pod)
+            st.update({"imageID": "", "ready": False, "restartCount": 0, "started": False,
+                       "state": {"waiting": {"reason": "PodInitializing"}}})
+            st.pop("containerID")
+            return "Pending", None, None
+        elif failure == "evicted":
+            for s in statuses:
+                s.update({"ready": False, "started": False,
+                          "state": {"terminated": {"exitCode": 137, "reason": "ContainerStatusUnknown",
+                                                   "message": "The container could not be located when the pod was "
+                                                              "terminated", "finishedAt": None, "startedAt": None}}})
+            return ("Failed", "Evicted",
+                    "The node was low on resource: memory. Threshold quantity: 100Mi, available: 52Mi. "
+                    f"Container {app} was using 612Mi, request is 256Mi, has larger consumption of memory. ")
+        return "Running", None, None
+
+
+FAILURES = ("oom", "crash", "crash", "start-error", "config", "image", "completed", "init", "evicted", "oom")
+
+
+def generate(path: Path, pods: int, failing: int, seed: int = SEED) -> None:
+    """Write a PodList of `pods` pods, `failing` of them failing, spread evenly, to `path`."""
+    factory = PodFactory(seed)
+    step = pods / failing if failing else pods + 1
+    failing_at = {int(i * step) for i in range(failing)}
+    items = []
+    n_fail = 0
+    for i in range(pods):
+        failure = None
+        if i in failing_at:
+            failure = FAILURES[n_fail % len(FAILURES)]
+            n_fail += 1
+        items.append(factory.pod(i, failure))
+    doc = {"apiVersion": "v1", "items": items, "kind": "PodList", "metadata": {"resourceVersion": "987654321"}}
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w") as fh:
+        json.dump(doc, fh, indent=4)  # kubectl's layout: 4-space indent
+        fh.write("\n")
+    tmp.replace(path)
+
+
+def run_once(argv: list[str]) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS in MB and exit code of one whole process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    assert proc.stderr is not None
+    err = proc.stderr.read().decode(errors="replace").strip()
+    proc.stderr.close()
+    if err:
+        print(f"  stderr of {Path(argv[0]).name}: {err.splitlines()[-1]}", file=sys.stderr)
+    # ru_maxrss is in KiB on Linux, bytes on macOS.
+    peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    return wall, peak, proc.returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    ap.add_argument("--pods", type=int, default=10_000)
+    ap.add_argument("--failing", type=int, default=None, help="failing pods (default: a tenth)")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--regenerate", action="store_true", help="rebuild the input even if cached")
+    ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    args = ap.parse_args(argv)
+    failing = args.failing if args.failing is not None else args.pods // 10
+
+    venv_bin = ROOT / ".venv" / "bin"
+    podmortem = venv_bin / "podmortem"
+    python = venv_bin / "python"
+    if not podmortem.exists():
+        print(f"bench_explain: {podmortem} not found; run `make test` or `make demo` first", file=sys.stderr)
+        return 2
+    DATA.mkdir(parents=True, exist_ok=True)
+    path = DATA / f"pods-{args.pods}-{failing}-v{GENERATOR_VERSION}.json"
+    if args.regenerate or not path.exists():
+        t = time.perf_counter()
+        generate(path, args.pods, failing)
+        print(f"generated {path.relative_to(ROOT)} in {time.perf_counter() - t:.1f}s")
+    size_mb = path.stat().st_size / 1024**2
+    print(f"input: {path.relative_to(ROOT)} ({args.pods} pods, {failing} failing, {size_mb:.1f} MB)")
+
+    rel = str(path.relative_to(ROOT))
+    explain = [str(podmortem), "explain", rel, "-o", "json"]
+    baseline = [str(python), "-c", f"import json; json.load(open({rel!r}))"]
+    run_once(baseline)  # warm the page cache so neither side pays for the first read
+    ours: list[float] = []
+    base: list[float] = []
+    peaks: list[float] = []
+    for r in range(args.rounds):
+        wall, peak, code = run_once(explain)
+        if code not in (0, 1):
+            print(f"podmortem exited {code}: the benchmark is void", file=sys.stderr)
+            return 2
+        ours.append(wall)
+        peaks.append(peak)
+        wall_b, _, code_b = run_once(baseline)
+        if code_b != 0:
+            print(f"the json.load baseline exited {code_b}", file=sys.stderr)
+            return 2
+        base.append(wall_b)
+        print(f"  round {r + 1}: podmortem {wall:.3f}s ({peak:.0f} MB)   json.load {wall_b:.3f}s")
+
+    med_ours, med_base = statistics.median(ours), statistics.median(base)
+    ratio = med_ours / med_base
+    peak_mb = max(peaks)
+    ratio_ok, peak_ok = ratio <= TARGET_RATIO, peak_mb < TARGET_PEAK_MB
+    print(f"podmortem explain -o json  median {med_ours:.3f}s")
+    print(f"python json.load           median {med_base:.3f}s")
+    print(f"ratio {ratio:.2f} (target <= {TARGET_RATIO:.1f})  {'PASS' if ratio_ok else 'FAIL'}")
+    print(f"peak RSS {peak_mb:.0f} MB (target < {TARGET_PEAK_MB:.0f} MB)  {'PASS' if peak_ok else 'FAIL'}")
+    if args.strict and not (ratio_ok and peak_ok):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
