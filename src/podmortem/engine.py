@@ -66,7 +66,8 @@ def looks_healthy(pod: PodEvidence) -> bool:
         if w and w not in BENIGN_WAITING:
             return False
         t = st.state.terminated
-        if t is not None and (t.exit_code not in (0, None) or not c.init):
+        # Exit 0 of an app container is a problem only when it will be restarted (not in a Succeeded Job pod).
+        if t is not None and (t.exit_code not in (0, None) or (not c.init and pod.phase != "Succeeded")):
             return False
         # A pasted fragment may lack the restart count yet show the instance that died.
         last = st.last_state.terminated

@@ -7,7 +7,8 @@ A case file (tests/rules/cases/<cause-id>/<scenario>.yaml) holds any of:
     events: core/v1 Events about the pod (involvedObject may be omitted)
     logs: {container: "log text of the crashed instance"}
     describe: pasted `kubectl describe pod` text (parsed by the real describe parser)
-    expect: {cause, rule?, container?, init?, sources?: [evidence sources that must be cited]}
+    expect: {cause, rule?, container?, init?, detail?, sources?: [evidence sources that must be cited],
+             remedy_has?: [texts the remedy's summary, patch or commands must contain]}
 
 Near misses are named near-miss-*.yaml and live beside the cause they could be mistaken for.
 Shipped in the package (like click's CliRunner) so plugins can test their rules the same way.

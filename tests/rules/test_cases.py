@@ -27,6 +27,11 @@ def test_case(path: Path) -> None:
         assert top.container == want["container"], got
     if "init" in want:
         assert top.init is bool(want["init"]), got
+    if "detail" in want:
+        assert top.detail == want["detail"], (top.rule, top.detail)
     for source in want.get("sources", []):
         assert source in {c.source for c in top.evidence}, [c for c in top.evidence]
+    remedy = "\n".join((top.remedy.summary, top.remedy.patch or "", *top.remedy.commands))
+    for text in want.get("remedy_has", []):
+        assert text in remedy, remedy
     assert top.remedy.summary

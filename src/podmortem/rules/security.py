@@ -1,7 +1,606 @@
-"""Rules for the security family of causes (see shared/causes.md)."""
+"""Rules for the security family: the process may not do what it needs, as the pod's securityContext set it up.
+
+Three causes. `security.run-as-non-root` is decided by the kubelet before the container exists
+(CreateContainerConfigError with its own words; those rules live in rules/_run_as_non_root.py
+and are listed in this module's RULES). `security.read-only-fs` is EROFS from a
+process writing to a root filesystem mounted read-only. `security.permission-denied` is EACCES /
+EPERM in any other form: a file or volume owned by another uid, a port below 1024 for a
+non-root user, a program without its execute bit (exit 126). Each remedy is chosen by sub-kind
+because the fixes differ: fsGroup for volume ownership, an unprivileged port or the
+`ip_unprivileged_port_start` sysctl for binds, chmod or `defaultMode` for execute bits.
+"""
 
 from __future__ import annotations
 
-from podmortem.rules._base import Rule
+import posixpath
+import re
+from collections.abc import Iterator
+from typing import Any
 
-RULES: tuple[Rule, ...] = ()
+from podmortem.model import (
+    Citation,
+    ContainerEvidence,
+    Hit,
+    PodEvidence,
+    Remedy,
+    SecurityContext,
+    Volume,
+    VolumeMount,
+)
+from podmortem.rules._base import Rule, rule
+from podmortem.rules._evidence import (
+    cite_message,
+    cite_termination,
+    cite_waiting,
+    debug_command,
+    find_messages,
+    main_suspect,
+    quote,
+    watch_command,
+    workload_ref,
+)
+from podmortem.rules._output import by_container, find_output, placed
+from podmortem.rules._patch import container_patch, template_patch, volume_name_for
+from podmortem.rules._run_as_non_root import NON_ROOT_RULES
+from podmortem.rules._spec import cite_command, cite_spec, command_line, image_of, mount_covering
+from podmortem.rules._text import ns_flag, who
+
+# --- execute permission -------------------------------------------------------------------------
+
+_EXEC_DENIED_RUNTIME = re.compile(
+    r'exec:\s*\\*"(?P<cmd>[^"\\]+)\\*":\s*permission denied|\bexec (?P<cmd2>/\S+): permission denied'
+    r'|exec user process caused:?\s*\\*"?permission denied', re.I)
+_SHELL_DENIED = re.compile(
+    r"(?:^|[\s\]])(?:\S+: line \d+|\S+: \d+|(?:/usr)?(?:/bin/)?(?:ba|da|a|z|k)?sh(?:: \d+)?)"
+    r": (?:exec: )?(?P<cmd>[^\s:'\"]+): Permission denied\s*$"
+    r"|\[FATAL tini \(\d+\)\] exec (?P<cmd2>\S+) failed: Permission denied"
+)
+
+
+def _exec_fix(pod: PodEvidence, c: ContainerEvidence | None, program: str) -> tuple[str, str | None, str]:
+    """(fix, patch, detail) for a program that may not be executed."""
+    covered = mount_covering(pod, c, program) if c is not None else None
+    if covered is not None and c is not None:
+        mount, vol = covered
+        if vol is not None and vol.kind in ("configMap", "secret", "projected"):
+            key = "secret" if vol.kind == "secret" else vol.kind
+            ref: dict[str, Any] = {"defaultMode": 0o755}
+            if vol.kind == "configMap" and vol.ref_name:
+                ref = {"name": vol.ref_name, "defaultMode": 0o755}
+            elif vol.kind == "secret" and vol.ref_name:
+                ref = {"secretName": vol.ref_name, "defaultMode": 0o755}
+            patch = template_patch({"volumes": [{"name": vol.name, key: ref}]})
+            return (f"{program} comes from {vol.kind} volume {vol.name}, whose files are mode 0644 by default; set "
+                    "defaultMode 0755 (493 in decimal, as the patch writes it) or run it through its interpreter "
+                    f"(`sh {program}`).", patch, "volume-not-executable")
+        return (f"{program} is on volume {mount.name} ({mount.mount_path}), which is not executable for this user "
+                "(mode or a noexec mount): fix its mode, or run it through its interpreter.", None, "not-executable")
+    return (f"{program} lacks the execute bit for the container's user: `chmod +x` it in the Dockerfile "
+            "(or `COPY --chmod=755`), or run it through its interpreter.", None, "not-executable")
+
+
+@rule(
+    "exec-permission-denied",
+    cause="security.permission-denied",
+    title="The container's program exists but may not be executed",
+    needs=("status", "events", "logs"),
+)
+def exec_permission_denied(pod: PodEvidence) -> Iterator[Hit]:
+    """
+    ## What it detects
+    runc's `exec: "/app/run": permission denied` (StartError, exit 128) and a shell's
+    `sh: /app/run: Permission denied` / `line 3: ./start.sh: Permission denied` with exit 126,
+    the shell's code for "found but not executable". Exit code 126 alone is weak evidence.
+
+    ## Why the pod crash-loops
+    The file has no execute bit for the container's user (a script copied without `chmod +x`,
+    a ConfigMap-mounted script with the default mode 0644, a `noexec` mount), so the start fails
+    on every attempt.
+
+    ## Evidence used
+    Terminated/waiting messages, events, the log, the exit code, the command and the volume
+    mounts (a script under a ConfigMap or Secret volume gets a `defaultMode` patch).
+
+    ## How to fix
+    `chmod +x` in the Dockerfile or `COPY --chmod=755`; for ConfigMap/Secret volumes set
+    `defaultMode: 0755`; or invoke the script through its interpreter (`sh /scripts/run.sh`).
+
+    ## Near misses
+    `executable file not found` is `image.command-not-found`. Permission denied on a data file
+    or a port is the file/port rules of this family.
+    """
+    done: set[str | None] = set()
+    for m, hit in find_messages(pod, _EXEC_DENIED_RUNTIME):
+        if m.event is not None and (m.event.reason or "").lower() == "unhealthy":
+            continue
+        c = _container_from_message(pod, m.container)
+        key = c.name if c is not None else None
+        if key in done:
+            continue
+        done.add(key)
+        program = hit.group("cmd") or hit.group("cmd2") or "the entrypoint"
+        evidence = [cite_message(m), *_status_evidence(pod, c, exclude=m.text)]
+        yield _exec_hit(pod, c, program, evidence, 0.95, 3)
+    for om in find_output(pod, _EXEC_DENIED_RUNTIME, limit=1):  # runc init's own words in the log
+        if om.name in done:
+            continue
+        done.add(om.name)
+        program = om.match.group("cmd") or om.match.group("cmd2") or "the entrypoint"
+        yield _exec_hit(pod, om.container, program, [om.citation, *_status_evidence(pod, om.container)], 0.88, 2)
+    for om in find_output(pod, _SHELL_DENIED, limit=2):
+        if om.name in done:
+            continue
+        program = om.match.group("cmd") or om.match.group("cmd2")
+        t = om.container.last_termination if om.container is not None else None
+        code = t.exit_code if t is not None else None
+        if not program.startswith(("/", "./", "../")) and code != 126:
+            continue  # `line 3: out.log: Permission denied` is a redirect; the file rule covers it
+        done.add(om.name)
+        yield _exec_hit(pod, om.container, program, [om.citation, *_status_evidence(pod, om.container)],
+                        0.9 if code == 126 else 0.8, 2)
+    for c in pod.containers:
+        t = c.last_termination
+        if t is None or t.exit_code != 126 or c.name in done:
+            continue
+        yield Hit(
+            container=c.name or None, init=c.init,
+            summary=f"Container {c.name} exited 126: its program was found but could not be executed.",
+            evidence=tuple(_status_evidence(pod, c)),
+            remedy=Remedy("Check the log for the program that was refused; give it the execute bit or run it through "
+                          "its interpreter.", None, (debug_command(pod, c.name), watch_command(pod))),
+            confidence=0.5, strength=1, detail="exit-code-only",
+        )
+
+
+def _container_from_message(pod: PodEvidence, name: str | None) -> ContainerEvidence | None:
+    c = pod.container(name) if name else None
+    return c if c is not None else main_suspect(pod)
+
+
+def _status_evidence(pod: PodEvidence, c: ContainerEvidence | None, exclude: str | None = None) -> list[Citation]:
+    if c is None:
+        return []
+    out = []
+    w = cite_waiting(pod, c)
+    if w is not None:
+        out.append(w)
+    t = c.last_termination
+    if t is not None:
+        out.append(cite_termination(pod, c, t))
+    return [e for e in out if e.text != exclude]
+
+
+def _exec_hit(pod: PodEvidence, c: ContainerEvidence | None, program: str, evidence: list[Citation],
+              confidence: float, strength: int) -> Hit:
+    fix, patch, detail = _exec_fix(pod, c, program)
+    if c is not None:
+        cmd = cite_command(pod, c)
+        if cmd is not None:
+            evidence.append(cmd)
+    name = (c.name or None) if c is not None else None
+    image = image_of(c) or "IMAGE"
+    return Hit(
+        container=name, init=c.init if c is not None else False,
+        summary=f"{program} exists in {who(name)} but may not be executed (permission denied).".replace(
+            "  ", " "),
+        evidence=tuple(evidence),
+        remedy=Remedy(fix, patch, (
+            f"kubectl run perm-check --rm -it --restart=Never --image={image} --command -- ls -l {quote(program)}",
+            watch_command(pod))),
+        confidence=confidence, strength=strength, detail=detail,
+    )
+
+
+# --- privileged ports ---------------------------------------------------------------------------
+
+# Bind failures on a port, in each server's or runtime's words (group names carry the port).
+_BIND_DENIED = re.compile(
+    r"listen tcp[46]? [^\s]*?:(?P<p1>\d+): bind: permission denied"                        # Go net
+    r"|bind\(\) to \S+?:(?P<p2>\d+) failed \(13: Permission denied\)"                      # nginx
+    r"|\(13\)Permission denied: AH00072: make_sock: could not bind to address \S+?:(?P<p3>\d+)"  # Apache httpd
+    r"|listen EACCES:? (?:permission denied )?\S*?:?(?P<p4>\d+)\b"                         # Node.js
+    r"|Permission denied - bind\(2\) for \"?[^\"\s]*\"? port (?P<p5>\d+)"                  # Ruby
+    r"|error while attempting to bind on address \(.*?, (?P<p6>\d+)\): (?:\[Errno 13\] )?permission denied"  # uvicorn
+    r"|Could not create server TCP listening socket \S*?:(?P<p7>\d+): bind: Permission denied"  # Redis
+    r"|cannot bind socket \(Permission denied\) \[\S*?:(?P<p8>\d+)\]"                       # HAProxy
+    r"|java\.net\.(?:Bind|Socket)Exception: Permission denied"                               # JVM
+    r"|SocketException \(13\): Permission denied"                                            # .NET
+    r"|\bbind: permission denied",                                                           # anything else
+    re.I,
+)
+
+
+def _bound_port(m: re.Match[str]) -> int | None:
+    for key, value in m.groupdict().items():
+        if key.startswith("p") and value:
+            return int(value)
+    return None
+
+
+@rule(
+    "privileged-port-bind-denied",
+    cause="security.permission-denied",
+    title="A non-root process may not listen on a port below 1024",
+    needs=("logs",),
+    lint_check="privileged-port-non-root",
+)
+def privileged_port_bind_denied(pod: PodEvidence) -> Iterator[Hit]:
+    """
+    ## What it detects
+    A server failing to bind with permission denied: Go's `listen tcp 0.0.0.0:80: bind:
+    permission denied`, nginx's `bind() to 0.0.0.0:80 failed (13: Permission denied)`, Apache's
+    `(13)Permission denied: AH00072: make_sock: could not bind to address 0.0.0.0:80`, Node's
+    `listen EACCES: permission denied 0.0.0.0:80`, Ruby, uvicorn, Redis, HAProxy, the JVM's
+    `java.net.BindException: Permission denied`.
+
+    ## Why the pod crash-loops
+    Ports below 1024 need root or `CAP_NET_BIND_SERVICE` (unless the node lowers
+    `net.ipv4.ip_unprivileged_port_start`); a non-root user (runAsUser, OpenShift's random uid,
+    an image `USER`) cannot listen there, and the server exits at start.
+
+    ## Evidence used
+    The server's bind error in the log, the port it names, the container's ports and runAsUser.
+
+    ## How to fix
+    Listen on a port >= 1024 (e.g. 8080) and point the Service's `targetPort` there (or use an
+    unprivileged image variant such as nginx-unprivileged), or allow low ports with the
+    namespaced safe sysctl `net.ipv4.ip_unprivileged_port_start=0` (patch), or add
+    `NET_BIND_SERVICE` (which reaches a non-root process only through file capabilities).
+
+    ## Near misses
+    `address already in use` is `app.port-in-use`: the port is taken, not forbidden.
+    """
+    def low_port(m: re.Match[str]) -> bool:
+        port = _bound_port(m)
+        # a high port refused is a policy (SELinux, seccomp) matter, not the privileged-port rule
+        return port is None or port < 1024
+
+    for found in by_container(find_output(pod, _BIND_DENIED, limit=10, keep=low_port)).values():
+        om = found[0]
+        port = _bound_port(om.match)
+        c = om.container
+        name = om.name
+        init = om.init
+        evidence = [om.citation, *_status_evidence(pod, c)]
+        if c is not None:
+            sc = pod.effective_security(c)
+            if sc.run_as_user is not None:
+                evidence.append(cite_spec(pod, c, "securityContext.runAsUser", f"runAsUser: {sc.run_as_user}"))
+        shown = f"port {port}" if port is not None else "a port below 1024"
+        confidence, strength = placed(om, 0.92 if port is not None else 0.86)
+        patch = template_patch({"securityContext": {
+            "sysctls": [{"name": "net.ipv4.ip_unprivileged_port_start", "value": "0"}]}})
+        yield Hit(
+            container=name, init=init,
+            summary=f"The server in {who(name)} may not listen on {shown}: it runs as non-root and ports "
+                    "below 1024 are privileged.".replace("  ", " "),
+            evidence=tuple(evidence),
+            remedy=Remedy(
+                "Make the server listen on a port >= 1024 (e.g. 8080) and set the Service's targetPort to it, or let "
+                "non-root processes bind low ports with the pod sysctl net.ipv4.ip_unprivileged_port_start=0 (patch; "
+                "a safe sysctl since Kubernetes 1.22, not allowed with hostNetwork); "
+                "adding NET_BIND_SERVICE only helps when the binary carries the file capability.",
+                patch, (f"kubectl get {workload_ref(pod)}{ns_flag(pod)} -o jsonpath='{{.spec.template.spec.securityContext}}'",
+                        watch_command(pod))),
+            confidence=confidence, strength=strength, detail="privileged-port",
+        )
+
+
+# --- file and volume permissions ----------------------------------------------------------------
+
+_ACCESS_DENIED = re.compile(
+    r"permission denied|\bEACCES\b|operation not permitted|\bEPERM\b|AccessDeniedException|\[Errno 13\]"
+    r"|OS errno 13|\(13: Permission denied\)|UnauthorizedAccessException|is not writable|Errno::EACCES",
+    re.I,
+)
+# "permission denied" that is not about the container's files: database grants, SSH keys, APIs.
+_NOT_FILE_ACCESS = re.compile(
+    r"permission denied for (?:table|relation|schema|database|sequence|function|view|tablespace)"
+    r"|Permission denied \(publickey|\b403\b|access denied for user|not authorized|RBAC|forbidden",
+    re.I,
+)
+_PATH_PATTERNS = (
+    re.compile(r"(?P<path>/[^\s'\"’:,()\[\]]+)['\"’]?\)?:? \(?(?:13: )?(?:Permission denied|Operation not permitted)",
+               re.I),
+    re.compile(r"(?:Permission denied|EACCES|not permitted)(?::|,| -| @ \w+ -)\s*(?:\w+\(?\)? )?['\"‘]?"
+               r"(?P<path>/[^\s'\"’]+)", re.I),
+    re.compile(r"(?:AccessDeniedException|FileNotFoundException)[:\[]\s*(?P<path>/[^\s\]]+)"),
+    re.compile(r"\"(?P<path>/[^\"]+)\" failed \(13: Permission denied\)"),
+    re.compile(r"['\"](?P<path>/[^'\"]+)['\"] is not writable"),
+    re.compile(r"(?P<path>/[\w.@%+=/-]+)"),
+)
+_CHOWN = re.compile(r"\b(?:chown|chmod|chgrp|changing (?:ownership|permissions) of|lchown|fchown)\b", re.I)
+
+
+def _denied_path(line: str) -> str | None:
+    for pattern in _PATH_PATTERNS:
+        m = pattern.search(line)
+        if m:
+            return m.group("path").rstrip(".'\"")
+    return None
+
+
+_CHOWN_TARGET = re.compile(r"\bchown\s+(?:-\w+\s+)*(?P<user>\d+)(?::(?P<group>\d+))?")
+
+
+def _ownership_group(pod: PodEvidence, c: ContainerEvidence | None) -> int:
+    """The group to give a volume: the one a chown step aimed at, else the uid/gid the pod's processes run as."""
+    chown = _CHOWN_TARGET.search(" ".join(command_line(c)))
+    if chown:
+        return int(chown.group("group") or chown.group("user"))
+    ordered = [c, *pod.containers] if c is not None else list(pod.containers)
+    for x in ordered:
+        if x is None:
+            continue
+        sc = pod.effective_security(x)
+        for value in (sc.fs_group, sc.run_as_group, sc.run_as_user):
+            if value:
+                return value
+    return 2000
+
+
+def _file_remedy(pod: PodEvidence, c: ContainerEvidence | None, path: str | None, chown: bool) -> tuple[
+        str, str, str | None]:
+    """(detail, fix, patch) by where the refused path lives."""
+    name = (c.name or None) if c is not None else None
+    init = c.init if c is not None else False
+    covered = mount_covering(pod, c, path) if path else None
+    mount: VolumeMount | None = covered[0] if covered else None
+    vol: Volume | None = covered[1] if covered else None
+    group = _ownership_group(pod, c)
+    fs_patch = template_patch({"securityContext": {"fsGroup": group, "fsGroupChangePolicy": "OnRootMismatch"}})
+    if chown:
+        fix = ("chown/chmod needs root with CAP_CHOWN/CAP_FOWNER, and on NFS with root_squash even root cannot do it. "
+               f"Let the kubelet set group ownership instead: set fsGroup (the patch uses {group}) and drop the chown "
+               "step, or run that init container as root with the CHOWN capability, or fix ownership on the storage "
+               "server.")
+        return "chown-denied", fix, fs_patch
+    if mount is not None and vol is not None and vol.kind in ("hostPath", "nfs"):
+        fix = (f"{path} is on {vol.kind} volume {vol.name}, which fsGroup does not change: make the directory "
+               "writable for the container's uid on the host/server, or chown it from an init container running "
+               "as root" + (" (patch; with NFS root_squash only the server can change it)." if vol.kind == "nfs"
+                            else " (patch)."))
+        sc = pod.effective_security(c) if c is not None else SecurityContext()
+        if sc.run_as_user is None:
+            return "volume-ownership", fix + " Set runAsUser so the owner to give it is known.", None
+        owner = f"{sc.run_as_user}:{sc.run_as_group if sc.run_as_group is not None else group}"
+        chown_init: dict[str, Any] = {
+            "name": "fix-ownership", "image": "busybox:1.36",
+            "command": ["sh", "-c", f"chown -R {owner} /target"],
+            "securityContext": {"runAsUser": 0, "runAsNonRoot": False},
+            "volumeMounts": [{"name": vol.name, "mountPath": "/target"}],
+        }
+        return "volume-ownership", fix, template_patch({"initContainers": [chown_init]})
+    if mount is not None:
+        fix = (f"{path} is on volume {mount.name} (mounted at {mount.mount_path}) and owned by another uid than the "
+               f"container runs as. Set the pod's fsGroup (the patch uses {group}) so the kubelet makes the volume "
+               "group-writable, or match runAsUser to the volume's owner.")
+        return "volume-ownership", fix, fs_patch
+    sc = pod.effective_security(c) if c is not None else SecurityContext()
+    runner = f"uid {sc.run_as_user}" if sc.run_as_user is not None else "the container's user"
+    if path and c is not None and c.spec is not None:
+        target = posixpath.dirname(path.rstrip("/")) if "." in posixpath.basename(path) else path
+        if target not in ("", "/"):
+            vname = volume_name_for(target)
+            patch = container_patch(name, init, {"volumeMounts": [{"name": vname, "mountPath": target}]},
+                                    {"volumes": [{"name": vname, "emptyDir": {}}]})
+            fix = (f"{path} is in the image and not writable by {runner}. Run as the uid the image expects (runAsUser), "
+                   f"make the path group-0 writable in the image (chgrp -R 0 && chmod -R g=u, for OpenShift), or if "
+                   f"it is scratch data mount an emptyDir at {target} (patch; it hides what the image has there).")
+            return "image-path", fix, patch
+    fix = (f"The process may not access {path or 'a path it needs'} as {runner}: run it as the uid that owns the path "
+           "(runAsUser), set fsGroup for volumes, or make the path writable in the image.")
+    return "image-path" if path else "unknown-path", fix, None
+
+
+@rule(
+    "file-permission-denied",
+    cause="security.permission-denied",
+    title="The process may not read or write a file or directory it needs",
+    needs=("logs",),
+)
+def file_permission_denied(pod: PodEvidence) -> Iterator[Hit]:
+    """
+    ## What it detects
+    EACCES / EPERM on a path in the container's output: `mkdir /data/x: permission denied`,
+    `can't create /env: Permission denied`, `chown: /var/lib/app: Operation not permitted`,
+    Python's `PermissionError: [Errno 13] Permission denied: '/data'`, Java's
+    `AccessDeniedException`, Node's `EACCES: permission denied, open '/x'`, nginx's
+    `mkdir() "/var/cache/nginx/client_temp" failed (13: Permission denied)`, MySQL's
+    `OS errno 13`, `'/var/lib/grafana' is not writable`.
+
+    ## Why the pod crash-loops
+    The process runs as a uid (runAsUser, an image USER, OpenShift's random uid) that does not
+    own the path: a volume created by root, an image directory owned by root, a chown attempted
+    without CAP_CHOWN. It exits at start every time.
+
+    ## Evidence used
+    The log line and its path, the volume mounts (which volume holds the path, and its kind),
+    the pod's runAsUser / runAsGroup / fsGroup.
+
+    ## How to fix
+    Volume paths: set `securityContext.fsGroup` (with `fsGroupChangePolicy: OnRootMismatch`) or
+    match runAsUser to the owner; hostPath/NFS ignore fsGroup, so fix ownership there or chown
+    from a root init container. Image paths: run as the uid the image expects, or make the
+    path writable in the image. chown failures: use fsGroup instead of a chown step.
+
+    ## Near misses
+    `Read-only file system` is `security.read-only-fs`. `permission denied for table ...` is a
+    database grant, not a file. `bind: permission denied` is rule `privileged-port-bind-denied`.
+    """
+
+    def is_file_access(m: re.Match[str]) -> bool:
+        line = m.string
+        return not (_NOT_FILE_ACCESS.search(line) or _BIND_DENIED.search(line) or _SHELL_DENIED.search(line)
+                    or _EXEC_DENIED_RUNTIME.search(line) or re.search(r"read-only file system", line, re.I))
+
+    for found in by_container(find_output(pod, _ACCESS_DENIED, limit=20, keep=is_file_access)).values():
+        first = found[0]
+        c = first.container
+        path = _denied_path(first.line)
+        chown = bool(_CHOWN.search(first.line))
+        detail, fix, patch = _file_remedy(pod, c, path, chown)
+        confidence, strength = placed(first, 0.86 if path else 0.8)
+        evidence = [om.citation for om in found[:3]] + _status_evidence(pod, c)
+        if c is not None:
+            sc = pod.effective_security(c)
+            if sc.run_as_user is not None or sc.fs_group is not None:
+                evidence.append(cite_spec(pod, c, "securityContext",
+                                          f"securityContext: runAsUser={sc.run_as_user}, fsGroup={sc.fs_group}"))
+        name = first.name
+        subject = who(name)
+        summary = (f"The process in {subject} may not {'change ownership of' if chown else 'access'} "
+                   f"{path or 'a path it needs'}: permission denied.")
+        image = image_of(c) or "IMAGE"
+        look = quote("id; ls -ld " + (path or "/"))
+        if detail in ("volume-ownership", "chown-denied"):
+            # a copy of the pod keeps its volumes, so it shows the owner the process really meets
+            pod_ref = pod.name or "POD"
+            check = (f"kubectl debug {pod_ref}{ns_flag(pod)} -it --copy-to={pod_ref}-debug "
+                     f"--container={name or 'CONTAINER'} -- sh -c {look}")
+        else:
+            check = f"kubectl run perm-check --rm -it --restart=Never --image={image} --command -- sh -c {look}"
+        commands = (check, watch_command(pod))
+        yield Hit(container=name, init=first.init, summary=summary, evidence=tuple(evidence),
+                  remedy=Remedy(fix, patch, commands), confidence=confidence, strength=strength, detail=detail)
+
+
+# --- read-only root filesystem ------------------------------------------------------------------
+
+_EROFS = re.compile(r"read-only file system|\bEROFS\b|\[Errno 30\]|\(30: Read-only|errno 30", re.I)
+_EROFS_PATHS = (
+    re.compile(r"(?P<path>/[^\s'\"’:,()\[\]]+)['\"’]?\)?:? \(?(?:30: )?Read-only file system", re.I),
+    re.compile(r"(?:Read-only file system|EROFS)(?::|,)\s*(?:\w+ )?['\"‘]?(?P<path>/[^\s'\"’]+)", re.I),
+    re.compile(r"(?:of|create|open|write|mkdir|touch|copy|file) ['\"‘]?(?P<path>/[^\s'\"’:]+)", re.I),
+    re.compile(r"\"(?P<path>/[^\"]+)\" failed \(30: Read-only"),
+)
+# Writes that change files shipped in the image: an emptyDir over them would hide the originals.
+_MODIFIES_IMAGE = re.compile(r"changing (?:permissions|ownership) of|\bchmod\b|\bchown\b|sed: couldn't|\bsed -i\b",
+                             re.I)
+_READ_ONLY_KINDS = frozenset({"configMap", "secret", "projected", "downwardAPI"})
+
+
+def _erofs_path(line: str) -> str | None:
+    if "here-document" in line or "here document" in line:
+        return "/tmp"  # shells write here-documents under $TMPDIR, /tmp by default
+    for pattern in _EROFS_PATHS:
+        m = pattern.search(line)
+        if m:
+            return m.group("path").rstrip(".'\"")
+    return None
+
+
+def _writable_dir(path: str) -> str:
+    """The directory to mount an emptyDir at for a write to `path`."""
+    parts = [p for p in path.split("/") if p]
+    if not parts:
+        return "/tmp"
+    if parts[0] in ("tmp", "run") or parts[:2] == ["var", "tmp"] or parts[:2] == ["var", "run"]:
+        return "/" + "/".join(parts[:2] if parts[0] == "var" else parts[:1])
+    if parts[0] == "var" and len(parts) >= 3 and parts[1] in ("cache", "log", "lib"):
+        return "/" + "/".join(parts[:3])
+    base = posixpath.dirname(path.rstrip("/")) if "." in parts[-1] or len(parts) > 2 else path
+    return base if base not in ("", "/") else path
+
+
+@rule(
+    "read-only-root-filesystem",
+    cause="security.read-only-fs",
+    title="The process writes to a read-only root filesystem",
+    needs=("logs", "spec"),
+    lint_check="read-only-root-without-writable-volume",
+)
+def read_only_root_filesystem(pod: PodEvidence) -> Iterator[Hit]:
+    """
+    ## What it detects
+    EROFS in the container's output: `Read-only file system` from coreutils, shells
+    (`cannot create temp file for here-document: Read-only file system`), Go (`open /x:
+    read-only file system`), Python (`[Errno 30] Read-only file system`), Node (`EROFS`), the
+    JVM (`FileSystemException: ... Read-only file system`), nginx (`(30: Read-only file system)`).
+
+    ## Why the pod crash-loops
+    `securityContext.readOnlyRootFilesystem: true` (set in the spec or by a policy) mounts the
+    image's filesystem read-only; an app or entrypoint that writes temp files, caches, PID files
+    or edits its own config fails at start.
+
+    ## Evidence used
+    The log line and the path written, `readOnlyRootFilesystem` in the container's
+    securityContext, and the volume mounts (a ConfigMap/Secret volume is read-only too).
+
+    ## How to fix
+    Mount an `emptyDir` at each directory the app writes (`/tmp`, `/var/cache/nginx`,
+    `/var/run`), patch below. If the app modifies files that ship in the image (chmod, sed -i),
+    copy that directory into an emptyDir from an init container, or fix the image so it does
+    not edit itself at start.
+
+    ## Near misses
+    `Permission denied` on a writable filesystem is `security.permission-denied`. `No space left
+    on device` is a full disk, not a read-only one.
+    """
+    for found in by_container(find_output(pod, _EROFS, limit=10)).values():
+        om = found[0]
+        c = om.container
+        name, init = om.name, om.init
+        path = _erofs_path(om.line)
+        covered = mount_covering(pod, c, path) if path else None
+        ro_root = pod.effective_security(c).read_only_root_filesystem if c is not None else None
+        evidence = [om.citation]
+        if c is not None and ro_root:
+            evidence.append(cite_spec(pod, c, "securityContext.readOnlyRootFilesystem", "readOnlyRootFilesystem: true"))
+        evidence += _status_evidence(pod, c)
+        image = image_of(c) or "IMAGE"
+        patch = None
+        if covered is not None and (covered[0].read_only or (covered[1] is not None
+                                                              and covered[1].kind in _READ_ONLY_KINDS)):
+            mount, vol = covered
+            detail = "read-only-volume"
+            kind = vol.kind if vol is not None else "read-only"
+            summary = (f"The process in {who(name)} writes to {path}, inside {kind} volume {mount.name}, "
+                       "which is always mounted read-only.").replace("  ", " ")
+            fix = (f"Do not write into the {kind} volume: copy the files to an emptyDir in an init container and point "
+                   "the app there, or have the app write its output elsewhere.")
+            confidence = 0.84
+        elif path is not None and _MODIFIES_IMAGE.search(om.line):
+            detail = "modifies-image-files"
+            target = posixpath.dirname(path)
+            vname = volume_name_for(target)
+            summary = (f"The entrypoint of {who(name)} modifies {path}, a file shipped in the image, but the "
+                       "root filesystem is read-only.").replace("  ", " ")
+            fix = (f"An emptyDir at {target} would hide the image's files, so copy them into one first: the patch adds "
+                   f"an init container that copies {target} into an emptyDir mounted there. Better: fix the image so "
+                   "its files need no change at start, or allow writes (readOnlyRootFilesystem: false) if policy permits.")
+            copier: dict[str, Any] = {"name": f"copy-{vname}"[:63], "image": image,
+                                      "command": ["sh", "-c", f"cp -a {target}/. /writable/"],
+                                      "volumeMounts": [{"name": vname, "mountPath": "/writable"}]}
+            patch = container_patch(name, init, {"volumeMounts": [{"name": vname, "mountPath": target}]},
+                                    {"initContainers": [copier], "volumes": [{"name": vname, "emptyDir": {}}]})
+            confidence = 0.9 if ro_root or c is None or c.spec is None else 0.78
+        else:
+            detail = "writes-root-filesystem"
+            target = _writable_dir(path) if path else "/tmp"
+            vname = volume_name_for(target)
+            summary = (f"The process in {who(name)} writes to {path or 'its root filesystem'}, but the root "
+                       "filesystem is read-only (readOnlyRootFilesystem).").replace("  ", " ")
+            fix = (f"Mount a writable emptyDir at {target} (patch) and at any other directory the app writes; keep "
+                   "readOnlyRootFilesystem on.")
+            patch = container_patch(name, init, {"volumeMounts": [{"name": vname, "mountPath": target}]},
+                                    {"volumes": [{"name": vname, "emptyDir": {}}]})
+            confidence = 0.92 if ro_root or c is None or c.spec is None else 0.78
+        confidence, strength = placed(om, confidence)
+        yield Hit(
+            container=name, init=init, summary=summary, evidence=tuple(evidence),
+            remedy=Remedy(fix, patch, (
+                f"kubectl get pod {pod.name or 'POD'}{ns_flag(pod)} -o "
+                f"jsonpath='{{.spec.containers[?(@.name==\"{name or 'CONTAINER'}\")].securityContext}}'",
+                watch_command(pod))),
+            confidence=confidence, strength=strength, detail=detail,
+        )
+
+
+RULES: tuple[Rule, ...] = (
+    *NON_ROOT_RULES,
+    exec_permission_denied,
+    privileged_port_bind_denied,
+    file_permission_denied,
+    read_only_root_filesystem,
+)

@@ -1,0 +1,148 @@
+"""What a container printed: its log lines and the text the runtime kept as its termination message.
+
+Log-pattern rules must look at both. `terminationMessagePolicy: FallbackToLogsOnError` copies
+the log tail into `lastState.terminated.message`, and describe-only input often has nothing
+else; pasted text that no parser understood may hold log lines too. Kubelet event rows among
+that loose text are left out: they are the kubelet talking, not the container.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from podmortem.model import Citation, ContainerEvidence, PodEvidence
+from podmortem.model.evidence import DESCRIBE
+from podmortem.rules._evidence import LogMatch, cite_log, main_suspect, status_source
+
+# A pasted events-table row or kubelet line: the cluster's words, not the container's output.
+_EVENT_ROW = re.compile(r"^\s*(?:Warning|Normal)\s+\S+|\bkubelet\b")
+# How close to the end of a log a line must be to count as what the process died of.
+NEAR_END_LINES = 40
+
+
+@dataclass(frozen=True, slots=True)
+class OutputMatch:
+    container: ContainerEvidence | None
+    line: str
+    match: re.Match[str]
+    citation: Citation
+    lines_after: int | None = None  # lines the log goes on for after this one; None when not from a log
+
+    @property
+    def name(self) -> str | None:
+        return (self.container.name or None) if self.container is not None else None
+
+    @property
+    def init(self) -> bool:
+        return self.container.init if self.container is not None else False
+
+    @property
+    def near_end(self) -> bool:
+        """The line is among the last ones the process printed (or its position is unknown).
+
+        A fatal error is nearly always close to where the log stops; the same words long before
+        the end were something the process shrugged off.
+        """
+        return self.lines_after is None or self.lines_after <= NEAR_END_LINES
+
+
+def _termination_lines(pod: PodEvidence, c: ContainerEvidence) -> Iterator[tuple[str, str]]:
+    st = c.status
+    if st is None:
+        return
+    kind = "initContainerStatuses" if c.init else "containerStatuses"
+    for which, state in (("state", st.state), ("lastState", st.last_state)):
+        t = state.terminated
+        if t is None or not t.message:
+            continue
+        for line in t.message.splitlines():
+            if line.strip():
+                yield line, f"status.{kind}[{c.name}].{which}.terminated.message"
+
+
+def _top_level_lines_after(lines: tuple[str, ...]) -> list[int]:
+    """For each line, how many non-blank, non-indented lines follow it: stack frames and blank lines
+    (indented continuations of one error) do not count as the process carrying on."""
+    counts = [0] * len(lines)
+    running = 0
+    for i in range(len(lines) - 1, -1, -1):
+        counts[i] = running
+        line = lines[i]
+        if line.strip() and not line[:1].isspace():
+            running += 1
+    return counts
+
+
+def find_output(
+    pod: PodEvidence,
+    pattern: re.Pattern[str],
+    limit: int = 5,
+    keep: Callable[[re.Match[str]], bool] | None = None,
+) -> list[OutputMatch]:
+    """Lines a container printed that match, at most `limit` per container, logs before messages."""
+    found: list[OutputMatch] = []
+    for c in pod.containers:
+        n = 0
+        seen: set[str] = set()
+        for log in sorted(c.logs, key=lambda lg: not lg.previous):
+            if n >= limit:
+                break
+            after = _top_level_lines_after(log.lines)
+            for no, line in enumerate(log.lines, 1):
+                m = pattern.search(line)
+                if m and (keep is None or keep(m)):
+                    seen.add(line.strip())
+                    found.append(OutputMatch(c, line, m, cite_log(LogMatch(c, no, line, m)), after[no - 1]))
+                    n += 1
+                    if n >= limit:
+                        break
+        for line, path in _termination_lines(pod, c):
+            if n >= limit:
+                break
+            m = pattern.search(line)
+            if m and line.strip() not in seen and (keep is None or keep(m)):
+                found.append(OutputMatch(c, line, m, Citation(status_source(pod), line.strip(), path)))
+                n += 1
+    suspect = None
+    n = 0
+    for line in pod.loose_lines:
+        if n >= limit or _EVENT_ROW.search(line):
+            continue
+        m = pattern.search(line)
+        if m and (keep is None or keep(m)):
+            suspect = suspect or main_suspect(pod)
+            found.append(OutputMatch(suspect, line, m, Citation(DESCRIBE, line.strip(), None)))
+            n += 1
+    return found
+
+
+# Confidence taken off a log finding whose line is far from where the log stops. Such a finding
+# also drops to strength 1, so the engine never makes it the root of a failure the log ends with.
+EARLY_PENALTY = 0.3
+
+
+def by_container(matches: list[OutputMatch]) -> dict[str | None, list[OutputMatch]]:
+    """Matches grouped by container, each group ordered closest to the end of the log first."""
+    grouped: dict[str | None, list[OutputMatch]] = {}
+    for om in matches:
+        grouped.setdefault(om.name, []).append(om)
+    for group in grouped.values():
+        group.sort(key=lambda om: om.lines_after or 0)
+    return grouped
+
+
+def placed(om: OutputMatch, confidence: float, strength: int = 2) -> tuple[float, int]:
+    """(confidence, strength) of a log finding, lowered when its line is long before the end of the log."""
+    if om.near_end:
+        return confidence, strength
+    return confidence - EARLY_PENALTY, 1
+
+
+def any_output(pod: PodEvidence, pattern: re.Pattern[str]) -> bool:
+    return bool(find_output(pod, pattern, limit=1))
+
+
+__all__ = ["EARLY_PENALTY", "NEAR_END_LINES", "OutputMatch", "any_output", "by_container", "find_output",
+           "placed"]
