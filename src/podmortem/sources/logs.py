@@ -22,7 +22,8 @@ TAIL_BYTES = 4 * 1024 * 1024  # read at most this much from the end of a large f
 HEAD_BYTES = 256 * 1024
 
 # `kubectl logs --prefix` writes "[pod/NAME/CONTAINER] "; stern and older kubectl "[NAME CONTAINER] ".
-_PREFIX = re.compile(r"^\[(?:pod/)?([a-z0-9][-a-z0-9.]*)[/ ]([a-z0-9][-a-z0-9.]*)\]\s?")
+# A container name is a DNS label (no dots), which keeps an app's own "[conf/app.conf]" out.
+_PREFIX = re.compile(r"^\[(?:pod/([a-z0-9][-a-z0-9.]*)/|([a-z0-9][-a-z0-9.]*) )([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\]\s?")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -88,7 +89,7 @@ def prefixed_container(log: LogText) -> str | None:
     for line in log.lines[:50]:
         m = _PREFIX.match(line)
         if m:
-            names.add(m.group(2))
+            names.add(m.group(3))
     return names.pop() if len(names) == 1 else None
 
 
