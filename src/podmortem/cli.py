@@ -28,7 +28,6 @@ LAZY_COMMANDS = {
     "snapshot": "podmortem.live.command:snapshot",
     "lint": "podmortem.lint.command:lint",
     "gate": "podmortem.gate.command:gate",
-    "watch": "podmortem.watch.command:watch",
 }
 
 
@@ -36,7 +35,11 @@ class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         names = set(super().list_commands(ctx))
         for name, target in LAZY_COMMANDS.items():
-            if importlib.util.find_spec(target.split(":")[0]) is not None:
+            try:
+                found = importlib.util.find_spec(target.split(":")[0]) is not None
+            except ModuleNotFoundError:  # the parent package is not there either
+                found = False
+            if found:
                 names.add(name)
         return sorted(names)
 
