@@ -1,0 +1,258 @@
+"""Memory checks: a missing limit, a quantity nobody means, and a runtime heap larger than the limit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from podmortem.lint.checks._base import check
+from podmortem.lint.model import Emit
+from podmortem.lint.workloads import ContainerView, Workload, as_dict, as_list
+from podmortem.quantity import format_bytes, parse_jvm_size
+
+MIB = 2**20
+# Below this a container cannot even start its runtime: it is OOM-killed at once (the runc/
+# containerd floor is about 6 MB; no real process fits in less than a few MiB).
+MIN_MEMORY = 4 * MIB
+# Kubernetes resource.Quantity: a decimal number with one of these suffixes, or an exponent.
+_QUANTITY = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)|[eE]([+-]?\d+))?$")
+_SUFFIX = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60, "n": 1e-9, "u": 1e-6,
+           "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
+
+
+def quantity_bytes(value: Any) -> float | None:
+    """A memory quantity as Kubernetes parses it, or None when the API server would reject it."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    m = _QUANTITY.match(str(value).strip())
+    if not m:
+        return None
+    number = float(m.group(1))
+    if m.group(2):
+        return number * float(_SUFFIX[m.group(2)])
+    if m.group(3):
+        return number * 10.0 ** int(m.group(3))
+    return number
+
+
+def _pod_memory_limit(w: Workload) -> Any:
+    """Pod-level resources (`spec.resources`, Kubernetes 1.32+) bound every container together."""
+    return as_dict(as_dict(w.pod_spec.get("resources")).get("limits")).get("memory")
+
+
+@check(
+    "memory-limit-missing",
+    cause="resources.oom-killed",
+    severity="warning",
+    title="Container has no memory limit",
+    fix="Set resources.limits.memory (and requests.memory) from the peak use you measured, e.g. 512Mi.",
+)
+def memory_limit_missing(w: Workload) -> Iterator[Emit]:
+    """
+    ## What it detects
+    An app container (or sidecar) without `resources.limits.memory`, in a pod without a pod-level
+    memory limit. A LimitRange with a default memory limit in the same namespace, in the files of
+    the run, silences it.
+
+    ## Why the pod fails
+    Without a limit the container grows until the node runs short of memory; then the kernel or
+    the kubelet kills it (or its neighbours) with no limit to explain why, and the restarts look
+    random. A limit makes the failure an `OOMKilled` that names this container.
+
+    ## How to fix
+    Measure the peak (`kubectl top pod`, your metrics) and set `limits.memory` a margin above it;
+    set `requests.memory` so the scheduler reserves it.
+
+    ## Near misses
+    Init containers are not reported (they run alone and finish). A memory limit set by a
+    LimitRange default counts only when the LimitRange is in the files given.
+    """
+    if _pod_memory_limit(w) is not None:
+        return
+    for c in w.containers:
+        if not c.runs_alongside or c.memory_limit() is not None:
+            continue
+        line = w.line(c.spec, "resources") if "resources" in c.spec else w.line(c.spec)
+        yield Emit(line, f"container {c.name} has no memory limit", container=c.name)
+
+
+@check(
+    "memory-quantity-suspicious",
+    cause="resources.oom-killed",
+    severity="error",
+    title="Memory quantity that cannot be meant",
+    fix="Write memory in binary units: 512Mi, 2Gi (Mi = mebibytes; a lowercase m means thousandths).",
+)
+def memory_quantity_suspicious(w: Workload) -> Iterator[Emit]:
+    """
+    ## What it detects
+    A memory limit or request that is not a valid quantity (`512MB`, `1gb`, `2K`), that uses the
+    milli suffix (`512m` is 0.512 bytes), or that is below 4Mi (a bare `512` is 512 bytes); and a
+    memory request above the limit.
+
+    ## Why the pod fails
+    An invalid quantity, or a request above the limit, is rejected by the API server. A limit of a
+    few bytes or KiB lets no process start: the container is OOM-killed at once, every time.
+
+    ## How to fix
+    Use binary suffixes: `Mi`, `Gi`. `M` and `G` (powers of ten) are valid too.
+
+    ## Near misses
+    CPU quantities, where `500m` is normal, are not checked. Values of 4Mi and more are left alone.
+    """
+    for c in w.containers:
+        resources = as_dict(c.spec.get("resources"))
+        values: dict[str, float] = {}
+        for section in ("limits", "requests"):
+            block = resources.get(section)
+            if not isinstance(block, dict) or "memory" not in block:
+                continue
+            raw = block["memory"]
+            line = w.line(block, "memory")
+            where = f"memory {section[:-1]} of container {c.name}"
+            size = quantity_bytes(raw)
+            if size is None:
+                yield Emit(line, f"{where} is {raw!r}, not a Kubernetes quantity: the API server rejects it",
+                           container=c.name, fix=f"Write it as e.g. {_suggest(raw)}.")
+                continue
+            if size == 0:
+                continue  # 0 means "not set" to the kubelet
+            values[section] = size
+            text = str(raw).strip()
+            if text.endswith("m") and not isinstance(raw, int | float):
+                yield Emit(line, f"{where} is {text!r}: the m suffix means thousandths, so this is "
+                                 f"{size:g} bytes; the container is OOM-killed at start",
+                           container=c.name, fix=f"Write {text[:-1]}Mi (mebibytes) or {text[:-1]}M (megabytes).")
+            elif size < MIN_MEMORY:
+                unit_hint = (f"; a bare number is bytes: write {text}Mi for mebibytes"
+                             if re.fullmatch(r"\d+", text) else "")
+                yield Emit(line, f"{where} is {text!r} ({size:g} bytes), below 4Mi: no process starts in "
+                                 f"that, the container is OOM-killed at start{unit_hint}",
+                           container=c.name, fix=f"Write {text}Mi." if re.fullmatch(r"\d+", text) else None)
+        plausible = all(v >= MIN_MEMORY for v in values.values())
+        if plausible and "limits" in values and "requests" in values and values["requests"] > values["limits"]:
+            block = as_dict(resources.get("requests"))
+            yield Emit(w.line(block, "memory"),
+                       f"memory request of container {c.name} is larger than its limit: the API server rejects it",
+                       container=c.name, fix="Make requests.memory at most limits.memory.")
+
+
+def _suggest(raw: Any) -> str:
+    m = re.match(r"^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)", str(raw))
+    if not m:
+        return "512Mi"
+    unit = m.group(2).lower()
+    binary = {"k": "Ki", "kb": "Ki", "kib": "Ki", "ki": "Ki", "m": "Mi", "mb": "Mi", "mib": "Mi", "mi": "Mi",
+              "g": "Gi", "gb": "Gi", "gib": "Gi", "gi": "Gi", "t": "Ti", "tb": "Ti", "ti": "Ti"}.get(unit, "Mi")
+    return f"{m.group(1)}{binary}"
+
+
+# --- runtime heaps --------------------------------------------------------------------------------
+
+_XMX = re.compile(r"(?<![\w-])-Xm([xs])(\d+[kKmMgGtT]?)(?![\w.])")
+_MAX_RAM_PERCENTAGE = re.compile(r"-XX:MaxRAMPercentage=(\d+(?:\.\d+)?)")
+_MAX_RAM_FRACTION = re.compile(r"-XX:MaxRAMFraction=(\d+)")
+_NODE_OLD_SPACE = re.compile(r"--max[-_]old[-_]space[-_]size[= ](\d+)")
+# Who wins when a heap flag appears in several places: _JAVA_OPTIONS overrides the command line,
+# which overrides JDK_JAVA_OPTIONS and JAVA_TOOL_OPTIONS (read first by the JVM). Other variables
+# (JAVA_OPTS, KAFKA_HEAP_OPTS, ES_JAVA_OPTS...) are spliced into the command line by start scripts.
+_ENV_RANK = {"_JAVA_OPTIONS": 4, "JAVA_TOOL_OPTIONS": 0, "JDK_JAVA_OPTIONS": 1}
+_COMMAND_RANK = 3
+_OTHER_ENV_RANK = 2
+NEAR_LIMIT = 0.9
+
+
+def _flag_sources(w: Workload, c: ContainerView) -> Iterator[tuple[int, str, str, int]]:
+    """(rank, where, text, line) for every string a heap flag could be in."""
+    for key in ("command", "args"):
+        items = c.spec.get(key)
+        for i, item in enumerate(as_list(items)):
+            if isinstance(item, str):
+                yield _COMMAND_RANK, key, item, w.line(items, i)
+    for e in as_list(c.spec.get("env")):
+        if isinstance(e, dict) and isinstance(e.get("value"), str):
+            name = str(e.get("name"))
+            yield _ENV_RANK.get(name, _OTHER_ENV_RANK), f"env {name}", e["value"], w.line(e, "value")
+
+
+@check(
+    "heap-flag-over-limit",
+    cause="resources.oom-killed",
+    severity="error",
+    title="JVM or Node.js heap flag at or above the memory limit",
+    fix="Keep the heap at most ~75% of the limit (e.g. -XX:MaxRAMPercentage=75 instead of -Xmx), or raise the limit.",
+)
+def heap_flag_over_limit(w: Workload) -> Iterator[Emit]:
+    """
+    ## What it detects
+    `-Xmx`/`-Xms`, `-XX:MaxRAMPercentage`, `-XX:MaxRAMFraction` (JVM) or `--max-old-space-size`
+    (Node.js) in a container's command, args or environment (JAVA_OPTS, JAVA_TOOL_OPTIONS,
+    _JAVA_OPTIONS, KAFKA_HEAP_OPTS, ES_JAVA_OPTS, NODE_OPTIONS...) that lets the heap reach the
+    container's memory limit. Above 90% of the limit it is a warning; at or above it, an error.
+
+    ## Why the pod fails
+    The runtime also needs memory outside the heap (metaspace, thread stacks, code cache, direct
+    buffers; V8's young generation and code). A heap allowed to fill the limit is killed by the
+    kernel (`OOMKilled`, exit 137) as soon as it grows there, before the runtime's own
+    OutOfMemoryError could tell you.
+
+    ## How to fix
+    Size the heap from the limit: `-XX:MaxRAMPercentage=75` follows the limit automatically; for
+    Node.js set `--max-old-space-size` to about 75% of the limit in MiB.
+
+    ## Near misses
+    Containers without a memory limit are not checked (memory-limit-missing covers them). A heap
+    below 90% of the limit passes.
+    """
+    for c in w.containers:
+        limit_raw = c.memory_limit() or _pod_memory_limit(w)
+        limit = quantity_bytes(limit_raw) if limit_raw is not None else None
+        if not limit or limit < MIN_MEMORY:
+            continue
+        # (rank, position) decides which -Xmx/-Xms wins: the later flag overrides an earlier one
+        best: tuple[tuple[int, int], int, str, str, int] | None = None  # precedence, bytes, flag, where, line
+        pct: tuple[float, str, str, int] | None = None
+        node: tuple[int, str, str, int] | None = None
+        position = 0
+        for rank, where, text, line in _flag_sources(w, c):
+            for m in _XMX.finditer(text):
+                position += 1
+                size = parse_jvm_size(m.group(2))
+                if size and (best is None or (rank, position) >= best[0]):
+                    best = ((rank, position), size, f"-Xm{m.group(1)}{m.group(2)}", where, line)
+            for m in _MAX_RAM_PERCENTAGE.finditer(text):
+                pct = (float(m.group(1)), m.group(0), where, line)
+            for m in _MAX_RAM_FRACTION.finditer(text):
+                if int(m.group(1)) > 0:
+                    pct = (100.0 / int(m.group(1)), m.group(0), where, line)
+            for m in _NODE_OLD_SPACE.finditer(text):
+                node = (int(m.group(1)) * MIB, m.group(0), where, line)
+        limit_text = str(limit_raw)
+        if best is not None:
+            _, size, flag, where, line = best
+            yield from _compare(c, size, flag, where, line, limit, limit_text, "JVM heap")
+        elif pct is not None:
+            value, flag, where, line = pct
+            yield from _compare(c, int(limit * value / 100), flag, where, line, limit, limit_text, "JVM heap")
+        if node is not None:
+            size, flag, where, line = node
+            yield from _compare(c, size, flag, where, line, limit, limit_text, "Node.js old-space heap")
+
+
+def _compare(c: ContainerView, heap: int, flag: str, where: str, line: int, limit: float, limit_text: str,
+             what: str) -> Iterator[Emit]:
+    suggested = format_bytes(limit * 0.75)
+    if heap >= limit:
+        yield Emit(line, f"{flag} in {where} of container {c.name} lets the {what} grow to {format_bytes(heap)}, "
+                         f"at or above the memory limit {limit_text}: the kernel OOM-kills the container "
+                         f"(exit 137) once the heap fills",
+                   container=c.name, fix=f"Lower the heap to about {suggested} (75% of the limit) or raise the limit.")
+    elif heap > limit * NEAR_LIMIT:
+        yield Emit(line, f"{flag} in {where} of container {c.name} lets the {what} grow to {format_bytes(heap)}, "
+                         f"over 90% of the memory limit {limit_text}: too little is left for memory outside "
+                         f"the heap, so the container is likely OOM-killed under load",
+                   container=c.name, severity="warning",
+                   fix=f"Lower the heap to about {suggested} (75% of the limit) or raise the limit.")

@@ -1,0 +1,227 @@
+"""Container image references: the grammar the kubelet parses them with, and facts about known images.
+
+`parse_reference` follows the Docker / OCI distribution reference grammar (a name of
+lowercase path components, optionally behind a registry host[:port]; an optional tag of up to
+128 word characters, dots and dashes; an optional digest whose hex length matches its
+algorithm). A reference that does not parse gives the pod `InvalidImageName` and it never starts.
+
+`facts_for` looks an image up in image_facts.yaml (data with a source per entry, see there).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+
+import yaml
+
+DOCKER_HUB = "docker.io"
+_HUB_ALIASES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"})
+
+_PATH_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*\Z")
+_DOMAIN = re.compile(
+    r"(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*"
+    r"|\[[a-fA-F0-9:]+\])(?::[0-9]+)?\Z"
+)
+_TAG = re.compile(r"[\w][\w.-]{0,127}\Z")
+_DIGEST = re.compile(r"([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*):([0-9a-fA-F]{32,})\Z")
+# Registered digest algorithms and the hex length they must have (opencontainers/go-digest).
+_DIGEST_LENGTH = {"sha256": 64, "sha384": 96, "sha512": 128}
+_NAME_MAX = 255
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    domain: str  # docker.io for Docker Hub
+    path: str  # library/nginx for official images
+    tag: str | None
+    digest: str | None
+
+    @property
+    def familiar(self) -> str:
+        """The name as people write it: `nginx`, `bitnami/redis`, `gcr.io/distroless/static`."""
+        if self.domain == DOCKER_HUB:
+            return self.path[len("library/"):] if self.path.startswith("library/") else self.path
+        return f"{self.domain}/{self.path}"
+
+
+class ImageReferenceError(ValueError):
+    """The reference does not parse; the message says why, in the kubelet's terms where possible."""
+
+
+def parse_reference(text: str) -> ImageRef:
+    if not text or not text.strip():
+        raise ImageReferenceError("the image is empty")
+    if "{{" in text or "${" in text or "$(" in text:
+        raise ImageReferenceError("the image contains an unrendered template or variable; the kubelet does not expand it")
+    if any(c.isspace() for c in text):
+        raise ImageReferenceError("the image contains whitespace")
+    rest, digest = text, None
+    if "@" in rest:
+        rest, _, digest = rest.partition("@")
+        m = _DIGEST.match(digest)
+        if not m:
+            raise ImageReferenceError(f"invalid digest {digest!r} (expected algorithm:hex, e.g. sha256:<64 hex digits>)")
+        want = _DIGEST_LENGTH.get(m.group(1))
+        if want is not None and len(m.group(2)) != want:
+            raise ImageReferenceError(f"invalid digest: {m.group(1)} needs {want} hex digits, not {len(m.group(2))}")
+    tag = None
+    slash, colon = rest.rfind("/"), rest.rfind(":")
+    if colon > slash:
+        rest, tag = rest[:colon], rest[colon + 1:]
+        if not _TAG.match(tag):
+            raise ImageReferenceError(f"invalid tag {tag!r} (letters, digits, _, . and -, at most 128, not starting with . or -)")
+    if not rest:
+        raise ImageReferenceError("the image has no repository name")
+    if len(rest) > _NAME_MAX:
+        raise ImageReferenceError(f"the repository name is longer than {_NAME_MAX} characters")
+    first, sep, remainder = rest.partition("/")
+    domain = DOCKER_HUB
+    path = rest
+    # The first component is a registry when it looks like a host (a dot, a port, localhost) or
+    # has capitals (only a host may), as Docker's reference normaliser decides.
+    if sep and ("." in first or ":" in first or first == "localhost" or first != first.lower()):
+        if not _DOMAIN.match(first):
+            raise ImageReferenceError(f"invalid registry host {first!r}")
+        domain, path = first, remainder
+    for component in path.split("/"):
+        if component != component.lower() and _PATH_COMPONENT.match(component.lower()):
+            raise ImageReferenceError(f"repository name must be lowercase ({path!r})")
+        if not _PATH_COMPONENT.match(component):
+            raise ImageReferenceError(f"invalid repository name component {component!r} in {path!r}")
+    if domain in _HUB_ALIASES:
+        domain = DOCKER_HUB
+        if "/" not in path:
+            path = "library/" + path
+    return ImageRef(domain=domain, path=path, tag=tag, digest=digest)
+
+
+# --- image facts ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class WritePath:
+    path: str
+    error: str
+    env: str | None = None  # an env var that moves this path (PGDATA)
+    config: str | None = None  # a config file that can move it (nginx.conf): mounting over it makes it uncertain
+
+
+@dataclass(frozen=True, slots=True)
+class ImageFacts:
+    name: str  # the first match pattern, for messages
+    source: str
+    confirmed: bool
+    user: str | int | None = None
+    runtime: str | None = None
+    start_seconds: int | None = None
+    writes: tuple[WritePath, ...] = ()
+    env_any_of: tuple[str, ...] = ()
+    env_first_start_only: bool = False  # the entrypoint checks only while the data directory is empty
+    shells: tuple[str, ...] | None = None
+    entrypoint: bool = True
+    default_command_exits: bool = False
+
+    @property
+    def runs_as_root(self) -> bool:
+        return self.user == "root" or self.user == 0
+
+    @property
+    def user_is_name(self) -> bool:
+        return isinstance(self.user, str) and self.user != "root"
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    name: str
+    start_seconds: int
+    reason: str
+
+
+@dataclass(slots=True)
+class _Entry:
+    patterns: tuple[str, ...]
+    facts: ImageFacts
+    variants: list[tuple[re.Pattern[str], dict[str, Any]]] = field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def _data() -> tuple[dict[str, Runtime], tuple[_Entry, ...]]:
+    text = files("podmortem.lint").joinpath("image_facts.yaml").read_text(encoding="utf-8")
+    raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    runtimes = {
+        name: Runtime(name, int(v["start_seconds"]), " ".join(str(v["reason"]).split()))
+        for name, v in raw["runtimes"].items()
+    }
+    entries = []
+    for item in raw["images"]:
+        patterns = tuple(item["match"])
+        entry = _Entry(patterns, _facts_from(patterns[0], item, None))
+        for variant in item.get("variants", ()):
+            entry.variants.append((re.compile(variant["tag"]), variant))
+        entries.append(entry)
+    return runtimes, tuple(entries)
+
+
+def _facts_from(name: str, item: dict[str, Any], base: ImageFacts | None) -> ImageFacts:
+    def pick(key: str, default: Any) -> Any:
+        if key in item:
+            return item[key]
+        return getattr(base, key) if base is not None else default
+
+    shells = pick("shells", None) if "shells" in item or base is None else base.shells
+    writes = tuple(WritePath(w["path"], w["error"], w.get("env"), w.get("config")) for w in item["writes"]) if "writes" in item else (
+        base.writes if base else ())
+    return ImageFacts(
+        name=name,
+        source=" ".join(str(pick("source", "")).split()),
+        confirmed=bool(pick("confirmed", False)),
+        user=pick("user", None),
+        runtime=pick("runtime", None),
+        start_seconds=pick("start_seconds", None),
+        writes=writes,
+        env_any_of=tuple(pick("env_any_of", ())),
+        env_first_start_only=bool(pick("env_first_start_only", False)),
+        shells=tuple(shells) if shells is not None else None,
+        entrypoint=bool(pick("entrypoint", True)),
+        default_command_exits=bool(pick("default_command_exits", False)),
+    )
+
+
+def runtimes() -> dict[str, Runtime]:
+    return _data()[0]
+
+
+def _matches(pattern: str, ref: ImageRef) -> bool:
+    familiar = ref.familiar
+    if pattern.endswith("*"):
+        return familiar.startswith(pattern[:-1])
+    if familiar == pattern:
+        return True
+    # A mirror or pull-through cache that keeps Docker Hub's path: harbor.example/library/nginx,
+    # public.ecr.aws/docker/library/nginx, registry.example/bitnami/postgresql.
+    hub_path = pattern if "/" in pattern else "library/" + pattern
+    if "." in pattern.split("/")[0]:
+        return False  # the pattern names a registry: only an exact match counts
+    return ref.path.endswith("/" + hub_path) or (ref.domain != DOCKER_HUB and ref.path == hub_path)
+
+
+@lru_cache(maxsize=4096)
+def facts_for(image: str) -> ImageFacts | None:
+    """What image_facts.yaml knows about `image` (tag variants applied), or None."""
+    try:
+        ref = parse_reference(image)
+    except ImageReferenceError:
+        return None
+    tag = ref.tag or "latest"
+    for entry in _data()[1]:
+        if any(_matches(p, ref) for p in entry.patterns):
+            for pattern, variant in entry.variants:
+                if pattern.search(tag):
+                    return replace(_facts_from(entry.facts.name, {**variant, "source": entry.facts.source,
+                                                                    "confirmed": entry.facts.confirmed},
+                                               entry.facts))
+            return entry.facts
+    return None

@@ -1,0 +1,84 @@
+"""Text and JSON output of `podmortem lint` (SARIF is in sarif.py).
+
+Text groups findings by file, in line order, and ends with a one-line summary. JSON is the
+contract documented in docs/lint.md: field names are stable; fields may be added, never renamed.
+"""
+
+from __future__ import annotations
+
+import json
+from itertools import groupby
+from typing import Any
+
+import click
+
+from podmortem.lint.model import LintFinding, LintReport
+
+SCHEMA_VERSION = "podmortem/v1"
+_COLORS = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+def finding_dict(f: LintFinding) -> dict[str, Any]:
+    return {
+        "check": f.check,
+        "cause": f.cause,
+        "severity": f.severity,
+        "file": f.file,
+        "line": f.line,
+        "object": f.object,
+        "namespace": f.namespace,
+        "container": f.container,
+        "message": f.message,
+        "fix": f.fix,
+    }
+
+
+def summary_dict(report: LintReport) -> dict[str, int]:
+    return {
+        "files": report.files,
+        "objects": report.objects,
+        "workloads": report.workloads,
+        "errors": report.count("error"),
+        "warnings": report.count("warning"),
+        "info": report.count("info"),
+    }
+
+
+def render_json(report: LintReport) -> str:
+    doc = {
+        "apiVersion": SCHEMA_VERSION,
+        "kind": "LintReport",
+        "findings": [finding_dict(f) for f in report.findings],
+        "summary": summary_dict(report),
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 or word == "info" else f"{n} {word}s"
+
+
+def summary_line(report: LintReport) -> str:
+    read = (f"{_plural(report.files, 'file')}, {_plural(report.objects, 'object')} read, "
+            f"{_plural(report.workloads, 'workload')} checked")
+    if not report.findings:
+        return f"no problems found ({read})"
+    counts = ", ".join(_plural(report.count(s), s) for s in ("error", "warning", "info"))
+    return f"{counts} ({read})"
+
+
+def render_text(report: LintReport, color: bool = False) -> str:
+    def style(text: str, **kw: Any) -> str:
+        return click.style(text, **kw) if color else text
+
+    lines: list[str] = []
+    for file, group in groupby(report.findings, key=lambda f: f.file):
+        lines.append(style(file, bold=True))
+        for f in group:
+            severity = style(f"{f.severity:<7}", fg=_COLORS.get(f.severity), bold=f.severity == "error")
+            lines.append(f"  {f.line:>5}  {severity}  {style(f.check, bold=True)}  {f.object}")
+            lines.append(f"         {f.message}")
+            lines.append(style(f"         fix: {f.fix}", dim=True))
+        lines.append("")
+    lines.append(summary_line(report))
+    return "\n".join(lines)

@@ -1,0 +1,92 @@
+"""Run the lint checks over a stream of sources and collect one report.
+
+Files are read and checked one at a time (the nodes of a file are freed once its objects are
+checked); references across files are resolved at the end from the names and keys the bundle
+kept. This module does no output and never exits: `command.py` does that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from podmortem.errors import EmptyInput
+from podmortem.lint.bundle import Bundle, Site
+from podmortem.lint.checks import ALL_CHECKS, Check
+from podmortem.lint.loader import INDEXED_KINDS, ReadStats, Source, load_manifests
+from podmortem.lint.model import Emit, LintFinding, LintReport
+from podmortem.lint.workloads import ignored_by_annotation, workload_of
+
+IGNORE_ALL = frozenset({"all", "*"})
+
+
+@dataclass(frozen=True, slots=True)
+class LintOptions:
+    select: frozenset[str] | None = None  # only these checks (None: all)
+    ignore: frozenset[str] = frozenset()
+    strict_refs: bool = False  # the files are the whole bundle: every missing reference is an error
+
+
+def _finding(check: Check, emit: Emit, file: str, obj: str, namespace: str | None) -> LintFinding:
+    return LintFinding(
+        check=check.id,
+        cause=emit.cause or check.cause,
+        severity=emit.severity or check.severity,
+        file=file,
+        line=emit.line,
+        object=obj,
+        container=emit.container,
+        message=emit.message,
+        fix=emit.fix or check.fix,
+        namespace=namespace,
+    )
+
+
+def _skipped(check_id: str, ignored: frozenset[str]) -> bool:
+    return check_id in ignored or bool(ignored & IGNORE_ALL)
+
+
+def lint_sources(sources: Iterable[Source], options: LintOptions | None = None) -> LintReport:
+    options = options or LintOptions()
+    active = [c for c in ALL_CHECKS
+              if (options.select is None or c.id in options.select) and c.id not in options.ignore]
+    workload_checks = [c for c in active if c.scope == "workload"]
+    object_checks = [c for c in active if c.scope == "object"]
+    bundle_checks = [c for c in active if c.scope == "bundle"]
+
+    stats = ReadStats()
+    bundle = Bundle()
+    findings: list[LintFinding] = []
+    workloads = 0
+    for source in sources:
+        for m in load_manifests(source, stats):
+            if m.kind in INDEXED_KINDS:
+                bundle.add_object(m)
+                ignored = ignored_by_annotation(m)
+                for check in object_checks:
+                    if not _skipped(check.id, ignored):
+                        findings.extend(_finding(check, e, m.file, m.label, m.namespace) for e in check.run(m))
+                continue
+            w = workload_of(m)
+            if w is None:
+                continue
+            workloads += 1
+            for check in workload_checks:
+                if not _skipped(check.id, w.ignored):
+                    findings.extend(_finding(check, e, m.file, m.label, m.namespace) for e in check.run(w))
+            bundle.add_workload(w)
+    if stats.objects == 0:
+        raise EmptyInput("no Kubernetes objects found (no document has a `kind`)",
+                         hint="lint rendered manifests: helm template ... | podmortem lint -")
+
+    for check in bundle_checks:
+        site: Site
+        for site, e in check.run(bundle, options.strict_refs):
+            if not _skipped(check.id, site.ignored):
+                findings.append(_finding(check, e, site.file, site.object, site.namespace))
+
+    # A LimitRange with a default memory limit gives every container of its namespace a limit.
+    findings = [f for f in findings
+                if not (f.check == "memory-limit-missing" and bundle.has_default_memory_limit(f.namespace))]
+    unique = sorted(set(findings), key=LintFinding.sort_key)
+    return LintReport(findings=tuple(unique), files=stats.files, objects=stats.objects, workloads=workloads)

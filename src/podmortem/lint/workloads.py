@@ -1,0 +1,209 @@
+"""The pod template inside each workload kind, and a view of each container that checks read.
+
+A Pod carries its pod spec at `spec`; Deployment, StatefulSet, DaemonSet, ReplicaSet,
+ReplicationController and Job at `spec.template.spec`; CronJob one level deeper at
+`spec.jobTemplate.spec.template.spec`; PodTemplate at `template.spec`. Everything a check needs
+about a container (effective security context, image facts, what kind of app it is) is worked
+out once here, so checks stay short.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from podmortem.lint.images import ImageFacts, facts_for
+from podmortem.lint.loader import Manifest
+
+IGNORE_ANNOTATION = "podmortem.dev/ignore"
+
+# path from the object to its pod template (the template holds `metadata` and `spec`)
+_TEMPLATE_PATH: dict[str, tuple[str, ...]] = {
+    "Deployment": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+    "ReplicationController": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+    "PodTemplate": ("template",),
+}
+# Controllers that restart a finished pod whatever it exits with (restartPolicy must be Always).
+_ALWAYS_RESTARTED = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"})
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+@dataclass(slots=True)
+class ContainerView:
+    spec: dict[str, Any]
+    name: str
+    init: bool  # listed in initContainers
+    sidecar: bool  # an init container with restartPolicy: Always (runs beside the app containers)
+    image: str | None
+    facts: ImageFacts | None
+    security: dict[str, Any]  # pod securityContext overlaid with the container's
+
+    @property
+    def runs_alongside(self) -> bool:
+        """Runs at the same time as the app containers (so shares ports with them)."""
+        return not self.init or self.sidecar
+
+    def env_entries(self) -> list[dict[str, Any]]:
+        return [e for e in as_list(self.spec.get("env")) if isinstance(e, dict)]
+
+    def memory_limit(self) -> Any:
+        return as_dict(as_dict(self.spec.get("resources")).get("limits")).get("memory")
+
+
+@dataclass(slots=True)
+class Workload:
+    manifest: Manifest
+    pod_spec: dict[str, Any]
+    pod_meta: dict[str, Any]
+    containers: list[ContainerView]
+    ignored: frozenset[str]
+
+    @property
+    def kind(self) -> str:
+        return self.manifest.kind
+
+    @property
+    def long_running(self) -> bool:
+        """A container that exits 0 is restarted (and crash-loops): restartPolicy Always, the default."""
+        if self.kind in _ALWAYS_RESTARTED:
+            return True
+        if self.kind in ("Pod", "PodTemplate"):
+            return bool(self.pod_spec.get("restartPolicy", "Always") == "Always")
+        return False
+
+    def line(self, container: Any, key: str | int | None = None) -> int:
+        return self.manifest.line_of(container, key)
+
+    def volumes(self) -> dict[str, dict[str, Any]]:
+        return {str(v.get("name")): v for v in as_list(self.pod_spec.get("volumes")) if isinstance(v, dict)}
+
+    def claim_templates(self) -> set[str]:
+        """Names of a StatefulSet's volumeClaimTemplates: the controller adds them as pod volumes."""
+        if self.kind != "StatefulSet":
+            return set()
+        spec = as_dict(self.manifest.obj.get("spec"))
+        return {str(as_dict(t.get("metadata")).get("name")) for t in as_list(spec.get("volumeClaimTemplates"))
+                if isinstance(t, dict)}
+
+
+def workload_of(manifest: Manifest) -> Workload | None:
+    """The workload view of a manifest that holds a pod spec, or None (ConfigMaps, Secrets...)."""
+    obj = manifest.obj
+    if manifest.kind == "Pod":
+        template: dict[str, Any] = {"metadata": obj.get("metadata"), "spec": obj.get("spec")}
+    else:
+        path = _TEMPLATE_PATH.get(manifest.kind)
+        if path is None:
+            return None
+        node: Any = obj
+        for key in path:
+            node = as_dict(node).get(key)
+        template = as_dict(node)
+    pod_spec = as_dict(template.get("spec"))
+    if not pod_spec:
+        return None
+    pod_meta = as_dict(template.get("metadata"))
+    pod_security = as_dict(pod_spec.get("securityContext"))
+    containers: list[ContainerView] = []
+    for init, key in ((True, "initContainers"), (False, "containers")):
+        for c in as_list(pod_spec.get(key)):
+            if not isinstance(c, dict):
+                continue
+            image = c.get("image")
+            image = str(image) if isinstance(image, str | int | float) else None
+            security = {**pod_security, **as_dict(c.get("securityContext"))}
+            containers.append(ContainerView(
+                spec=c,
+                name=str(c.get("name") or "?"),
+                init=init,
+                sidecar=init and c.get("restartPolicy") == "Always",
+                image=image,
+                facts=facts_for(image) if image else None,
+                security=security,
+            ))
+    ignored = _ignored(as_dict(obj.get("metadata"))) | _ignored(pod_meta)
+    return Workload(manifest, pod_spec, pod_meta, containers, ignored)
+
+
+def _ignored(meta: dict[str, Any]) -> frozenset[str]:
+    value = as_dict(meta.get("annotations")).get(IGNORE_ANNOTATION)
+    if not isinstance(value, str):
+        return frozenset()
+    return frozenset(part.strip() for part in value.replace(" ", ",").split(",") if part.strip())
+
+
+def ignored_by_annotation(manifest: Manifest) -> frozenset[str]:
+    return _ignored(as_dict(manifest.obj.get("metadata")))
+
+
+# --- what kind of app a container runs ------------------------------------------------------------
+
+_JVM_ENV = frozenset({"JAVA_OPTS", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "JVM_OPTS",
+                      "CATALINA_OPTS", "KAFKA_HEAP_OPTS", "ES_JAVA_OPTS", "OPENSEARCH_JAVA_OPTS", "SPRING_PROFILES_ACTIVE"})
+_NODE_ENV = frozenset({"NODE_OPTIONS", "NODE_ENV"})
+# Executables (first word of the command) that say which runtime runs the app.
+_EXECUTABLE_RUNTIME = {
+    "java": "jvm", "catalina.sh": "jvm", "mvn": "jvm", "gradle": "jvm",
+    "node": "node", "npm": "node", "yarn": "node", "pnpm": "node", "npx": "node", "bun": "node",
+    "python": "python", "python3": "python", "gunicorn": "python", "uvicorn": "python", "celery": "python",
+    "daphne": "python", "hypercorn": "python", "flask": "python", "django-admin": "python",
+    "ruby": "ruby", "bundle": "ruby", "rails": "ruby", "puma": "ruby", "unicorn": "ruby", "sidekiq": "ruby",
+    "dotnet": "dotnet", "php": "php", "php-fpm": "php", "apache2-foreground": "php",
+}
+# Words in an image name that name a JVM product or runtime (spring-petclinic, my-kafka-connect...).
+_JVM_NAME = re.compile(
+    r"(?:^|[/_.-])(?:java|jdk|jre|openjdk|temurin|corretto|zulu|spring|springboot|tomcat|jetty|wildfly|jboss|"
+    r"keycloak|kafka|zookeeper|elasticsearch|opensearch|logstash|jenkins|sonarqube|nexus|solr|cassandra|"
+    r"flink|spark|hadoop|hive|trino|presto|nifi|activemq|artemis|camunda|liferay|quarkus|micronaut)(?:$|[/_.:-])"
+)
+# Health endpoints only JVM frameworks serve: Spring Boot Actuator, Quarkus SmallRye Health.
+_JVM_HEALTH_PATHS = ("/actuator/", "/q/health")
+_NODE_NAME = re.compile(r"(?:^|[/_.-])(?:node|nodejs|nextjs|next|nuxt|express|nestjs)(?:$|[/_.:-])")
+
+
+def runtime_of(c: ContainerView) -> str:
+    """jvm, node, python, ruby, dotnet, php, database, native or unknown."""
+    if c.facts and c.facts.runtime:
+        return c.facts.runtime
+    words = [w for w in as_list(c.spec.get("command")) + as_list(c.spec.get("args")) if isinstance(w, str)]
+    for w in words[:3]:
+        exe = w.rsplit("/", 1)[-1]
+        if exe in _EXECUTABLE_RUNTIME:
+            return _EXECUTABLE_RUNTIME[exe]
+    text = " ".join(words)
+    if "-jar " in text or " -Xmx" in text or text.startswith("java "):
+        return "jvm"
+    names = {str(e.get("name")) for e in c.env_entries()}
+    if names & _JVM_ENV:
+        return "jvm"
+    for _key, probe in iter_probes(c):
+        path = str(as_dict(probe.get("httpGet")).get("path") or "")
+        if path.startswith(_JVM_HEALTH_PATHS):
+            return "jvm"
+    image = (c.image or "").lower()
+    if _JVM_NAME.search(image):
+        return "jvm"
+    if names & _NODE_ENV or _NODE_NAME.search(image):
+        return "node"
+    return "unknown"
+
+
+def iter_probes(c: ContainerView) -> Iterator[tuple[str, dict[str, Any]]]:
+    for key in ("livenessProbe", "readinessProbe", "startupProbe"):
+        probe = c.spec.get(key)
+        if isinstance(probe, dict):
+            yield key, probe
