@@ -211,6 +211,8 @@ def demo(output: str, color: bool | None) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of `podmortem` and `kubectl-podmortem`: the only place errors become exit codes."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    if argv is None and _prog_name() == "kubectl podmortem":
+        argv = _plugin_args(sys.argv[1:])
     try:
         cli.main(args=argv, prog_name=_prog_name(), standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -235,6 +237,15 @@ def main(argv: list[str] | None = None) -> None:
             raise
         sys.stderr.write(f"podmortem: internal error: {type(exc).__name__}: {exc} (run with --debug for details)\n")
         sys.exit(EXIT_INTERNAL)
+
+
+def _plugin_args(args: list[str]) -> list[str]:
+    """`kubectl podmortem -A` means `podmortem diagnose -A`: a kubectl plugin diagnoses the cluster by default."""
+    rest = [a for a in args if a != "--debug"]
+    first = rest[0] if rest else None
+    if first in ("-h", "--help", "--version") or (first is not None and first in cli.list_commands(click.Context(cli))):
+        return args
+    return [*(["--debug"] if "--debug" in args else []), "diagnose", *rest]
 
 
 def _prog_name() -> str:

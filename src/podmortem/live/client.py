@@ -1,0 +1,367 @@
+"""The one way podmortem talks to a cluster: the official client for configuration, raw JSON for data.
+
+The `kubernetes` package loads kubeconfig contexts, runs exec credential plugins (and refreshes
+their tokens), reads the in-cluster service account and sets up TLS and client certificates;
+docs/client-choice.md says why it won over kr8s and lightkube. Its generated models are never
+used: they cost seconds on 10,000 pods, so responses are read as bytes and parsed with orjson.
+
+Every call is a GET (podmortem is read-only) and goes through `KubeClient.get`, which owns the
+retry policy: 429 waits for Retry-After, 5xx and dropped connections back off with a cap,
+timeouts are retried a bounded number of times. What is not worth retrying becomes a typed
+exception: `Forbidden` (the caller records missing RBAC and goes on), `Gone` (a continue token
+expired: relist), `NotFoundError`, `CallFailed`, or a `SourceError` when the cluster cannot be
+used at all (the CLI exits 3).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from podmortem.errors import ApiUnreachable, InputError, SourceError
+
+log = logging.getLogger(__name__)
+
+SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+DEFAULT_TIMEOUT = 30.0
+CONNECT_TIMEOUT = 5.0
+RETRY_AFTER_CAP = 30.0  # a server asking for longer is not worth waiting for in an interactive tool
+BACKOFF_BASE = 0.25
+BACKOFF_CAP = 4.0
+RETRIABLE_STATUS = frozenset({500, 502, 503, 504})
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What a request is for: RBAC wording, error messages and request counts use it."""
+
+    verb: str  # get | list
+    resource: str  # pods, pods/log, events, configmaps, secrets, replicasets
+    namespace: str | None = None  # None: cluster-wide
+    name: str | None = None
+
+    def describe(self) -> str:
+        where = f" in namespace {self.namespace}" if self.namespace else " (all namespaces)"
+        what = f"{self.resource} {self.name}" if self.name else self.resource
+        return f"{self.verb} {what}{where}"
+
+
+class ApiCallError(Exception):
+    """Base of the errors a caller handles per call (not fatal to the run)."""
+
+    def __init__(self, call: Call, status: int, message: str) -> None:
+        super().__init__(message)
+        self.call = call
+        self.status = status
+        self.message = message
+
+
+class Forbidden(ApiCallError):
+    """403: the credentials may not do this; the run goes on without this evidence."""
+
+
+class NotFoundError(ApiCallError):
+    """404: the object does not exist (a meaningful answer for ConfigMap and Secret checks)."""
+
+
+class Gone(ApiCallError):
+    """410 Expired: a continue token is too old; the list must start again."""
+
+
+class BadRequest(ApiCallError):
+    """400: for logs this is how the API says there is no such container instance."""
+
+
+class CallFailed(ApiCallError):
+    """A call that still failed after its retries (5xx, timeouts) or failed in a way not retried."""
+
+
+def status_message(body: bytes, fallback: str) -> str:
+    """The message of a Kubernetes Status body, else the start of the body, else the fallback."""
+    try:
+        doc = orjson.loads(body)
+    except ValueError:
+        text = body.decode("utf-8", "replace").strip()
+        return text.splitlines()[0][:300] if text else fallback
+    if isinstance(doc, dict) and doc.get("message"):
+        return str(doc["message"])[:500]
+    return fallback
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("Retry-After") or headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP date: rare from an API server; fall back to our own back-off
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How hard to try. Attempts include the first one."""
+
+    attempts_5xx: int = 5
+    attempts_429: int = 6
+    attempts_timeout: int = 3
+    attempts_connect: int = 2
+    timeout: float = DEFAULT_TIMEOUT
+
+    def backoff(self, attempt: int) -> float:
+        """Capped exponential back-off with jitter, so parallel workers do not retry in lockstep."""
+        delay: float = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** (attempt - 1)))
+        return delay * (0.5 + random.random() / 2)
+
+
+class KubeClient:
+    """GET requests against one cluster, with retries and per-kind request counts. Thread-safe."""
+
+    def __init__(self, api_client: Any, *, namespace: str = "default", context: str | None = None,
+                 policy: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.api = api_client
+        self.host: str = str(api_client.configuration.host)
+        self.namespace = namespace
+        self.context = context
+        self.policy = policy or RetryPolicy()
+        self.sleep = sleep
+        self.requests: Counter[str] = Counter()  # resource -> requests sent (retries included)
+        self.retries: Counter[str] = Counter()  # reason -> retries
+        self.calls: set[tuple[str, str, str]] = set()  # (API group, resource, verb): what RBAC must allow
+        self._lock = threading.Lock()
+
+    # -- requests -----------------------------------------------------------------------------
+
+    def get_json(self, path: str, params: Sequence[tuple[str, Any]], call: Call) -> dict[str, Any]:
+        body = self.get(path, params, call)
+        try:
+            doc = orjson.loads(body)
+        except ValueError as exc:
+            raise CallFailed(call, 200, f"the API answered {call.describe()} with invalid JSON ({exc})") from None
+        if not isinstance(doc, dict):
+            raise CallFailed(call, 200, f"the API answered {call.describe()} with JSON that is not an object")
+        return doc
+
+    def get(self, path: str, params: Sequence[tuple[str, Any]], call: Call,
+            timeout: float | None = None) -> bytes:
+        """The body of a 2xx answer to GET path?params, after retries; typed errors otherwise."""
+        import urllib3.exceptions as u3
+
+        attempt = 0
+        tries = Counter[str]()
+        while True:
+            attempt += 1
+            with self._lock:
+                self.requests[call.resource] += 1
+                self.calls.add(("apps" if path.startswith("/apis/apps/") else "", call.resource, call.verb))
+            try:
+                status, headers, body = self._send(path, params, timeout or self.policy.timeout)
+            except (u3.NewConnectionError, u3.NameResolutionError, ConnectionRefusedError) as exc:
+                # Before the timeouts: urllib3's NewConnectionError is a subclass of ConnectTimeoutError.
+                tries["connect"] += 1
+                if tries["connect"] >= self.policy.attempts_connect:
+                    raise ApiUnreachable(f"cannot reach the Kubernetes API at {self.host}: {_reason(exc)}",
+                                         "is the cluster up and the kubeconfig context right?") from None
+                self._note_retry("connect", call)
+                self.sleep(self.policy.backoff(tries["connect"]))
+                continue
+            except (u3.ReadTimeoutError, u3.ConnectTimeoutError, TimeoutError) as exc:
+                tries["timeout"] += 1
+                if tries["timeout"] >= self.policy.attempts_timeout:
+                    raise CallFailed(call, 0, f"{call.describe()}: timed out {tries['timeout']} times "
+                                              f"({timeout or self.policy.timeout:g}s each)") from exc
+                self._note_retry("timeout", call)
+                continue
+            except u3.SSLError as exc:
+                raise SourceError(f"TLS with {self.host} failed: {_first_line(exc)}",
+                                  "check the cluster's certificate-authority in the kubeconfig") from None
+            except (u3.ProtocolError, u3.ProxyError, ConnectionError, u3.MaxRetryError) as exc:
+                # A connection dropped mid-answer: the server restarted or a proxy cut it. Retry.
+                tries["dropped"] += 1
+                if tries["dropped"] >= self.policy.attempts_5xx:
+                    raise CallFailed(call, 0, f"{call.describe()}: connection dropped {tries['dropped']} "
+                                              f"times ({_reason(exc)})") from exc
+                self._note_retry("dropped", call)
+                self.sleep(self.policy.backoff(tries["dropped"]))
+                continue
+            if 200 <= status < 300:
+                return body
+            message = status_message(body, f"HTTP {status}")
+            if status == 429 or (status == 503 and _retry_after(headers) is not None):
+                tries["429"] += 1
+                if tries["429"] >= self.policy.attempts_429:
+                    raise CallFailed(call, status, f"{call.describe()}: still throttled after "
+                                                   f"{tries['429']} tries ({message})")
+                wait = _retry_after(headers)
+                self._note_retry("throttled", call)
+                self.sleep(min(RETRY_AFTER_CAP, wait) if wait is not None else self.policy.backoff(tries["429"]))
+                continue
+            if status in RETRIABLE_STATUS:
+                tries["5xx"] += 1
+                if tries["5xx"] >= self.policy.attempts_5xx:
+                    raise CallFailed(call, status, f"{call.describe()}: HTTP {status} after {tries['5xx']} "
+                                                   f"tries ({message})")
+                self._note_retry(f"http-{status}", call)
+                self.sleep(self.policy.backoff(tries["5xx"]))
+                continue
+            if status == 401:
+                raise SourceError(f"the Kubernetes API at {self.host} rejected the credentials (401: {message})",
+                                  "log in again or check the kubeconfig user")
+            if status == 403:
+                raise Forbidden(call, status, message)
+            if status == 404:
+                raise NotFoundError(call, status, message)
+            if status == 410:
+                raise Gone(call, status, message)
+            if status == 400:
+                raise BadRequest(call, status, message)
+            raise CallFailed(call, status, f"{call.describe()}: HTTP {status} ({message})")
+
+    def _note_retry(self, reason: str, call: Call) -> None:
+        with self._lock:
+            self.retries[reason] += 1
+        log.debug("retrying %s after %s", call.describe(), reason)
+
+    def _send(self, path: str, params: Sequence[tuple[str, Any]], timeout: float) -> tuple[int, Mapping[str, str], bytes]:
+        method, url, headers, _, _ = self.api.param_serialize(
+            "GET", path, query_params=list(params), header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"])
+        response = self.api.call_api(method, url, headers, _request_timeout=(min(CONNECT_TIMEOUT, timeout), timeout))
+        try:
+            body = response.read()
+        finally:
+            response.response.release_conn()
+        return int(response.status), response.headers, bytes(body or b"")
+
+    def stream(self, path: str, params: Sequence[tuple[str, Any]], call: Call, timeout: float) -> Any:
+        """The open urllib3 response to a streaming GET (a watch), for the caller to read as it
+        arrives and then release. Not retried: a watcher lists again instead. `timeout` is the
+        longest silence tolerated between two reads. Errors are typed as for `get`."""
+        import urllib3.exceptions as u3
+
+        with self._lock:
+            self.requests[call.resource] += 1
+            self.calls.add(("apps" if path.startswith("/apis/apps/") else "", call.resource, call.verb))
+        method, url, headers, _, _ = self.api.param_serialize(
+            "GET", path, query_params=list(params), header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"])
+        try:
+            raw = self.api.call_api(method, url, headers,
+                                    _request_timeout=(min(CONNECT_TIMEOUT, timeout), timeout)).response
+        except (u3.NewConnectionError, u3.NameResolutionError, ConnectionRefusedError) as exc:
+            raise ApiUnreachable(f"cannot reach the Kubernetes API at {self.host}: {_reason(exc)}",
+                                 "is the cluster up and the kubeconfig context right?") from None
+        except (u3.HTTPError, OSError) as exc:
+            raise CallFailed(call, 0, f"{call.describe()}: {_reason(exc)}") from None
+        if 200 <= raw.status < 300:
+            return raw
+        try:
+            message = status_message(raw.read(), f"HTTP {raw.status}")
+        finally:
+            raw.release_conn()
+        status = int(raw.status)
+        if status == 401:
+            raise SourceError(f"the Kubernetes API at {self.host} rejected the credentials (401: {message})",
+                              "log in again or check the kubeconfig user")
+        error = {403: Forbidden, 404: NotFoundError, 410: Gone, 400: BadRequest}.get(status, CallFailed)
+        raise error(call, status, message if error is not CallFailed else f"{call.describe()}: HTTP {status} ({message})")
+
+    def close(self) -> None:
+        self.api.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
+def _reason(exc: BaseException) -> str:
+    """The useful end of urllib3's nested messages: "connection refused", "name not known"."""
+    text = str(getattr(exc, "reason", None) or exc)
+    for marker in ("Connection refused", "Name or service not known", "No route to host", "timed out",
+                   "Temporary failure in name resolution", "Connection reset", "Network is unreachable"):
+        if marker.lower() in text.lower():
+            return marker.lower()
+    return _first_line(exc)
+
+
+# -- configuration ---------------------------------------------------------------------------------
+
+
+def _kubeconfig_paths(explicit: str | None) -> str | None:
+    """The kubeconfig to use, as kubectl picks it: --kubeconfig, $KUBECONFIG (a path list), ~/.kube/config."""
+    if explicit:
+        if not os.path.exists(explicit):
+            raise InputError(f"--kubeconfig {explicit}: no such file")
+        return explicit
+    env = os.environ.get("KUBECONFIG")
+    if env:
+        existing = [p for p in env.split(os.pathsep) if p and os.path.exists(os.path.expanduser(p))]
+        return os.pathsep.join(existing) if existing else None
+    home = os.path.expanduser("~/.kube/config")
+    return home if os.path.exists(home) else None
+
+
+def _in_cluster(sa_dir: str) -> bool:
+    return bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and os.path.exists(os.path.join(sa_dir, "token"))
+
+
+def connect(kubeconfig: str | None = None, context: str | None = None, *, timeout: float = DEFAULT_TIMEOUT,
+            concurrency: int = 8, sa_dir: str = SERVICE_ACCOUNT_DIR) -> KubeClient:
+    """A client for the cluster kubectl would talk to with the same flags; no request is sent yet."""
+    from kubernetes.client.api_client import ApiClient
+    from kubernetes.client.configuration import Configuration
+    from kubernetes.config.config_exception import ConfigException
+
+    cfg = Configuration()
+    cfg.retries = False  # urllib3 must not retry behind our back: KubeClient.get owns the policy
+    cfg.connection_pool_maxsize = concurrency + 2
+    namespace = "default"
+    paths = _kubeconfig_paths(kubeconfig)
+    try:
+        if paths is not None:
+            from kubernetes.config.kube_config import list_kube_config_contexts, load_kube_config
+
+            contexts, current = list_kube_config_contexts(paths)  # type: ignore[no-untyped-call]
+            chosen = current
+            if context is not None:
+                chosen = next((c for c in contexts if c.get("name") == context), None)
+                if chosen is None:
+                    names = ", ".join(sorted(str(c.get("name")) for c in contexts)) or "none"
+                    raise InputError(f"context {context!r} is not in the kubeconfig (contexts: {names})")
+            if not chosen:
+                raise InputError("the kubeconfig has no current context", "pass --context NAME")
+            namespace = (chosen.get("context") or {}).get("namespace") or "default"
+            context = str(chosen.get("name"))
+            load_kube_config(config_file=paths, context=context, client_configuration=cfg,  # type: ignore[no-untyped-call]
+                             persist_config=False)
+        elif _in_cluster(sa_dir):
+            from kubernetes.config.incluster_config import InClusterConfigLoader
+
+            loader = InClusterConfigLoader(  # type: ignore[no-untyped-call]
+                os.path.join(sa_dir, "token"), os.path.join(sa_dir, "ca.crt"))
+            loader.load_and_set(cfg)  # type: ignore[no-untyped-call]
+            try:
+                with open(os.path.join(sa_dir, "namespace")) as fh:
+                    namespace = fh.read().strip() or "default"
+            except OSError:
+                pass
+        else:
+            raise ApiUnreachable("no cluster configured: no kubeconfig (--kubeconfig, $KUBECONFIG, ~/.kube/config) "
+                                 "and not running inside a cluster")
+    except ConfigException as exc:
+        raise SourceError(f"cannot use the kubeconfig: {_first_line(exc)}") from None
+    except (OSError, ValueError) as exc:
+        raise SourceError(f"cannot use the kubeconfig: {_first_line(exc)}") from None
+    client = KubeClient(ApiClient(cfg), namespace=namespace, context=context,
+                        policy=RetryPolicy(timeout=timeout))
+    return client

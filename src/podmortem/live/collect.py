@@ -1,0 +1,612 @@
+"""Gather, with the fewest API calls, exactly the evidence that explains the failing pods.
+
+The plan, in order (docs/live.md has the reasoning and the call budget):
+1. One paginated pod list (limit/continue), started again from scratch on 410 Expired.
+2. From the pods' own status, pick the failing ones; healthy pods cost no further call.
+3. For failing pods only, in parallel with bounded concurrency:
+   - events: one field-selected list per pod, or one namespace-wide list when many pods of the
+     namespace fail (whichever is fewer calls);
+   - logs: one request per failing container, for the instance that crashed (during
+     CrashLoopBackOff the "current" and "previous" logs are the same instance, so asking for
+     both would double the calls for no evidence), bounded by tailLines and limitBytes; when
+     many pods of one owner fail the same way, only a sample is read and the others say so;
+   - the ConfigMaps and Secrets they reference: existence and key names only;
+   - the ReplicaSets of their namespace: revisions and templates for "what changed" (the
+     Deployment itself is known from their ownerReferences; reading it would cost one call per
+     failing Deployment and add nothing the diff uses).
+A 403 is recorded as missing RBAC and the run goes on; a call that still fails after its
+retries becomes a note on the pod it was for. No pod is ever dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
+from urllib.parse import quote
+
+from podmortem.errors import ApiForbidden, NotFound, SourceError
+from podmortem.live.client import (
+    ApiCallError,
+    BadRequest,
+    Call,
+    Forbidden,
+    Gone,
+    KubeClient,
+    NotFoundError,
+)
+from podmortem.model import ContainerEvidence, PodEvidence
+
+log = logging.getLogger(__name__)
+
+Obj = dict[str, Any]
+PodKey = tuple[str, str]  # (namespace, name)
+
+PAGE_SIZE = 500
+MAX_RELISTS = 3
+LOG_TAIL_LINES = 2000  # the cause is almost always in the last lines before the exit
+LOG_LIMIT_BYTES = 512 * 1024
+NAMESPACE_EVENTS_FROM = 4  # failing pods in a namespace from which one namespace-wide list is fewer calls
+SAMPLE_FROM = 10  # pods of one owner failing the same way from which only a sample's logs are read
+SAMPLE_SIZE = 3
+RECOVERED_AFTER = timedelta(hours=1)  # running and ready, last crash longer ago: not failing now
+STUCK_AFTER = timedelta(minutes=3)  # a pod still not started after this long is stuck, not slow
+DEFAULT_CONCURRENCY = 8
+SERVICE_ACCOUNT_VOLUME = "kube-api-access-"
+
+# What each kind of missing evidence costs the diagnosis, for "missing RBAC" lines.
+WEAKENS = {
+    "events": "probe failures, mount and image-pull errors and evictions are seen only through "
+              "container status, so probes.*, volume.mount-failed, image.pull and node.pressure are weaker",
+    "pods/log": "application causes (app.*, resources.runtime-oom, security.* seen in logs) rest on exit "
+                "codes and events only; expect more `unknown`",
+    "configmaps": "missing ConfigMaps or keys are known only from the kubelet's message, not confirmed",
+    "secrets": "missing Secrets or keys are known only from the kubelet's message, not confirmed "
+               "(this is expected with a role that grants no Secrets access)",
+    "replicasets": "no rollout history: the revision that started a crash loop cannot be named",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which pods to look at, as kubectl's flags say it."""
+
+    namespace: str | None  # None: all namespaces
+    names: tuple[str, ...] = ()
+    selector: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MissingRbac:
+    verb: str
+    resource: str
+    namespace: str | None
+    weakens: str
+
+    def line(self) -> str:
+        where = f" in namespace {self.namespace}" if self.namespace else " cluster-wide"
+        return f"missing RBAC: {self.verb} {self.resource}{where} ({self.weakens})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"verb": self.verb, "resource": self.resource, "namespace": self.namespace,
+                "weakens": self.weakens, "message": self.line()}
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigRef:
+    """A ConfigMap or Secret a failing pod references: whether it exists and its key names (never values)."""
+
+    kind: str  # configmap | secret
+    namespace: str
+    name: str
+    exists: bool | None  # None: could not be checked (forbidden or failed)
+    keys: tuple[str, ...] = ()
+    why_unknown: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "namespace": self.namespace, "name": self.name, "exists": self.exists,
+                "keys": list(self.keys), "unknown_because": self.why_unknown}
+
+
+@dataclass(frozen=True, slots=True)
+class LogCapture:
+    """One log request's answer for one container instance."""
+
+    text: str
+    previous: bool  # asked with previous=true
+    truncated: bool
+    request: str  # the kubectl command that shows the same log
+
+
+@dataclass
+class Collection:
+    """Everything gathered in one run; raw API objects are kept so a snapshot can save them."""
+
+    pods: list[Obj] = field(default_factory=list)
+    failing: set[PodKey] = field(default_factory=set)
+    events: dict[PodKey, list[Obj]] = field(default_factory=dict)  # only pods whose events were fetched
+    logs: dict[tuple[str, str, str], LogCapture] = field(default_factory=dict)  # (ns, pod, container)
+    log_samples: dict[PodKey, PodKey] = field(default_factory=dict)  # pod -> the pod whose logs stand for it
+    config_refs: dict[tuple[str, str, str], ConfigRef] = field(default_factory=dict)  # (kind, ns, name)
+    replicasets: dict[PodKey, Obj] = field(default_factory=dict)
+    status_evidence: dict[PodKey, PodEvidence] = field(default_factory=dict)  # built once from the pod list
+    missing_rbac: list[MissingRbac] = field(default_factory=list)
+    pod_notes: dict[PodKey, list[str]] = field(default_factory=lambda: defaultdict(list))
+    warnings: list[str] = field(default_factory=list)
+    listed_at: datetime | None = None
+
+    def note(self, key: PodKey, text: str) -> None:
+        if text not in self.pod_notes[key]:
+            self.pod_notes[key].append(text)
+
+
+def pod_key(pod: Mapping[str, Any]) -> PodKey:
+    meta = pod.get("metadata") or {}
+    return (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+
+
+# -- which pods and containers need evidence ------------------------------------------------------
+
+
+def is_failing(ev: PodEvidence, now: datetime) -> bool:
+    """True when the pod's status shows a current problem worth more API calls.
+
+    A pod that restarted long ago and has run ready since is not failing now: fetching its
+    events and logs on a large cluster would cost thousands of calls for history.
+    """
+    from podmortem.engine import looks_healthy
+
+    if ev.phase == "Succeeded":
+        return False
+    if looks_healthy(ev):
+        # Status looks fine, but a pod stuck before its containers start (volume mounts, sandbox,
+        # scheduling) shows why only in its events: worth one events call once it is old enough.
+        return _stuck_starting(ev, now)
+    if ev.phase == "Running" and ev.conditions.get("Ready") == "True" and not ev.reason:
+        latest = None
+        for c in ev.containers:
+            t = c.last_termination
+            if c.status is None or c.status.state.kind not in ("running", None):
+                return True
+            if t is not None and t.finished_at is not None and (latest is None or t.finished_at > latest):
+                latest = t.finished_at
+        if latest is not None and now - latest > RECOVERED_AFTER:
+            return False
+    return True
+
+
+def _stuck_starting(ev: PodEvidence, now: datetime) -> bool:
+    since = ev.started_at or ev.created_at
+    if since is None or now - since < STUCK_AFTER:
+        return False
+    if ev.phase == "Pending" or ev.conditions.get("PodScheduled") == "False":
+        return True
+    return any(c.waiting_reason in ("ContainerCreating", "PodInitializing") for c in ev.containers)
+
+
+def log_plan(ev: PodEvidence) -> list[tuple[ContainerEvidence, bool]]:
+    """(container, previous) for the one log request per failing container that reaches the crashed instance.
+
+    The kubelet answers a plain log request for a container waiting in CrashLoopBackOff with the
+    last terminated instance, the same one `previous=true` names; a container that never ran has
+    no log at all ("is waiting to start"), so it costs no request.
+    """
+    from podmortem.rules._evidence import failing_containers
+
+    plan = []
+    for c in failing_containers(ev):
+        st = c.status
+        if st is None:
+            continue
+        has_previous = st.last_state.terminated is not None
+        if st.state.kind == "terminated":
+            plan.append((c, False))  # the instance that just exited is the current one
+        elif has_previous:
+            plan.append((c, True))
+    return plan
+
+
+def failure_signature(ev: PodEvidence) -> tuple[Any, ...]:
+    """How a pod fails, from status alone: pods of one owner with equal signatures fail alike."""
+    from podmortem.rules._evidence import failing_containers
+
+    sig = []
+    for c in failing_containers(ev):
+        t = c.last_termination
+        sig.append((c.name, c.waiting_reason, t.reason if t else None, t.exit_code if t else None))
+    return (ev.reason, tuple(sig))
+
+
+def config_refs_of(pod: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """(kind, name) of every ConfigMap and Secret the pod's spec references."""
+    spec = pod.get("spec") or {}
+    refs: set[tuple[str, str]] = set()
+    for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]:
+        for e in c.get("env") or []:
+            vf = e.get("valueFrom") or {}
+            if (r := vf.get("configMapKeyRef")) and r.get("name"):
+                refs.add(("configmap", str(r["name"])))
+            if (r := vf.get("secretKeyRef")) and r.get("name"):
+                refs.add(("secret", str(r["name"])))
+        for e in c.get("envFrom") or []:
+            if (r := e.get("configMapRef")) and r.get("name"):
+                refs.add(("configmap", str(r["name"])))
+            if (r := e.get("secretRef")) and r.get("name"):
+                refs.add(("secret", str(r["name"])))
+    for v in spec.get("volumes") or []:
+        if str(v.get("name") or "").startswith(SERVICE_ACCOUNT_VOLUME):
+            continue  # injected by admission with kube-root-ca.crt, which the control plane keeps in every namespace
+        if (r := v.get("configMap")) and r.get("name"):
+            refs.add(("configmap", str(r["name"])))
+        if (r := v.get("secret")) and r.get("secretName"):
+            refs.add(("secret", str(r["secretName"])))
+        for src in (v.get("projected") or {}).get("sources") or []:
+            if (r := src.get("configMap")) and r.get("name"):
+                refs.add(("configmap", str(r["name"])))
+            if (r := src.get("secret")) and r.get("name"):
+                refs.add(("secret", str(r["name"])))
+    return refs
+
+
+def controller_of(pod: Mapping[str, Any]) -> tuple[str, str] | None:
+    refs = (pod.get("metadata") or {}).get("ownerReferences") or []
+    chosen = None
+    for r in refs:
+        if r.get("kind") and r.get("name"):
+            chosen = (str(r["kind"]), str(r["name"]))
+            if r.get("controller"):
+                break
+    return chosen
+
+
+# -- the collector ---------------------------------------------------------------------------------
+
+
+class Progress:
+    """A single self-rewriting line on stderr, only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool | None = None) -> None:
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.total = 0
+        self.done = 0
+        self.stage = ""
+        self._lock = threading.Lock()
+
+    def start(self, stage: str, total: int) -> None:
+        with self._lock:
+            self.stage, self.total, self.done = stage, total, 0
+        self._show()
+
+    def step(self) -> None:
+        with self._lock:
+            self.done += 1
+        self._show()
+
+    def _show(self) -> None:
+        if self.enabled:
+            sys.stderr.write(f"\r\x1b[Kpodmortem: {self.stage} {self.done}/{self.total}")
+            sys.stderr.flush()
+
+    def finish(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+class Collector:
+    def __init__(self, client: KubeClient, *, concurrency: int = DEFAULT_CONCURRENCY,
+                 progress: Progress | None = None, now: Callable[[], datetime] | None = None,
+                 sample: bool = True) -> None:
+        self.client = client
+        self.sample = sample
+        self.concurrency = max(1, concurrency)
+        self.progress = progress or Progress(False)
+        self.now = now or (lambda: datetime.now(UTC))
+        self.out = Collection()
+        self._lock = threading.Lock()
+        self._forbidden: set[tuple[str, str, str | None]] = set()
+
+    # -- bookkeeping ---
+
+    def forbidden(self, call: Call) -> None:
+        base = call.resource
+        key = (call.verb, base, call.namespace)
+        with self._lock:
+            if key in self._forbidden:
+                return
+            self._forbidden.add(key)
+            weakens = WEAKENS.get(base, "this evidence is missing from every pod it concerns")
+            self.out.missing_rbac.append(MissingRbac(call.verb, base, call.namespace, weakens))
+
+    def note(self, key: PodKey, text: str) -> None:
+        with self._lock:
+            self.out.note(key, text)
+
+    # -- 1. pods ---
+
+    def list_pods(self, scope: Scope) -> list[Obj]:
+        if scope.names:
+            return self._named_pods(scope)
+        ns = scope.namespace
+        path = f"/api/v1/namespaces/{quote(ns, safe='')}/pods" if ns else "/api/v1/pods"
+        params: list[tuple[str, Any]] = []
+        if scope.selector:
+            params.append(("labelSelector", scope.selector))
+        call = Call("list", "pods", ns)
+        try:
+            return self.list_all(path, params, call)
+        except Forbidden as exc:
+            hint = "use -n NAMESPACE" if ns is None else "ask for the role in deploy/rbac/"
+            raise ApiForbidden(f"missing RBAC: list pods{' in namespace ' + ns if ns else ' cluster-wide'} "
+                               f"({exc.message})", hint) from None
+        except ApiCallError as exc:
+            raise SourceError(f"cannot list pods: {exc.message}") from None
+
+    def _named_pods(self, scope: Scope) -> list[Obj]:
+        ns = scope.namespace or self.client.namespace
+        pods: list[Obj] = []
+        missing = []
+        for name in scope.names:
+            call = Call("get", "pods", ns, name)
+            try:
+                pods.append(self.client.get_json(f"/api/v1/namespaces/{quote(ns, safe='')}/pods/{quote(name, safe='')}",
+                                                 [], call))
+            except NotFoundError:
+                missing.append(name)
+            except Forbidden as exc:
+                raise ApiForbidden(f"missing RBAC: get pods in namespace {ns} ({exc.message})") from None
+            except ApiCallError as exc:
+                raise SourceError(f"cannot get pod {ns}/{name}: {exc.message}") from None
+        for name in missing:
+            self.out.warnings.append(f'pod "{name}" not found in namespace {ns}')
+        if not pods:
+            raise NotFound(f'pods not found in namespace {ns}: {", ".join(missing)}',
+                           "check the name and -n NAMESPACE")
+        return pods
+
+    def list_all(self, path: str, params: Sequence[tuple[str, Any]], call: Call) -> list[Obj]:
+        """Every item of a paginated list; on 410 Expired the list starts again, at most MAX_RELISTS times."""
+        for attempt in range(MAX_RELISTS + 1):
+            items: list[Obj] = []
+            cont = ""
+            try:
+                while True:
+                    page = [*params, ("limit", PAGE_SIZE)] + ([("continue", cont)] if cont else [])
+                    doc = self.client.get_json(path, page, call)
+                    items.extend(i for i in doc.get("items") or [] if isinstance(i, dict))
+                    cont = str((doc.get("metadata") or {}).get("continue") or "")
+                    if not cont:
+                        return items
+            except Gone:
+                log.debug("continue token expired for %s; listing again", call.describe())
+                if attempt == MAX_RELISTS:
+                    break
+                with self._lock:
+                    self.out.warnings.append(f"{call.describe()}: the continue token expired; listed again")
+        # Every continue token expired: one list without pages is consistent and complete, only bigger.
+        with self._lock:
+            self.out.warnings.append(f"{call.describe()}: continue tokens kept expiring; listed without pages")
+        doc = self.client.get_json(path, list(params), call)
+        return [i for i in doc.get("items") or [] if isinstance(i, dict)]
+
+    # -- the whole run ---
+
+    def collect(self, scope: Scope, *, all_failing: bool = False) -> Collection:
+        """all_failing: the caller already knows every listed pod is in trouble (`gate`: pods that never
+        turned Ready), so each gets its evidence even when its status alone looks healthy."""
+        from podmortem.sources.objects import pod_evidence
+
+        self.progress.start("listing pods", 1)
+        pods = self.list_pods(scope)
+        self.out.pods = pods
+        self.out.listed_at = self.now()
+        now = self.out.listed_at
+        status_only: dict[PodKey, PodEvidence] = {}
+        for p in pods:
+            ev = pod_evidence(p)
+            key = pod_key(p)
+            self.out.status_evidence[key] = ev
+            if all_failing or is_failing(ev, now):
+                self.out.failing.add(key)
+                status_only[key] = ev
+        by_key = {pod_key(p): p for p in pods}
+        tasks: list[Callable[[], None]] = []
+        tasks += self._event_tasks(status_only, by_key, scope)
+        tasks += self._log_tasks(status_only, by_key)
+        tasks += self._config_tasks(by_key)
+        tasks += self._owner_tasks(by_key)
+        self._run(tasks, "fetching evidence")
+        self.progress.finish()
+        return self.out
+
+    def _run(self, tasks: Sequence[Callable[[], None]], stage: str) -> None:
+        if not tasks:
+            return
+        self.progress.start(stage, len(tasks))
+
+        def run(task: Callable[[], None]) -> None:
+            try:
+                task()
+            finally:
+                self.progress.step()
+
+        if self.concurrency == 1 or len(tasks) == 1:
+            for t in tasks:
+                run(t)
+            return
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(tasks))) as pool:
+            for f in [pool.submit(run, t) for t in tasks]:
+                f.result()  # tasks handle their own API errors; anything else is a bug and must surface
+
+    # -- 3a. events ---
+
+    def _event_tasks(self, failing: Mapping[PodKey, PodEvidence], by_key: Mapping[PodKey, Obj],
+                     scope: Scope) -> list[Callable[[], None]]:
+        per_ns: dict[str, list[PodKey]] = defaultdict(list)
+        for key in failing:
+            per_ns[key[0]].append(key)
+        tasks: list[Callable[[], None]] = []
+        for ns, keys in sorted(per_ns.items()):
+            if len(keys) >= NAMESPACE_EVENTS_FROM:
+                tasks.append(partial(self._namespace_events, ns, keys, by_key))
+            else:
+                tasks.extend(partial(self._pod_events, k, by_key[k]) for k in keys)
+        return tasks
+
+    def _events_list(self, ns: str, selector: str, call: Call) -> list[Obj]:
+        path = f"/api/v1/namespaces/{quote(ns, safe='')}/events"
+        try:
+            return self.list_all(path, [("fieldSelector", selector)], call)
+        except BadRequest:
+            # A server that does not know a field label: list without it and filter here.
+            return self.list_all(path, [], call)
+
+    def _keep_events(self, raw: Iterable[Obj], wanted: Mapping[PodKey, Obj]) -> None:
+        grouped: dict[PodKey, list[Obj]] = {k: [] for k in wanted}
+        for e in raw:
+            inv = e.get("involvedObject") or e.get("regarding") or {}
+            if inv.get("kind") not in (None, "Pod"):
+                continue
+            ns = str(inv.get("namespace") or (e.get("metadata") or {}).get("namespace") or "")
+            key = (ns, str(inv.get("name") or ""))
+            if key not in grouped:
+                continue
+            uid = (wanted[key].get("metadata") or {}).get("uid")
+            if uid and inv.get("uid") and inv.get("uid") != uid:
+                continue  # about an earlier pod of the same name
+            grouped[key].append(e)
+        with self._lock:
+            self.out.events.update(grouped)
+
+    def _namespace_events(self, ns: str, keys: Sequence[PodKey], by_key: Mapping[PodKey, Obj]) -> None:
+        call = Call("list", "events", ns)
+        try:
+            raw = self._events_list(ns, "involvedObject.kind=Pod", call)
+        except Forbidden:
+            self.forbidden(call)
+            return
+        except ApiCallError as exc:
+            for k in keys:
+                self.note(k, f"events not read: {exc.message}")
+            return
+        self._keep_events(raw, {k: by_key[k] for k in keys})
+
+    def _pod_events(self, key: PodKey, pod: Obj) -> None:
+        ns, name = key
+        call = Call("list", "events", ns)
+        selector = f"involvedObject.name={name},involvedObject.namespace={ns}"
+        try:
+            raw = self._events_list(ns, selector, call)
+        except Forbidden:
+            self.forbidden(call)
+            return
+        except ApiCallError as exc:
+            self.note(key, f"events not read: {exc.message}")
+            return
+        self._keep_events(raw, {key: pod})
+
+    # -- 3b. logs ---
+
+    def _log_tasks(self, failing: Mapping[PodKey, PodEvidence], by_key: Mapping[PodKey, Obj]
+                   ) -> list[Callable[[], None]]:
+        groups: dict[tuple[Any, ...], list[PodKey]] = defaultdict(list)
+        for key, ev in failing.items():
+            owner = controller_of(by_key[key])
+            groups[(key[0], owner or ("Pod", key[1]), failure_signature(ev))].append(key)
+        tasks: list[Callable[[], None]] = []
+        for members in groups.values():
+            members.sort()
+            chosen = members
+            if self.sample and len(members) >= SAMPLE_FROM:
+                step = (len(members) - 1) / (SAMPLE_SIZE - 1)
+                chosen = sorted({members[round(i * step)] for i in range(SAMPLE_SIZE)})
+                for k in members:
+                    if k not in chosen:
+                        self.out.log_samples[k] = chosen[0]
+            for k in chosen:
+                for container, previous in log_plan(failing[k]):
+                    tasks.append(partial(self._log, k, container.name, previous))
+        return tasks
+
+    def _log(self, key: PodKey, container: str, previous: bool) -> None:
+        ns, name = key
+        call = Call("get", "pods/log", ns)
+        params: list[tuple[str, Any]] = [("container", container), ("tailLines", LOG_TAIL_LINES),
+                                         ("limitBytes", LOG_LIMIT_BYTES)]
+        if previous:
+            params.append(("previous", "true"))
+        cmd = f"kubectl logs {name} -n {ns} -c {container}" + (" --previous" if previous else "")
+        try:
+            body = self.client.get(f"/api/v1/namespaces/{quote(ns, safe='')}/pods/{quote(name, safe='')}/log",
+                                   params, call)
+        except Forbidden:
+            self.forbidden(call)
+            return
+        except (BadRequest, NotFoundError) as exc:
+            self.note(key, f"no log for container {container}: {exc.message}")
+            return
+        except ApiCallError as exc:
+            self.note(key, f"log of container {container} not read: {exc.message}")
+            return
+        capture = LogCapture(body.decode("utf-8", "replace"), previous, len(body) >= LOG_LIMIT_BYTES, cmd)
+        with self._lock:
+            self.out.logs[(ns, name, container)] = capture
+
+    # -- 3c. ConfigMaps and Secrets ---
+
+    def _config_tasks(self, by_key: Mapping[PodKey, Obj]) -> list[Callable[[], None]]:
+        wanted: set[tuple[str, str, str]] = set()
+        for key in self.out.failing:
+            for kind, name in config_refs_of(by_key[key]):
+                wanted.add((kind, key[0], name))
+        return [partial(self._config_ref, *ref) for ref in sorted(wanted)]
+
+    def _config_ref(self, kind: str, ns: str, name: str) -> None:
+        resource = "configmaps" if kind == "configmap" else "secrets"
+        call = Call("get", resource, ns, name)
+        try:
+            doc = self.client.get_json(f"/api/v1/namespaces/{quote(ns, safe='')}/{resource}/{quote(name, safe='')}",
+                                       [], call)
+        except NotFoundError:
+            ref = ConfigRef(kind, ns, name, False)
+        except Forbidden:
+            self.forbidden(Call("get", resource, ns))
+            ref = ConfigRef(kind, ns, name, None, why_unknown=f"missing RBAC: get {resource}")
+        except ApiCallError as exc:
+            ref = ConfigRef(kind, ns, name, None, why_unknown=exc.message)
+        else:
+            keys = sorted({*(doc.get("data") or {}), *(doc.get("binaryData") or {}), *(doc.get("stringData") or {})})
+            # Drop the values at once: a Secret's data must not outlive this line (never logged, never kept).
+            doc.clear()
+            del doc
+            ref = ConfigRef(kind, ns, name, True, tuple(str(k) for k in keys))
+        with self._lock:
+            self.out.config_refs[(kind, ns, name)] = ref
+
+    # -- 3d. owners ---
+
+    def _owner_tasks(self, by_key: Mapping[PodKey, Obj]) -> list[Callable[[], None]]:
+        namespaces = sorted({k[0] for k in self.out.failing if (controller_of(by_key[k]) or ("",))[0] == "ReplicaSet"})
+        return [partial(self._replicasets, ns) for ns in namespaces]
+
+    def _replicasets(self, ns: str) -> None:
+        call = Call("list", "replicasets", ns)
+        try:
+            items = self.list_all(f"/apis/apps/v1/namespaces/{quote(ns, safe='')}/replicasets", [], call)
+        except Forbidden:
+            self.forbidden(call)
+            return
+        except ApiCallError as exc:
+            with self._lock:
+                self.out.warnings.append(f"replicasets of namespace {ns} not read: {exc.message}")
+            return
+        with self._lock:
+            for rs in items:
+                self.out.replicasets[(ns, str((rs.get("metadata") or {}).get("name") or ""))] = rs

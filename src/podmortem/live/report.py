@@ -1,0 +1,318 @@
+"""From a Collection to diagnoses and a report: evidence per pod, the engine, notes, groups, output.
+
+The diagnosis itself is the engine's (the same as `explain`); this module only turns what the
+collector fetched into PodEvidence, adds what the live source knows beyond one pod (sampled
+logs, ConfigMap/Secret checks, the rollout revision that started a crash loop, missing RBAC),
+and renders: JSON is the `explain` contract plus `groups` and `missing_rbac`; text and
+Markdown show each group once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from podmortem.backoff import BackoffSettings
+from podmortem.live.changes import what_changed
+from podmortem.live.collect import Collection, ConfigRef, LogCapture, PodKey, controller_of, pod_key
+from podmortem.live.fleet import Group, group_diagnoses, owner_label, pick_representatives
+from podmortem.model import LogText, PodDiagnosis, PodEvidence
+
+SHOW_HEALTHY_UP_TO = 20  # with more pods than this, healthy ones are counted, not listed
+
+
+@dataclass
+class LiveResult:
+    diagnoses: list[PodDiagnosis]
+    groups: list[Group]
+    collection: Collection
+    owners: dict[PodKey, str] = field(default_factory=dict)
+    extras: dict[PodKey, dict[str, Any]] = field(default_factory=dict)  # per-pod JSON additions
+    context: str | None = None
+    server: str | None = None
+    requests: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def problem(self) -> bool:
+        return any(d.findings for d in self.diagnoses)
+
+
+def _log_text(cap: LogCapture, origin: str) -> LogText:
+    from podmortem.sources.logs import log_text_from_lines
+
+    # The crashed instance is what rules read first; a terminated container's current log is that instance.
+    return log_text_from_lines(cap.text.splitlines(), origin, previous=True, cut=cap.truncated)
+
+
+def build_evidence(col: Collection) -> list[tuple[PodKey, PodEvidence]]:
+    """PodEvidence for every listed pod: status for all, events and logs for the failing ones."""
+    from podmortem.sources.objects import event, pod_evidence
+
+    logs: dict[PodKey, dict[str, LogCapture]] = defaultdict(dict)
+    for (ns, name, container), cap in col.logs.items():
+        logs[(ns, name)][container] = cap
+    out = []
+    for pod in col.pods:
+        key = pod_key(pod)
+        if key not in col.failing:
+            cached = col.status_evidence.get(key)
+            out.append((key, cached if cached is not None else pod_evidence(pod)))
+            continue
+        events = [event(e) for e in col.events.get(key, ())]
+        source = col.log_samples.get(key, key)
+        texts: dict[str, tuple[LogText, ...]] = {}
+        for container, cap in logs.get(source, {}).items():
+            origin = cap.request if source == key else f"{cap.request} (a pod of the same owner failing the same way)"
+            texts[container] = (_log_text(cap, origin),)
+        out.append((key, pod_evidence(pod, events, texts, has_events=key in col.events)))
+    return out
+
+
+def _referenced_keys(pod: Mapping[str, Any]) -> dict[tuple[str, str], set[tuple[str, bool]]]:
+    """(kind, name) -> {(key, optional)} of keys the pod's env and volume items name."""
+    spec = pod.get("spec") or {}
+    keys: dict[tuple[str, str], set[tuple[str, bool]]] = defaultdict(set)
+    for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]:
+        for e in c.get("env") or []:
+            vf = e.get("valueFrom") or {}
+            for field_name, kind in (("configMapKeyRef", "configmap"), ("secretKeyRef", "secret")):
+                r = vf.get(field_name)
+                if r and r.get("name") and r.get("key"):
+                    keys[(kind, str(r["name"]))].add((str(r["key"]), bool(r.get("optional"))))
+    for v in spec.get("volumes") or []:
+        for field_name, kind, name_key in (("configMap", "configmap", "name"), ("secret", "secret", "secretName")):
+            src = v.get(field_name)
+            if src and src.get(name_key):
+                for item in src.get("items") or []:
+                    if item.get("key"):
+                        keys[(kind, str(src[name_key]))].add((str(item["key"]), bool(src.get("optional"))))
+    return keys
+
+
+def config_notes(pod: Mapping[str, Any], refs: Mapping[tuple[str, str, str], ConfigRef],
+                 top_cause: str | None) -> tuple[list[str], list[dict[str, Any]]]:
+    """Notes about missing ConfigMaps/Secrets and keys, and the refs as JSON (key names only)."""
+    from podmortem.live.collect import config_refs_of
+
+    ns = str((pod.get("metadata") or {}).get("namespace") or "")
+    wanted = _referenced_keys(pod)
+    notes: list[str] = []
+    out: list[dict[str, Any]] = []
+    label = {"configmap": "ConfigMap", "secret": "Secret"}
+    for kind, name in sorted(config_refs_of(pod)):
+        ref = refs.get((kind, ns, name))
+        if ref is None:
+            continue
+        d = ref.as_dict()
+        missing_keys = sorted(k for k, _ in wanted.get((kind, name), ()) if ref.exists and k not in ref.keys)
+        d["missing_keys"] = missing_keys
+        out.append(d)
+        if ref.exists is False:
+            notes.append(f"{label[kind]} {ns}/{name} does not exist (checked via the API)")
+        elif missing_keys:
+            have = ", ".join(ref.keys) or "none"
+            notes.append(f"{label[kind]} {ns}/{name} has no key {', '.join(missing_keys)} (its keys: {have})")
+        elif ref.exists is None and top_cause and top_cause.startswith("config."):
+            notes.append(f"{label[kind]} {ns}/{name} could not be checked: {ref.why_unknown}")
+    return notes, out
+
+
+def _owners(col: Collection) -> dict[PodKey, str]:
+    """Each pod's top-level owner: a ReplicaSet's Deployment when the ReplicaSet names one."""
+    owners: dict[PodKey, str] = {}
+    for pod in col.pods:
+        key = pod_key(pod)
+        ctl = controller_of(pod)
+        if ctl is None:
+            continue
+        kind, name = ctl
+        if kind == "ReplicaSet":
+            rs = col.replicasets.get((key[0], name))
+            parent = controller_of(rs) if rs else None
+            if parent and parent[0] == "Deployment":
+                kind, name = parent
+            elif rs is None and "-" in name:
+                # Unknown ReplicaSet (not readable): its name is "<deployment>-<template hash>".
+                owners[key] = owner_label("ReplicaSet", name)
+                continue
+        owners[key] = owner_label(kind, name)
+    return owners
+
+
+def _deployment_ref(rs: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The owning Deployment as far as what_changed needs it (name, namespace, uid), from the ReplicaSet."""
+    for ref in (rs.get("metadata") or {}).get("ownerReferences") or []:
+        if ref.get("kind") == "Deployment" and ref.get("name"):
+            return {"metadata": {"name": ref["name"], "uid": ref.get("uid"),
+                                 "namespace": (rs.get("metadata") or {}).get("namespace")}}
+    return None
+
+
+def _what_changed(col: Collection) -> dict[PodKey, dict[str, Any]]:
+    failing_rs: dict[tuple[str, str], set[str]] = defaultdict(set)  # (ns, deployment) -> failing RS names
+    pod_rs: dict[PodKey, tuple[str, str, str]] = {}
+    deployments: dict[tuple[str, str], dict[str, Any]] = {}
+    for pod in col.pods:
+        key = pod_key(pod)
+        if key not in col.failing:
+            continue
+        ctl = controller_of(pod)
+        if not ctl or ctl[0] != "ReplicaSet":
+            continue
+        rs = col.replicasets.get((key[0], ctl[1]))
+        dep = _deployment_ref(rs) if rs else None
+        if dep is None:
+            continue
+        dkey = (key[0], str(dep["metadata"]["name"]))
+        deployments.setdefault(dkey, dep)
+        failing_rs[dkey].add(ctl[1])
+        pod_rs[key] = (*dkey, ctl[1])
+    ns_rs: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for (ns, _), rs in col.replicasets.items():
+        ns_rs[ns].append(rs)
+    cache: dict[tuple[str, str, str], dict[str, Any] | None] = {}
+    out: dict[PodKey, dict[str, Any]] = {}
+    for key, (ns, dep_name, rs_name) in pod_rs.items():
+        ck = (ns, dep_name, rs_name)
+        if ck not in cache:
+            change = what_changed(deployments[(ns, dep_name)], ns_rs[ns], rs_name, failing_rs[(ns, dep_name)])
+            cache[ck] = change.as_dict() if change else None
+        found = cache[ck]
+        if found is not None:
+            out[key] = found
+    return out
+
+
+def diagnose_collection(col: Collection, *, now: datetime, backoff: BackoffSettings | None = None) -> LiveResult:
+    from podmortem.engine import diagnose
+
+    settings = backoff or BackoffSettings()
+    by_key = {pod_key(p): p for p in col.pods}
+    changes = _what_changed(col)
+    owners = _owners(col)
+    diagnoses: list[PodDiagnosis] = []
+    extras: dict[PodKey, dict[str, Any]] = {}
+    for key, ev in build_evidence(col):
+        d = diagnose(ev, now=now, backoff=settings)
+        notes: list[str] = []
+        extra: dict[str, Any] = {}
+        if key in col.failing:
+            sample = col.log_samples.get(key)
+            if sample is not None:
+                notes.append(f"logs not read for this pod: it fails like pod {sample[1]} of the same owner, "
+                             f"whose logs were read instead (sampled to keep API calls low)")
+                extra["logs_from"] = f"{sample[0]}/{sample[1]}"
+            cnotes, refs = config_notes(by_key[key], col.config_refs, d.findings[0].cause if d.findings else None)
+            notes += cnotes
+            if refs:
+                extra["config_refs"] = refs
+            if key in changes:
+                extra["what_changed"] = changes[key]
+                if d.findings and changes[key]["last_good_revision"] is not None:
+                    notes.append("what changed: " + changes[key]["summary"])
+        notes += col.pod_notes.get(key, [])
+        if notes:
+            d = replace(d, notes=(*notes, *d.notes))
+        if key in owners:
+            extra["top_owner"] = owners[key]
+        extras[key] = extra
+        diagnoses.append(d)
+    groups = group_diagnoses(diagnoses, owners, changes)
+    pick_representatives(groups, diagnoses)
+    return LiveResult(diagnoses, groups, col, owners, extras)
+
+
+# -- output ----------------------------------------------------------------------------------------
+
+
+def render_json(result: LiveResult) -> str:
+    import orjson
+
+    from podmortem.render.json import document
+
+    col = result.collection
+    doc = document(
+        result.diagnoses,
+        groups=[g.as_dict() for g in result.groups],
+        missing_rbac=[m.as_dict() for m in col.missing_rbac],
+        source={"kind": "live", "server": result.server, "context": result.context,
+                "listed_at": col.listed_at.isoformat() if col.listed_at else None,
+                "pods": len(col.pods), "failing": len(col.failing), "requests": result.requests},
+        warnings=list(col.warnings),
+    )
+    for entry, d in zip(doc["pods"], result.diagnoses, strict=True):
+        entry.update(result.extras.get((d.namespace or "", d.name or ""), {}))
+    return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+def _others(g: Group, rep: PodDiagnosis) -> str:
+    names = [n for n in g.pods if n != rep.name]
+    shown = ", ".join(names[:8])
+    if len(names) > 8:
+        shown += f" and {len(names) - 8} more"
+    return shown
+
+
+def _group_diagnosis(g: Group) -> PodDiagnosis:
+    rep = g.representative
+    assert rep is not None
+    if len(g.pods) == 1:
+        return rep
+    others = len(g.pods) - 1
+    head = f"the other pod{'s' if others > 1 else ''} of the group ({others}): {_others(g, rep)}"
+    return replace(rep, notes=(head, *rep.notes))
+
+
+def render_report(result: LiveResult, fmt: str, *, color: bool, show_healthy: bool = False) -> str:
+    """Text, wide or Markdown: missing RBAC first, then each group once, then the count."""
+    from podmortem.render import render
+
+    col = result.collection
+    healthy = [d for d in result.diagnoses if not d.findings]
+    show_healthy = show_healthy or len(result.diagnoses) <= SHOW_HEALTHY_UP_TO
+    md = fmt == "markdown"
+    bold = ("\x1b[1m", "\x1b[0m") if color and not md else ("", "")
+    parts: list[str] = []
+    failing = sum(len(g.pods) for g in result.groups)
+    if md:
+        parts.append(f"# podmortem: {len(result.diagnoses)} pods, {failing} with problems in "
+                     f"{len(result.groups)} groups\n")
+    lines = [m.line() for m in col.missing_rbac] + [f"warning: {w}" for w in col.warnings]
+    if lines:
+        parts.append("\n".join(("- " if md else "! ") + line for line in lines) + "\n")
+    for g in result.groups:
+        text = render([_group_diagnosis(g)], fmt, color=color).rstrip("\n")
+        if md:
+            text = "\n".join("#" + ln if ln.startswith("## ") else ln for ln in text.splitlines())
+            text = f"## {g.title}\n\n{text}"
+        elif len(g.pods) > 1:
+            text = f"{bold[0]}▶ {g.title}{bold[1]}\n{text}"
+        parts.append(text + "\n")
+    if show_healthy and healthy:
+        if md:
+            parts.append("## Nothing wrong found\n\n" + "\n".join(
+                f"- {d.namespace}/{d.name} — {d.status}" for d in healthy) + "\n")
+        else:
+            parts.append("\n".join(render([d], fmt, color=color).rstrip("\n") for d in healthy) + "\n")
+    summary = (f"{len(result.diagnoses)} pods checked, {failing} with problems in {len(result.groups)} "
+               f"group{'s' if len(result.groups) != 1 else ''}")
+    if healthy and not show_healthy:
+        summary += f", {len(healthy)} without problems (not listed; --show-healthy lists them)"
+    if result.server:
+        summary += f"; cluster {result.context + ' ' if result.context else ''}{result.server}"
+    parts.append(summary + "\n")
+    return "\n".join(parts)
+
+
+def render_live(result: LiveResult, fmt: str, *, color: bool, show_healthy: bool = False) -> str:
+    if fmt == "json":
+        return render_json(result)
+    if fmt == "yaml":
+        import orjson
+        import yaml
+
+        return str(yaml.safe_dump(orjson.loads(render_json(result)), sort_keys=False, allow_unicode=True))
+    return render_report(result, fmt, color=color, show_healthy=show_healthy)

@@ -1,0 +1,94 @@
+"""Events as the kubelet's and controllers' recorders write them: deduplicated, with counts and times.
+
+An identical event (same source, object incl. fieldPath, type, reason, message) updates the
+existing Event's count and lastTimestamp instead of creating a new one (client-go's events
+cache, kubernetes-facts.md 2.5). Records are plain mutable objects while the simulation runs;
+`to_object` turns one into the core/v1 Event the API serves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from podmortem.sim.timefmt import micro_time, rfc3339
+
+
+@dataclass(slots=True)
+class EventRecord:
+    name: str
+    namespace: str
+    involved: dict[str, Any]
+    type: str
+    reason: str
+    message: str
+    component: str
+    host: str | None
+    first: float
+    last: float
+    count: int = 1
+    uid: str = ""
+    series_style: bool = False  # events.k8s.io-style (scheduler): eventTime, no timestamps/count
+    action: str | None = None
+
+    def to_object(self) -> dict[str, Any]:
+        obj: dict[str, Any] = {
+            "kind": "Event",
+            "apiVersion": "v1",
+            "metadata": {"name": self.name, "namespace": self.namespace, "uid": self.uid,
+                         "creationTimestamp": rfc3339(self.first)},
+            "involvedObject": self.involved,
+            "reason": self.reason,
+            "message": self.message,
+            "type": self.type,
+        }
+        if self.series_style:
+            obj.update(source={}, firstTimestamp=None, lastTimestamp=None, eventTime=micro_time(self.first),
+                       reportingComponent=self.component, reportingInstance=f"{self.component}-{self.host or ''}".rstrip("-"),
+                       action=self.action or "Binding")
+        else:
+            source: dict[str, Any] = {"component": self.component}
+            if self.host:
+                source["host"] = self.host
+            obj.update(source=source, firstTimestamp=rfc3339(self.first), lastTimestamp=rfc3339(self.last),
+                       count=self.count, eventTime=None, reportingComponent=self.component,
+                       reportingInstance=self.host or "")
+        return obj
+
+
+@dataclass
+class Recorder:
+    """All events of the cluster, deduplicated; `dirty` collects records changed since the last flush."""
+
+    records: dict[tuple[Any, ...], EventRecord] = field(default_factory=dict)
+    dirty: dict[tuple[Any, ...], EventRecord] = field(default_factory=dict)
+    _serial: int = 0
+
+    def emit(self, t: float, involved: dict[str, Any], type_: str, reason: str, message: str, component: str,
+             host: str | None = None, *, series_style: bool = False, action: str | None = None) -> EventRecord:
+        key = (involved.get("uid"), involved.get("fieldPath"), component, host, type_, reason, message)
+        rec = self.records.get(key)
+        if rec is not None:
+            rec.count += 1
+            if t > rec.last:
+                rec.last = t
+        else:
+            self._serial += 1
+            # The recorder names events <object>.<hex of the time in nanoseconds>.
+            nanos = int(t * 1e9) + self._serial
+            ns = involved.get("namespace") or "default"
+            rec = EventRecord(
+                name=f"{involved.get('name')}.{nanos:x}", namespace=ns, involved=involved, type=type_, reason=reason,
+                message=message, component=component, host=host, first=t, last=t,
+                uid=_uid_from(nanos, involved.get("uid") or ""), series_style=series_style, action=action,
+            )
+            self.records[key] = rec
+        self.dirty[key] = rec
+        return rec
+
+
+def _uid_from(nanos: int, salt: str) -> str:
+    import hashlib
+
+    h = hashlib.sha1(f"{salt}/{nanos}".encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}"
