@@ -215,10 +215,12 @@ def diagnose(
     missing = _missing(pod)
     owner = f"{pod.owner.kind}/{pod.owner.name}" if pod.owner else None
     backoffs: list[Backoff] = []
-    for c in pod.containers:
-        b = container_backoff(c, now, backoff)
-        if b is not None:
-            backoffs.append(b)
+    # A pod that has finished (Failed: evicted, or restartPolicy Never; Succeeded) restarts nothing.
+    if pod.phase not in ("Failed", "Succeeded"):
+        for c in pod.containers:
+            b = container_backoff(c, now, backoff)
+            if b is not None:
+                backoffs.append(b)
     if looks_healthy(pod):
         return PodDiagnosis(pod.namespace, pod.name, status, (), tuple(backoffs), owner, tuple(missing))
     found, notes = _findings(pod, rules)
