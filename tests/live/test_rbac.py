@@ -25,7 +25,7 @@ def allowed(rs: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
     return {(g, r, v) for rule in rs for g in rule["apiGroups"] for r in rule["resources"] for v in rule["verbs"]}
 
 
-@pytest.mark.parametrize("name", ["clusterrole.yaml", "role-namespaced-no-secrets.yaml"])
+@pytest.mark.parametrize("name", ["clusterrole.yaml", "role-namespaced-no-secrets.yaml", "role-gate.yaml"])
 def test_read_only_and_explained(name: str) -> None:
     text = (RBAC / name).read_text()
     rs = rules(name)

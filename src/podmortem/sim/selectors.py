@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from podmortem.labels import format_label_selector
+
 
 class SelectorError(ValueError):
     """A selector the API server would reject with 400 Bad Request."""
@@ -102,22 +104,10 @@ def selector_from_label_selector(sel: Mapping[str, Any] | None) -> tuple[Require
 
 def selector_string(sel: Mapping[str, Any] | None) -> str:
     """metav1.FormatLabelSelector, as the SELECTOR column prints it."""
-    if not sel:
-        return "<none>"
-    parts = [f"{k}={v}" for k, v in sorted((sel.get("matchLabels") or {}).items())]
-    for e in sel.get("matchExpressions") or []:
-        op = str(e.get("operator"))
-        key = str(e.get("key"))
-        values = ",".join(str(v) for v in e.get("values") or ())
-        if op == "In":
-            parts.append(f"{key} in ({values})")
-        elif op == "NotIn":
-            parts.append(f"{key} notin ({values})")
-        elif op == "Exists":
-            parts.append(key)
-        elif op == "DoesNotExist":
-            parts.append(f"!{key}")
-    return ",".join(parts) or "<none>"
+    try:
+        return format_label_selector(sel) or "<none>"
+    except ValueError:
+        return "<error>"
 
 
 # --- field selectors ----------------------------------------------------------------------------
