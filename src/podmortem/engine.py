@@ -31,6 +31,8 @@ from podmortem.rules._evidence import (
 
 log = logging.getLogger(__name__)
 
+DEFAULT_BACKOFF = BackoffSettings()
+
 # Root causes that, when seen for the same container, come before the symptom that followed.
 # (root causes, symptom causes, how they connect)
 _CHAINS: tuple[tuple[frozenset[str], frozenset[str], str], ...] = (
@@ -208,7 +210,7 @@ def diagnose(
     *,
     rules: Sequence[Rule] = ALL_RULES,
     now: datetime | None = None,
-    backoff: BackoffSettings = BackoffSettings(),
+    backoff: BackoffSettings | None = None,
 ) -> PodDiagnosis:
     """Diagnose one pod: ranked findings (root cause first), back-off positions, what is missing."""
     status = pod_status(pod) if pod.has_status else (pod.phase or "Unknown")
@@ -218,7 +220,7 @@ def diagnose(
     # A pod that has finished (Failed: evicted, or restartPolicy Never; Succeeded) restarts nothing.
     if pod.phase not in ("Failed", "Succeeded"):
         for c in pod.containers:
-            b = container_backoff(c, now, backoff)
+            b = container_backoff(c, now, backoff or DEFAULT_BACKOFF)
             if b is not None:
                 backoffs.append(b)
     if looks_healthy(pod):

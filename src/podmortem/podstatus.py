@@ -35,8 +35,7 @@ def pod_status(pod: PodEvidence) -> str:
         if c.is_sidecar and st.started:
             continue
         if t is not None:
-            r = t.reason or ("" if t.signal else "")
-            reason = "Init:" + (r if r else (f"Signal:{t.signal}" if t.signal else f"ExitCode:{t.exit_code}"))
+            reason = "Init:" + _terminated_reason(t.exit_code, t.signal, t.reason)
             initializing = True
         elif st.state.waiting and st.state.waiting.reason and st.state.waiting.reason != "PodInitializing":
             reason = "Init:" + st.state.waiting.reason

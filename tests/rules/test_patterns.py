@@ -22,6 +22,22 @@ ENV, DEP, PORT, CONF, FILE, MOD, CRASH = (
 
 # (line, cause, detail, subject); subject None means "not checked".
 EXAMPLES: list[tuple[str, str, str, str | None]] = [
+    # --- a dependency's certificate the app does not trust
+    ("failed to connect to vault: Get \"https://vault:8200/v1/sys/health\": tls: failed to verify certificate: x509: "
+     "certificate signed by unknown authority", DEP, "tls", None),
+    ("Post \"https://minio.storage:9000/bucket\": x509: certificate is valid for minio.local, not minio.storage",
+     DEP, "tls", None),
+    ("javax.net.ssl.SSLHandshakeException: PKIX path building failed: sun.security.provider.certpath."
+     "SunCertPathBuilderException: unable to find valid certification path to requested target", DEP, "tls", None),
+    ("requests.exceptions.SSLError: HTTPSConnectionPool(host='auth.internal', port=443): Max retries exceeded with "
+     "url: /token (Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate "
+     "verify failed: unable to get local issuer certificate (_ssl.c:1006)')))", DEP, "tls", None),
+    ("Error: unable to verify the first certificate", DEP, "tls", None),
+    ("psycopg2.OperationalError: connection to server at \"db.internal\" (10.0.4.2), port 5432 failed: SSL error: "
+     "certificate verify failed", DEP, "tls", None),
+    ("System.Security.Authentication.AuthenticationException: The remote certificate is invalid because of errors in "
+     "the certificate chain: UntrustedRoot", DEP, "tls", None),
+    ("curl: (60) SSL certificate problem: self signed certificate in certificate chain", DEP, "tls", None),
     # --- port in use
     ("listen tcp :8080: bind: address already in use", PORT, "address-in-use", None),
     ("OSError: [Errno 98] Address already in use", PORT, "address-in-use", None),
@@ -35,6 +51,8 @@ EXAMPLES: list[tuple[str, str, str, str | None]] = [
      PORT, "address-in-use", None),
     ("listen tcp 10.12.0.7:8080: bind: cannot assign requested address", PORT, "address-not-available", "8080"),
     ("Web server failed to start. Port 8080 was already in use.", PORT, "spring-port-in-use", "8080"),
+    ("F0611 08:00:01.000000       7 main.go:67] port 443 is already in use. Please check the flag --https-port",
+     PORT, "spring-port-in-use", "443"),
     ("[2024-01-01 10:00:00 +0000] [1] [ERROR] Connection in use: ('0.0.0.0', 8000)",
      PORT, "gunicorn-connection-in-use", "8000"),
     ("[2024-01-01 10:00:05 +0000] [1] [ERROR] Can't connect to ('0.0.0.0', 8000)", PORT,
@@ -67,6 +85,8 @@ EXAMPLES: list[tuple[str, str, str, str | None]] = [
     ("error: database is uninitialized and password option is not specified", ENV, "password-not-specified", None),
     ("java.lang.IllegalArgumentException: Could not resolve placeholder 'JDBC_URL' in value \"${JDBC_URL}\"",
      ENV, "spring-placeholder-unresolved", "JDBC_URL"),
+    ("\tjava.util.NoSuchElementException: SRCFG00014: The config property mp.jwt.verify.issuer is required but it "
+     "could not be found in any config source", ENV, "microprofile-config-missing", "mp.jwt.verify.issuer"),
     ("/app/config/initializers/stripe.rb:1:in `fetch': key not found: \"STRIPE_API_KEY\" (KeyError)",
      ENV, "ruby-env-fetch", "STRIPE_API_KEY"),
     ("/docker-entrypoint.sh: line 14: DB_HOST: unbound variable", ENV, "shell-unbound-variable", "DB_HOST"),
@@ -168,6 +188,7 @@ EXAMPLES: list[tuple[str, str, str, str | None]] = [
      MOD, "glibc-version", "GLIBC_2.34"),
     ("System.IO.FileNotFoundException: Could not load file or assembly 'Newtonsoft.Json, Version=13.0.0.0, "
      "Culture=neutral'. The system cannot find the file specified.", MOD, "dotnet-assembly", "Newtonsoft.Json"),
+    ("You must install or update .NET to run this application.", MOD, "dotnet-assembly", None),
     ("The framework 'Microsoft.AspNetCore.App', version '8.0.0' (x64) was not found.", MOD, "dotnet-assembly",
      "Microsoft.AspNetCore.App"),
     ("/usr/local/lib/ruby/3.2.0/bundled_gems.rb:74:in `require': cannot load such file -- pg (LoadError)",
@@ -294,8 +315,12 @@ EXAMPLES: list[tuple[str, str, str, str | None]] = [
     ("nginx: [emerg] no port in upstream \"backend\" in /etc/nginx/conf.d/site.conf:3", CONF,
      "nginx-config", "/etc/nginx/conf.d/site.conf"),
     ("java.io.IOException: Keystore was tampered with, or password was incorrect", CONF, "credentials-rejected", None),
-    ("failed to connect to vault: Get \"https://vault:8200/v1/sys/health\": tls: failed to verify certificate: x509: "
-     "certificate signed by unknown authority", CONF, "tls-rejected", None),
+    ("ERROR: [1] bootstrap checks failed", CONF, "elasticsearch-bootstrap-check", None),
+    ("[2]: the default discovery settings are unsuitable for production use; at least one of [discovery.seed_hosts,"
+     " discovery.seed_providers, cluster.initial_master_nodes] must be configured", CONF,
+     "elasticsearch-bootstrap-check", None),
+    ("java.lang.IllegalArgumentException: requirement failed: inter.broker.listener.name must be a listener name "
+     "defined in advertised.listeners", CONF, "kafka-config", "inter.broker.listener.name"),
     ("    Reason: failed to convert java.lang.String to int (caused by java.lang.NumberFormatException: For input "
      "string: \"eighty\")", CONF, "spring-conversion", None),
     ("sqlalchemy.exc.NoSuchModuleError: Can't load plugin: sqlalchemy.dialects:postgres", CONF, "sqlalchemy-dialect",
@@ -340,6 +365,7 @@ EXAMPLES: list[tuple[str, str, str, str | None]] = [
 
 # Lines that are not an app failure, or belong to another family: no app pattern may claim them.
 UNCLAIMED = [
+    "2024/06/11 08:00:01 http: TLS handshake error from 10.244.1.7:53412: remote error: tls: bad certificate",
     "listen tcp 0.0.0.0:80: bind: permission denied",
     "nginx: [emerg] bind() to 0.0.0.0:80 failed (13: Permission denied)",
     "PermissionError: [Errno 13] Permission denied: '/data/db.sqlite'",
@@ -412,6 +438,10 @@ def test_shape_cache_keeps_each_line_its_own_match() -> None:
 
 
 @pytest.mark.parametrize(("line", "host", "port"), [
+    ("Error: Get \"https://vault.vault.svc:8200/v1/sys/health\": x509: certificate signed by unknown authority",
+     "vault.vault", "8200"),
+    ("FetchError: request to https://config-api.platform.svc/v2/config failed, reason: self-signed certificate in "
+     "certificate chain", "config-api.platform", "443"),
     ("Error: connect ECONNREFUSED 10.100.3.4:5672", "10.100.3.4", "5672"),
     ("Error: connect ECONNREFUSED ::1:5432", "::1", "5432"),
     ("psql: error: connection to server on socket \"/run/postgresql/.s.PGSQL.5432\" failed: No such file or directory",

@@ -244,8 +244,7 @@ class ContainerEvidence:
     def log_lines(self) -> Iterator[tuple[int, str]]:
         """(line number, text) over all logs, the crashed instance's first."""
         for log in sorted(self.logs, key=lambda lg: not lg.previous):
-            for i, line in enumerate(log.lines, 1):
-                yield i, line
+            yield from enumerate(log.lines, 1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -199,6 +199,12 @@ def main_suspect(pod: PodEvidence) -> ContainerEvidence | None:
     failing = failing_containers(pod)
     if failing:
         return failing[0]
+    # While the app containers wait in PodInitializing, the init container still running is what they wait
+    # for (the last one running: regular init containers run one at a time, after any sidecars).
+    running_init = [c for c in pod.containers if c.init and not c.is_sidecar and c.status is not None
+                    and c.status.state.kind == "running"]
+    if running_init and all(c.waiting_reason == "PodInitializing" for c in pod.app_containers if c.status):
+        return running_init[-1]
     if len(pod.containers) == 1:
         return pod.containers[0]
     apps = pod.app_containers
@@ -254,6 +260,11 @@ def workload_ref(pod: PodEvidence) -> str:
     return "deployment/NAME"
 
 
+def patch_command(pod: PodEvidence, patch_file: str) -> str:
+    """Apply a remedy's strategic-merge patch to the workload that owns the pod."""
+    return f"kubectl patch {workload_ref(pod)}{_ns_flag(pod)} --patch-file {patch_file}"
+
+
 def debug_command(pod: PodEvidence, container: str | None) -> str:
     """Start a copy of the pod whose container runs a shell instead, to look inside the image."""
     c = container or "CONTAINER"
@@ -266,9 +277,34 @@ def quote(text: str) -> str:
 
 
 __all__ = [
-    "BENIGN_WAITING", "DESCRIBE", "EVENTS", "LOGS", "STATUS", "LogMatch", "Message",
-    "cite_log", "cite_message", "cite_termination", "cite_waiting", "container_named_in",
-    "debug_command", "describe_command", "event_text", "events_command", "failing_containers",
-    "find_log_lines", "find_messages", "logs_command", "main_suspect", "messages", "pod_name",
-    "quote", "status_source", "termination_text", "watch_command", "where", "workload_ref",
+    "BENIGN_WAITING",
+    "DESCRIBE",
+    "EVENTS",
+    "LOGS",
+    "STATUS",
+    "LogMatch",
+    "Message",
+    "cite_log",
+    "cite_message",
+    "cite_termination",
+    "cite_waiting",
+    "container_named_in",
+    "debug_command",
+    "describe_command",
+    "event_text",
+    "events_command",
+    "failing_containers",
+    "find_log_lines",
+    "find_messages",
+    "logs_command",
+    "main_suspect",
+    "messages",
+    "patch_command",
+    "pod_name",
+    "quote",
+    "status_source",
+    "termination_text",
+    "watch_command",
+    "where",
+    "workload_ref",
 ]

@@ -25,7 +25,7 @@ from podmortem.rules._evidence import (
 )
 from podmortem.rules._patch import container_patch, template_patch
 from podmortem.rules._spec import cite_spec, image_of
-from podmortem.rules._text import who
+from podmortem.rules._text import ns_flag, who
 
 _PULL_REASONS = frozenset({"ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "RegistryUnavailable",
                            "ImageInspectError", "SignatureValidationFailed"})
@@ -327,7 +327,7 @@ def image_reference_invalid(pod: PodEvidence) -> Iterator[Hit]:
             container=name, init=c.init if c is not None else False,
             summary=f"The image reference of {subject} is not valid, so it is never pulled.",
             evidence=tuple(evidence),
-            remedy=Remedy(fix, patch, (f"kubectl set image {workload_ref(pod)} {name or 'CONTAINER'}=IMAGE:TAG",
+            remedy=Remedy(fix, patch, (f"kubectl set image {workload_ref(pod)}{ns_flag(pod)} {name or 'CONTAINER'}=IMAGE:TAG",
                                        watch_command(pod))),
             confidence=0.95, strength=3, detail="invalid-name",
         )

@@ -75,13 +75,25 @@ def _top_level_lines_after(lines: tuple[str, ...]) -> list[int]:
     return counts
 
 
+def _prefiltered(pattern: re.Pattern[str], needles: tuple[str, ...]) -> Callable[[str], re.Match[str] | None]:
+    def search(line: str) -> re.Match[str] | None:
+        return pattern.search(line) if any(n in line for n in needles) else None
+    return search
+
+
 def find_output(
     pod: PodEvidence,
     pattern: re.Pattern[str],
     limit: int = 5,
     keep: Callable[[re.Match[str]], bool] | None = None,
+    needles: tuple[str, ...] = (),
 ) -> list[OutputMatch]:
-    """Lines a container printed that match, at most `limit` per container, logs before messages."""
+    """Lines a container printed that match, at most `limit` per container, logs before messages.
+
+    `needles` are literal substrings one of which every matching line contains: lines without any
+    are skipped before the regex runs, which keeps long logs cheap to scan.
+    """
+    search = _prefiltered(pattern, needles) if needles else pattern.search
     found: list[OutputMatch] = []
     for c in pod.containers:
         n = 0
@@ -91,7 +103,7 @@ def find_output(
                 break
             after = _top_level_lines_after(log.lines)
             for no, line in enumerate(log.lines, 1):
-                m = pattern.search(line)
+                m = search(line)
                 if m and (keep is None or keep(m)):
                     seen.add(line.strip())
                     found.append(OutputMatch(c, line, m, cite_log(LogMatch(c, no, line, m)), after[no - 1]))
@@ -101,7 +113,7 @@ def find_output(
         for line, path in _termination_lines(pod, c):
             if n >= limit:
                 break
-            m = pattern.search(line)
+            m = search(line)
             if m and line.strip() not in seen and (keep is None or keep(m)):
                 found.append(OutputMatch(c, line, m, Citation(status_source(pod), line.strip(), path)))
                 n += 1
@@ -110,7 +122,7 @@ def find_output(
     for line in pod.loose_lines:
         if n >= limit or _EVENT_ROW.search(line):
             continue
-        m = pattern.search(line)
+        m = search(line)
         if m and (keep is None or keep(m)):
             suspect = suspect or main_suspect(pod)
             found.append(OutputMatch(suspect, line, m, Citation(DESCRIBE, line.strip(), None)))

@@ -139,6 +139,8 @@ MISSING_ENV_PATTERNS: tuple[LogPattern, ...] = (
        r"The (?P<var>[A-Z][A-Z0-9_]+) setting must not be empty", 0.8),
     _p(MISSING_ENV, "required-config-missing", "missing required configuration",
        r"Missing required configuration [\"'](?P<var>[\w.]+)[\"']", 0.76),
+    _p(MISSING_ENV, "microprofile-config-missing", "could not be found in any config source",
+       r"The config property (?P<var>[\w.\-\"]+) is required but it could not be found in any config source", 0.8),
     _p(MISSING_ENV, "spring-datasource-url-missing", "'url' attribute is not specified",
        r"Failed to configure a DataSource: 'url' attribute is not specified", 0.78),
     _p(MISSING_ENV, "rails-database-not-configured", "database is not configured",
@@ -174,6 +176,27 @@ _AUTH_REJECTED = (r"password authentication failed|Access denied for user|no pg_
 # wait-for-it.sh. Reverse-proxy errors about a request (nginx "while connecting to upstream")
 # are not start-up failures and are left out.
 DEPENDENCY_PATTERNS: tuple[LogPattern, ...] = (
+    # A dependency whose TLS certificate the app does not trust (an internal CA the image lacks, a
+    # self-signed or expired certificate, a name the certificate does not cover): the handshake fails
+    # and the dependency is as unusable as one that refuses. Wording of Go crypto/x509 and crypto/tls,
+    # Java JSSE ("PKIX path building failed"), OpenSSL as surfaced by Python, Ruby and PHP
+    # ("CERTIFICATE_VERIFY_FAILED", "certificate verify failed"), Node's error codes, .NET ("The remote
+    # certificate is invalid") and curl ("SSL certificate problem"). First in the table, so that a
+    # client's connection wording around it (libpq 'connection to server ... failed: SSL error') does
+    # not read as a refusal. A server logging a client's failed handshake ("http: TLS handshake error
+    # from") is serving, not starting, and is left out.
+    _p(DEPENDENCY, "tls", ("x509: ", "pkix", "certification path", "certificate", "cert_", "self_signed",
+                           "unable_to_"),
+       r"x509: (?:certificate signed by unknown authority|certificate is valid for|certificate has expired"
+       r"|certificate is not valid|cannot validate certificate|certificate relies on legacy Common Name"
+       r"|failed to load system roots)|tls: failed to verify certificate"
+       r"|PKIX path (?:building|validation) failed|unable to find valid certification path"
+       r"|CERTIFICATE_VERIFY_FAILED|certificate verify failed|self[- ]signed certificate"
+       r"|unable to verify the first certificate|unable to get local issuer certificate"
+       r"|\b(?:SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE"
+       r"|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|CERT_HAS_EXPIRED|ERR_TLS_CERT_ALTNAME_INVALID)\b"
+       r"|The remote certificate is invalid|SSL certificate problem: ", 0.84,
+       unless=r"TLS handshake error from|handshake error from \S+:\d+"),
     _p(DEPENDENCY, "dns", "host not found in upstream",
        r"host not found in upstream \"?(?P<host>[^\"\s:]+)(?::(?P<port>\d+))?", 0.88),
     _p(DEPENDENCY, "dns", "lookup ",
@@ -280,7 +303,7 @@ PORT_PATTERNS: tuple[LogPattern, ...] = (
     _p(PORT_IN_USE, "address-in-use", ("bindexception", "only one usage of each socket"),
        r"java\.net\.BindException|Only one usage of each socket address|WSAEADDRINUSE", 0.88),
     _p(PORT_IN_USE, "spring-port-in-use", "already in use",
-       r"Port (?P<port>\d+) (?:was|is) already in use", 0.9),
+       r"[Pp]ort (?P<port>\d+) (?:was|is) already in use", 0.9),
     _p(PORT_IN_USE, "gunicorn-connection-in-use", "connection in use",
        r"Connection in use: \('(?P<host>[^']*)', (?P<port>\d+)\)", 0.9),
     _p(PORT_IN_USE, "gunicorn-connection-in-use", "can't connect to ('",
@@ -376,6 +399,11 @@ CONFIG_PATTERNS: tuple[LogPattern, ...] = (
        r"|Error\(s\) found in configuration file", 0.85),
     _p(CONFIG_INVALID, "elasticsearch-setting", "unknown setting",
        r"unknown setting \[(?P<param>[^\]]+)\]", 0.86),
+    _p(CONFIG_INVALID, "elasticsearch-bootstrap-check", ("discovery settings are unsuitable", "bootstrap check"),
+       r"the default discovery settings are unsuitable for production use|\[\d+\] bootstrap checks? failed"
+       r"|bootstrap check failure \[\d+\] of \[\d+\]", 0.74),
+    _p(CONFIG_INVALID, "kafka-config", "requirement failed",
+       r"IllegalArgumentException: requirement failed: (?P<param>[\w.]+)", 0.74),
     _p(CONFIG_INVALID, "kafka-config", "configexception",
        r"ConfigException: Invalid value (?P<value>\S+) for configuration (?P<param>\S+)", 0.86),
     _p(CONFIG_INVALID, "yaml-syntax", "yaml",
@@ -437,9 +465,6 @@ CONFIG_PATTERNS: tuple[LogPattern, ...] = (
        r"|MongoError: Authentication failed|Authentication failed\.? \(?mechanism"
        r"|Keystore was tampered with, or password was incorrect", 0.78,
        unless=_SERVER_SIDE),
-    _p(CONFIG_INVALID, "tls-rejected", "x509: ",
-       r"x509: (?:certificate signed by unknown authority|certificate is valid for|certificate has expired"
-       r"|certificate is not valid|cannot validate certificate|failed to load system roots)", 0.72),
     _p(CONFIG_INVALID, "database-missing", ("does not exist", "unknown database"),
        r"\b(?:database|role) \"(?P<param>[^\"]+)\" does not exist|Unknown database '(?P<param2>[^']+)'",
        0.76, unless=_SERVER_SIDE),
@@ -580,9 +605,11 @@ MODULE_PATTERNS: tuple[LogPattern, ...] = (
     _p(MISSING_MODULE, "glibc-version", "not found (required by",
        r"version [`'](?P<module>GLIBC(?:XX)?_[\d.]+)' not found \(required by", 0.88),
     _p(MISSING_MODULE, "dotnet-assembly", ("could not load file or assembly", "was not found", "compatible framework",
+                                           "install or update .net",
                                            "required to execute the application", "dllnotfoundexception"),
        r"Could not load file or assembly '(?P<module>[^',]+)|The framework '(?P<module2>[^']+)', version"
        r"|It was not possible to find any compatible framework version"
+       r"|You must install or update \.NET to run this application"
        r"|The library '(?P<module3>[^']+)' required to execute the application was not found"
        r"|DllNotFoundException: Unable to load (?:shared library|DLL) '(?P<module4>[^']+)'", 0.88),
     _p(MISSING_MODULE, "ruby-load-error", ("cannot load such file", "gemnotfound", "could not find"),
@@ -778,7 +805,8 @@ LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "0.0.0.0", "ip6-
 # rules/test_patterns.py check it for each message form). Most lines of a long log stop here.
 _GATE_SUBSTRINGS = (
     "err", "exception", "fail", "fatal", "panic", "refused", "fault", "found", "denied", "abort", "tcp://",
-    "unreachable", "timeout", "crit", "not set", "set the ", "in use", "such", "exist",
+    "unreachable", "timeout", "crit", "not set", "set the ", "in use", "such", "exist", "certif", "x509", "self_signed",
+    "unable_to_",
 )
 _GATE_WORDS = frozenset({
     "invalid", "unknown", "unrecognized", "unrecognised", "missing", "required", "cannot", "can", "could",

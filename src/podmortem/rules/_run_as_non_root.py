@@ -20,9 +20,9 @@ from podmortem.rules._evidence import (
     cite_waiting,
     find_messages,
     main_suspect,
+    patch_command,
     quote,
     watch_command,
-    workload_ref,
 )
 from podmortem.rules._patch import container_patch
 from podmortem.rules._spec import cite_spec, image_of
@@ -179,7 +179,7 @@ def _non_root_hits(pod: PodEvidence, pattern: re.Pattern[str], zero: bool) -> It
         yield Hit(
             container=name, init=init, summary=summary.replace("  ", " "), evidence=tuple(evidence),
             remedy=Remedy(fix, container_patch(name, init, fields),
-                          (id_cmd, f"kubectl patch {workload_ref(pod)} --patch-file run-as-user.yaml",
+                          (id_cmd, patch_command(pod, "run-as-user.yaml"),
                            watch_command(pod))),
             confidence=0.97, strength=3, detail=detail,
         )

@@ -564,7 +564,7 @@ _KIND_BY_PORT = {
 }
 _MODE_WORDS = {
     "refused": "connection-refused", "dns": "dns-lookup-failed", "timeout": "connect-timeout",
-    "unreachable": "no-route", "unavailable": "unreachable",
+    "unreachable": "no-route", "unavailable": "unreachable", "tls": "tls-untrusted",
 }
 
 
@@ -584,6 +584,8 @@ def _mode(cand: _Candidate) -> str:
 
 
 _CLUSTER_SUFFIX = re.compile(r"(?:\.svc)?(?:\.cluster\.local)?\.?$")
+_URL = re.compile(r"\b(?P<scheme>https?|wss?|grpcs?)://(?:[^@/\s\"']*@)?(?P<host>[A-Za-z0-9_][A-Za-z0-9_.-]*)"
+                  r"(?::(?P<port>\d{1,5}))?(?=[/\"'\s]|$)", re.I)
 
 
 def _endpoint(cand: _Candidate) -> tuple[str | None, str | None]:
@@ -617,6 +619,9 @@ def _endpoint_in(cand: _Candidate) -> tuple[str | None, str | None]:
     m = pt.HOST_HINT.search(text)
     if m and not pt.NOT_A_HOST.search(m.group("host")):
         return m.group("host"), None
+    m = _URL.search(text)  # a client naming the request, not the connection ("Get "https://vault:8200/...": x509")
+    if m:
+        return m.group("host"), m.group("port") or ("443" if m.group("scheme").lower() == "https" else None)
     return None, None
 
 
@@ -652,7 +657,10 @@ def dependency_unreachable(pod: PodEvidence) -> Iterator[Hit]:
     `UnknownHostException`, nginx "host not found in upstream"), connect timeouts, and the
     database, cache and broker clients' own wording (libpq "could not connect to server", MySQL
     "Communications link failure", Redis, MongoDB server selection, Kafka "could not be
-    established", RabbitMQ, SQL Server, Prisma).
+    established", RabbitMQ, SQL Server, Prisma), and a TLS handshake the app rejects because it
+    does not trust the server's certificate (`x509: certificate signed by unknown authority`,
+    Java "PKIX path building failed", `CERTIFICATE_VERIFY_FAILED`, Node
+    `SELF_SIGNED_CERT_IN_CHAIN`): the dependency answers but cannot be used.
 
     ## Why the pod crash-loops
     The app exits when its database, cache, broker or upstream is not there at start. Until the
@@ -667,7 +675,8 @@ def dependency_unreachable(pod: PodEvidence) -> Iterator[Hit]:
     ## How to fix
     Point the app at the dependency's Service DNS name (NAME.NAMESPACE.svc), check that the
     Service exists and has ready endpoints on that port, and let the app wait for it (retry
-    with back-off, or an init container that waits for the port).
+    with back-off, or an init container that waits for the port). For an untrusted certificate,
+    give the app the CA bundle that signed it (or fix the server's certificate).
 
     ## Near misses
     nginx logging "connect() failed ... while connecting to upstream" for a request is a proxy
@@ -698,7 +707,7 @@ def dependency_unreachable(pod: PodEvidence) -> Iterator[Hit]:
         namespace = pod.namespace or "NAMESPACE"
         cmds = [*_base_commands(pod, c), f"kubectl get svc,endpoints{ns}"]
         patch = None
-        if loopback:
+        if loopback and mode != "tls":  # a TLS handshake means something did answer there
             env = _loopback_env(c, host or "")
             env_text = f" The spec sets {', '.join(env)}." if env else ""
             summary = (f"{who} cannot reach {target}: {_quoted(cand)}. That address is the pod itself and nothing "
@@ -706,6 +715,18 @@ def dependency_unreachable(pod: PodEvidence) -> Iterator[Hit]:
             fix = (f"Point the app at the Service name of the {kind} (for example {kind}.{namespace}.svc.cluster.local"
                    f"{':' + port if port else ''}) instead of {host}; only a sidecar in the same pod is reachable on "
                    "localhost.")
+        elif mode == "tls":
+            # The server answered, but the app does not trust its certificate: reachable on the network,
+            # unusable for the app. The fix is trust (or the server's certificate), never the network.
+            summary = (f"{who} cannot connect to {target}: it does not trust the server's TLS certificate "
+                       f"(unknown CA, self-signed, expired or issued for another name): {_quoted(cand)}.")
+            fix = (f"Give the app the CA that signed {host or 'the server'}'s certificate (mount the CA bundle from a "
+                   "ConfigMap or Secret and point the client at it: SSL_CERT_FILE, REQUESTS_CA_BUNDLE, "
+                   "NODE_EXTRA_CA_CERTS, a JVM truststore), or fix the server's certificate if it expired or does not "
+                   "name the host the app uses; do not switch verification off.")
+            if host:
+                cmds.append(f"kubectl run tls-test{ns} --rm -it --restart=Never --image=alpine/openssl -- s_client "
+                            f"-connect {host}:{port or 443} -servername {host} -showcerts")
         elif mode == "dns":
             summary = f"{who} cannot resolve {host or 'the name of a service it needs'}: {_quoted(cand)}."
             fix = (f"Make {host or 'the name'} resolvable: create the Service, or use the right name and namespace "
@@ -724,7 +745,8 @@ def dependency_unreachable(pod: PodEvidence) -> Iterator[Hit]:
                 cmds.append(f"kubectl run net-test{ns} --rm -it --restart=Never --image=busybox:1.36 -- "
                             f"nc -zv -w 3 {host} {port}")
             cmds.append(f"kubectl get networkpolicy{ns}")
-        if host and not loopback and not c.init and not re.fullmatch(r"[\d.]+|\[?[0-9a-fA-F:]+\]?", host):
+        if host and not loopback and not c.init and mode != "tls" \
+                and not re.fullmatch(r"[\d.]+|\[?[0-9a-fA-F:]+\]?", host):
             # Wait for the name the app uses (a Service); a raw IP says nothing about what to wait for.
             probe = f"nc -z -w 2 {host} {port}" if port else f"nslookup {host}"
             patch = ("spec:\n  template:\n    spec:\n      initContainers:\n"

@@ -3,7 +3,9 @@
 Eviction under memory, disk or PID pressure (`The node was low on resource: ...`), a node that
 went NotReady or shut down, the kubelet refusing the pod at admission (`OutOfcpu`), a pod
 sandbox the runtime or CNI plugin cannot create (`FailedCreatePodSandBox`), containers lost
-with their node (`ContainerStatusUnknown`), a node out of disk while pulling images.
+with their node (`ContainerStatusUnknown`), a node out of disk while pulling images, and a
+program refusing a host setting it inherits from the node (vm.max_map_count, runtime ulimits,
+inotify limits, a resolv.conf that makes CoreDNS forward to itself).
 
 Scheduling failures (`FailedScheduling: 0/3 nodes are available: 3 Insufficient memory`) are
 not crash loops, but a pod that never lands on a node is node-side too: they are reported here
@@ -31,6 +33,7 @@ from podmortem.rules._evidence import (
     status_source,
     watch_command,
 )
+from podmortem.rules._output import by_container, find_output, placed
 from podmortem.rules._patch import template_patch
 from podmortem.rules._text import first_upper, node_of
 
@@ -420,6 +423,146 @@ def node_disk_full(pod: PodEvidence) -> Iterator[Hit]:
             return
 
 
+# Host settings a container inherits from its node and cannot change from inside: kernel sysctls
+# that are not namespaced, the container runtime's default ulimits, and the node's resolver.
+# Wording of: the Elasticsearch / OpenSearch bootstrap checks ("likely too low" before 6.0; also
+# printed by SonarQube's embedded Elasticsearch: "max virtual memory areas vm.max_map_count [65530]
+# is too low, increase to at least [262144]", "max file descriptors [4096] for elasticsearch
+# process is too low", "max number of threads [1024] for user [x] is too low", "memory locking
+# requested for elasticsearch process but memory is not locked"), inotify exhaustion (Go fsnotify
+# "failed to create fsnotify watcher: too many open files", libuv/Node "ENOSPC: System limit for
+# number of file watchers reached", glibc "inotify_init: too many open files", "inotify watch limit
+# reached"), and CoreDNS's loop plugin ("plugin/loop: Loop (127.0.0.1:x -> :53) detected for
+# zone"), which fires when the node's resolv.conf points at a local stub resolver that CoreDNS then
+# forwards to itself.
+_HOST_LIMIT = re.compile(
+    r"max virtual memory areas (?P<sysctl>vm\.max_map_count) \[(?P<have>\d+)\] (?:is|likely) too low, increase to at "
+    r"least "
+    r"\[(?P<want>\d+)\]"
+    r"|(?P<ulimit>max file descriptors|max number of threads|max size virtual memory|max file size) \[(?P<have2>[\w-]+)\]"
+    r" for (?:user \[[\w-]+\]|\w+ process) (?:is|likely) too low(?:, increase to (?:at least )?\[(?P<want2>[\w-]+)\])?"
+    r"|(?P<memlock>memory locking requested for \w+ process but memory is not locked)"
+    r"|(?P<inotify>failed to create fsnotify watcher: too many open files|inotify_init1?(?: failed)?: too many open"
+    r" files|System limit for number of file watchers reached|inotify (?:watch|instance) limit reached"
+    r"|no space left on device[^\n]{0,40}inotify|inotify[^\n]{0,40}no space left on device)"
+    r"|(?P<loop>plugin/loop: Loop \((?P<from>[\d.:\[\]a-f]+) -> (?P<to>[\d.:\[\]a-f]*)\) detected for zone)",
+    re.I)
+# What to look at on the node, by detail (a node debug pod sees the host's filesystem under /host).
+_HOST_CHECK = {
+    "kernel-sysctl": "sysctl vm.max_map_count",
+    "ulimit": "sh -c 'ulimit -a'",
+    "inotify-limit": "sysctl fs.inotify.max_user_instances fs.inotify.max_user_watches",
+    "dns-forward-loop": "cat /host/etc/resolv.conf",
+}
+_HOST_EXTRA = {"dns-forward-loop": ("kubectl get configmap coredns -n kube-system -o yaml",)}
+_HOST_LIMIT_NEEDLES = ("too low", "not locked", "fsnotify", "inotify", "file watchers", "plugin/loop")
+_ULIMIT_NAMES = {"max file descriptors": "nofile", "max number of threads": "nproc",
+                 "max size virtual memory": "as", "max file size": "fsize"}
+
+
+def _host_limit_remedy(m: re.Match[str]) -> tuple[str, str, str, str | None]:
+    """(detail, what is wrong, fix, patch) for one host-limit message."""
+    if m.group("sysctl"):
+        want = m.group("want")
+        init: dict[str, Any] = {
+            "name": "sysctl-max-map-count", "image": "busybox:1.36",
+            "command": ["sysctl", "-w", f"vm.max_map_count={want}"],
+            "securityContext": {"privileged": True, "runAsUser": 0},
+        }
+        return ("kernel-sysctl",
+                f"the node's vm.max_map_count is {m.group('have')}, below the {want} the program requires",
+                f"vm.max_map_count is a node-wide kernel setting (not a namespaced sysctl, so the pod's "
+                f"securityContext.sysctls cannot set it): raise it to {want} on the nodes (/etc/sysctl.d or the node "
+                "image), or let a privileged init container set it (patch; the Elastic and SonarQube Helm charts call "
+                "this sysctlInitContainer). For Elasticsearch alone, node.store.allow_mmap: false avoids the check.",
+                template_patch({"initContainers": [init]}))
+    if m.group("ulimit") or m.group("memlock"):
+        if m.group("memlock"):
+            what = "memory locking (bootstrap.memory_lock) was requested but the node's memlock ulimit forbids it"
+            extra = " or set bootstrap.memory_lock: false."
+        else:
+            limit = _ULIMIT_NAMES.get(m.group("ulimit").lower(), "nofile")
+            want = f" to at least {m.group('want2')}" if m.group("want2") else ""
+            what = f"the {limit} ulimit the container got from its node ({m.group('have2')}) is too low"
+            extra = f" (raise {limit}{want})."
+        return ("ulimit", what,
+                "Kubernetes has no pod field for ulimits: containers inherit the container runtime's defaults, so "
+                "raise them on the nodes (LimitNOFILE/LimitNPROC/LimitMEMLOCK in the containerd or CRI-O systemd "
+                "unit, or CRI-O's default_ulimits), then restart the runtime" + extra, None)
+    if m.group("inotify"):
+        return ("inotify-limit", "the node's inotify limits (fs.inotify.max_user_instances / max_user_watches) are "
+                "used up",
+                "Raise fs.inotify.max_user_instances and fs.inotify.max_user_watches on the nodes (they are per-user "
+                "and node-wide, not namespaced sysctls), or stop running file watchers in the pod (a dev server's "
+                "watch mode has no place in a cluster).", None)
+    return ("dns-forward-loop", f"CoreDNS forwards queries to itself ({m.group('from')})",
+            "The node's /etc/resolv.conf, which CoreDNS forwards to with `forward . /etc/resolv.conf`, names a local "
+            "stub resolver (systemd-resolved's 127.0.0.53), so queries come back to CoreDNS. Point the kubelet's "
+            "resolvConf at the real file (/run/systemd/resolve/resolv.conf) on the nodes, or forward to upstream "
+            "resolver IPs in the Corefile; then restart the CoreDNS pods.", None)
+
+
+@rule(
+    "node-host-limit",
+    cause="node.pressure",
+    title="The program needs a host setting of the node that is too low",
+    needs=("logs",),
+)
+def node_host_limit(pod: PodEvidence) -> Iterator[Hit]:
+    """
+    ## What it detects
+    A program refusing to run with a setting it inherits from the node: the Elasticsearch /
+    OpenSearch bootstrap checks (`max virtual memory areas vm.max_map_count [65530] is too low`,
+    `max file descriptors [4096] ... is too low`, `max number of threads`, `memory locking
+    requested ... but memory is not locked`, also printed by SonarQube's embedded
+    Elasticsearch), inotify exhaustion (`failed to create fsnotify watcher: too many open
+    files`, `System limit for number of file watchers reached`), and CoreDNS's
+    `plugin/loop: Loop (127.0.0.1:x -> :53) detected` (the node's resolv.conf points at a local
+    stub resolver).
+
+    ## Why the pod crash-loops
+    These settings belong to the node: vm.max_map_count and the inotify limits are node-wide
+    kernel settings no pod can change without privilege, ulimits come from the container
+    runtime's defaults, and CoreDNS forwards to the node's resolv.conf. The program checks at
+    start and exits; it fails the same way on every restart on that node.
+
+    ## Evidence used
+    The program's own check message in the crashed container's log or termination message.
+
+    ## How to fix
+    Raise the setting on the nodes (sysctl file or node image, runtime unit limits, kubelet
+    resolvConf), or for vm.max_map_count let a privileged init container set it; for
+    Elasticsearch `node.store.allow_mmap: false` or `bootstrap.memory_lock: false` avoid the
+    check.
+
+    ## Near misses
+    Other failed Elasticsearch bootstrap checks (the discovery settings, heap sizes) are the
+    node's own config (`app.config-invalid`). `too many open files` alone is usually the app's
+    own descriptor leak, not the node.
+    """
+    for found in by_container(find_output(pod, _HOST_LIMIT, limit=5, needles=_HOST_LIMIT_NEEDLES)).values():
+        om = found[0]
+        detail, what, fix, patch = _host_limit_remedy(om.match)
+        confidence, strength = placed(om, 0.9)
+        name = om.name
+        where = f"container {name}" if name else "the container"
+        node = pod.node or "NODE"
+        yield Hit(
+            container=name, init=om.init,
+            summary=f"The program in {where} exits because {what}; that is a setting of {node_of(pod)}, "
+                    "not of the pod.",
+            evidence=(om.citation, *_termination_evidence(pod, om.container)),
+            remedy=Remedy(fix, patch, (f"kubectl debug node/{node} -it --image=busybox:1.36 -- "
+                                       + _HOST_CHECK[detail], *_HOST_EXTRA.get(detail, ()), watch_command(pod))),
+            confidence=confidence, strength=strength, detail=detail,
+        )
+
+
+def _termination_evidence(pod: PodEvidence, c: ContainerEvidence | None) -> tuple[Citation, ...]:
+    t = c.last_termination if c is not None else None
+    return (cite_termination(pod, c, t),) if c is not None and t is not None else ()
+
+
 # Events only a pod that has a node gets: scheduling failures before them are history.
 _AFTER_SCHEDULING = frozenset({"Scheduled", "Pulling", "Pulled", "Created", "Started", "BackOff", "Killing",
                                "Unhealthy", "FailedMount", "SandboxChanged"})
@@ -490,4 +633,5 @@ def pod_unschedulable(pod: PodEvidence) -> Iterator[Hit]:
         return
 
 
-RULES: tuple[Rule, ...] = (pod_evicted, node_lost_or_not_ready, pod_sandbox_failed, node_disk_full, pod_unschedulable)
+RULES: tuple[Rule, ...] = (pod_evicted, node_lost_or_not_ready, pod_sandbox_failed, node_disk_full, pod_unschedulable,
+                           node_host_limit)

@@ -29,8 +29,8 @@ from podmortem.rules._evidence import (
     container_named_in,
     main_suspect,
     messages,
+    patch_command,
     watch_command,
-    workload_ref,
 )
 from podmortem.rules._output import find_output
 from podmortem.rules._patch import container_patch
@@ -361,7 +361,7 @@ def _liveness_hit(pod: PodEvidence, trail: ProbeTrail, c: ContainerEvidence | No
     if p is not None and p.handler == "http-get" and c is not None:
         commands.append(f"kubectl port-forward pod/{pod.name or 'POD'}{ns_flag(pod)} {p.port or 'PORT'} & curl -sv "
                         f"http://127.0.0.1:{p.port or 'PORT'}{p.path or '/'}")
-    commands.append(f"kubectl patch {workload_ref(pod)} --patch-file probe.yaml")
+    commands.append(patch_command(pod, "probe.yaml"))
     commands.append(watch_command(pod))
     return Hit(container=name, init=init, summary=summary, evidence=tuple(_evidence(pod, trail, p)),
                remedy=Remedy(fix, patch, tuple(commands)), confidence=confidence, strength=strength, detail=detail)
@@ -505,7 +505,7 @@ def startup_probe_kill(pod: PodEvidence) -> Iterator[Hit]:
             container=name, init=init,
             summary=f"The startup probe of {subject} gave up{timing}{budget} and the kubelet killed it before it started.",
             evidence=tuple(_evidence(pod, trail, p)),
-            remedy=Remedy(fix, patch, (f"kubectl patch {workload_ref(pod)} --patch-file startup-probe.yaml",
+            remedy=Remedy(fix, patch, (patch_command(pod, "startup-probe.yaml"),
                                        watch_command(pod))),
             confidence=confidence, strength=strength, detail=detail,
         )

@@ -20,10 +20,11 @@ from podmortem.rules._evidence import (
     find_log_lines,
     find_messages,
     main_suspect,
+    patch_command,
     watch_command,
     where,
-    workload_ref,
 )
+from podmortem.rules._output import by_container, find_output, placed
 
 # Node-problem-detector / kernel lines and kubelet SystemOOM events that name an OOM kill.
 _KERNEL_OOM = re.compile(
@@ -97,7 +98,7 @@ def oom_killed_last_state(pod: PodEvidence) -> Iterator[Hit]:
                     remedy=Remedy(
                         f"Raise resources.limits.memory of {c.name or 'the container'} to {new}.",
                         patch,
-                        (f"kubectl patch {workload_ref(pod)} --patch-file memory.yaml", watch_command(pod)),
+                        (patch_command(pod, "memory.yaml"), watch_command(pod)),
                     ),
                     confidence=0.95, strength=3,
                 )
@@ -116,6 +117,105 @@ def oom_killed_last_state(pod: PodEvidence) -> Iterator[Hit]:
                               _memory_patch(name or "CONTAINER", None, init)[0], (watch_command(pod),)),
                 confidence=0.7, strength=2,
             )
+
+
+# How a parent reports a child that died of SIGKILL: the shells (dash/busybox "Killed" alone on its
+# line, bash "script: line 14:    7 Killed    cmd", zsh "zsh: killed"), npm ("npm ERR! signal
+# SIGKILL"), yarn and pnpm ('Command failed with signal "SIGKILL"'), Python's subprocess ("died with
+# <Signals.SIGKILL: 9>"), Go's os/exec ("signal: killed"), gcc ("Killed signal terminated program
+# cc1plus"), make ("*** [target] Killed"), gunicorn ("was sent SIGKILL! Perhaps out of memory?"),
+# Celery ("exited prematurely: signal 9 (SIGKILL)"), PyTorch's DataLoader ("is killed by signal:
+# Killed") and Airflow ("Negsignal.SIGKILL").
+_CHILD_SIGKILLED = re.compile(
+    r"^(?:\[pod/[^\]]+\] )?(?:\d{4}-\d\d-\d\dT\S+ )?Killed\s*$"
+    r"|\bline \d+:\s+\d+ Killed\b|\bzsh: killed\b"
+    r"|\bnpm (?:ERR!|error) signal SIGKILL|Command failed with signal \"?SIGKILL"
+    r"|died with <Signals\.SIGKILL: 9>|\bsignal: killed\b|Killed signal terminated program"
+    r"|\*\*\* \[[^\]]*\] Killed|was sent SIGKILL! Perhaps out of memory|signal 9 \(SIGKILL\)"
+    r"|is killed by signal: Killed|Negsignal\.SIGKILL"
+)
+# The kubelet's own kills (probe failures, a stop): those SIGKILLs are not the kernel's.
+_KUBELET_KILL = re.compile(r"failed (?:liveness|startup) probe|is unhealthy, it will be killed|Stopping container",
+                           re.I)
+
+
+@rule(
+    "child-sigkilled-oom",
+    cause="resources.oom-killed",
+    title="A process was killed with SIGKILL, most likely by the OOM killer",
+    needs=("logs",),
+    lint_check="memory-limit-missing",
+)
+def child_sigkilled_oom(pod: PodEvidence) -> Iterator[Hit]:
+    """
+    ## What it detects
+    A parent process reporting that a child died of SIGKILL: a shell's bare `Killed` (dash,
+    busybox) or `line 14:  7 Killed  python train.py` (bash), `npm ERR! signal SIGKILL`, yarn's
+    `Command failed with signal "SIGKILL"`, Python's `died with <Signals.SIGKILL: 9>`, Go's
+    `signal: killed`, gcc's `Killed signal terminated program cc1plus`, gunicorn's `was sent
+    SIGKILL! Perhaps out of memory?`.
+
+    ## Why the pod crash-loops
+    Inside a container nothing sends SIGKILL unprompted except the kernel's OOM killer when the
+    container's memory cgroup reaches its limit (the kubelet's own kills show up as probe or stop
+    events). When the killed process is a child rather than the container's main process, the
+    runtime does not mark the container `OOMKilled`: the parent prints `Killed` and exits with
+    an error, so the diagnosis is inferred, at modest confidence.
+
+    ## Evidence used
+    The parent's report in the crashed container's log, the memory limit from the spec, and the
+    absence of probe kills for that container (with them it stays a weak hint).
+
+    ## How to fix
+    Raise the container's memory limit above the peak use of the step that was killed (model
+    loading, a build, a batch), or make that step use less memory; confirm with the node's
+    kernel log (`Killed process ... (python)`) or memory metrics.
+
+    ## Near misses
+    A container whose status says `OOMKilled` is rule `oom-killed-last-state`. Exit 137 after
+    `Liveness probe failed` events is the kubelet's kill (`probes.liveness`). A process that
+    prints `Killed` for a job it killed itself (`kill -9`) is not an OOM kill; the log usually
+    shows that command.
+    """
+    for found in by_container(find_output(pod, _CHILD_SIGKILLED, limit=3, needles=("Killed", "killed", "SIGKILL"))).values():
+        om = found[0]
+        c = om.container
+        if c is not None and any(t.reason == "OOMKilled" for t in c.terminations):
+            continue  # the status says it outright: rule oom-killed-last-state
+        probe_killed = any(c is None or m.container in (None, c.name) for m, _ in find_messages(pod, _KUBELET_KILL))
+        t = c.last_termination if c is not None else None
+        confidence, strength = placed(om, 0.64)
+        if probe_killed or (t is not None and t.exit_code == 0):
+            confidence, strength = min(confidence, 0.45), 1
+        limit = c.spec.limits.get("memory") if c is not None and c.spec is not None else None
+        name, init = where(pod, c)
+        evidence = [om.citation]
+        if t is not None and c is not None:
+            evidence.append(cite_termination(pod, c, t))
+        if limit and c is not None:
+            evidence.append(Citation("spec" if pod.origin != "describe" else "describe", f"Limits: memory: {limit}",
+                                     f"spec.containers[{c.name}].resources.limits"))
+        patch, new = _memory_patch(name or "CONTAINER", limit, init)
+        where_text = f"container {name}" if name else "the container"
+        node = pod.node or "NODE"
+        yield Hit(
+            container=name, init=init,
+            summary=(f"A process in {where_text} was killed with SIGKILL; inside a container that is almost always "
+                     "the kernel's OOM killer at the memory limit" + (f" of {limit}" if limit else "") + ". "
+                     + (f"Inferred: the status says {t.reason or 'Error'} (exit {t.exit_code}), not OOMKilled, "
+                        "because the killed process was not the container's main process."
+                        if t is not None else "Inferred from the log alone: a killed child process does not make "
+                        "the container OOMKilled, and no status was given.")),
+            evidence=tuple(evidence),
+            remedy=Remedy(
+                f"Raise resources.limits.memory of {name or 'the container'} to {new}, or make the killed step use "
+                "less memory; the node's kernel log confirms an OOM kill.",
+                patch,
+                (f"kubectl debug node/{node} -it --profile=sysadmin --image=busybox:1.36 -- dmesg | grep -i "
+                 "'killed process'", f"kubectl top pod {pod.name or 'POD'} --containers", watch_command(pod)),
+            ),
+            confidence=confidence, strength=strength, detail="sigkill-inferred",
+        )
 
 
 # Runtime heap exhaustion messages, by runtime (their exact wording as printed by each VM).
@@ -192,4 +292,4 @@ def runtime_heap_exhausted(pod: PodEvidence) -> Iterator[Hit]:
         return
 
 
-RULES: tuple[Rule, ...] = (oom_killed_last_state, runtime_heap_exhausted)
+RULES: tuple[Rule, ...] = (oom_killed_last_state, child_sigkilled_oom, runtime_heap_exhausted)

@@ -7,7 +7,9 @@ process writing to a root filesystem mounted read-only. `security.permission-den
 EPERM in any other form: a file or volume owned by another uid, a port below 1024 for a
 non-root user, a program without its execute bit (exit 126). Each remedy is chosen by sub-kind
 because the fixes differ: fsGroup for volume ownership, an unprivileged port or the
-`ip_unprivileged_port_start` sysctl for binds, chmod or `defaultMode` for execute bits.
+`ip_unprivileged_port_start` sysctl for binds, chmod or `defaultMode` for execute bits. The
+Kubernetes API's own Forbidden answer (RBAC) is permission-denied too: the process may not do
+what it needs, and the fix is a Role bound to the pod's ServiceAccount.
 """
 
 from __future__ import annotations
@@ -290,9 +292,16 @@ def privileged_port_bind_denied(pod: PodEvidence) -> Iterator[Hit]:
 
 _ACCESS_DENIED = re.compile(
     r"permission denied|\bEACCES\b|operation not permitted|\bEPERM\b|AccessDeniedException|\[Errno 13\]"
-    r"|OS errno 13|\(13: Permission denied\)|UnauthorizedAccessException|is not writable|Errno::EACCES",
+    r"|OS errno 13|\(13: Permission denied\)|UnauthorizedAccessException|is not writable|Errno::EACCES"
+    r"|" + r"has wrong ownership|has invalid permissions|lock file on a read-only directory",
     re.I,
 )
+# Servers that check the owner and mode of their data directory themselves and refuse it without an
+# EACCES: PostgreSQL (`data directory "/x" has wrong ownership` / `has invalid permissions`, it
+# wants its own uid and mode 0700 or 0750) and mongod (`Attempted to create a lock file on a
+# read-only directory: /data/db`, its words for a directory it may not write).
+_DATA_DIR_CHECK = re.compile(r"data directory \"(?P<path>/[^\"]+)\" has (?:wrong ownership|invalid permissions)"
+                             r"|lock file on a read-only directory: (?P<path2>/[^\s\"',\\]+)")
 # "permission denied" that is not about the container's files: database grants, SSH keys, APIs.
 _NOT_FILE_ACCESS = re.compile(
     r"permission denied for (?:table|relation|schema|database|sequence|function|view|tablespace)"
@@ -313,6 +322,9 @@ _CHOWN = re.compile(r"\b(?:chown|chmod|chgrp|changing (?:ownership|permissions) 
 
 
 def _denied_path(line: str) -> str | None:
+    check = _DATA_DIR_CHECK.search(line)
+    if check:
+        return check.group("path") or check.group("path2")
     for pattern in _PATH_PATTERNS:
         m = pattern.search(line)
         if m:
@@ -440,6 +452,13 @@ def file_permission_denied(pod: PodEvidence) -> Iterator[Hit]:
         path = _denied_path(first.line)
         chown = bool(_CHOWN.search(first.line))
         detail, fix, patch = _file_remedy(pod, c, path, chown)
+        data_dir = "wrong ownership" in first.line or "invalid permissions" in first.line
+        if data_dir:
+            detail = "data-dir-ownership"
+            fix = ("PostgreSQL refuses a data directory that its own uid does not own or whose mode is wider than "
+                   "0750. Run as the uid that owns the files (runAsUser 999 for the official image; fsGroup for the "
+                   "volume) and keep PGDATA in a subdirectory of the volume, not its mount point (which fsGroup makes "
+                   "group-writable), so initdb creates it with the right owner and mode.")
         confidence, strength = placed(first, 0.86 if path else 0.8)
         evidence = [om.citation for om in found[:3]] + _status_evidence(pod, c)
         if c is not None:
@@ -451,9 +470,11 @@ def file_permission_denied(pod: PodEvidence) -> Iterator[Hit]:
         subject = who(name)
         summary = (f"The process in {subject} may not {'change ownership of' if chown else 'access'} "
                    f"{path or 'a path it needs'}: permission denied.")
+        if data_dir:
+            summary = f"The server in {subject} refuses its data directory {path}: wrong owner or mode."
         image = image_of(c) or "IMAGE"
         look = quote("id; ls -ld " + (path or "/"))
-        if detail in ("volume-ownership", "chown-denied"):
+        if detail in ("volume-ownership", "chown-denied", "data-dir-ownership"):
             # a copy of the pod keeps its volumes, so it shows the owner the process really meets
             pod_ref = pod.name or "POD"
             check = (f"kubectl debug {pod_ref}{ns_flag(pod)} -it --copy-to={pod_ref}-debug "
@@ -465,9 +486,156 @@ def file_permission_denied(pod: PodEvidence) -> Iterator[Hit]:
                   remedy=Remedy(fix, patch, commands), confidence=confidence, strength=strength, detail=detail)
 
 
+# --- Kubernetes API permissions (RBAC) ----------------------------------------------------------
+
+# The API server's Forbidden status message (apiserver/pkg/endpoints/handlers/responsewriters, as
+# quoted by every client: client-go reflectors and leader election, controller-runtime, the Python
+# and Java clients, kubectl `Error from server (Forbidden)`): `<resource>[.<group>] ["<name>"] is
+# forbidden: User "<user>" cannot <verb> resource "<resource>" in API group "<group>" (in the namespace
+# "<ns>" | at the cluster scope)`; kubelets before 1.11 wrote `cannot list pods in the namespace "x"`.
+# JSON logs escape the quotes (\" or \\\"). fabric8 adds its own "Forbidden!Configured service account
+# doesn't have access".
+_Q = r'\\*"'
+_API_FORBIDDEN = re.compile(
+    r"(?:(?P<resource>[\w.-]+)(?: " + _Q + r"(?P<name>[^\"\\]*)" + _Q + r")? is forbidden: )?"
+    r"User " + _Q + r"(?P<user>[^\"\\]+)" + _Q + r" cannot (?P<verb>[\w-]+)"
+    r" (?:resource " + _Q + r"(?P<res>[^\"\\]+)" + _Q + r"|(?P<res_old>[\w./-]+))"
+    r"(?: in API group " + _Q + r"(?P<group>[^\"\\]*)" + _Q + r")?"
+    r"(?: in the namespace " + _Q + r"(?P<ns>[^\"\\]+)" + _Q + r"|(?P<cluster> at the cluster scope))?"
+    r"|Forbidden!\s*Configured service account doesn.t have access"
+)
+_MISSING_ROLE = re.compile(r"RBAC: (?P<kind>(?:cluster)?role)\.rbac\.authorization\.k8s\.io " + _Q + r"(?P<name>[^\"\\]+)"
+                           + _Q + r" not found")
+_SERVICE_ACCOUNT_USER = re.compile(r"system:serviceaccount:(?P<ns>[^:\s]+):(?P<name>[^\s\"\\]+)")
+# Verbs an informer needs together: a controller that may only `get` still cannot list and watch.
+_READ_VERBS = ("get", "list", "watch")
+
+
+def _request_of(m: re.Match[str]) -> tuple[str | None, ...]:
+    return m.group("user"), m.group("verb"), m.group("res") or m.group("res_old"), m.group("ns")
+
+
+def _rbac_commands(pod: PodEvidence, m: re.Match[str]) -> tuple[str, tuple[str, ...]]:
+    """(who, commands) that grant and verify what the API server refused."""
+    user = m.group("user")
+    resource = m.group("res") or m.group("res_old") or (m.group("resource") or "").split(".", 1)[0] or "RESOURCE"
+    group = m.group("group") if m.group("group") is not None else (
+        (m.group("resource") or "").partition(".")[2])
+    verb = m.group("verb") or "get"
+    qualified = f"{resource}.{group}" if group else resource
+    sa = _SERVICE_ACCOUNT_USER.search(user or "")
+    if sa is None:
+        subject = user or "the pod's ServiceAccount"
+        return subject, (f"kubectl auth can-i {verb} {qualified} --as={user}" if user else
+                         f"kubectl get {workload_ref(pod)}{ns_flag(pod)} -o jsonpath='{{.spec.template.spec."
+                         "serviceAccountName}'",)
+    sa_ns, sa_name = sa.group("ns"), sa.group("name")
+    verbs = ",".join(_READ_VERBS) if verb in _READ_VERBS else verb
+    if resource == "leases":
+        verbs = "get,create,update"  # what client-go's leader election does with its lease
+    role = f"{sa_name}-{resource}"[:63].replace(".", "-")
+    if m.group("cluster") or not m.group("ns"):
+        grant = (f"kubectl create clusterrole {role} --verb={verbs} --resource={qualified}",
+                 f"kubectl create clusterrolebinding {role} --clusterrole={role} --serviceaccount={sa_ns}:{sa_name}")
+        check = f"kubectl auth can-i {verb} {qualified} -A --as={user}"
+    else:
+        ns = m.group("ns")
+        grant = (f"kubectl create role {role} -n {ns} --verb={verbs} --resource={qualified}",
+                 f"kubectl create rolebinding {role} -n {ns} --role={role} --serviceaccount={sa_ns}:{sa_name}")
+        check = f"kubectl auth can-i {verb} {qualified} -n {ns} --as={user}"
+    return f"ServiceAccount {sa_ns}/{sa_name}", (check, *grant)
+
+
+@rule(
+    "api-access-forbidden",
+    cause="security.permission-denied",
+    title="The app's ServiceAccount may not do what it asks the Kubernetes API",
+    needs=("logs",),
+)
+def api_access_forbidden(pod: PodEvidence) -> Iterator[Hit]:
+    """
+    ## What it detects
+    The API server's Forbidden answer quoted in the container's output: `pods is forbidden: User
+    "system:serviceaccount:default:default" cannot list resource "pods" in API group "" at the
+    cluster scope` (client-go reflectors, leader election, controller-runtime, the Python and
+    Java clients, kubectl in a Job), in plain or JSON-escaped form, and fabric8's "Forbidden!
+    Configured service account doesn't have access".
+
+    ## Why the pod crash-loops
+    Controllers and operators list and watch resources at start and wait for their caches to
+    sync, or take a leader-election lease; when RBAC does not allow it they time out ("failed to
+    wait for caches to sync", "failed to acquire lease") or exit on the 403, on every restart,
+    until a Role or ClusterRole is bound to the pod's ServiceAccount.
+
+    ## Evidence used
+    The Forbidden message (the user, verb, resource, API group, and namespace or cluster scope
+    it names) in the crashed container's log or termination message.
+
+    ## How to fix
+    Bind a Role (namespaced) or ClusterRole (cluster scope) granting that verb on that resource
+    to the ServiceAccount the pod runs as, or run the pod as the ServiceAccount the chart's RBAC
+    was written for (`serviceAccountName`). A `system:serviceaccount:NS:default` user usually
+    means `serviceAccountName` is not set.
+
+    ## Near misses
+    An HTTP 403 from some other API (a cloud bucket, a registry pull) is not RBAC. An image pull
+    refused with 403 is `image.pull`. A refused Event (`cannot create resource "events"`) is
+    dropped by the event recorder and never stops a program. File-system `permission denied` is
+    rule `file-permission-denied`.
+    """
+    def consequential(m: re.Match[str]) -> bool:
+        # client-go's event recorder drops an Event it may not create and carries on: never why a pod fails
+        return not ((m.group("res") or m.group("res_old") or m.group("resource") or "").split(".")[0] == "events"
+                    and m.group("verb") in ("create", "patch", "update"))
+
+    for found in by_container(find_output(pod, _API_FORBIDDEN, limit=10, keep=consequential,
+                                                needles=("forbidden", "Forbidden"))).values():
+        om = found[0]
+        rbac = next((x for x in found if x.match.group("user")), om)
+        m = rbac.match
+        subject, commands = _rbac_commands(pod, m) if m.group("user") else (
+            "the pod's ServiceAccount",
+            (f"kubectl get {workload_ref(pod)}{ns_flag(pod)} -o jsonpath='{{.spec.template.spec.serviceAccountName}}'",))
+        resource = m.group("res") or m.group("res_old") or m.group("resource")
+        scope = (" at cluster scope" if m.group("cluster") else
+                 f" in namespace {m.group('ns')}" if m.group("ns") else "")
+        asked = (f"{m.group('verb')} {resource}{scope}" if m.group("user") and resource
+                 else "what it asks the API server")
+        missing_role = next((r for r in (_MISSING_ROLE.search(x.line) for x in found) if r), None)
+        why = ""
+        if missing_role is not None:
+            why = f" The binding names {missing_role.group('kind')} {missing_role.group('name')}, which does not exist."
+        elif subject.endswith("/default"):
+            why = (" It runs as the namespace's default ServiceAccount: serviceAccountName is probably not set to the "
+                   "one the RBAC rules were written for.")
+        confidence, strength = placed(rbac, 0.88)
+        # one line per refused request: reflectors repeat the same refusal every few seconds
+        asks = {_request_of(rbac.match)}
+        evidence = [rbac.citation]
+        for x in found:
+            if len(evidence) < 3 and _request_of(x.match) not in asks:
+                asks.add(_request_of(x.match))
+                evidence.append(x.citation)
+        evidence += _status_evidence(pod, rbac.container)
+        yield Hit(
+            container=rbac.name, init=rbac.init,
+            summary=f"The Kubernetes API forbids {subject} to {asked}, so the program in {who(rbac.name)} cannot "
+                    f"start its work.{why}".replace("  ", " "),
+            evidence=tuple(evidence),
+            remedy=Remedy(
+                f"Grant {subject} the access it needs with a Role (namespaced) or ClusterRole (cluster scope) and a "
+                "binding to that ServiceAccount (commands below), or set serviceAccountName to the ServiceAccount "
+                "the RBAC was written for.", None, (*commands, watch_command(pod))),
+            confidence=confidence, strength=strength, detail="rbac-forbidden",
+        )
+
+
 # --- read-only root filesystem ------------------------------------------------------------------
 
 _EROFS = re.compile(r"read-only file system|\bEROFS\b|\[Errno 30\]|\(30: Read-only|errno 30", re.I)
+# A script guessing at a cause and going on ("info: can not modify /x (read-only file system?)", as
+# the nginx image's entrypoint says for a ConfigMap-mounted config) is not a failed write.
+_EROFS_HEDGED = re.compile(r"read-only file system\?|\b(?:info|notice|debug)\b\s*[:\]]|\blevel=\"?(?:info|debug)", re.I)
 _EROFS_PATHS = (
     re.compile(r"(?P<path>/[^\s'\"’:,()\[\]]+)['\"’]?\)?:? \(?(?:30: )?Read-only file system", re.I),
     re.compile(r"(?:Read-only file system|EROFS)(?::|,)\s*(?:\w+ )?['\"‘]?(?P<path>/[^\s'\"’]+)", re.I),
@@ -537,7 +705,10 @@ def read_only_root_filesystem(pod: PodEvidence) -> Iterator[Hit]:
     `Permission denied` on a writable filesystem is `security.permission-denied`. `No space left
     on device` is a full disk, not a read-only one.
     """
-    for found in by_container(find_output(pod, _EROFS, limit=10)).values():
+    def failed_write(m: re.Match[str]) -> bool:
+        return not _EROFS_HEDGED.search(m.string)
+
+    for found in by_container(find_output(pod, _EROFS, limit=10, keep=failed_write)).values():
         om = found[0]
         c = om.container
         name, init = om.name, om.init
@@ -602,5 +773,6 @@ RULES: tuple[Rule, ...] = (
     exec_permission_denied,
     privileged_port_bind_denied,
     file_permission_denied,
+    api_access_forbidden,
     read_only_root_filesystem,
 )
