@@ -19,10 +19,11 @@ from podmortem.gate.command import parse_duration
 Gate = Callable[..., GateRun]
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _refusing_socket() -> socket.socket:
+    """Bound, never listening: connections are refused, and no parallel test is handed the port."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    return s
 
 
 def _kubeconfig(tmp_path: Path, server: str) -> str:
@@ -37,10 +38,11 @@ def _kubeconfig(tmp_path: Path, server: str) -> str:
 
 @pytest.mark.parametrize("target", [["deployment/web"], ["-l", "app=web"]])
 def test_unreachable_cluster_exits_3_in_one_line(tmp_path: Path, target: list[str]) -> None:
-    kubeconfig = _kubeconfig(tmp_path, f"http://127.0.0.1:{_closed_port()}")
-    start = time.monotonic()
-    p = subprocess.run([sys.executable, "-m", "podmortem", "gate", *target, "--kubeconfig", kubeconfig,
-                        "--timeout", "1m", "-o", "junit"], capture_output=True, text=True, timeout=60)
+    with _refusing_socket() as refusing:
+        kubeconfig = _kubeconfig(tmp_path, f"http://127.0.0.1:{refusing.getsockname()[1]}")
+        start = time.monotonic()
+        p = subprocess.run([sys.executable, "-m", "podmortem", "gate", *target, "--kubeconfig", kubeconfig,
+                            "--timeout", "1m", "-o", "junit"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 3, p.stderr
     assert time.monotonic() - start < 20, "an unreachable cluster is reported at once, not at the timeout"
     assert p.stdout == ""

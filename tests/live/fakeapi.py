@@ -233,6 +233,8 @@ class FakeServer:
         handler = type("Handler", (_Handler,), {"cluster": cluster, "lock": threading.Lock()})
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
+        # a client hanging up is part of the tests; the default prints a traceback to stderr
+        self.server.handle_error = lambda request, address: None  # type: ignore[method-assign]
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def __enter__(self) -> FakeServer:

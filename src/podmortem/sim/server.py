@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import logging
 import os
 import socket
 import time
@@ -43,11 +44,20 @@ EXPIRED_CONTINUE = (
 )
 NOT_FOUND_PATH = ApiError(404, "NotFound", "the server could not find the requested resource", {})
 
+log = logging.getLogger(__name__)
+
 
 class SimHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-answer (a watch ended, kubectl interrupted) is routine: log it.
+
+        The base class prints a traceback to stderr, into whatever process embeds the server.
+        """
+        log.debug("request from %s failed", client_address, exc_info=True)
 
 
 def serve(cluster: SimCluster, port: int = 0) -> SimHTTPServer:
