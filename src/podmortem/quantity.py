@@ -4,29 +4,31 @@ from __future__ import annotations
 
 import re
 
-_SUFFIX = {
-    "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
-    "n": 1e-9, "u": 1e-6, "m": 1e-3, "": 1, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
-}
-_QUANTITY = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|K|M|G|T|P|E)?\s*$")
+_SUFFIX = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60, "n": 1e-9, "u": 1e-6,
+           "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
+# resource.Quantity: a decimal number, then either one suffix or a decimal exponent (never both,
+# never a space between).
+_QUANTITY = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)|[eE]([+-]?\d+))?$")
 
 
-def parse_quantity(text: str | int | float | None) -> float | None:
-    """The numeric value of a quantity, or None when it does not parse."""
-    if text is None:
+def parse_quantity(value: object) -> float | None:
+    """A quantity's value as Kubernetes parses it, or None when the API server would reject it."""
+    if isinstance(value, bool) or value is None:
         return None
-    if isinstance(text, int | float):
-        return float(text)
-    m = _QUANTITY.match(str(text))
+    if isinstance(value, int | float):
+        return float(value)
+    m = _QUANTITY.match(str(value).strip())
     if not m:
         return None
-    number, suffix = m.group(1), m.group(2) or ""
-    if suffix in ("E",) and "e" in number.lower():
-        return None
-    return float(number) * _SUFFIX[suffix]
+    number = float(m.group(1))
+    if m.group(2):
+        return number * float(_SUFFIX[m.group(2)])
+    if m.group(3):
+        return number * 10.0 ** int(m.group(3))
+    return number
 
 
-def parse_bytes(text: str | int | float | None) -> int | None:
+def parse_bytes(text: object) -> int | None:
     value = parse_quantity(text)
     return int(value) if value is not None else None
 

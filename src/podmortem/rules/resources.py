@@ -237,6 +237,7 @@ _RUNTIME_OOM = re.compile(
     cause="resources.runtime-oom",
     title="The language runtime ran out of its own heap",
     needs=("logs",),
+    lint_check="heap-flag-far-below-limit",
 )
 def runtime_heap_exhausted(pod: PodEvidence) -> Iterator[Hit]:
     """

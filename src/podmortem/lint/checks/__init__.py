@@ -14,6 +14,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     resources.memory_limit_missing,
     resources.memory_quantity_suspicious,
     resources.heap_flag_over_limit,
+    resources.heap_flag_far_below_limit,
     probes.liveness_without_startup,
     probes.startup_budget_short,
     probes.liveness_equals_readiness,

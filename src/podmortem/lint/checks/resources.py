@@ -4,38 +4,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from podmortem.lint.checks._base import check
 from podmortem.lint.model import Emit
 from podmortem.lint.workloads import ContainerView, Workload, as_dict, as_list
-from podmortem.quantity import format_bytes, parse_jvm_size
+from podmortem.quantity import format_bytes, parse_jvm_size, parse_quantity
 
 MIB = 2**20
 # Below this a container cannot even start its runtime: it is OOM-killed at once (the runc/
 # containerd floor is about 6 MB; no real process fits in less than a few MiB).
 MIN_MEMORY = 4 * MIB
-# Kubernetes resource.Quantity: a decimal number with one of these suffixes, or an exponent.
-_QUANTITY = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)|[eE]([+-]?\d+))?$")
-_SUFFIX = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60, "n": 1e-9, "u": 1e-6,
-           "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
 
 
 def quantity_bytes(value: Any) -> float | None:
     """A memory quantity as Kubernetes parses it, or None when the API server would reject it."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    m = _QUANTITY.match(str(value).strip())
-    if not m:
-        return None
-    number = float(m.group(1))
-    if m.group(2):
-        return number * float(_SUFFIX[m.group(2)])
-    if m.group(3):
-        return number * 10.0 ** int(m.group(3))
-    return number
+    return parse_quantity(value)
 
 
 def _pod_memory_limit(w: Workload) -> Any:
@@ -207,6 +192,23 @@ def heap_flag_over_limit(w: Workload) -> Iterator[Emit]:
     Containers without a memory limit are not checked (memory-limit-missing covers them). A heap
     below 90% of the limit passes.
     """
+    for c, limit, limit_text, heaps in _container_heaps(w):
+        for heap in heaps:
+            yield from _compare(c, heap.size, heap.flag, heap.where, heap.line, limit, limit_text, heap.what)
+
+
+@dataclass(frozen=True, slots=True)
+class _Heap:
+    size: int
+    flag: str
+    where: str
+    line: int
+    what: str
+    fixed: bool  # a fixed size (-Xmx, --max-old-space-size), not a share of the limit
+
+
+def _container_heaps(w: Workload) -> Iterator[tuple[ContainerView, float, str, list[_Heap]]]:
+    """For each container with a memory limit: the limit and the heap ceilings its flags set."""
     for c in w.containers:
         limit_raw = c.memory_limit() or _pod_memory_limit(w)
         limit = quantity_bytes(limit_raw) if limit_raw is not None else None
@@ -230,16 +232,62 @@ def heap_flag_over_limit(w: Workload) -> Iterator[Emit]:
                     pct = (100.0 / int(m.group(1)), m.group(0), where, line)
             for m in _NODE_OLD_SPACE.finditer(text):
                 node = (int(m.group(1)) * MIB, m.group(0), where, line)
-        limit_text = str(limit_raw)
+        heaps = []
         if best is not None:
             _, size, flag, where, line = best
-            yield from _compare(c, size, flag, where, line, limit, limit_text, "JVM heap")
+            heaps.append(_Heap(size, flag, where, line, "JVM heap", True))
         elif pct is not None:
             value, flag, where, line = pct
-            yield from _compare(c, int(limit * value / 100), flag, where, line, limit, limit_text, "JVM heap")
+            heaps.append(_Heap(int(limit * value / 100), flag, where, line, "JVM heap", False))
         if node is not None:
             size, flag, where, line = node
-            yield from _compare(c, size, flag, where, line, limit, limit_text, "Node.js old-space heap")
+            heaps.append(_Heap(size, flag, where, line, "Node.js old-space heap", True))
+        if heaps:
+            yield c, limit, str(limit_raw), heaps
+
+
+# A fixed heap below this share of the limit leaves most of the container's memory unusable by
+# the heap: the runtime throws its own OutOfMemoryError long before the kernel would step in.
+FAR_BELOW_LIMIT = 0.25
+
+
+@check(
+    "heap-flag-far-below-limit",
+    cause="resources.runtime-oom",
+    severity="warning",
+    title="JVM or Node.js heap fixed far below the memory limit",
+    fix="Size the heap from the limit (-XX:MaxRAMPercentage=75, or --max-old-space-size at ~75% of the limit in MiB).",
+)
+def heap_flag_far_below_limit(w: Workload) -> Iterator[Emit]:
+    """
+    ## What it detects
+    A fixed `-Xmx` (JVM) or `--max-old-space-size` (Node.js) below a quarter of the container's
+    memory limit, in its command, args or environment.
+
+    ## Why the pod fails
+    The heap ceiling, not the container, is then the limit the app meets: under load the runtime
+    throws `java.lang.OutOfMemoryError` or "JavaScript heap out of memory" and exits, while most of
+    the memory the container may use stays idle. Usually the flag was copied from a smaller
+    deployment and the limit was raised without it.
+
+    ## How to fix
+    Let the heap follow the limit: `-XX:MaxRAMPercentage=75` for the JVM; for Node.js set
+    `--max-old-space-size` to about 75% of the limit in MiB.
+
+    ## Near misses
+    Percentages of the limit (`MaxRAMPercentage`) are not fixed sizes and pass. A heap above a
+    quarter of the limit passes; heap-flag-over-limit covers one that is too large.
+    """
+    for c, limit, limit_text, heaps in _container_heaps(w):
+        for heap in heaps:
+            if heap.fixed and heap.size < limit * FAR_BELOW_LIMIT:
+                yield Emit(heap.line,
+                           f"{heap.flag} in {heap.where} of container {c.name} caps the {heap.what} at "
+                           f"{format_bytes(heap.size)}, under a quarter of the memory limit {limit_text}: the "
+                           f"runtime runs out of heap long before the container's memory",
+                           container=c.name,
+                           fix=f"Raise the heap to about {format_bytes(limit * 0.75)} (75% of the limit), or size "
+                               f"it from the limit with -XX:MaxRAMPercentage=75.")
 
 
 def _compare(c: ContainerView, heap: int, flag: str, where: str, line: int, limit: float, limit_text: str,
