@@ -110,3 +110,24 @@ def test_stdin_dash(fmt: str) -> None:
     done = run("explain", "-", "-o", "json", stdin=text.encode())
     assert done.returncode == 1, done.stderr
     assert json.loads(done.stdout)["pods"][0]["findings"][0]["cause"] == "resources.oom-killed"
+
+
+DESCRIBE_DIR = Path(__file__).parents[1] / "sources" / "describe"
+
+
+def test_describe_of_a_healthy_pod_is_nothing_wrong() -> None:
+    done = run("explain", "--describe", str(DESCRIBE_DIR / "healthy-events-none.txt"), "-o", "json")
+    assert done.returncode == 0, done.stderr
+    pods = json.loads(done.stdout)["pods"]
+    assert pods and all(p["findings"] == [] for p in pods)
+    text = run("explain", "--describe", str(DESCRIBE_DIR / "healthy-events-none.txt"))
+    assert text.returncode == 0
+    assert "nothing wrong found" in text.stdout
+
+
+def test_describe_of_a_crash_looping_pod_is_a_problem() -> None:
+    done = run("explain", "--describe", str(DESCRIBE_DIR / "modern-crashloop-init-probes.txt"), "-o", "json")
+    assert done.returncode == 1, done.stderr
+    finding = json.loads(done.stdout)["pods"][0]["findings"][0]
+    assert finding["cause"] != "unknown"
+    assert finding["evidence"] and finding["remedy"]["summary"]
