@@ -39,7 +39,7 @@ def build_evidence(doc: dict[str, Any]) -> PodEvidence:
     logs = {str(k): log_text(str(v), origin=f"case:{k}") for k, v in (doc.get("logs") or {}).items()}
     pod: PodEvidence | None = None
     if doc.get("describe"):
-        from podmortem.sources.describe_text import parse_describe
+        from podmortem.sources.describe import parse_describe
 
         parsed = parse_describe(str(doc["describe"]))
         pod = parsed[0] if parsed else None

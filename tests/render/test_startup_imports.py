@@ -22,7 +22,7 @@ try:
 except SystemExit:
     pass
 heavy = sorted(m for m in sys.modules
-               if m.split(".")[0] in ("rich", "yaml", "pygments") or m == "podmortem.sources.describe_text")
+               if m.split(".")[0] in ("rich", "yaml", "pygments") or m.startswith("podmortem.sources.describe"))
 sys.stderr.write("HEAVY=" + ",".join(heavy) + "\\n")
 """
 

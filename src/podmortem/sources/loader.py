@@ -88,7 +88,7 @@ def _kube_docs(docs: list[Any], path: str) -> list[Any]:
 
 def load_folder(path: str) -> list[PodEvidence]:
     """A snapshot folder: object files (json/yaml), describe files (.txt) and logs by name."""
-    from podmortem.sources.describe_text import looks_like_describe, parse_describe
+    from podmortem.sources.describe import looks_like_describe, parse_describe
     from podmortem.sources.objects import pods_from_objects
 
     docs: list[Any] = []
@@ -148,7 +148,7 @@ def load_path(path: str) -> list[PodEvidence]:
     docs = _parse_structured(data, path)
     if docs is not None:
         return _pods_from_docs(docs, path)
-    from podmortem.sources.describe_text import looks_like_describe, parse_describe
+    from podmortem.sources.describe import looks_like_describe, parse_describe
 
     text = decode(data)
     if looks_like_describe(text):
@@ -208,7 +208,7 @@ def load(inputs: Inputs) -> list[PodEvidence]:
     for path in inputs.paths:
         pods.extend(load_path(path))
     for path in inputs.describe:
-        from podmortem.sources.describe_text import parse_describe  # only when asked: it is a big module
+        from podmortem.sources.describe import parse_describe  # only when asked: it is a big module
 
         data = _read(path)
         if not data.strip():

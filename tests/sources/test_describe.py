@@ -26,14 +26,14 @@ from hypothesis import strategies as st
 
 from podmortem.model import ContainerEvidence, ContainerState, Event, PodEvidence, Probe
 from podmortem.model.evidence import DESCRIBE
-from podmortem.sources import describe_text
-from podmortem.sources.describe_text import (
+from podmortem.sources.describe import (
     looks_like_describe,
     parse_describe,
     parse_event_line,
     parse_probe,
     parse_time,
 )
+from podmortem.sources.describe import parser as describe_text
 
 HERE = Path(__file__).parent / "describe"
 SCENARIOS = sorted(p.stem for p in HERE.glob("*.txt"))
