@@ -15,11 +15,23 @@ from pathlib import Path
 HOW_TO = """\
 This report came from a simulated cluster (podmortem sim) served over HTTP on 127.0.0.1.
 To look at it with kubectl yourself:
-  podmortem sim serve --kubeconfig-out {kubeconfig} &
+  {podmortem} sim serve --kubeconfig-out {kubeconfig} &
   export KUBECONFIG={kubeconfig}
   kubectl get pods -A
-  kubectl podmortem -A          # the same as: podmortem diagnose -A
+  {podmortem} diagnose -A{plugin}
 """
+
+
+def _podmortem_command() -> str:
+    """How this shell reaches podmortem: `podmortem` when it is on PATH, else the script's path."""
+    import shutil
+
+    here = Path(sys.argv[0]).resolve() if sys.argv and sys.argv[0] else None
+    on_path = shutil.which("podmortem")
+    if here is not None and here.name == "podmortem" and (on_path is None or Path(on_path).resolve() != here):
+        return str(here)
+    return "podmortem"
+
 
 
 def run_demo(output: str, color: bool) -> int:
@@ -41,7 +53,11 @@ def run_demo(output: str, color: bool) -> int:
         result.requests = dict(sorted(client.requests.items()))
         client.close()
     sys.stdout.write(render_live(result, output, color=color))
-    how = HOW_TO.format(kubeconfig=Path(tempfile.gettempdir()) / "podmortem-sim.kubeconfig")
+    podmortem = _podmortem_command()
+    plugin = "   # or, with podmortem on PATH: kubectl podmortem -A" if podmortem != "podmortem" else (
+        "   # the same as: kubectl podmortem -A")
+    how = HOW_TO.format(kubeconfig=Path(tempfile.gettempdir()) / "podmortem-sim.kubeconfig", podmortem=podmortem,
+                        plugin=plugin)
     # Machine-readable output stays clean on stdout; the hint goes to stderr then.
     (sys.stderr if output in ("json", "yaml") else sys.stdout).write("\n" + how)
     sys.stdout.flush()
