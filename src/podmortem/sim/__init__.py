@@ -1,6 +1,6 @@
 """A simulated Kubernetes cluster: an API server on loopback whose pods follow the kubelet's rules.
 
-`SimCluster` (cluster.py) holds the object store, a virtual clock, a kubelet model (kubelet.py)
+`SimCluster` (cluster/) holds the object store, a virtual clock, a kubelet model (kubelet/)
 that turns each container's behaviour profile (profile.py) into statuses, events and logs, and a
 small controller (controllers.py) for Deployments, ReplicaSets, StatefulSets and Jobs. server.py
 serves it over HTTP so that the real kubectl accepts it; `podmortem sim serve` (command.py) is

@@ -7,7 +7,7 @@ up, maxUnavailable rounded down, unhealthy old replicas cleaned up first), so a 
 leaves the old pods serving beside one crash-looping new pod, and a fixed manifest rolls forward.
 StatefulSets create ordinals in order once the previous pod is Ready; Jobs create pods until
 completions succeed or failures pass backoffLimit, with the pod-failure back-off between retries.
-The cluster (cluster.py) calls `reconcile` whenever a workload or one of its pods changes.
+The cluster (the cluster package) calls `reconcile` whenever a workload or one of its pods changes.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The kubelet model picks the family from the profile and the cluster state (a mis
 missing file, a refused connection...) and these functions render the lines the program would
 write before exiting, with the exit code it would exit with. Texts follow the runtimes' own
 messages (CPython, Go's net and os packages, Node.js/libuv, the JVM, nginx, busybox/dash, .NET).
-`{{gots}}`-style placeholders are filled in with the instance's clock by kubelet.py.
+`{{gots}}`-style placeholders are filled in with the instance's clock by kubelet/program.py.
 """
 
 from __future__ import annotations

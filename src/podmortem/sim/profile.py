@@ -4,7 +4,7 @@
 describing what the container's image does when it runs: how long it takes to start, what it
 needs (env vars, files, ports, other services, a writable path, a user), how much memory it uses,
 when and how it exits, what it logs, and how its health endpoint answers. The kubelet model
-(kubelet.py) combines it with the pod spec and the cluster's objects to decide what happens.
+(the kubelet package) combines it with the pod spec and the cluster's objects to decide what happens.
 A container without a profile runs forever and is healthy. docs/sim.md is the reference.
 """
 

@@ -1,0 +1,121 @@
+"""Validation and defaulting of objects on create and update, as the API server does them.
+
+A layer of `SimCluster` on top of `KubeletWorld`. Imports `world`, `errors`, `options` and `defaults`,
+nothing above.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Any
+
+from podmortem.errors import InputError
+from podmortem.sim.cluster.defaults import _default_node, _default_pod_spec
+from podmortem.sim.cluster.errors import ApiError
+from podmortem.sim.cluster.options import WORKLOADS
+from podmortem.sim.cluster.world import KubeletWorld
+from podmortem.sim.profile import profiles_of
+from podmortem.sim.resources import ResourceType
+
+
+class Admission(KubeletWorld):
+    """Required fields, profile annotations and defaults."""
+
+    def _validate(self, rt: ResourceType, obj: dict[str, Any]) -> None:
+        where = f'{rt.kind} "{obj["metadata"]["name"]}"'
+        causes: list[tuple[str, str]] = []
+        pod_spec: Mapping[str, Any] | None = None
+        prefix = "spec"
+        if rt.plural == "pods":
+            pod_spec = obj.get("spec") or {}
+        elif rt.plural in WORKLOADS:
+            pod_spec = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
+            prefix = "spec.template.spec"
+            sel = (obj.get("spec") or {}).get("selector")
+            if rt.plural != "jobs" and not sel:
+                causes.append(("spec.selector", "Required value"))
+        if pod_spec is not None:
+            containers = pod_spec.get("containers") or []
+            if not containers:
+                causes.append((f"{prefix}.containers", "Required value"))
+            for key in ("initContainers", "containers"):
+                for i, c in enumerate(pod_spec.get(key) or []):
+                    if not c.get("name"):
+                        causes.append((f"{prefix}.{key}[{i}].name", "Required value"))
+                    if not c.get("image"):
+                        causes.append((f"{prefix}.{key}[{i}].image", "Required value"))
+            meta = obj["metadata"] if rt.plural == "pods" else (((obj.get("spec") or {}).get("template") or {})
+                                                                 .get("metadata") or {})
+            try:
+                profiles_of(meta, where)
+            except InputError as exc:
+                causes.append(("metadata.annotations", f"Invalid value: {exc.message}"))
+        if causes:
+            msg = f"{where} is invalid: " + ", ".join(f"{f}: {m}" for f, m in causes)
+            raise ApiError(422, "Invalid", msg, {"name": obj["metadata"]["name"], "group": rt.group, "kind": rt.kind,
+                                                 "causes": [{"reason": "FieldValueInvalid", "message": m, "field": f}
+                                                            for f, m in causes]})
+
+    def _default(self, rt: ResourceType, obj: dict[str, Any], t: float) -> None:
+        p = rt.plural
+        if p == "pods":
+            _default_pod_spec(obj.setdefault("spec", {}))
+            obj["status"] = {"phase": "Pending"}
+        elif p in WORKLOADS:
+            spec = obj.setdefault("spec", {})
+            tmpl = spec.setdefault("template", {})
+            _default_pod_spec(tmpl.setdefault("spec", {}), template=True)
+            tmpl.setdefault("metadata", {}).setdefault("creationTimestamp", None)
+            if p in ("deployments", "replicasets", "statefulsets"):
+                spec.setdefault("replicas", 1)
+                spec.setdefault("revisionHistoryLimit", 10)
+            if p == "deployments":
+                spec.setdefault("strategy", {"type": "RollingUpdate",
+                                             "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}})
+                spec.setdefault("progressDeadlineSeconds", 600)
+            if p == "statefulsets":
+                spec.setdefault("podManagementPolicy", "OrderedReady")
+                spec.setdefault("updateStrategy", {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}})
+                spec.setdefault("serviceName", "")
+            if p == "jobs":
+                spec.setdefault("backoffLimit", 6)
+                spec.setdefault("completions", 1)
+                spec.setdefault("parallelism", 1)
+                spec.setdefault("completionMode", "NonIndexed")
+                spec.setdefault("suspend", False)
+                uid = obj["metadata"]["uid"]
+                labels = {"batch.kubernetes.io/controller-uid": uid, "batch.kubernetes.io/job-name": obj["metadata"]["name"],
+                          "controller-uid": uid, "job-name": obj["metadata"]["name"]}
+                spec.setdefault("selector", {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}})
+                tmpl["metadata"]["labels"] = {**labels, **(tmpl["metadata"].get("labels") or {})}
+            obj.setdefault("status", {})
+        elif p == "services":
+            spec = obj.setdefault("spec", {})
+            spec.setdefault("type", "ClusterIP")
+            spec.setdefault("sessionAffinity", "None")
+            if spec.get("clusterIP") not in ("None",):
+                n = next(self._service_ip)
+                spec["clusterIP"] = spec.get("clusterIP") or f"10.96.{(n // 250) % 250}.{n % 250 + 1}"
+            spec["clusterIPs"] = [spec["clusterIP"]]
+            for port in spec.get("ports") or []:
+                port.setdefault("protocol", "TCP")
+                port.setdefault("targetPort", port.get("port"))
+            obj.setdefault("status", {"loadBalancer": {}})
+        elif p == "secrets":
+            obj["type"] = obj.get("type") or "Opaque"
+            string = obj.pop("stringData", None) or {}
+            data = dict(obj.get("data") or {})
+            for k, v in string.items():
+                data[k] = base64.b64encode(str(v).encode()).decode()
+            if data:
+                obj["data"] = data
+        elif p == "namespaces":
+            obj["spec"] = {"finalizers": ["kubernetes"]}
+            obj["status"] = {"phase": "Active"}
+            labels = obj["metadata"].setdefault("labels", {})
+            labels["kubernetes.io/metadata.name"] = obj["metadata"]["name"]
+        elif p == "nodes":
+            _default_node(obj, len(self.nodes))
+        elif p == "serviceaccounts":
+            pass

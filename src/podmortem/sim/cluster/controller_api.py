@@ -1,0 +1,51 @@
+"""The controllers' view of the cluster (`controllers.Api`): objects, owned objects, pod state, events.
+
+A layer of `SimCluster` on top of `Verbs`. Imports `verbs` and `errors`, nothing above.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from typing import Any
+
+from podmortem.sim.cluster.errors import ApiError
+from podmortem.sim.cluster.verbs import Verbs
+from podmortem.sim.resources import by_plural
+
+
+class ControllerApi(Verbs):
+    """What the workload controllers ask of the cluster."""
+
+    def objects(self, storage: str, namespace: str | None = None) -> list[dict[str, Any]]:
+        return self.store.items(storage, namespace)
+
+    def owned(self, storage: str, uid: str) -> list[dict[str, Any]]:
+        return self.store.owned(storage, uid)
+
+    def get_object(self, storage: str, namespace: str, name: str) -> dict[str, Any] | None:
+        return self.store.get(storage, namespace, name)
+
+    def pod_ready(self, namespace: str, name: str, t: float) -> bool:
+        sim = self.pods.get((namespace, name))
+        return sim is not None and sim.ready(t)
+
+    def pod_phase(self, namespace: str, name: str, t: float) -> str:
+        sim = self.pods.get((namespace, name))
+        return sim.phase(t) if sim is not None else "Unknown"
+
+    def create_object(self, storage: str, obj: dict[str, Any], t: float) -> dict[str, Any]:
+        return self._create(by_plural(storage), obj["metadata"]["namespace"], obj, t)
+
+    def write_object(self, storage: str, obj: dict[str, Any]) -> dict[str, Any]:
+        return self.store.put(storage, obj)
+
+    def delete_object(self, storage: str, namespace: str, name: str, t: float) -> None:
+        with contextlib.suppress(ApiError):
+            self._delete(by_plural(storage), namespace, name, t)
+
+    def event(self, obj: Mapping[str, Any], t: float, type_: str, reason: str, message: str, component: str) -> None:
+        m = obj["metadata"]
+        ref = {"kind": obj["kind"], "namespace": m.get("namespace"), "name": m["name"], "uid": m["uid"],
+               "apiVersion": obj["apiVersion"], "resourceVersion": m.get("resourceVersion", "")}
+        self.recorder.emit(t, ref, type_, reason, message, component, None)

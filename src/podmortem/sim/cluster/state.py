@@ -1,0 +1,58 @@
+"""The state of a simulated cluster (`ClusterState`): store, clock, nodes, pod models, queues.
+
+The base of the layers that make up `SimCluster` (core.py). Imports `options` and the simulator's
+store, recorder, faults and kubelet model; never a layer above (controllers only for the type).
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from podmortem.sim.cluster.options import Clock, SimOptions
+from podmortem.sim.controllers import Controllers
+from podmortem.sim.events import Recorder
+from podmortem.sim.faults import Faults
+from podmortem.sim.kubelet import KubeletSettings, NodeSim, PodSim
+from podmortem.sim.store import Store
+
+
+class ClusterState:
+    """The cluster's objects, pods, nodes, clock and queues, shared by every layer of `SimCluster`."""
+
+    controllers: Controllers  # set by SimCluster, which is the controllers' Api
+
+    def __init__(self, options: SimOptions | None = None, docs: Iterable[Mapping[str, Any]] | None = None) -> None:
+        self.options = options or SimOptions()
+        self.docs = list(docs) if docs is not None else None
+        self.store = Store(self.options.history_limit)
+        self.lock = self.store.lock
+        self.recorder = Recorder()
+        self.faults = Faults(list(self.options.faults))
+        self.settings = KubeletSettings(self.options.backoff, self.options.sync_lag, self.options.retry_period,
+                                        self.options.retry_jitter)
+        start = self.options.now if self.options.now is not None else time.time()
+        self.clock = Clock(start, self.options.speed)
+        self.nodes: dict[str, NodeSim] = {}
+        self.pods: dict[tuple[str, str], PodSim] = {}
+        self._queued: dict[tuple[str, str], float] = {}
+        self._heap: list[tuple[float, int, Any]] = []
+        self._seq = itertools.count()
+        self._dirty: set[tuple[str, str]] = set()
+        self._observed: dict[tuple[str, str], tuple[bool, str]] = {}
+        self._reconcile: list[tuple[str, str, str]] = []
+        self._sched = 0
+        self.sim_time = start
+        self.rng = random.Random(self.options.seed)
+        self._next_ttl_check = 0.0
+        self._pressure_pending: set[str] = set()
+        self._uid_counter = itertools.count()
+        self._service_ip = itertools.count(10)
+        self.server: Any = None
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
+        self.started_at_wall = 0.0

@@ -1,0 +1,64 @@
+"""Which containers may (re)start: init order, native sidecars, and the restart policy.
+
+A layer of `PodSim` on top of `Emitters`. Imports `emit` and `model`, nothing above.
+"""
+
+from __future__ import annotations
+
+from podmortem.sim.kubelet.emit import Emitters
+from podmortem.sim.kubelet.model import ContainerSim
+
+
+class StartOrder(Emitters):
+    """computePodActions' choice of containers and restartPolicy."""
+
+    def initialized(self, t: float) -> bool:
+        if self._init_done_at is not None and t >= self._init_done_at:
+            return True
+        for c in self._inits():
+            if c.sidecar:
+                if not (c.latest and c.latest.started(t)):
+                    return False
+            elif not (c.done and c.latest is not None and c.latest.exit_code == 0 and c.latest.reason == "Completed"):
+                return False
+        return True
+
+    def _startable(self, t: float) -> list[ContainerSim]:
+        """Containers the kubelet would (re)start now, in the order computePodActions picks them."""
+        if self.volumes_ok_at is None or self.phase_final or self.deleting_at is not None:
+            return []
+        out = []
+        if self._init_done_at is not None:
+            # Initialised once: sidecars restart on their own and no longer hold the app containers back.
+            out = [c for c in self._inits() if c.sidecar and (c.latest is None or (c.exited(t) and not c.done))]
+            return out + [c for c in self._apps() if c.latest is None or (c.exited(t) and not c.done)]
+        for c in self._inits():
+            if c.sidecar:
+                if c.latest is None or (c.exited(t) and not c.done):
+                    out.append(c)
+                if not (c.latest and c.latest.started(t)):
+                    return out  # the next init container waits for this sidecar to have started
+                continue
+            if c.done and c.latest is not None and c.latest.exit_code == 0:
+                continue
+            if c.latest is None or (c.exited(t) and not c.done):
+                out.append(c)
+            return out
+        if self._init_done_at is None:
+            self._init_done_at = t
+        for c in self._apps():
+            if c.latest is None or (c.exited(t) and not c.done):
+                out.append(c)
+        return out
+
+    def _restart_allowed(self, c: ContainerSim, exit_code: int) -> bool:
+        if self.deleting_at is not None or self.phase_final:
+            return False
+        if c.sidecar:
+            return not all(a.done for a in self._apps()) or not self._apps()
+        policy = str(c.spec.get("restartPolicy") or self.policy) if not c.init else self.policy
+        if policy == "Never":
+            return False
+        if policy == "OnFailure":
+            return exit_code != 0
+        return True

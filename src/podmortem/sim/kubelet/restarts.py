@@ -1,0 +1,92 @@
+"""The crash-loop back-off and exits: when a container restarts, or why it waits (CrashLoopBackOff).
+
+The back-off is keyed per container (10 s doubling to the maximum, reset after a run longer than
+`reset_seconds`); restarts happen at exactly `finishedAt + delay`; failed syncs retry with jitter.
+A layer of `PodSim` on top of `Starting`. Imports `starting`, `model` and `timefmt`, nothing above.
+"""
+
+from __future__ import annotations
+
+from podmortem.sim.kubelet.model import ContainerSim
+from podmortem.sim.kubelet.starting import Starting
+from podmortem.sim.timefmt import go_duration
+
+
+class Restarts(Starting):
+    """The pod worker's sync: start attempts, the back-off, exits."""
+
+    def _sync(self, t: float) -> None:
+        for c in self.containers:
+            if c.next_attempt is not None and c.next_attempt <= t:
+                c.next_attempt = None
+                if c in self._startable(t):
+                    self._attempt(c, t)
+        # Newly startable containers (a previous init finished) get their first attempt.
+        for c in self._startable(t):
+            if c.next_attempt is None and c.latest is None and c.waiting is None and c.pulled_until is None:
+                self._attempt(c, t)
+            elif c.next_attempt is None and c.latest is None and c.pulled_until is None:
+                c.next_attempt = t + self._retry()
+
+    def _attempt(self, c: ContainerSim, t: float) -> None:
+        last = c.latest
+        if last is not None and last.end is not None:
+            finished = last.end
+            entry = c.backoff
+            fresh = entry is not None and finished - entry[1] <= self.settings.reset_seconds
+            if entry is not None and fresh and t - finished < entry[0]:
+                delay = entry[0]
+                c.waiting = ("CrashLoopBackOff", f"back-off {go_duration(delay)} restarting failed container="
+                                                 f"{c.name} pod={self._pod_ref_text()}")
+                self._emit(c, t, "Warning", "BackOff",
+                           f"Back-off restarting failed container {c.name} in pod {self._pod_ref_text()}")
+                c.next_attempt = min(finished + delay, t + self._retry())
+                return
+            b = self.settings.backoff
+            if entry is None or not fresh:
+                c.backoff = (float(b.initial_seconds), t)
+            else:
+                c.backoff = (float(min(entry[0] * 2, b.max_seconds)), t)
+        self._start(c, t)
+
+    def _exited(self, c: ContainerSim, t: float) -> None:
+        inst = c.latest
+        assert inst is not None
+        if c.init and not c.sidecar and inst.exit_code == 0 and inst.reason == "Completed":
+            c.done = True
+            c.waiting = None
+            for nxt in self._startable(t):
+                if nxt.next_attempt is None:
+                    nxt.next_attempt = t + self.settings.sync_lag
+            return
+        if c.init and not c.sidecar and self.policy == "Never":
+            c.done = True
+            self._fail_pod(t)
+            return
+        if not self._restart_allowed(c, inst.exit_code):
+            c.done = True
+            if c.waiting and c.waiting[0] == "RunContainerError":
+                c.waiting = None
+            self._after_app_exit(t)
+            return
+        if inst.reason != "StartError":
+            c.waiting = None  # terminated is shown until the next sync
+        c.next_attempt = t + self.settings.sync_lag
+
+    def _after_app_exit(self, t: float) -> None:
+        apps = self._apps()
+        if apps and all(a.done for a in apps):
+            # Sidecars stop once every app container has finished.
+            for s in self._inits():
+                if s.sidecar and s.latest is not None and s.latest.running(t):
+                    self._emit(s, t, "Normal", "Killing", f"Stopping container {s.name}")
+                    s.latest.end = t + 0.2
+                    s.latest.reason, s.latest.exit_code = "Error", 143
+                    s.done = True
+
+    def _fail_pod(self, t: float) -> None:
+        self.phase_final = "Failed"
+        for c in self.containers:
+            c.next_attempt = None
+            if c.latest is None:
+                c.done = True

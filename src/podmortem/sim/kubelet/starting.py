@@ -1,0 +1,138 @@
+"""Scheduling, the sandbox, image pulls and starting a container (Created/Started or its error).
+
+Image pulls with containerd's messages and their own back-off (10 s -> 300 s), ErrImageNeverPull,
+CreateContainerConfigError and StartError. A layer of `PodSim` on top of `Volumes`. Imports
+`volumes`, `model` and `images`, nothing above.
+"""
+
+from __future__ import annotations
+
+from podmortem.sim.kubelet.emit import _noop
+from podmortem.sim.kubelet.images import _hash, image_pull_policy, normalize_image
+from podmortem.sim.kubelet.model import ContainerSim, Instance
+from podmortem.sim.kubelet.volumes import Volumes
+
+
+class Starting(Volumes):
+    """The first steps of a pod and of each container start."""
+
+    def _unschedulable(self, t: float) -> None:
+        self.unschedulable = self.unschedulable or "0/0 nodes are available: no nodes available to schedule pods."
+        self.world.emit(self, t, "Warning", "FailedScheduling", self.unschedulable, None, "default-scheduler")
+
+    def _schedule(self, t: float) -> None:
+        assert self.node is not None
+        self.scheduled_at = t
+        self.world.emit(self, t, "Normal", "Scheduled",
+                        f"Successfully assigned {self.namespace}/{self.name} to {self.node.name}", None, "default-scheduler")
+        self._at(t + 1.0, self._sandbox)
+
+    def _sandbox(self, t: float) -> None:
+        assert self.node is not None
+        self.sandbox_at = t
+        if self.ip is None:
+            self.ip = self.node.ip if self.spec.get("hostNetwork") else self.node.allocate_ip()
+        self._mount(t)
+
+    def _start(self, c: ContainerSim, t: float) -> None:
+        image = str(c.spec.get("image") or "")
+        prof = c.profile
+        node = self.node
+        assert node is not None
+        if c.pulled_until is not None and c.pulled_until <= t:
+            c.pulled_until = None
+        elif prof.pull_error:
+            self._pull_failed(c, t, image)
+            return
+        else:
+            policy = image_pull_policy(image, c.spec.get("imagePullPolicy"))
+            present = normalize_image(image) in node.images
+            if policy == "Never" and not present:
+                c.waiting = ("ErrImageNeverPull",
+                             f'Container image "{image}" is not present with pull policy of Never')
+                self._emit(c, t, "Warning", "ErrImageNeverPull", c.waiting[1])
+                self._emit(c, t, "Warning", "Failed", "Error: ErrImageNeverPull")
+                c.next_attempt = t + self._retry()
+                return
+            if policy == "Always" or not present:
+                h = int(_hash(image)[:8], 16)
+                secs = (0.35 + (h % 1000) / 1000) if present else (1.2 + (h % 7000) / 1000)
+                size = prof.image_size or (20_000_000 + h % 180_000_000)
+                self._emit(c, t, "Normal", "Pulling", f'Pulling image "{image}"')
+                done = t + secs
+                pretty = f"{secs:.3f}".rstrip("0").rstrip(".") + "s" if secs >= 1 else f"{int(secs * 1000)}ms"
+                node.images.add(normalize_image(image))
+                pulled = (f'Successfully pulled image "{image}" in {pretty} ({pretty} including waiting). '
+                          f"Image size: {size} bytes.")
+                self._at(done, self._emitter(c, "Normal", "Pulled", pulled))
+                c.pulled_until = done
+                c.next_attempt = done
+                if c.waiting is None:
+                    c.waiting = (self._default_waiting(), "")
+                return
+            self._emit(c, t, "Normal", "Pulled", f'Container image "{image}" already present on machine')
+        err = self._config_error(c)
+        if err:
+            c.waiting = ("CreateContainerConfigError", err)
+            self._emit(c, t, "Warning", "Failed", f"Error: {err}")
+            c.next_attempt = t + self._retry()
+            return
+        self._emit(c, t, "Normal", "Created", f"Created container {c.name}")
+        c.total += 1
+        cid = "containerd://" + _hash(self.uid, c.name, str(c.total))
+        start_err = self._start_error(c)
+        if start_err:
+            msg = ("failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create "
+                   f"failed: unable to start container process: error during container init: {start_err}: unknown")
+            inst = Instance(c.total - 1, cid, None, t, "StartError", 128, msg)
+            self._push(c, inst)
+            self._emit(c, t, "Warning", "Failed", f"Error: {msg}")
+            c.waiting = ("RunContainerError", msg)
+            return
+        self._emit(c, t, "Normal", "Started", f"Started container {c.name}")
+        c.waiting = None
+        inst = self._plan(c, t, cid)
+        self._push(c, inst)
+        # Wake up when the container counts as started or changes readiness: the pod's status changes then.
+        for when in [inst.started_at, *(w for w, _ in inst.ready_changes)]:
+            if when is not None:
+                self._at(when, _noop)
+        if not c.init and self.node is not None and self.node.pressure is not None:
+            self.world.pressure_check(self.node, t)
+
+    def _pull_failed(self, c: ContainerSim, t: float, image: str) -> None:
+        state = self.image_backoff.get(image)
+        if state is not None and t - state[2] < state[0]:
+            c.waiting = ("ImagePullBackOff", f'Back-off pulling image "{image}"')
+            self._emit(c, t, "Normal", "BackOff", f'Back-off pulling image "{image}"')
+            self._emit(c, t, "Warning", "Failed", "Error: ImagePullBackOff")
+            c.next_attempt = min(state[2] + state[0], t + self._retry())
+            return
+        err = self._pull_error_text(image, c.profile.pull_error or "not-found")
+        self._emit(c, t, "Normal", "Pulling", f'Pulling image "{image}"')
+        self._emit(c, t, "Warning", "Failed", f'Failed to pull image "{image}": {err}')
+        self._emit(c, t, "Warning", "Failed", "Error: ErrImagePull")
+        c.waiting = ("ErrImagePull", err)
+        b = self.settings.backoff
+        if state is None or t - state[1] > 2 * 300:
+            delay = float(b.initial_seconds)
+        else:
+            delay = float(min(state[0] * 2, 300))
+        self.image_backoff[image] = (delay, t, t)
+        c.next_attempt = t + self._retry()
+
+    @staticmethod
+    def _pull_error_text(image: str, kind: str) -> str:
+        ref = normalize_image(image)
+        repo = ref.rsplit(":", 1)[0] if "@" not in ref else ref.split("@")[0]
+        host = ref.split("/", 1)[0]
+        if kind == "unauthorized":
+            return (f'rpc error: code = Unknown desc = failed to pull and unpack image "{ref}": failed to resolve '
+                    f'reference "{ref}": pull access denied, repository does not exist or may require authorization: '
+                    "server message: insufficient_scope: authorization failed")
+        if kind == "timeout":
+            return (f'rpc error: code = DeadlineExceeded desc = failed to pull and unpack image "{ref}": failed to '
+                    f'resolve reference "{ref}": failed to do request: Head "https://{host}/v2/'
+                    f'{repo.split("/", 1)[1]}/manifests/{ref.rsplit(":", 1)[-1]}": dial tcp 203.0.113.10:443: i/o timeout')
+        return (f'rpc error: code = NotFound desc = failed to pull and unpack image "{ref}": failed to resolve '
+                f'reference "{ref}": {ref}: not found')
