@@ -82,3 +82,20 @@ def load_case(path: Path) -> Case:
 
 def case_files(root: Path) -> list[Path]:
     return sorted(root.rglob("*.yaml"))
+
+
+# Golden files: set PODMORTEM_UPDATE_GOLDEN=1 to rewrite them after checking the new output.
+UPDATE_GOLDEN_VAR = "PODMORTEM_UPDATE_GOLDEN"
+
+
+def check_golden(path: Path, got: str) -> None:
+    """Compare output with its golden file; rewrite the file instead when PODMORTEM_UPDATE_GOLDEN=1."""
+    import os
+
+    if os.environ.get(UPDATE_GOLDEN_VAR) == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(got, encoding="utf-8")
+        return
+    assert path.exists(), f"missing golden file {path.name}: run with {UPDATE_GOLDEN_VAR}=1"
+    want = path.read_text(encoding="utf-8")
+    assert got == want, f"{path.name} differs from the golden file ({UPDATE_GOLDEN_VAR}=1 rewrites it)"

@@ -8,7 +8,6 @@ checking the new output. JUnit is also parsed back and checked for structure.
 from __future__ import annotations
 
 import json
-import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -23,9 +22,9 @@ from podmortem.live.collect import Collection
 from podmortem.live.fleet import group_diagnoses
 from podmortem.live.report import LiveResult
 from podmortem.model import Citation, Finding, PodDiagnosis, Remedy
+from podmortem.testing import check_golden
 
 GOLDEN = Path(__file__).parent / "golden"
-UPDATE = os.environ.get("PODMORTEM_UPDATE_GOLDEN") == "1"
 SERVER = "https://203.0.113.7:6443"
 
 
@@ -100,13 +99,7 @@ FORMATS = {"text": ("txt", render_text), "markdown": ("md", render_markdown), "j
 
 
 def _check_golden(name: str, got: str) -> None:
-    path = GOLDEN / name
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(got, encoding="utf-8")
-        return
-    assert path.exists(), f"missing golden file {path.name}: run with PODMORTEM_UPDATE_GOLDEN=1"
-    assert got == path.read_text(encoding="utf-8"), f"{path.name} differs (PODMORTEM_UPDATE_GOLDEN=1 rewrites it)"
+    check_golden(GOLDEN / name, got)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -8,7 +8,6 @@ PODMORTEM_UPDATE_GOLDEN=1 after checking that the new output is what you want.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -21,10 +20,10 @@ from podmortem.render import render
 from podmortem.render.json import document, render_json
 from podmortem.render.markdown import code_span, fenced, render_markdown
 from podmortem.render.terminal import backoff_line, go_duration, render_terminal
+from podmortem.testing import check_golden
 
 GOLDEN = Path(__file__).parent / "golden"
 SCHEMA = Path(__file__).parents[2] / "src" / "podmortem" / "schema.json"
-UPDATE = os.environ.get("PODMORTEM_UPDATE_GOLDEN") == "1"
 ANSI = re.compile(r"\x1b\[")
 
 
@@ -188,14 +187,7 @@ FORMATS: dict[str, tuple[str, Callable[[list[PodDiagnosis]], str]]] = {
 
 
 def _check_golden(name: str, got: str) -> None:
-    path = GOLDEN / name
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(got, encoding="utf-8")
-        return
-    assert path.exists(), f"missing golden file {path.name}: run with PODMORTEM_UPDATE_GOLDEN=1"
-    want = path.read_text(encoding="utf-8")
-    assert got == want, f"{path.name} differs from the golden file (PODMORTEM_UPDATE_GOLDEN=1 rewrites it)"
+    check_golden(GOLDEN / name, got)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
