@@ -28,6 +28,7 @@ from podmortem.rules._evidence import (
     failing_containers,
     logs_command,
 )
+from podmortem.rules._patch import for_pod
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def _findings(pod: PodEvidence, rules: Sequence[Rule]) -> tuple[list[Finding], l
             out.append(Finding(
                 rule=r.id, cause=r.cause, category=r.category, detail=h.detail,
                 container=h.container, init=h.init, confidence=round(min(max(h.confidence, 0.0), 1.0), 2),
-                summary=h.summary, evidence=h.evidence, remedy=h.remedy, strength=h.strength,
+                summary=h.summary, evidence=h.evidence, remedy=for_pod(pod, h.remedy), strength=h.strength,
                 lint_check=r.lint_check,
             ))
     return out, notes

@@ -16,7 +16,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # key=value / key: value for secret-ish keys, also as the end of a longer name (DB_PASSWORD=...)
     (re.compile(
         r"(?i)((?:\b|(?<=_))(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key"
-        r"|client[_-]?secret|auth[_-]?token|credentials?)\b[\"']?\s*[:=]\s*[\"']?)([^\s\"',;&]{3,})"),
+        r"|client[_-]?secret|auth[_-]?token|credentials?)\b[\"']?\s*[:=]\s*[\"']?)"
+        # MySQL's "(using password: YES|NO)" says whether one was sent, it is not one
+        r"(?!(?:YES|NO)\))([^\s\"',;&]{3,})"),
      r"\1" + REDACTED),
     # Authorization headers
     (re.compile(r"(?i)(\bauthorization\b[\"']?\s*[:=]\s*[\"']?(?:bearer|basic|token)\s+)([A-Za-z0-9._~+/=-]{8,})"),

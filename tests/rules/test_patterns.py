@@ -110,6 +110,10 @@ EXAMPLES: list[tuple[str, str, str, str | None]] = [
      ENV, "dotnet-connection-string-missing", None),
     ("Microsoft.Extensions.Options.OptionsValidationException: DataAnnotation validation failed for 'MailOptions' "
      "members: 'Host' with the error: 'The Host field is required.'.", ENV, "dotnet-options-required", "Host"),
+    ("MySQLdb.OperationalError: (1045, \"Access denied for user 'orders'@'10.244.1.17' (using password: NO)\")",
+     ENV, "db-password-not-sent", None),
+    ("psql: error: connection to server at \"pg\" (10.0.0.4), port 5432 failed: fe_sendauth: no password supplied",
+     ENV, "db-password-not-sent", None),
     # --- dependency unreachable
     ("2018/02/26 20:08:22 [emerg] 1#1: host not found in upstream \"backend:8080\" in /etc/nginx/conf.d/app.conf:4",
      DEP, "dns", "backend:8080"),

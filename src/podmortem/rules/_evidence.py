@@ -250,8 +250,27 @@ def watch_command(pod: PodEvidence) -> str:
     return f"kubectl get pod {pod_name(pod)}{_ns_flag(pod)} -w"
 
 
+# Names the API server generates for controller-made pods: ReplicaSet pods `name-<hash>-<5>`,
+# DaemonSet/Job pods `name-<5>`; the random part uses an alphabet without vowels or 0, 1, 3.
+_GENERATED_NAME = re.compile(r"-[bcdfghjklmnpqrstvwxz2456789]{5}$")
+
+
+def is_bare_pod(pod: PodEvidence) -> bool:
+    """True when the evidence shows the whole pod and no controller owns it (a pod created directly).
+
+    Needs the pod's header (name, and a phase or node: describe prints `Controlled By` right
+    there, objects carry ownerReferences in metadata), so a pasted fragment without an owner line
+    is not taken for a bare pod; a generated name means a controller made it whatever the paste lacks.
+    """
+    return (pod.owner is None and bool(pod.name) and pod.has_spec and pod.origin != LOGS
+            and (pod.phase is not None or pod.node is not None)
+            and not _GENERATED_NAME.search(pod.name or ""))
+
+
 def workload_ref(pod: PodEvidence) -> str:
-    """`deployment/NAME` (or the pod) for kubectl commands that edit the template."""
+    """`deployment/NAME` (or `pod/NAME` for a bare pod) for kubectl commands that edit the template."""
+    if is_bare_pod(pod):
+        return f"pod/{pod.name}"
     owner = pod.owner
     if owner and owner.kind == "ReplicaSet" and "-" in owner.name:
         return f"deployment/{owner.name.rsplit('-', 1)[0]}"

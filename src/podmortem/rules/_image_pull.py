@@ -182,7 +182,9 @@ def image_pull_failed(pod: PodEvidence) -> Iterator[Hit]:
         image = hit.group("image") or hit.group("backoff") or hit.group("never")
         c = pod.container(m.container) if m.container else _container_for_image(pod, image)
         if c is None:
-            c = main_suspect(pod)
+            # "Error: ImagePullBackOff" names no container: it is the one waiting on a pull, if only one is.
+            pulling = [x for x in pod.containers if x.waiting_reason in _PULL_REASONS]
+            c = pulling[0] if len(pulling) == 1 else main_suspect(pod)
         error = hit.group("error") or ("never-pull" if hit.group("never") else None)
         key = c.name if c is not None else None
         per_container.setdefault(key, []).append((cite_message(m), image, error))

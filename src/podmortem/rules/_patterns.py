@@ -150,6 +150,11 @@ MISSING_ENV_PATTERNS: tuple[LogPattern, ...] = (
        r"'(?P<var>connectionString)'\)?|connection string '(?P<name>[^']+)' (?:was )?not found)", 0.7),
     _p(MISSING_ENV, "dotnet-options-required", "field is required",
        r"DataAnnotation validation failed for '[^']+' members: '(?P<var>[^']+)'", 0.72),
+    # The client sent no password at all (the variable or Secret key meant to hold it is absent or
+    # empty): MySQL/MariaDB say "(using password: NO)", libpq "fe_sendauth: no password supplied".
+    # A password that was sent and rejected is "credentials-rejected" (app.config-invalid).
+    _p(MISSING_ENV, "db-password-not-sent", ("using password: no", "no password supplied"),
+       r"Access denied for user '[^']*'@'[^']*' \(using password: NO\)|fe_sendauth: no password supplied", 0.8),
 )
 
 _ADDR = r"(?P<addr>\[[0-9A-Fa-f:.]+\]:\d{1,5}|[A-Za-z0-9_][A-Za-z0-9_.-]*:\d{1,5})"

@@ -12,6 +12,7 @@ reads the status alone.
 from __future__ import annotations
 
 import bisect
+import json
 import posixpath
 import re
 from collections.abc import Iterator
@@ -92,11 +93,48 @@ _CACHE: dict[int, tuple[ContainerEvidence, _Analysis]] = {}
 _CACHE_SIZE = 64
 
 
+def _json_texts(value: object, depth: int = 0) -> Iterator[str]:
+    """The multi-line strings inside a decoded JSON record (exception, stack_trace, @x, err.stack)."""
+    if isinstance(value, str):
+        if "\n" in value:
+            yield value
+    elif depth < 3 and isinstance(value, dict):
+        for v in value.values():
+            yield from _json_texts(v, depth + 1)
+    elif depth < 3 and isinstance(value, list):
+        for v in value[:20]:
+            yield from _json_texts(v, depth + 1)
+
+
+def _unfolded(text: str) -> list[str]:
+    """The lines of the tracebacks a structured (JSON) log record carries escaped in its fields.
+
+    zap, logrus, structlog, python-json-logger, Serilog, Logstash/ECS encoders and pino put the
+    whole stack trace in one field with escaped newlines; read as lines, the exception that ended
+    the process is the last of them, where the traceback patterns look for it.
+    """
+    if "\\n" not in text or len(text) > 65536:
+        return []
+    body = _body(text).strip()
+    if not (body.startswith("{") and body.endswith("}")):
+        return []
+    try:
+        record = json.loads(body)
+    except ValueError:
+        return []
+    out: list[str] = []
+    for value in _json_texts(record):
+        out.extend(ln for ln in value.splitlines() if ln.strip())
+    return out[:400]
+
+
 def _lines_of(c: ContainerEvidence) -> list[_Line]:
     lines: list[_Line] = []
     segment = 0
     for log in sorted(c.logs, key=lambda lg: not lg.previous):
-        lines.extend(_Line(text, no, segment) for no, text in enumerate(log.lines, 1))
+        for no, text in enumerate(log.lines, 1):
+            lines.append(_Line(text, no, segment))
+            lines.extend(_Line(sub, no, segment) for sub in _unfolded(text))
         segment += 1
     if not any(log.previous for log in c.logs):
         # Without the crashed instance's log, the termination message (the log tail the kubelet
@@ -529,6 +567,13 @@ def env_var_missing(pod: PodEvidence) -> Iterator[Hit]:
                 cmds = [f"kubectl patch configmap {src}{_ns(pod)} --type merge -p "
                         + quote(f'{{"data":{{"{name}":"VALUE"}}}}'),
                         f"kubectl rollout restart {workload_ref(pod)}{_ns(pod)}"]
+        elif cand.detail == "db-password-not-sent":
+            entry = None
+            summary = (f"{who} exits because it connects to its database without any password: {_quoted(cand)}. "
+                       "The variable or Secret key meant to hold the password is absent or empty.")
+            fix = ("Set the database password in the container's env from a Secret (secretKeyRef), check the variable "
+                   "name the app reads and that the Secret key holds a non-empty value.")
+            cmds = []
         else:
             entry = None
             fix = ("Find the variable the app names in its log and add it to the container's env "

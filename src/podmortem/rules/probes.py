@@ -78,6 +78,21 @@ class ProbeTrail:
         return sum(m.event.count if m.event is not None else 1 for m in self.failures)
 
 
+# Exit codes of a probe kill: the kubelet stops the container with SIGTERM, then SIGKILL; an app that
+# handles SIGTERM may also end with 0.
+_KILL_EXITS = frozenset({0, 137, 143})
+
+
+def _exited_on_its_own(trail: ProbeTrail) -> bool:
+    """No Killing event and the last instance ended with an exit code a probe kill does not give:
+    the process died by itself (a crash during start-up) and the probe failures only saw it gone."""
+    c = trail.container
+    if trail.kills or c is None:
+        return False
+    t = c.last_termination
+    return t is not None and t.exit_code is not None and t.exit_code not in _KILL_EXITS and t.reason != "OOMKilled"
+
+
 def _probe_container(pod: PodEvidence, m: Message, kind: str) -> ContainerEvidence | None:
     if m.container is not None and pod.container(m.container) is not None:
         return pod.container(m.container)
@@ -170,6 +185,23 @@ def _started_after(pod: PodEvidence, c: ContainerEvidence | None) -> float | Non
         if g.get("ms"):
             return int(g["ms"]) / 1000
     return None
+
+
+# "Listening on: http://0.0.0.0:8443", "listening on :8080", "Now listening on: http://[::]:5000",
+# "Tomcat started on port 8080", "Serving on http://0.0.0.0:9000".
+_LISTENING = re.compile(r"(?i)(?:listening|serving|started)\s+(?:on|at)(?:\s+port)?:?\s+(?:\w+://)?\S*?:?(?P<port>\d{2,5})\b")
+
+
+def _listening_ports(pod: PodEvidence, c: ContainerEvidence) -> list[str]:
+    """The ports the app's log says it listens on, in order of appearance."""
+    ports: list[str] = []
+    for om in find_output(pod, _LISTENING, limit=5):
+        if om.container is not None and om.container.name != c.name:
+            continue
+        for m in _LISTENING.finditer(om.line):
+            if m.group("port") not in ports:
+                ports.append(m.group("port"))
+    return ports
 
 
 def _budget_text(p: Probe) -> str:
@@ -308,6 +340,8 @@ def _liveness_hit(pod: PodEvidence, trail: ProbeTrail, c: ContainerEvidence | No
     restarted = c is not None and (c.restart_count > 0 or c.last_termination is not None)
     if trail.kills:
         confidence, strength = 0.95, 3
+    elif _exited_on_its_own(trail):
+        confidence, strength = 0.5, 1
     elif restarted:
         confidence, strength = 0.9, 3
     else:
@@ -319,6 +353,12 @@ def _liveness_hit(pod: PodEvidence, trail: ProbeTrail, c: ContainerEvidence | No
             }.get(detail, "fails")
     summary = (f"The liveness probe of {who(name)} {what}"
                + (f" ({fails} failures)" if fails > 1 else "") + " and the kubelet kills it" + timing + ".")
+    if _exited_on_its_own(trail):
+        summary = (f"The liveness probe of {who(name)} {what}"
+                   + (f" ({fails} failures)" if fails > 1 else "")
+                   + f", but no Killing event shows a probe kill and the process ended with exit "
+                   f"{c.last_termination.exit_code if c and c.last_termination else '?'}: it probably died by itself "
+                   "and the probe only found it gone; read its log.")
     patch = None
     early = p is not None and run is not None and run <= p.budget_seconds + 2 * p.period_seconds
     undeclared = _port_undeclared(c, p)
@@ -334,7 +374,15 @@ def _liveness_hit(pod: PodEvidence, trail: ProbeTrail, c: ContainerEvidence | No
                f"{p.port}. Probe the port the app listens on (patch).")
         patch = container_patch(name, init, {"livenessProbe": {_handler_key(p): {"port": undeclared}}})
         detail = "wrong-port"
-    elif detail == "timeout" and not early and p is not None:
+    elif (detail == "connection-refused" and p is not None and c is not None
+          and (started := _started_after(pod, c)) is not None and started < p.budget_seconds):
+        ports = _listening_ports(pod, c)
+        where_text = f" (its log says it listens on {', '.join(ports)})" if ports else ""
+        fix = (f"The app reports it started after {started:.0f}s, inside the probe's budget of {p.budget_seconds}s, "
+               f"yet nothing accepts connections on port {p.port}{where_text}: point the liveness probe at the port "
+               "and path the app really serves.")
+        detail = "wrong-port"
+    elif detail == "timeout" and (not early or (p is not None and p.timeout_seconds <= 2)) and p is not None:
         new_timeout = max(5, p.timeout_seconds * 2)
         fix = (f"The app answers slower than timeoutSeconds={p.timeout_seconds}: raise it (patch: {new_timeout}s) and "
                "keep the health endpoint cheap (no database calls) so a busy app is not killed.")
@@ -473,7 +521,8 @@ def startup_probe_kill(pod: PodEvidence) -> Iterator[Hit]:
         name = (c.name or None) if c is not None else None
         init = c.init if c is not None else False
         restarted = c is not None and (c.restart_count > 0 or c.last_termination is not None)
-        confidence, strength = (0.95, 3) if trail.kills else (0.9, 3) if restarted else (0.8, 2)
+        confidence, strength = (0.95, 3) if trail.kills else (0.5, 1) if _exited_on_its_own(trail) \
+            else (0.9, 3) if restarted else (0.8, 2)
         patch = None
         subject = who(name)
         if p is not None and started is not None and started < p.budget_seconds:
@@ -501,9 +550,14 @@ def startup_probe_kill(pod: PodEvidence) -> Iterator[Hit]:
                    "start time, or fix its path/port if the app is up and the probe still fails.")
         timing = f" after {run:.0f}s" if run is not None else ""
         budget = f" (budget {p.budget_seconds}s)" if p is not None else ""
+        summary = f"The startup probe of {subject} gave up{timing}{budget} and the kubelet killed it before it started."
+        if _exited_on_its_own(trail) and c is not None and c.last_termination is not None:
+            summary = (f"The startup probe of {subject} fails, but no Killing event shows a probe kill and the process "
+                       f"ended with exit {c.last_termination.exit_code}: it probably crashed during start-up and the "
+                       "probe only found it gone; read its log.")
         yield Hit(
             container=name, init=init,
-            summary=f"The startup probe of {subject} gave up{timing}{budget} and the kubelet killed it before it started.",
+            summary=summary,
             evidence=tuple(_evidence(pod, trail, p)),
             remedy=Remedy(fix, patch, (patch_command(pod, "startup-probe.yaml"),
                                        watch_command(pod))),

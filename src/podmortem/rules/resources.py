@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from podmortem.model import Citation, Hit, PodEvidence, Remedy
+from podmortem.model import Citation, ContainerEvidence, Hit, PodEvidence, Remedy
 from podmortem.quantity import format_bytes, parse_bytes
 from podmortem.rules._base import Rule, rule
 from podmortem.rules._evidence import (
@@ -25,6 +25,7 @@ from podmortem.rules._evidence import (
     where,
 )
 from podmortem.rules._output import by_container, find_output, placed
+from podmortem.rules._text import first_upper, who
 
 # Node-problem-detector / kernel lines and kubelet SystemOOM events that name an OOM kill.
 _KERNEL_OOM = re.compile(
@@ -218,6 +219,84 @@ def child_sigkilled_oom(pod: PodEvidence) -> Iterator[Hit]:
         )
 
 
+# Anything that shows the kubelet, not the kernel, ended the container: probe failures and kills, a stop.
+_KUBELET_ENDED = re.compile(r"(?:Liveness|Startup) probe failed|failed (?:liveness|startup) probe"
+                            r"|is unhealthy, it will be killed|Stopping container|definition changed", re.I)
+
+
+@rule(
+    "sigkill-exit-inferred-oom",
+    cause="resources.oom-killed",
+    title="The main process died of SIGKILL with no probe or stop to explain it",
+    needs=("status",),
+    lint_check="memory-limit-missing",
+)
+def sigkill_exit_inferred_oom(pod: PodEvidence) -> Iterator[Hit]:
+    """
+    ## What it detects
+    A container whose last instance ended with exit code 137 (SIGKILL) and reason `Error` (not
+    `OOMKilled`), with no liveness or startup probe failures, no Killing/stop event for it and no
+    eviction of the pod.
+
+    ## Why the pod crash-loops
+    Inside a container only a few things send SIGKILL: the kubelet (after a failed probe or a
+    stop, which leaves events) and the kernel's OOM killer. Some runtimes (cgroup v2 with older
+    containerd or CRI-O, or a kill of the main process by a node-level OOM) do not set the
+    `OOMKilled` reason, so a bare 137 with nothing else to explain it is most likely memory;
+    the diagnosis is inferred, at low confidence.
+
+    ## Evidence used
+    The last termination (exit 137, reason), the memory limit from the spec, the pod's events
+    (the absence of probe and kill events for that container).
+
+    ## How to fix
+    Confirm with the node's kernel log (`Memory cgroup out of memory: Killed process`) or memory
+    metrics, then raise the container's memory limit above its peak use.
+
+    ## Near misses
+    Exit 137 after `Liveness probe failed` events, or with a `Killing` event, is the kubelet's
+    kill (`probes.liveness`). A container with a liveness probe and no events at all to read is
+    left to the probe rule (the events that would decide it are missing). An evicted pod is
+    `node.pressure`.
+    """
+    if (pod.reason or "").lower() == "evicted":
+        return
+    for c in pod.containers:
+        t = c.last_termination
+        if t is None or t.exit_code != 137 or t.reason not in (None, "Error"):
+            continue
+        if any(x.reason == "OOMKilled" for x in c.terminations):
+            continue
+        if any(m.container in (None, c.name) for m, _ in find_messages(pod, _KUBELET_ENDED)):
+            continue
+        probed = c.spec is not None and (c.spec.liveness is not None or c.spec.startup is not None)
+        if probed and not pod.has_events:
+            continue
+        limit = c.spec.limits.get("memory") if c.spec is not None else None
+        evidence = [cite_termination(pod, c, t)]
+        if limit:
+            evidence.append(Citation("spec" if pod.origin != "describe" else "describe", f"Limits: memory: {limit}",
+                                     f"spec.containers[{c.name}].resources.limits"))
+        patch, new = _memory_patch(c.name or "CONTAINER", limit, c.init)
+        name = c.name or None
+        node = pod.node or "NODE"
+        yield Hit(
+            container=name, init=c.init,
+            summary=(f"{first_upper(who(name))} was killed with SIGKILL (exit 137) although its status does not say "
+                     "OOMKilled, and no probe failure or stop event explains it; the most likely sender is the "
+                     "kernel's OOM killer" + (f" at the memory limit of {limit}" if limit else "") + ". Inferred."),
+            evidence=tuple(evidence),
+            remedy=Remedy(
+                f"Confirm the OOM kill in the node's kernel log, then raise resources.limits.memory of "
+                f"{name or 'the container'} to {new}.",
+                patch,
+                (f"kubectl debug node/{node} -it --profile=sysadmin --image=busybox:1.36 -- dmesg | grep -i "
+                 "'killed process'", f"kubectl top pod {pod.name or 'POD'} --containers", watch_command(pod)),
+            ),
+            confidence=0.5 if limit else 0.42, strength=1, detail="sigkill-exit-inferred",
+        )
+
+
 # Runtime heap exhaustion messages, by runtime (their exact wording as printed by each VM).
 _RUNTIME_OOM = re.compile(
     r"(java\.lang\.OutOfMemoryError"                        # JVM: "Java heap space", "GC overhead limit exceeded", "Metaspace"
@@ -252,7 +331,8 @@ def runtime_heap_exhausted(pod: PodEvidence) -> Iterator[Hit]:
     memory the app needs, so the process dies (exit 1, 3 or 134) before the cgroup limit is reached.
 
     ## Evidence used
-    The runtime's error line in the crashed container's log; the absence of `OOMKilled`.
+    The runtime's error line in the crashed container's log, or in its termination message (the
+    log tail kept with terminationMessagePolicy FallbackToLogsOnError); the absence of `OOMKilled`.
 
     ## How to fix
     Raise the runtime's heap ceiling together with the container limit (JVM
@@ -262,15 +342,21 @@ def runtime_heap_exhausted(pod: PodEvidence) -> Iterator[Hit]:
     A container with `OOMKilled` in its last state was killed by the kernel
     (`resources.oom-killed`), even if the log also shows an OutOfMemoryError.
     """
-    for lm in find_log_lines(pod, _RUNTIME_OOM, limit=2):
-        c = lm.container
+    found: list[tuple[ContainerEvidence, Citation, str]] = [
+        (lm.container, cite_log(lm), lm.match.group(1)) for lm in find_log_lines(pod, _RUNTIME_OOM, limit=2)]
+    # Without a log, the termination message (the log tail kept by terminationMessagePolicy
+    # FallbackToLogsOnError) is the crashed instance's last words.
+    for m, hit in find_messages(pod, _RUNTIME_OOM):
+        mc = pod.container(m.container) if m.container else None
+        if mc is not None and not mc.logs and (m.path or "").endswith(".terminated.message"):
+            found.append((mc, cite_message(m), hit.group(1)))
+    for c, cited, text in found:
         if any(t.reason == "OOMKilled" for t in c.terminations):
             continue
-        evidence = [cite_log(lm)]
+        evidence = [cited]
         t = c.last_termination
         if t is not None:
             evidence.append(cite_termination(pod, c, t))
-        text = lm.match.group(1)
         if "JavaScript" in text or "mark-compact" in text or "Allocation failed" in text:
             fix = ("Set NODE_OPTIONS=--max-old-space-size=<MiB> to about 75% of the container's memory limit, "
                    "and raise the limit if the app needs more.")
@@ -293,4 +379,4 @@ def runtime_heap_exhausted(pod: PodEvidence) -> Iterator[Hit]:
         return
 
 
-RULES: tuple[Rule, ...] = (oom_killed_last_state, child_sigkilled_oom, runtime_heap_exhausted)
+RULES: tuple[Rule, ...] = (oom_killed_last_state, child_sigkilled_oom, sigkill_exit_inferred_oom, runtime_heap_exhausted)
