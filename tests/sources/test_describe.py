@@ -710,3 +710,24 @@ def test_pathological_lines_stay_linear() -> None:
     describe_text._parse(nasty)
     looks_like_describe(nasty)
     assert time.perf_counter() - start < 1.0
+
+
+def test_a_raw_multi_line_termination_message_keeps_its_blank_lines() -> None:
+    # describe.go prints a terminated state's Message as is: the log tail kept by
+    # terminationMessagePolicy FallbackToLogsOnError, unindented, blank lines included.
+    text = (
+        "Containers:\n  web:\n    Image:          acme/web:1\n    State:          Waiting\n"
+        "      Reason:       CrashLoopBackOff\n    Last State:     Terminated\n      Reason:       Error\n"
+        "      Message:      Traceback (most recent call last):\n"
+        '  File "/app/main.py", line 3, in <module>\n'
+        "    import yaml\n"
+        "\n"
+        "ModuleNotFoundError: No module named 'yaml'\n"
+        "      Exit Code:    1\n    Restart Count:  5\n"
+    )
+    pod = parse_describe(text)[0]
+    t = pod.containers[0].status.last_state.terminated  # type: ignore[union-attr]
+    assert t is not None and t.exit_code == 1
+    assert t.message == ("Traceback (most recent call last):\n  File \"/app/main.py\", line 3, in <module>\n"
+                         "    import yaml\n\nModuleNotFoundError: No module named 'yaml'")
+    assert pod.loose_lines == ()

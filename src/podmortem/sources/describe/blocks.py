@@ -142,7 +142,7 @@ class _BlockLines(_ParserState):
             st.reason = v
         elif key == "Message":
             st.message = v or ""
-            self.cont = st.append
+            self.cont = self.raw_cont = st.append
         elif key == "Exit Code":
             st.exit_code = _int(v)
         elif key == "Signal":

@@ -69,16 +69,18 @@ class _StateB:
         self.message = f"{self.message or ''}{glue}{text}"
 
     def build(self) -> ContainerState:
+        # a raw message may end in the blank lines that stood before the next key
+        message = self.message.rstrip() if self.message is not None else None
         kind = self.kind
         if kind is None and (self.exit_code is not None or self.finished is not None):
             kind = "terminated"  # a fragment that lost its `State:` line
         if kind == "running":
             return ContainerState("running", started_at=self.started)
         if kind == "waiting":
-            return ContainerState("waiting", waiting=Waiting(self.reason, self.message))
+            return ContainerState("waiting", waiting=Waiting(self.reason, message))
         if kind == "terminated":
             return ContainerState("terminated", terminated=Termination(
-                exit_code=self.exit_code, signal=self.signal, reason=self.reason, message=self.message,
+                exit_code=self.exit_code, signal=self.signal, reason=self.reason, message=message,
                 started_at=self.started, finished_at=self.finished))
         return ContainerState()
 

@@ -61,7 +61,10 @@ class _Parser(_BlockLines):
     def _line(self, idx: int, raw: str) -> None:
         s = raw.strip()
         if not s:
-            self.cont = None  # nothing continues across a blank line
+            if self.cont is not None and self.cont == self.raw_cont:
+                self.cont("", "\n")  # a raw message keeps its blank lines
+                return
+            self.cont = None  # nothing else continues across a blank line
             return
         if _FENCE.match(s) or _SNIP.match(s):
             self.cont = None
@@ -164,7 +167,9 @@ class _Parser(_BlockLines):
             return False
         if _DNS_NAME.match(s) and self.section in ("containers", "volumes"):
             return False
-        if _hard_wrapped(self.prev_raw, raw, self.width, self.at_width):
+        if self.cont == self.raw_cont:
+            self.cont(raw.rstrip(), "\n")
+        elif _hard_wrapped(self.prev_raw, raw, self.width, self.at_width):
             self.cont(raw.rstrip(), "")
         else:
             self.cont(s, "\n")

@@ -40,6 +40,9 @@ class _ParserState:
         self.annotation: str | None = None
         self.columns: list[int] | None = None
         self.cont: _Append | None = None  # where a continuation line goes
+        # A container state's Message is printed raw (describe.go writes it as is): its lines keep
+        # their own indentation and blank lines, and it runs until the next state key.
+        self.raw_cont: _Append | None = None
         self.prev_raw = ""
         self.pending_reason = -1  # line index of a top-level Reason: that may belong to a state
         lengths = [len(ln) for ln in lines]
