@@ -13,8 +13,9 @@ import time
 import pytest
 
 from podmortem.rules import _patterns as pt
-from podmortem.rules.app import _endpoint, _scan, _subject
-from podmortem.rules.app import _Line as Line
+from podmortem.rules._app_analysis import _Line as Line
+from podmortem.rules._app_analysis import _scan, _subject
+from podmortem.rules._app_dependency import _endpoint
 
 ENV, DEP, PORT, CONF, FILE, MOD, CRASH = (
     pt.MISSING_ENV, pt.DEPENDENCY, pt.PORT_IN_USE, pt.CONFIG_INVALID, pt.FILE_MISSING, pt.MISSING_MODULE, pt.CRASH,
@@ -468,7 +469,7 @@ def test_endpoint_extraction(line: str, host: str | None, port: str | None) -> N
     found = pt.classify(line)
     assert found is not None
     pattern, m = found
-    from podmortem.rules.app import _Candidate
+    from podmortem.rules._app_analysis import _Candidate
 
     cand = _Candidate(pattern.cause, pattern.detail, pattern.confidence, 0, Line(line, 1, 0), m,
                       _subject(pattern.cause, m))

@@ -1,0 +1,252 @@
+"""The app.crash and app.exit-zero rules: the process ends on its own, of an error, a signal or success.
+
+Part of the application family (rules/app.py lists them in its RULES). `unhandled-crash` is the
+fallback for a log that ends in an error none of the specific app causes explains;
+`crash-signal-exit` and `main-process-exited-zero` read the termination (and the restart policy)
+alone, since a segfault or a clean exit under restartPolicy Always needs no log to be told.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from podmortem.model import Citation, ContainerEvidence, Hit, PodEvidence, Remedy
+from podmortem.model.evidence import LOGS, SPEC, Termination
+from podmortem.rules import _patterns as pt
+from podmortem.rules._app_analysis import _lines_of
+from podmortem.rules._app_findings import (
+    _base_commands,
+    _container_patch,
+    _evidence,
+    _log_rule_hits,
+    _ns,
+    _quoted,
+    _who,
+    _yaml_list,
+)
+from podmortem.rules._base import rule
+from podmortem.rules._evidence import (
+    cite_termination,
+    cite_waiting,
+    debug_command,
+    logs_command,
+    pod_name,
+    watch_command,
+    workload_ref,
+)
+
+# --- app.crash -----------------------------------------------------------------------------------
+
+_SIGNALS = {
+    132: ("SIGILL", "sigill", "an illegal instruction (often a binary built for CPU features this node lacks)"),
+    134: ("SIGABRT", "sigabrt", "an abort (a failed assertion or a runtime that gave up)"),
+    135: ("SIGBUS", "sigbus", "a bus error"),
+    136: ("SIGFPE", "sigfpe", "an arithmetic fault"),
+    139: ("SIGSEGV", "sigsegv", "a segmentation fault"),
+}
+
+
+def _rollback_commands(pod: PodEvidence) -> list[str]:
+    wl = workload_ref(pod)
+    if wl.startswith(("deployment/", "statefulset/", "daemonset/")):
+        return [f"kubectl rollout history {wl}{_ns(pod)}", f"kubectl rollout undo {wl}{_ns(pod)}"]
+    return []
+
+
+@rule("unhandled-crash", cause="app.crash", title="The app died of an unhandled error in its own code",
+      needs=("logs",))
+def unhandled_crash(pod: PodEvidence) -> Iterator[Hit]:
+    """
+    ## What it detects
+    The error that ended the process when no more specific cause explains it: the last
+    exception of a Python traceback, a Go `panic:` (nil pointer dereference, index out of range)
+    or `fatal error:`, Java `Exception in thread "main"` and its last `Caused by:`, a Node
+    uncaught error with its stack, .NET "Unhandled exception.", Ruby `(NoMethodError)`, PHP
+    fatal errors, Rust panics, C/C++ aborts, assertions and segmentation faults, and as a last
+    resort a fatal-level log record.
+
+    ## Why the pod crash-loops
+    The app hits the same bug (or the same input it cannot handle) on every start.
+
+    ## Evidence used
+    The exception, panic or signal line in the crashed container's log, and its termination.
+
+    ## How to fix
+    Read the trace from the first frame in the app's own code; if a new version started it, roll
+    back to the last good image while the bug is fixed.
+
+    ## Near misses
+    A traceback that ends in `ModuleNotFoundError`, `FileNotFoundError`, a refused connection or
+    a missing variable has that specific cause (`app.missing-module`, `app.file-missing`,
+    `app.dependency-unreachable`, `app.missing-env`); an OutOfMemoryError is
+    `resources.runtime-oom`. An exit code of 1 with no log says nothing by itself.
+    """
+    for c, an, cand in _log_rule_hits(pod, pt.CRASH):
+        who = _who(c)
+        if cand.detail == "go-panic" and "nil pointer" in cand.line.text:
+            detail = "go-nil-pointer"
+        else:
+            detail = cand.detail
+        if detail in ("fatal-log-line", "error-exit"):
+            summary = (f"{who} exits after logging a fatal error that names no more specific cause: "
+                       f"{_quoted(cand)}.")
+            strength = 1
+        else:
+            summary = f"{who} crashed with an unhandled error in its own code: {_quoted(cand)}."
+            strength = 2
+        fix = ("Find the first frame in the app's own code in the trace and fix the bug or the input that triggers "
+               "it; if a new image version started this, roll back to the last good one meanwhile.")
+        cmds = [*_base_commands(pod, c), debug_command(pod, c.name or None), *_rollback_commands(pod),
+                watch_command(pod)]
+        yield Hit(c.name or None, summary, _evidence(pod, c, an, cand), Remedy(fix, None, tuple(cmds)),
+                  min(cand.confidence, 0.6), c.init, detail, strength)
+
+
+def _signal_of(t: Termination) -> int | None:
+    if t.exit_code in _SIGNALS:
+        return t.exit_code
+    if t.signal and t.signal + 128 in _SIGNALS:
+        return t.signal + 128
+    return None
+
+
+@rule("crash-signal-exit", cause="app.crash", title="The process died of a fatal signal (segfault, abort)",
+      needs=("status",))
+def crash_signal_exit(pod: PodEvidence) -> Iterator[Hit]:
+    """
+    ## What it detects
+    A container whose last instance ended with exit code 139 (SIGSEGV), 134 (SIGABRT), 132
+    (SIGILL), 135 (SIGBUS) or 136 (SIGFPE), not OOMKilled.
+
+    ## Why the pod crash-loops
+    The process itself crashed on a signal the kernel or its own runtime raised: a memory
+    error in native code, a failed assertion or an abort, an instruction the CPU does not have.
+    It does so again on every start.
+
+    ## Evidence used
+    The exit code (or signal) and reason of the last termination.
+
+    ## How to fix
+    Get the crashed instance's log and any core dump; check native libraries and the CPU
+    architecture/features the binary needs; roll back if a new version started it.
+
+    ## Near misses
+    Exit 137 is SIGKILL (an OOM kill or a probe kill), exit 143 is SIGTERM; exit 1 or 2 alone
+    says nothing about the cause and is left to `unknown`, which asks for the log.
+    """
+    for c in pod.containers:
+        t = c.last_termination
+        if t is None or t.reason == "OOMKilled":
+            continue
+        code = _signal_of(t)
+        if code is None:
+            continue
+        name, detail, what = _SIGNALS[code]
+        evidence = [cite_termination(pod, c, t)]
+        waiting = cite_waiting(pod, c)
+        if waiting is not None:
+            evidence.append(waiting)
+        summary = f"{_who(c)} died of {name} (exit {code}): {what}."
+        fix = ("Get the crashed instance's log to see where it died; check native libraries and that the binary "
+               "suits the node's CPU; roll back if a new image version started this.")
+        cmds = (logs_command(pod, c.name or None), *_rollback_commands(pod), debug_command(pod, c.name or None))
+        yield Hit(c.name or None, summary, tuple(evidence), Remedy(fix, None, cmds), 0.55, c.init, detail, 1)
+
+
+# --- app.exit-zero -------------------------------------------------------------------------------
+
+_FOREGROUND = (
+    (re.compile(r"(?i)nginx|tengine|openresty"), ("nginx", "-g", "daemon off;"),
+     "run nginx in the foreground (nginx -g 'daemon off;')"),
+    (re.compile(r"(?i)\bhttpd\b|apache"), ("httpd-foreground",), "run Apache in the foreground (httpd-foreground)"),
+    (re.compile(r"(?i)php.*fpm|fpm"), ("php-fpm", "-F"), "run php-fpm in the foreground (php-fpm -F)"),
+    (re.compile(r"(?i)redis"), ("redis-server", "--daemonize", "no"), "run redis-server with --daemonize no"),
+)
+_BACKGROUNDING = re.compile(r"&\s*$|\bservice \S+ start\b|\b(?:-d|--daemon|--detach|daemonize yes)\b|\bnohup\b")
+
+
+def _exit_zero_applies(pod: PodEvidence, c: ContainerEvidence, t: Termination) -> bool:
+    if t.exit_code != 0 or (t.reason not in (None, "", "Completed")):
+        return False
+    if c.init and not c.is_sidecar:
+        return False  # init containers are meant to finish
+    if pod.owner is not None and pod.owner.kind in ("Job", "CronJob"):
+        return False
+    if pod.restart_policy in ("OnFailure", "Never"):
+        return False
+    if pod.restart_policy == "Always":
+        return True
+    # Policy unknown: a container that exited 0 is only restarted under Always.
+    return c.restart_count > 0 or c.waiting_reason == "CrashLoopBackOff"
+
+
+@rule("main-process-exited-zero", cause="app.exit-zero",
+      title="The main process finishes successfully, but the pod restarts it forever", needs=("status",))
+def main_process_exited_zero(pod: PodEvidence) -> Iterator[Hit]:
+    """
+    ## What it detects
+    An app container (or a sidecar) whose last instance ended with reason `Completed` and exit
+    code 0 while the pod's restartPolicy is `Always` (or unknown, with restarts climbing or
+    CrashLoopBackOff, which only `Always` produces after exit 0).
+
+    ## Why the pod crash-loops
+    A Deployment, StatefulSet or DaemonSet pod must keep its main process running. If the
+    process daemonises (nginx without `daemon off;`, a `service x start`), is started in the
+    background (`&`), or is a one-shot script, it exits 0; the kubelet restarts it, with
+    back-off, forever.
+
+    ## Evidence used
+    The termination reason and exit code, the waiting reason and restart count, the restart
+    policy and owner, and the command/args when the spec is known.
+
+    ## How to fix
+    Run the server in the foreground as PID 1 (`exec` it at the end of the entrypoint script;
+    nginx -g 'daemon off;'); for one-shot work use a Job or CronJob, or an init container.
+
+    ## Near misses
+    A Job's pod (restartPolicy OnFailure/Never) that completes is done, not failing; an init
+    container that exits 0 did its job.
+    """
+    for c in pod.containers:
+        t = c.last_termination
+        if t is None or not _exit_zero_applies(pod, c, t):
+            continue
+        evidence = [cite_termination(pod, c, t)]
+        waiting = cite_waiting(pod, c)
+        if waiting is not None:
+            evidence.append(waiting)
+        lines = [ln for ln in _lines_of(c) if ln.origin is None and ln.text.strip()] if c.logs else []
+        if lines:
+            last = lines[-1]
+            evidence.append(Citation(LOGS, last.text.strip()[:300], f"logs[{c.name or 'container'}]:{last.line_no}"))
+        backoff = c.waiting_reason == "CrashLoopBackOff" or c.restart_count >= 2
+        spec = c.spec
+        command = " ".join((*spec.command, *spec.args)) if spec else ""
+        if spec and _BACKGROUNDING.search(command):
+            evidence.append(Citation(SPEC, f"command: {command}"[:300],
+                                     f"spec.{'initContainers' if c.init else 'containers'}[{c.name}].command"))
+        image = (spec.image if spec else None) or (c.status.image if c.status else None) or ""
+        patch = None
+        fix = ("Keep the main process in the foreground as PID 1: end the entrypoint with `exec <server>`, do not "
+               "start it with `&`, `nohup` or `service ... start`; if the work is meant to run once, make it a Job or "
+               "CronJob (or an init container) instead of a long-running workload.")
+        for regex, argv, how in _FOREGROUND:
+            if regex.search(image):
+                fix = f"The image looks like a server that daemonises: {how}. " + fix
+                patch = _container_patch(c, f"        command: {_yaml_list(argv)}\n")
+                break
+        if spec and _BACKGROUNDING.search(command):
+            fix = ("The command starts the server in the background (or as a daemon), so the shell that is the "
+                   "container's main process ends at once: run the server in the foreground with `exec`. " + fix)
+        restarts = f" and was restarted {c.restart_count} times" if c.restart_count else ""
+        policy = "its restartPolicy Always (a sidecar)" if c.is_sidecar else "the pod's restartPolicy"
+        summary = (f"{_who(c)} exits successfully (Completed, exit code 0){restarts}, but {policy} restarts it: its "
+                   "main process does not stay running in the foreground.")
+        key = "initContainers" if c.init else "containers"
+        cmds = [logs_command(pod, c.name or None),
+                f"kubectl get pod {pod_name(pod)}{_ns(pod)} -o jsonpath='{{.spec.{key}[*].command}} "
+                f"{{.spec.{key}[*].args}}'",
+                watch_command(pod)]
+        yield Hit(c.name or None, summary, tuple(evidence), Remedy(fix, patch, tuple(cmds)),
+                  0.86 if backoff else 0.78, c.init, "completed-under-restart-always", 3)

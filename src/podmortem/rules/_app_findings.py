@@ -1,0 +1,99 @@
+"""The pieces of a finding that the app rules share: wording, citations, commands and patches.
+
+The app rules (rules/app.py and its private modules) turn the candidate that rules/_app_analysis.py
+found in a container's log into a Hit the same way: who failed, the quoted line, the log and
+termination citations, the namespace flag and the container patch of the remedy (with its YAML
+quoting), the volume a path falls under.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from podmortem.model import Citation, ContainerEvidence, PodEvidence
+from podmortem.model.evidence import VolumeMount
+from podmortem.rules._app_analysis import _analyse, _Analysis, _Candidate
+from podmortem.rules._evidence import LogMatch, cite_log, cite_termination, logs_command, status_source
+
+
+def _who(c: ContainerEvidence) -> str:
+    kind = "Init container" if c.init else "Container"
+    return f"{kind} {c.name}" if c.name else "The container"
+
+
+def _cite(pod: PodEvidence, c: ContainerEvidence, cand: _Candidate) -> Citation:
+    if cand.line.origin is not None:
+        return Citation(status_source(pod), cand.line.text.strip(), cand.line.origin)
+    return cite_log(LogMatch(c, cand.line.line_no, cand.line.text, cand.match))
+
+
+def _evidence(pod: PodEvidence, c: ContainerEvidence, an: _Analysis, cand: _Candidate) -> tuple[Citation, ...]:
+    cites = [_cite(pod, c, cand)]
+    cites.extend(_cite(pod, c, s) for s in an.supporting(cand))
+    t = c.last_termination
+    if t is not None:
+        cites.append(cite_termination(pod, c, t))
+    return tuple(cites)
+
+
+def _quoted(cand: _Candidate, limit: int = 160) -> str:
+    """The matched record in quotes, trimmed around the part that proves the point."""
+    text = cand.match.string.strip()
+    if len(text) > limit:
+        raw = cand.match.string
+        start = max(0, min(cand.match.start() - 40, cand.match.end() - limit))
+        end = start + limit
+        text = ("…" if start else "") + raw[start:end].strip() + ("…" if end < len(raw.rstrip()) else "")
+    return f'"{text}"'
+
+
+def _ns(pod: PodEvidence) -> str:
+    return f" -n {pod.namespace}" if pod.namespace and pod.namespace != "default" else ""
+
+
+def _container_patch(c: ContainerEvidence, body: str) -> str:
+    """A strategic-merge patch of the pod template that changes one container (indented YAML body)."""
+    key = "initContainers" if c.init else "containers"
+    return (f"spec:\n  template:\n    spec:\n      {key}:\n      - name: {c.name or 'CONTAINER'}\n" + body)
+
+
+def _base_commands(pod: PodEvidence, c: ContainerEvidence) -> list[str]:
+    return [logs_command(pod, c.name or None)]
+
+
+def _log_rule_hits(pod: PodEvidence, cause: str) -> Iterator[tuple[ContainerEvidence, _Analysis, _Candidate]]:
+    for c in pod.containers:
+        if not c.logs and not any(t.message for t in c.terminations):
+            continue
+        an = _analyse(c)
+        best = an.best(cause)
+        if best is not None:
+            yield c, an, best
+
+
+def _mount_for(c: ContainerEvidence, path: str) -> VolumeMount | None:
+    if c.spec is None:
+        return None
+    best: VolumeMount | None = None
+    for m in c.spec.mounts:
+        mp = m.mount_path.rstrip("/") or "/"
+        covers = path == mp or path.startswith(mp + "/") or mp == "/"
+        if covers and (best is None or len(mp) > len(best.mount_path.rstrip("/"))):
+            best = m
+    return best
+
+
+def _volume_text(pod: PodEvidence, m: VolumeMount) -> str:
+    v = pod.volume(m.name)
+    if v is None:
+        return f"volume {m.name}"
+    ref = f" ({v.kind} {v.ref_name})" if v.kind and v.ref_name else (f" ({v.kind})" if v.kind else "")
+    return f"volume {m.name}{ref}"
+
+
+def _yaml_list(items: tuple[str, ...]) -> str:
+    return "[" + ", ".join(_yaml_str(a) for a in items) + "]"
+
+
+def _yaml_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
