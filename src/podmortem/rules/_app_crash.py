@@ -20,7 +20,6 @@ from podmortem.rules._app_findings import (
     _container_patch,
     _evidence,
     _log_rule_hits,
-    _ns,
     _quoted,
     _who,
     _yaml_list,
@@ -31,6 +30,7 @@ from podmortem.rules._evidence import (
     cite_waiting,
     debug_command,
     logs_command,
+    ns_flag,
     pod_name,
     watch_command,
     workload_ref,
@@ -50,7 +50,7 @@ _SIGNALS = {
 def _rollback_commands(pod: PodEvidence) -> list[str]:
     wl = workload_ref(pod)
     if wl.startswith(("deployment/", "statefulset/", "daemonset/")):
-        return [f"kubectl rollout history {wl}{_ns(pod)}", f"kubectl rollout undo {wl}{_ns(pod)}"]
+        return [f"kubectl rollout history {wl}{ns_flag(pod)}", f"kubectl rollout undo {wl}{ns_flag(pod)}"]
     return []
 
 
@@ -245,7 +245,7 @@ def main_process_exited_zero(pod: PodEvidence) -> Iterator[Hit]:
                    "main process does not stay running in the foreground.")
         key = "initContainers" if c.init else "containers"
         cmds = [logs_command(pod, c.name or None),
-                f"kubectl get pod {pod_name(pod)}{_ns(pod)} -o jsonpath='{{.spec.{key}[*].command}} "
+                f"kubectl get pod {pod_name(pod)}{ns_flag(pod)} -o jsonpath='{{.spec.{key}[*].command}} "
                 f"{{.spec.{key}[*].args}}'",
                 watch_command(pod)]
         yield Hit(c.name or None, summary, tuple(evidence), Remedy(fix, patch, tuple(cmds)),

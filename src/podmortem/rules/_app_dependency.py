@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from podmortem.model import ContainerEvidence, Hit, PodEvidence, Remedy
 from podmortem.rules import _patterns as pt
 from podmortem.rules._app_analysis import _Candidate
-from podmortem.rules._app_findings import _base_commands, _evidence, _log_rule_hits, _ns, _quoted, _who
+from podmortem.rules._app_findings import _base_commands, _evidence, _log_rule_hits, _quoted, _who
 from podmortem.rules._base import rule
-from podmortem.rules._evidence import watch_command
+from podmortem.rules._evidence import ns_flag, watch_command
 
 # Ports and names by which a dependency's kind shows, for the finer detail and the wording.
 _KIND_BY_TEXT = (
@@ -179,7 +179,7 @@ def dependency_unreachable(pod: PodEvidence) -> Iterator[Hit]:
         if socket:
             target = f"the Unix socket {host}"
         detail = f"{kind}-{_MODE_WORDS.get(mode, 'unreachable')}" + ("-localhost" if loopback else "")
-        ns = _ns(pod)
+        ns = ns_flag(pod)
         namespace = pod.namespace or "NAMESPACE"
         cmds = [*_base_commands(pod, c), f"kubectl get svc,endpoints{ns}"]
         patch = None

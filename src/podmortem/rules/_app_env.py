@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from podmortem.model import ContainerEvidence, Hit, PodEvidence, Remedy
 from podmortem.rules import _patterns as pt
 from podmortem.rules._app_analysis import _Analysis, _Candidate
-from podmortem.rules._app_findings import _container_patch, _evidence, _log_rule_hits, _ns, _quoted, _who
+from podmortem.rules._app_findings import _container_patch, _evidence, _log_rule_hits, _quoted, _who
 from podmortem.rules._base import rule
-from podmortem.rules._evidence import quote, watch_command, workload_ref
+from podmortem.rules._evidence import ns_flag, quote, watch_command, workload_ref
 
 _SECRETISH = re.compile(r"(?i)pass(?:word|wd)?|secret|token|key|credential|auth|private|cert")
 
@@ -101,7 +101,7 @@ def env_var_missing(pod: PodEvidence) -> Iterator[Hit]:
             patch = "spec:\n  template:\n    spec:\n      enableServiceLinks: false\n"
             fix = ("Turn off service-link variables (enableServiceLinks: false) or rename the Service so "
                    f"{var or 'its <NAME>_PORT variable'} no longer collides with the app's own setting.")
-            cmds = [f"kubectl get svc{_ns(pod)}", f"kubectl set env {workload_ref(pod)}{_ns(pod)} --list",
+            cmds = [f"kubectl get svc{ns_flag(pod)}", f"kubectl set env {workload_ref(pod)}{ns_flag(pod)} --list",
                     watch_command(pod)]
             yield Hit(c.name or None, summary, _evidence(pod, c, an, cand), Remedy(fix, patch, tuple(cmds)),
                       cand.confidence, c.init, cand.detail, cand.strength)
@@ -111,14 +111,14 @@ def env_var_missing(pod: PodEvidence) -> Iterator[Hit]:
         what = f"the environment variable {var}" if var else "a required environment variable"
         summary = f"{who} exits because {what} is missing or empty: {_quoted(cand)}.{situation}"
         name = var if var and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var) else None
-        wl = workload_ref(pod) + _ns(pod) + (f" -c {c.name}" if c.name else "")
+        wl = workload_ref(pod) + ns_flag(pod) + (f" -c {c.name}" if c.name else "")
         loaded = [f for f in (c.spec.env_from if c.spec else ()) if not f.prefix]
         entry: str | None
         if name and _SECRETISH.search(name):
             entry = (f"        env:\n        - name: {name}\n          valueFrom:\n            secretKeyRef:\n"
                      f"              name: SECRET_NAME\n              key: {name}\n")
             fix = f"Add {name} to the container's env from a Secret (secretKeyRef), and check the Secret holds it."
-            cmds = [f"kubectl create secret generic SECRET_NAME{_ns(pod)} --from-literal={name}=VALUE",
+            cmds = [f"kubectl create secret generic SECRET_NAME{ns_flag(pod)} --from-literal={name}=VALUE",
                     f"kubectl set env {wl} --from=secret/SECRET_NAME --keys={name}"]
         elif name:
             entry = f"        env:\n        - name: {name}\n          value: \"VALUE\"\n"
@@ -128,9 +128,9 @@ def env_var_missing(pod: PodEvidence) -> Iterator[Hit]:
                 src = loaded[0].ref_name
                 fix = (f"Add {name} to configmap {src}, which the container loads with envFrom (or set it in the "
                        "container's env); pods read env at start, so restart them after the change.")
-                cmds = [f"kubectl patch configmap {src}{_ns(pod)} --type merge -p "
+                cmds = [f"kubectl patch configmap {src}{ns_flag(pod)} --type merge -p "
                         + quote(f'{{"data":{{"{name}":"VALUE"}}}}'),
-                        f"kubectl rollout restart {workload_ref(pod)}{_ns(pod)}"]
+                        f"kubectl rollout restart {workload_ref(pod)}{ns_flag(pod)}"]
         elif cand.detail == "db-password-not-sent":
             entry = None
             summary = (f"{who} exits because it connects to its database without any password: {_quoted(cand)}. "

@@ -21,13 +21,12 @@ from podmortem.rules._app_findings import (
     _evidence,
     _log_rule_hits,
     _mount_for,
-    _ns,
     _quoted,
     _volume_text,
     _who,
 )
 from podmortem.rules._base import rule
-from podmortem.rules._evidence import debug_command, quote, watch_command
+from podmortem.rules._evidence import debug_command, ns_flag, quote, watch_command
 
 # --- app.file-missing ----------------------------------------------------------------------------
 
@@ -94,9 +93,9 @@ def file_not_found(pod: PodEvidence) -> Iterator[Hit]:
                    "and subPath), or point the app at where the file really is. A volume mounted over a directory "
                    "of the image hides the image's own files there; mount single files with subPath.")
             if vol is not None and vol.ref_name and vol.kind == "configMap":
-                cmds.append(f"kubectl get configmap {vol.ref_name}{_ns(pod)} -o jsonpath='{{.data}}'")
+                cmds.append(f"kubectl get configmap {vol.ref_name}{ns_flag(pod)} -o jsonpath='{{.data}}'")
             elif vol is not None and vol.ref_name and vol.kind == "secret":
-                cmds.append(f"kubectl get secret {vol.ref_name}{_ns(pod)} -o go-template="
+                cmds.append(f"kubectl get secret {vol.ref_name}{ns_flag(pod)} -o go-template="
                             "'{{range $k, $v := .data}}{{$k}}{{\"\\n\"}}{{end}}'")
         else:
             fix = ("Mount the ConfigMap, Secret or volume that holds the file at the path the app reads, or fix the "
@@ -125,7 +124,7 @@ def file_not_found(pod: PodEvidence) -> Iterator[Hit]:
         image = c.spec.image if c.spec and c.spec.image else None
         if image and path:
             look = posixpath.dirname(path.rstrip("/")) or "/"
-            cmds.append(f"kubectl run fs-check{_ns(pod)} --rm -it --restart=Never --image={image} --command -- "
+            cmds.append(f"kubectl run fs-check{ns_flag(pod)} --rm -it --restart=Never --image={image} --command -- "
                         f"ls -la {quote(look)}")
         else:
             cmds.append(debug_command(pod, c.name or None))
@@ -220,7 +219,7 @@ def module_not_found(pod: PodEvidence) -> Iterator[Hit]:
         cmds = _base_commands(pod, c)
         image = c.spec.image if c.spec and c.spec.image else None
         if image and module and cand.detail.startswith("python") and re.fullmatch(r"[\w.]+", module):
-            cmds.append(f"kubectl run import-check{_ns(pod)} --rm -it --restart=Never --image={image} --command -- "
+            cmds.append(f"kubectl run import-check{ns_flag(pod)} --rm -it --restart=Never --image={image} --command -- "
                         f"python -c {quote('import ' + module)}")
         else:
             cmds.append(debug_command(pod, c.name or None))

@@ -47,10 +47,6 @@ def _quoted(cand: _Candidate, limit: int = 160) -> str:
     return f'"{text}"'
 
 
-def _ns(pod: PodEvidence) -> str:
-    return f" -n {pod.namespace}" if pod.namespace and pod.namespace != "default" else ""
-
-
 def _container_patch(c: ContainerEvidence, body: str) -> str:
     """A strategic-merge patch of the pod template that changes one container (indented YAML body)."""
     key = "initContainers" if c.init else "containers"

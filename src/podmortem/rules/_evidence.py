@@ -218,8 +218,14 @@ def where(pod: PodEvidence, c: ContainerEvidence | None) -> tuple[str | None, bo
     return (c.name or None), c.init
 
 
-def _ns_flag(pod: PodEvidence) -> str:
+def ns_flag(pod: PodEvidence) -> str:
+    """` -n NAMESPACE` for kubectl commands, empty for the default namespace."""
     return f" -n {pod.namespace}" if pod.namespace and pod.namespace != "default" else ""
+
+
+def namespace_of(pod: PodEvidence) -> str:
+    """The pod's namespace as the kubelet's messages name it (`default` when unknown)."""
+    return pod.namespace or "default"
 
 
 def pod_name(pod: PodEvidence) -> str:
@@ -229,15 +235,15 @@ def pod_name(pod: PodEvidence) -> str:
 def logs_command(pod: PodEvidence, container: str | None, previous: bool = True) -> str:
     c = f" -c {container}" if container else ""
     prev = " --previous" if previous else ""
-    return f"kubectl logs {pod_name(pod)}{_ns_flag(pod)}{c}{prev}"
+    return f"kubectl logs {pod_name(pod)}{ns_flag(pod)}{c}{prev}"
 
 
 def describe_command(pod: PodEvidence) -> str:
-    return f"kubectl describe pod {pod_name(pod)}{_ns_flag(pod)}"
+    return f"kubectl describe pod {pod_name(pod)}{ns_flag(pod)}"
 
 
 def events_command(pod: PodEvidence) -> str:
-    return (f"kubectl get events{_ns_flag(pod)} --field-selector involvedObject.name={pod_name(pod)}"
+    return (f"kubectl get events{ns_flag(pod)} --field-selector involvedObject.name={pod_name(pod)}"
             " --sort-by=.lastTimestamp")
 
 
@@ -246,8 +252,8 @@ def watch_command(pod: PodEvidence) -> str:
     if owner and owner.kind in ("ReplicaSet", "Deployment", "StatefulSet", "DaemonSet"):
         kind = "deployment" if owner.kind == "ReplicaSet" else owner.kind.lower()
         name = owner.name.rsplit("-", 1)[0] if owner.kind == "ReplicaSet" else owner.name
-        return f"kubectl rollout status {kind}/{name}{_ns_flag(pod)} --timeout=5m"
-    return f"kubectl get pod {pod_name(pod)}{_ns_flag(pod)} -w"
+        return f"kubectl rollout status {kind}/{name}{ns_flag(pod)} --timeout=5m"
+    return f"kubectl get pod {pod_name(pod)}{ns_flag(pod)} -w"
 
 
 # Names the API server generates for controller-made pods: ReplicaSet pods `name-<hash>-<5>`,
@@ -281,13 +287,13 @@ def workload_ref(pod: PodEvidence) -> str:
 
 def patch_command(pod: PodEvidence, patch_file: str) -> str:
     """Apply a remedy's strategic-merge patch to the workload that owns the pod."""
-    return f"kubectl patch {workload_ref(pod)}{_ns_flag(pod)} --patch-file {patch_file}"
+    return f"kubectl patch {workload_ref(pod)}{ns_flag(pod)} --patch-file {patch_file}"
 
 
 def debug_command(pod: PodEvidence, container: str | None) -> str:
     """Start a copy of the pod whose container runs a shell instead, to look inside the image."""
     c = container or "CONTAINER"
-    return (f"kubectl debug {pod_name(pod)}{_ns_flag(pod)} -it --copy-to={pod_name(pod)}-debug "
+    return (f"kubectl debug {pod_name(pod)}{ns_flag(pod)} -it --copy-to={pod_name(pod)}-debug "
             f"--container={c} -- sh")
 
 

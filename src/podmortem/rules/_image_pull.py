@@ -20,12 +20,13 @@ from podmortem.rules._evidence import (
     cite_waiting,
     main_suspect,
     messages,
+    ns_flag,
     watch_command,
     workload_ref,
 )
 from podmortem.rules._patch import container_patch, template_patch
 from podmortem.rules._spec import cite_spec, image_of
-from podmortem.rules._text import ns_flag, who
+from podmortem.rules._text import who
 
 _PULL_REASONS = frozenset({"ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "RegistryUnavailable",
                            "ImageInspectError", "SignatureValidationFailed"})

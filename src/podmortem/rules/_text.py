@@ -23,9 +23,4 @@ def first_upper(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def ns_flag(pod: PodEvidence) -> str:
-    """` -n NAMESPACE` for kubectl commands, empty for the default namespace."""
-    return f" -n {pod.namespace}" if pod.namespace and pod.namespace != "default" else ""
-
-
-__all__ = ["first_upper", "node_of", "ns_flag", "who"]
+__all__ = ["first_upper", "node_of", "who"]

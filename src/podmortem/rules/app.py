@@ -27,9 +27,9 @@ from podmortem.rules._app_crash import crash_signal_exit, main_process_exited_ze
 from podmortem.rules._app_dependency import dependency_unreachable
 from podmortem.rules._app_env import env_var_missing
 from podmortem.rules._app_files import file_not_found, module_not_found
-from podmortem.rules._app_findings import _evidence, _log_rule_hits, _ns, _quoted, _who
+from podmortem.rules._app_findings import _evidence, _log_rule_hits, _quoted, _who
 from podmortem.rules._base import Rule, rule
-from podmortem.rules._evidence import logs_command, pod_name, watch_command
+from podmortem.rules._evidence import logs_command, ns_flag, pod_name, watch_command
 
 # --- app.port-in-use -----------------------------------------------------------------------------
 
@@ -93,9 +93,9 @@ def listen_port_in_use(pod: PodEvidence) -> Iterator[Hit]:
         name = pod_name(pod)
         cmds = (
             logs_command(pod, c.name or None),
-            f"kubectl get pod {name}{_ns(pod)} -o jsonpath='{{range .spec.containers[*]}}{{.name}}{{\"\\t\"}}"
+            f"kubectl get pod {name}{ns_flag(pod)} -o jsonpath='{{range .spec.containers[*]}}{{.name}}{{\"\\t\"}}"
             f"{{.ports[*].containerPort}}{{\"\\n\"}}{{end}}'",
-            f"kubectl get pod {name}{_ns(pod)} -o jsonpath='{{.spec.hostNetwork}}'",
+            f"kubectl get pod {name}{ns_flag(pod)} -o jsonpath='{{.spec.hostNetwork}}'",
             watch_command(pod),
         )
         yield Hit(c.name or None, summary, _evidence(pod, c, an, cand), Remedy(fix, None, cmds),

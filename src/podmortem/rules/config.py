@@ -23,6 +23,7 @@ from podmortem.rules._evidence import (
     cite_waiting,
     main_suspect,
     messages,
+    namespace_of,
     watch_command,
 )
 from podmortem.rules._spec import cite_spec
@@ -113,10 +114,6 @@ def _kubelet_messages(pod: PodEvidence) -> Iterator[Message]:
         yield m
 
 
-def _ns(pod: PodEvidence) -> str:
-    return pod.namespace or "default"
-
-
 @rule(
     "config-object-missing",
     cause="config.ref-missing",
@@ -176,7 +173,7 @@ def _cite_sources(said: list[Message]) -> list[Citation]:
 def _ref_hit(pod: PodEvidence, said: list[Message], kind: str, name: str, c: ContainerEvidence | None,
              refs: list[Reference]) -> Hit:
     shown = "Secret" if kind == "secret" else "ConfigMap"
-    ns = _ns(pod)
+    ns = namespace_of(pod)
     evidence: list[Citation] = []
     if c is not None:
         w = cite_waiting(pod, c)
@@ -284,7 +281,7 @@ def config_key_missing(pod: PodEvidence) -> Iterator[Hit]:
                 kind = _kind(v.kind)
             name = v.ref_name if v is not None and v.ref_name else "NAME"
             refs = [r for r in references(pod, kind, name) if r.volume == volume] if v is not None else []
-            ns = _ns(pod)
+            ns = namespace_of(pod)
         else:
             continue
         c = _blocked_container(pod, m, refs)

@@ -30,6 +30,7 @@ from podmortem.rules._evidence import (
     cite_termination,
     main_suspect,
     messages,
+    namespace_of,
     status_source,
     watch_command,
 )
@@ -76,14 +77,10 @@ _UNSCHEDULABLE = re.compile(r"\d+/\d+ nodes are available: (?P<why>.*)", re.S)
 
 
 
-def _ns(pod: PodEvidence) -> str:
-    return pod.namespace or "default"
-
-
 def _node_commands(pod: PodEvidence) -> tuple[str, ...]:
     node = pod.node or "NODE"
     return (f"kubectl describe node {node}",
-            f"kubectl get pods -n {_ns(pod)} --field-selector=status.phase=Failed",
+            f"kubectl get pods -n {namespace_of(pod)} --field-selector=status.phase=Failed",
             watch_command(pod))
 
 

@@ -29,13 +29,14 @@ from podmortem.rules._evidence import (
     container_named_in,
     main_suspect,
     messages,
+    ns_flag,
     patch_command,
     watch_command,
 )
 from podmortem.rules._output import find_output
 from podmortem.rules._patch import container_patch
 from podmortem.rules._spec import cite_spec
-from podmortem.rules._text import ns_flag, who
+from podmortem.rules._text import who
 
 # The kubelet's Killing texts: current (`Container app failed liveness probe, will be restarted`), 1.7-1.9
 # (`Killing container with id docker://app:Container failed liveness probe.. Container will be killed and

@@ -37,6 +37,7 @@ from podmortem.rules._evidence import (
     debug_command,
     find_messages,
     main_suspect,
+    ns_flag,
     quote,
     watch_command,
     workload_ref,
@@ -45,7 +46,7 @@ from podmortem.rules._output import by_container, find_output, placed
 from podmortem.rules._patch import container_patch, template_patch, volume_name_for
 from podmortem.rules._run_as_non_root import NON_ROOT_RULES
 from podmortem.rules._spec import cite_command, cite_spec, command_line, image_of, mount_covering
-from podmortem.rules._text import ns_flag, who
+from podmortem.rules._text import who
 
 # --- execute permission -------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from podmortem.rules._evidence import (
     cite_waiting,
     main_suspect,
     messages,
+    namespace_of,
     watch_command,
 )
 from podmortem.rules._patch import container_patch, template_patch
@@ -195,12 +196,8 @@ def _evidence(pod: PodEvidence, c: ContainerEvidence | None, found: list[VolumeP
     return out
 
 
-def _ns(pod: PodEvidence) -> str:
-    return pod.namespace or "default"
-
-
 def _remedy(pod: PodEvidence, p: VolumeProblem, c: ContainerEvidence | None, volume: str | None) -> Remedy:
-    ns = _ns(pod)
+    ns = namespace_of(pod)
     v = pod.volume(volume) if volume else None
     claim = p.claim or (v.ref_name if v is not None and v.kind == "persistentVolumeClaim" else None) or "CLAIM"
     name = (c.name or None) if c is not None else None
