@@ -8,7 +8,6 @@ cluster cannot be reached or refuses. Progress goes to stderr, the report to std
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from datetime import UTC, datetime
@@ -16,28 +15,14 @@ from typing import Any
 
 import click
 
+from podmortem import durations
 from podmortem.cli import EXIT_OK, EXIT_PROBLEM, emit, use_color
-
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 
 
 def parse_duration(value: str, option: str) -> float:
     """Seconds from a Go-style duration ("5m", "1h30m", "90s", "500ms") or a plain number of seconds."""
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-        pos = 0
-        total = 0.0
-        for m in _DURATION.finditer(text):
-            if m.start() != pos:
-                break
-            total += float(m.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[m.group(2)]
-            pos = m.end()
-        if text and pos == len(text):
-            seconds = total
-    if seconds < 0 or seconds != seconds:
+    seconds = durations.parse_duration(value)
+    if seconds is None:
         raise click.BadParameter(f"{value!r} is not a duration such as 90s, 5m or 1h30m", param_hint=option)
     return seconds
 

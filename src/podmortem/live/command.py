@@ -8,7 +8,6 @@ cannot be reached or refuses, 2 for bad flags.
 from __future__ import annotations
 
 import gc
-import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,17 +16,15 @@ from typing import Any
 import click
 
 from podmortem.cli import EXIT_OK, EXIT_PROBLEM, backoff_options, backoff_settings, emit, use_color
-
-_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?$")
+from podmortem.durations import parse_duration
 
 
 def parse_timeout(value: str) -> float:
     """kubectl's --request-timeout: "30", "30s", "1m", "1m30s"; 0 means our default."""
-    m = _DURATION.match(value.strip())
-    if not value.strip() or not m:
+    seconds = parse_duration(value)
+    if seconds is None:
         raise click.BadParameter(f"{value!r} is not a duration such as 30s or 1m", param_hint="--request-timeout")
-    h, mi, s = (float(x) if x else 0.0 for x in m.groups())
-    return h * 3600 + mi * 60 + s
+    return seconds
 
 
 @contextmanager

@@ -11,6 +11,7 @@ import re
 import time
 from datetime import UTC, datetime
 
+from podmortem import durations
 from podmortem.errors import InputError
 
 ZERO_TIME = "1970-01-01T00:00:00Z"
@@ -68,24 +69,9 @@ def go_duration(seconds: float) -> str:
     return f"{sec_text}s"
 
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
-_UNIT = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
 def parse_duration(text: str | int | float, what: str = "duration") -> float:
     """'20m', '1h30m', '90s', '45' (seconds) -> seconds; InputError otherwise."""
-    if isinstance(text, int | float) and not isinstance(text, bool):
-        return float(text)
-    value = str(text).strip()
-    if re.fullmatch(r"\d+(?:\.\d+)?", value):
-        return float(value)
-    pos = 0
-    total = 0.0
-    for m in _DURATION.finditer(value):
-        if m.start() != pos:
-            break
-        total += float(m.group(1)) * _UNIT[m.group(2)]
-        pos = m.end()
-    if pos != len(value) or not value:
+    seconds = durations.parse_duration(text)
+    if seconds is None:
         raise InputError(f"{what} {text!r} is not a duration such as 20m, 1h30m or 90s")
-    return total
+    return seconds

@@ -1,0 +1,33 @@
+"""Durations as kubectl and Go write them: `90s`, `5m`, `1h30m`, `500ms`, or a plain number of seconds.
+
+One parser for every flag and annotation that takes a duration (`gate --timeout`,
+`diagnose --request-timeout`, `sim serve --start-offset`, scenario annotations). Callers turn
+None into their own error (a click usage error, an input error).
+"""
+
+from __future__ import annotations
+
+import re
+
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def parse_duration(text: str | int | float) -> float | None:
+    """Seconds, or None when the text is not a duration (negative, empty, `20 minutes`, `soon`)."""
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, int | float):
+        return float(text) if text >= 0 else None
+    value = text.strip()
+    if _NUMBER.fullmatch(value):
+        return float(value)
+    pos = 0
+    total = 0.0
+    for m in _PART.finditer(value):
+        if m.start() != pos:
+            break
+        total += float(m.group(1)) * _UNIT[m.group(2)]
+        pos = m.end()
+    return total if value and pos == len(value) else None
