@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from podmortem.lint.loader import Manifest
+from podmortem.lint.suppress import Suppressions
 from podmortem.lint.workloads import ContainerView, Workload, as_dict, as_list, ignored_by_annotation
 
 # ConfigMaps every namespace gets from the control plane (kube-root-ca.crt since Kubernetes 1.20).
@@ -31,7 +32,7 @@ class Site:
     object: str
     namespace: str | None
     container: str | None
-    ignored: frozenset[str]
+    ignored: Suppressions
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,5 +233,5 @@ def _env_need(w: Workload, c: ContainerView, site: Any) -> EnvNeed:
                    site(line, c.name), maybe_initialised=c.facts.env_first_start_only and on_storage)
 
 
-def manifest_ignored(m: Manifest) -> frozenset[str]:
+def manifest_ignored(m: Manifest) -> Suppressions:
     return ignored_by_annotation(m)

@@ -42,21 +42,25 @@ def _list_checks() -> str:
               help="Skip these checks (repeatable, or comma-separated).")
 @click.option("--strict-refs", is_flag=True,
               help="The files are the whole bundle: every ConfigMap, Secret and PVC they reference must be in them.")
+@click.option("--baseline", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Report only findings that are not in FILE, an earlier `podmortem lint -o json` report.")
 @click.option("--list-checks", is_flag=True, help="List the checks with severity and cause id, and exit.")
 @click.option("--color/--no-color", default=None, help="Colour text output (default: only on a terminal).")
 def lint(paths: tuple[str, ...], output: str, fail_on: str, select: tuple[str, ...], ignore: tuple[str, ...],
-         strict_refs: bool, list_checks: bool, color: bool | None) -> None:
+         strict_refs: bool, baseline: str | None, list_checks: bool, color: bool | None) -> None:
     """Check Kubernetes manifests for what makes pods crash-loop, before they are applied.
 
     PATHS are YAML or JSON files (many documents each) or folders; `-` reads stdin, e.g.
     `helm template . | podmortem lint -` or `kustomize build | podmortem lint -`.
-    Silence a check for one object with the annotation podmortem.dev/ignore: "check-id,check-id".
+    Silence a check for one object, with a reason, by the annotation
+    podmortem.dev/ignore: "check-id=reason, other-check=reason".
     """
     from podmortem.cli import emit, use_color
     from podmortem.lint.loader import read_sources
     from podmortem.lint.render import render_json, render_text
     from podmortem.lint.runner import LintOptions, lint_sources
     from podmortem.lint.sarif import render_sarif
+    from podmortem.lint.suppress import read_baseline
 
     if list_checks:
         emit(_list_checks())
@@ -65,6 +69,7 @@ def lint(paths: tuple[str, ...], output: str, fail_on: str, select: tuple[str, .
         select=_check_ids(select, "--select") or None,
         ignore=_check_ids(ignore, "--ignore"),
         strict_refs=strict_refs,
+        baseline=read_baseline(baseline) if baseline else None,
     )
     report = lint_sources(read_sources(paths), options)
     if output == "json":

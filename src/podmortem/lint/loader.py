@@ -33,7 +33,7 @@ MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 # Kinds whose objects are built and handed to checks; every other kind is only counted.
 POD_TEMPLATE_KINDS = frozenset({
     "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController",
-    "Job", "CronJob", "PodTemplate",
+    "Job", "CronJob", "PodTemplate", "DeploymentConfig", "Rollout",
 })
 # Objects that provide what pods reference: Secrets can also come from operators' custom
 # resources in the same bundle (External Secrets, Sealed Secrets, cert-manager Certificates).

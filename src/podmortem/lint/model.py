@@ -40,6 +40,7 @@ class LintFinding:
     message: str
     fix: str
     namespace: str | None = None
+    suppressed: str | None = None  # the reason given in podmortem.dev/ignore ("" none); None: not suppressed
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.file, self.line, self.check, self.container or "")
@@ -53,6 +54,9 @@ class LintReport:
     files: int
     objects: int  # Kubernetes objects read (all kinds)
     workloads: int  # objects that hold a pod template and were checked
+    suppressed: tuple[LintFinding, ...] = ()  # silenced by podmortem.dev/ignore, each with its reason
+    baselined: int = 0  # findings hidden because --baseline already had them
+    notes: tuple[str, ...] = ()  # what could not be checked (lint --cluster without RBAC, ...)
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

@@ -33,6 +33,10 @@ def finding_dict(f: LintFinding) -> dict[str, Any]:
     }
 
 
+def suppressed_dict(f: LintFinding) -> dict[str, Any]:
+    return {**finding_dict(f), "justification": f.suppressed or ""}
+
+
 def summary_dict(report: LintReport) -> dict[str, int]:
     return {
         "files": report.files,
@@ -41,16 +45,21 @@ def summary_dict(report: LintReport) -> dict[str, int]:
         "errors": report.count("error"),
         "warnings": report.count("warning"),
         "info": report.count("info"),
+        "suppressed": len(report.suppressed),
+        "baselined": report.baselined,
     }
 
 
 def render_json(report: LintReport) -> str:
-    doc = {
+    doc: dict[str, Any] = {
         "apiVersion": SCHEMA_VERSION,
         "kind": "LintReport",
         "findings": [finding_dict(f) for f in report.findings],
+        "suppressed": [suppressed_dict(f) for f in report.suppressed],
         "summary": summary_dict(report),
     }
+    if report.notes:
+        doc["notes"] = list(report.notes)
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
@@ -61,10 +70,16 @@ def _plural(n: int, word: str) -> str:
 def summary_line(report: LintReport) -> str:
     read = (f"{_plural(report.files, 'file')}, {_plural(report.objects, 'object')} read, "
             f"{_plural(report.workloads, 'workload')} checked")
+    hidden = []
+    if report.suppressed:
+        hidden.append(f"{len(report.suppressed)} suppressed")
+    if report.baselined:
+        hidden.append(f"{report.baselined} in the baseline")
+    tail = f"; {', '.join(hidden)}" if hidden else ""
     if not report.findings:
-        return f"no problems found ({read})"
+        return f"no problems found ({read}{tail})"
     counts = ", ".join(_plural(report.count(s), s) for s in ("error", "warning", "info"))
-    return f"{counts} ({read})"
+    return f"{counts} ({read}{tail})"
 
 
 def render_text(report: LintReport, color: bool = False) -> str:
@@ -80,5 +95,7 @@ def render_text(report: LintReport, color: bool = False) -> str:
             lines.append(f"         {f.message}")
             lines.append(style(f"         fix: {f.fix}", dim=True))
         lines.append("")
+    for note in report.notes:
+        lines.append(style(f"note: {note}", dim=True))
     lines.append(summary_line(report))
     return "\n".join(lines)

@@ -15,9 +15,8 @@ from podmortem.lint.bundle import Bundle, Site
 from podmortem.lint.checks import ALL_CHECKS, Check
 from podmortem.lint.loader import INDEXED_KINDS, ReadStats, Source, load_manifests
 from podmortem.lint.model import Emit, LintFinding, LintReport
+from podmortem.lint.suppress import Baseline, Suppressions
 from podmortem.lint.workloads import ignored_by_annotation, workload_of
-
-IGNORE_ALL = frozenset({"all", "*"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +24,11 @@ class LintOptions:
     select: frozenset[str] | None = None  # only these checks (None: all)
     ignore: frozenset[str] = frozenset()
     strict_refs: bool = False  # the files are the whole bundle: every missing reference is an error
+    baseline: Baseline | None = None  # report only findings this earlier report does not have
 
 
-def _finding(check: Check, emit: Emit, file: str, obj: str, namespace: str | None) -> LintFinding:
+def _finding(check: Check, emit: Emit, file: str, obj: str, namespace: str | None,
+             ignored: Suppressions) -> LintFinding:
     return LintFinding(
         check=check.id,
         cause=emit.cause or check.cause,
@@ -39,11 +40,8 @@ def _finding(check: Check, emit: Emit, file: str, obj: str, namespace: str | Non
         message=emit.message,
         fix=emit.fix or check.fix,
         namespace=namespace,
+        suppressed=ignored.reason(check.id) if ignored else None,
     )
-
-
-def _skipped(check_id: str, ignored: frozenset[str]) -> bool:
-    return check_id in ignored or bool(ignored & IGNORE_ALL)
 
 
 def lint_sources(sources: Iterable[Source], options: LintOptions | None = None) -> LintReport:
@@ -64,16 +62,14 @@ def lint_sources(sources: Iterable[Source], options: LintOptions | None = None) 
                 bundle.add_object(m)
                 ignored = ignored_by_annotation(m)
                 for check in object_checks:
-                    if not _skipped(check.id, ignored):
-                        findings.extend(_finding(check, e, m.file, m.label, m.namespace) for e in check.run(m))
+                    findings.extend(_finding(check, e, m.file, m.label, m.namespace, ignored) for e in check.run(m))
                 continue
             w = workload_of(m)
             if w is None:
                 continue
             workloads += 1
             for check in workload_checks:
-                if not _skipped(check.id, w.ignored):
-                    findings.extend(_finding(check, e, m.file, m.label, m.namespace) for e in check.run(w))
+                findings.extend(_finding(check, e, m.file, m.label, m.namespace, w.ignored) for e in check.run(w))
             bundle.add_workload(w)
     if stats.objects == 0:
         raise EmptyInput("no Kubernetes objects found (no document has a `kind`)",
@@ -82,11 +78,16 @@ def lint_sources(sources: Iterable[Source], options: LintOptions | None = None) 
     for check in bundle_checks:
         site: Site
         for site, e in check.run(bundle, options.strict_refs):
-            if not _skipped(check.id, site.ignored):
-                findings.append(_finding(check, e, site.file, site.object, site.namespace))
+            findings.append(_finding(check, e, site.file, site.object, site.namespace, site.ignored))
 
     # A LimitRange with a default memory limit gives every container of its namespace a limit.
     findings = [f for f in findings
                 if not (f.check == "memory-limit-missing" and bundle.has_default_memory_limit(f.namespace))]
     unique = sorted(set(findings), key=LintFinding.sort_key)
-    return LintReport(findings=tuple(unique), files=stats.files, objects=stats.objects, workloads=workloads)
+    active = [f for f in unique if f.suppressed is None]
+    baselined = 0
+    if options.baseline is not None:
+        active, baselined = options.baseline.split(active)
+        active.sort(key=LintFinding.sort_key)
+    return LintReport(findings=tuple(active), files=stats.files, objects=stats.objects, workloads=workloads,
+                      suppressed=tuple(f for f in unique if f.suppressed is not None), baselined=baselined)

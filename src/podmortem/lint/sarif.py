@@ -78,6 +78,16 @@ def result_dict(f: LintFinding, rule_index: int) -> dict[str, Any]:
     }
 
 
+def _suppressed(f: LintFinding, rule_index: int) -> dict[str, Any]:
+    """A finding silenced in the source: SARIF §3.35 suppression of kind inSource, with its reason."""
+    result = result_dict(f, rule_index)
+    suppression: dict[str, Any] = {"kind": "inSource", "status": "accepted"}
+    if f.suppressed:
+        suppression["justification"] = f.suppressed
+    result["suppressions"] = [suppression]
+    return result
+
+
 def render_sarif(report: LintReport) -> str:
     index = {c.id: i for i, c in enumerate(ALL_CHECKS)}
     doc = {
@@ -90,7 +100,8 @@ def render_sarif(report: LintReport) -> str:
                 "rules": [rule_dict(c) for c in ALL_CHECKS],
             }},
             "invocations": [{"executionSuccessful": True}],
-            "results": [result_dict(f, index[f.check]) for f in report.findings],
+            "results": [result_dict(f, index[f.check]) for f in report.findings]
+            + [_suppressed(f, index[f.check]) for f in report.suppressed],
         }],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False)

@@ -16,8 +16,7 @@ from typing import Any
 
 from podmortem.lint.images import ImageFacts, facts_for
 from podmortem.lint.loader import Manifest
-
-IGNORE_ANNOTATION = "podmortem.dev/ignore"
+from podmortem.lint.suppress import Suppressions, suppressions_of
 
 # path from the object to its pod template (the template holds `metadata` and `spec`)
 _TEMPLATE_PATH: dict[str, tuple[str, ...]] = {
@@ -29,9 +28,16 @@ _TEMPLATE_PATH: dict[str, tuple[str, ...]] = {
     "Job": ("spec", "template"),
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
     "PodTemplate": ("template",),
+    # OpenShift apps.openshift.io/v1 (openshift/api apps/v1/types.go: DeploymentConfigSpec.Template)
+    "DeploymentConfig": ("spec", "template"),
+    # Argo Rollouts argoproj.io/v1alpha1 (RolloutSpec.Template; a Rollout with spec.workloadRef
+    # borrows a Deployment's template instead, and that Deployment is checked on its own)
+    "Rollout": ("spec", "template"),
 }
 # Controllers that restart a finished pod whatever it exits with (restartPolicy must be Always).
-_ALWAYS_RESTARTED = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"})
+_ALWAYS_RESTARTED = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController",
+                               "DeploymentConfig", "Rollout"})
+TEMPLATE_KINDS = frozenset(_TEMPLATE_PATH) | {"Pod"}
 
 
 def as_dict(value: Any) -> dict[str, Any]:
@@ -70,7 +76,7 @@ class Workload:
     pod_spec: dict[str, Any]
     pod_meta: dict[str, Any]
     containers: list[ContainerView]
-    ignored: frozenset[str]
+    ignored: Suppressions
 
     @property
     def kind(self) -> str:
@@ -135,19 +141,12 @@ def workload_of(manifest: Manifest) -> Workload | None:
                 facts=facts_for(image) if image else None,
                 security=security,
             ))
-    ignored = _ignored(as_dict(obj.get("metadata"))) | _ignored(pod_meta)
+    ignored = suppressions_of(as_dict(obj.get("metadata"))) | suppressions_of(pod_meta)
     return Workload(manifest, pod_spec, pod_meta, containers, ignored)
 
 
-def _ignored(meta: dict[str, Any]) -> frozenset[str]:
-    value = as_dict(meta.get("annotations")).get(IGNORE_ANNOTATION)
-    if not isinstance(value, str):
-        return frozenset()
-    return frozenset(part.strip() for part in value.replace(" ", ",").split(",") if part.strip())
-
-
-def ignored_by_annotation(manifest: Manifest) -> frozenset[str]:
-    return _ignored(as_dict(manifest.obj.get("metadata")))
+def ignored_by_annotation(manifest: Manifest) -> Suppressions:
+    return suppressions_of(as_dict(manifest.obj.get("metadata")))
 
 
 # --- what kind of app a container runs ------------------------------------------------------------
