@@ -18,6 +18,8 @@ import click
 from podmortem import durations
 from podmortem.cli import EXIT_OK, EXIT_PROBLEM, emit, use_color
 
+REPORT_RESERVE = 5.0  # at most this much of --timeout is kept for the diagnosis after the watch
+
 
 def parse_duration(value: str, option: str) -> float:
     """Seconds from a Go-style duration ("5m", "1h30m", "90s", "500ms") or a plain number of seconds."""
@@ -52,7 +54,7 @@ class Progress:
 @click.option("-n", "--namespace", default=None, help="The namespace (default: the context's).")
 @click.option("-l", "--selector", default=None, help="Wait for every pod matching this label selector instead.")
 @click.option("--timeout", default="5m", show_default=True, callback=_duration("--timeout"), metavar="DURATION",
-              help="Give up, and fail, after this long.")
+              help="Give up, and fail, after this long; bounds the whole run, diagnosis and report included.")
 @click.option("--restart-budget", type=click.IntRange(0, 1000), default=2, show_default=True,
               help="Restarts a container may have during the rollout; one more fails the gate.")
 @click.option("--start-grace", default="30s", show_default=True, callback=_duration("--start-grace"), metavar="DURATION",
@@ -66,7 +68,7 @@ class Progress:
 @click.option("--kubeconfig", default=None, type=click.Path(dir_okay=False),
               help="Path to the kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster).")
 @click.option("--request-timeout", default="30s", show_default=True, callback=_duration("--request-timeout"), metavar="DURATION",
-              help="Timeout of each API request.")
+              help="Longest wait for each whole API answer (not each read).")
 @click.option("-o", "--output", type=click.Choice(["text", "json", "markdown", "junit"]), default="text",
               show_default=True, help="Report format (junit: a test report CI systems display).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
@@ -101,9 +103,12 @@ def gate(targets: tuple[str, ...], namespace: str | None, selector: str | None, 
         raise click.BadParameter("must be more than 0", param_hint="--timeout")
     streams = 3 * len(parsed) + 2
     client = connect(kubeconfig, context, timeout=request_timeout or 30.0, concurrency=max(8, streams + 2))
+    # --timeout bounds the whole run: every request, the watch, and the diagnosis after it.
+    client.set_deadline(timeout, f"--timeout {_shown(timeout)}")
     ns = namespace or client.namespace
     started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    settings = Settings(timeout, Policy(restart_budget, start_grace), settle, max(0.5, poll_interval))
+    settings = Settings(timeout, Policy(restart_budget, start_grace), settle, max(0.5, poll_interval),
+                        report_reserve=min(REPORT_RESERVE, timeout / 4))
     outcome = Gate(client, ns, parsed, selector, settings, say=Progress(quiet)).run()
 
     diagnosis = Diagnosis()
@@ -125,6 +130,10 @@ def gate(targets: tuple[str, ...], namespace: str | None, selector: str | None, 
     report = GateReport(outcome, diagnosis, client.host, client.context, started_at, dict(client.requests))
     emit(_render(report, output, use_color(color)))
     sys.exit(EXIT_OK if outcome.result == "passed" else EXIT_PROBLEM)
+
+
+def _shown(seconds: float) -> str:
+    return f"{seconds:g}s"
 
 
 def _render(report: Any, output: str, color: bool) -> str:

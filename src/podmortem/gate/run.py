@@ -42,6 +42,13 @@ class Settings:
     policy: Policy = field(default_factory=Policy)
     settle: float = 10.0
     poll_interval: float = 3.0
+    # Seconds of `timeout` kept for diagnosing and reporting after the watch ends, so that the whole
+    # run, report included, ends by --timeout (the client's deadline enforces it).
+    report_reserve: float = 0.0
+
+    @property
+    def watch_for(self) -> float:
+        return max(0.0, self.timeout - self.report_reserve)
 
 
 @dataclass
@@ -181,7 +188,7 @@ class Gate:
 
     def run(self) -> Outcome:
         start = self.clock()
-        deadline = start + self.settings.timeout
+        deadline = start + self.settings.watch_for
         synced: set[str] = set()
         lost: dict[str, Trouble] = {}  # streams that cannot read the cluster right now
         settled_since: float | None = None
@@ -229,8 +236,11 @@ class Gate:
         finally:
             for s in self.streams:
                 s.stop()
+            # One shared second for all of them: a stream stuck in a list call ends with the client's
+            # deadline anyway (its thread is a daemon), and must not hold the report up per stream.
+            joined_by = time.monotonic() + 1.0
             for s in self.streams:
-                s.join(1.0)
+                s.join(max(0.0, joined_by - time.monotonic()))
 
     def _next_batch(self, wait: float) -> list[Message]:
         try:

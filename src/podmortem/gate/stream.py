@@ -23,6 +23,7 @@ import orjson
 
 from podmortem.errors import ApiForbidden, SourceError
 from podmortem.live.client import (
+    MAX_RESPONSE_BYTES,
     ApiCallError,
     BadRequest,
     Call,
@@ -31,6 +32,7 @@ from podmortem.live.client import (
     Gone,
     KubeClient,
     NotFoundError,
+    pages,
 )
 
 log = logging.getLogger(__name__)
@@ -151,17 +153,13 @@ class ListWatch:
         """Every item of the query and the list's resourceVersion; a 410 on a continue token starts again."""
         for _ in range(3):
             items: list[Obj] = []
-            cont = ""
+            version = ""
             try:
-                while True:
-                    page = [*self.params, ("limit", PAGE_SIZE)] + ([("continue", cont)] if cont else [])
+                for doc in pages(self.client, self.path, self.params, self.call, PAGE_SIZE):
                     self.lists += 1
-                    doc = self.client.get_json(self.path, page, self.call)
                     items.extend(i for i in doc.get("items") or [] if isinstance(i, dict))
-                    meta = doc.get("metadata") or {}
-                    cont = str(meta.get("continue") or "")
-                    if not cont:
-                        return items, str(meta.get("resourceVersion") or "")
+                    version = str((doc.get("metadata") or {}).get("resourceVersion") or "")
+                return items, version
             except Gone:
                 continue
         doc = self.client.get_json(self.path, list(self.params), self.call)
@@ -251,5 +249,8 @@ def _lines(response: Any) -> Iterator[bytes]:
             line, pending = pending.split(b"\n", 1)
             if line.strip():
                 yield line
+        if len(pending) > MAX_RESPONSE_BYTES:
+            # One watch event bigger than any answer podmortem accepts: an endless line, not an object.
+            raise ValueError(f"a watch event longer than {MAX_RESPONSE_BYTES // (1024 * 1024)} MiB")
     if pending.strip():
         yield pending

@@ -21,13 +21,14 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import orjson
 
 from podmortem.errors import ApiUnreachable, InputError, SourceError
+from podmortem.live.deadline import Deadline, DeadlineExceeded
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,13 @@ RETRY_AFTER_CAP = 30.0  # a server asking for longer is not worth waiting for in
 BACKOFF_BASE = 0.25
 BACKOFF_CAP = 4.0
 RETRIABLE_STATUS = frozenset({500, 502, 503, 504})
+# No answer podmortem needs is near this: a 500-pod PodList page is 2-10 MB even with managedFields,
+# a log is capped by limitBytes (512 KiB). An endless or absurd body stops here (docs/live.md).
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+# Answers read at the same time (the collector's workers, the gate's streams) share this budget, so
+# that several endless bodies at once cannot add up to several times the cap.
+MAX_INFLIGHT_BYTES = MAX_RESPONSE_BYTES
+READ_CHUNK = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,17 +131,51 @@ class RetryPolicy:
         return delay * (0.5 + random.random() / 2)
 
 
+class PaginationLoop(CallFailed):
+    """The server sent a continue token it had sent before: following it would never end."""
+
+
+def pages(client: KubeClient, path: str, params: Sequence[tuple[str, Any]], call: Call,
+          page_size: int) -> Iterator[dict[str, Any]]:
+    """Every page of a paginated list (limit/continue), in order. Gone (410) propagates to the caller.
+
+    A token seen before (the same one again, or an earlier one) means the server is not advancing:
+    a bug or a proxy replaying pages. Following it would loop forever, so the list stops with
+    PaginationLoop. An endless run of fresh tokens is stopped by the run's deadline instead.
+    """
+    seen: set[str] = set()
+    cont = ""
+    while True:
+        page = [*params, ("limit", page_size)] + ([("continue", cont)] if cont else [])
+        doc = client.get_json(path, page, call)
+        yield doc
+        cont = str((doc.get("metadata") or {}).get("continue") or "")
+        if not cont:
+            return
+        if cont in seen:
+            shown = cont if len(cont) <= 40 else cont[:37] + "..."
+            raise PaginationLoop(call, 0, f"{call.describe()}: the API server sent the continue token "
+                                          f"{shown!r} again after {len(seen)} pages; stopped listing")
+        seen.add(cont)
+
+
 class KubeClient:
     """GET requests against one cluster, with retries and per-kind request counts. Thread-safe."""
 
     def __init__(self, api_client: Any, *, namespace: str = "default", context: str | None = None,
-                 policy: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+                 policy: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic, max_response_bytes: int = MAX_RESPONSE_BYTES) -> None:
         self.api = api_client
         self.host: str = str(api_client.configuration.host)
         self.namespace = namespace
         self.context = context
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
+        self.clock = clock
+        self.max_response_bytes = max_response_bytes
+        self._inflight = 0  # bytes of answers being read right now, all threads together
+        # The whole run's deadline (diagnose/gate --timeout); every request and back-off checks it.
+        self.deadline = Deadline(what="the deadline", clock=clock)
         self.requests: Counter[str] = Counter()  # resource -> requests sent (retries included)
         self.retries: Counter[str] = Counter()  # reason -> retries
         self.calls: set[tuple[str, str, str]] = set()  # (API group, resource, verb): what RBAC must allow
@@ -151,20 +193,39 @@ class KubeClient:
             raise CallFailed(call, 200, f"the API answered {call.describe()} with JSON that is not an object")
         return doc
 
+    def set_deadline(self, seconds: float | None, what: str) -> Deadline:
+        """Bound the whole run: from now on every request, retry and back-off stops at this deadline."""
+        self.deadline = Deadline.after(seconds, what, self.clock)
+        return self.deadline
+
+    def _wait(self, seconds: float, call: Call) -> None:
+        """A back-off that would outlast the run's deadline is not waited for: the run stops now."""
+        if seconds >= self.deadline.remaining():
+            self.deadline.check(call.describe())
+            raise DeadlineExceeded(f"{self.deadline.what} passes before {call.describe()} can be retried",
+                                   "the API server is slow or throttling; a longer timeout may help")
+        self.sleep(seconds)
+
     def get(self, path: str, params: Sequence[tuple[str, Any]], call: Call,
             timeout: float | None = None) -> bytes:
-        """The body of a 2xx answer to GET path?params, after retries; typed errors otherwise."""
+        """The body of a 2xx answer to GET path?params, after retries; typed errors otherwise.
+
+        `timeout` (default: --request-timeout) bounds each whole answer, not each read; the run's
+        deadline bounds every attempt, retry and back-off together.
+        """
         import urllib3.exceptions as u3
 
+        per_response = timeout or self.policy.timeout
         attempt = 0
         tries = Counter[str]()
         while True:
             attempt += 1
+            self.deadline.check(call.describe())
             with self._lock:
                 self.requests[call.resource] += 1
                 self.calls.add(("apps" if path.startswith("/apis/apps/") else "", call.resource, call.verb))
             try:
-                status, headers, body = self._send(path, params, timeout or self.policy.timeout)
+                status, headers, body = self._send(path, params, per_response, call)
             except (u3.NewConnectionError, u3.NameResolutionError, ConnectionRefusedError) as exc:
                 # Before the timeouts: urllib3's NewConnectionError is a subclass of ConnectTimeoutError.
                 tries["connect"] += 1
@@ -172,13 +233,14 @@ class KubeClient:
                     raise ApiUnreachable(f"cannot reach the Kubernetes API at {self.host}: {_reason(exc)}",
                                          "is the cluster up and the kubeconfig context right?") from None
                 self._note_retry("connect", call)
-                self.sleep(self.policy.backoff(tries["connect"]))
+                self._wait(self.policy.backoff(tries["connect"]), call)
                 continue
             except (u3.ReadTimeoutError, u3.ConnectTimeoutError, TimeoutError) as exc:
+                self.deadline.check(call.describe())
                 tries["timeout"] += 1
                 if tries["timeout"] >= self.policy.attempts_timeout:
                     raise CallFailed(call, 0, f"{call.describe()}: timed out {tries['timeout']} times "
-                                              f"({timeout or self.policy.timeout:g}s each)") from exc
+                                              f"({per_response:g}s each)") from exc
                 self._note_retry("timeout", call)
                 continue
             except u3.SSLError as exc:
@@ -191,7 +253,7 @@ class KubeClient:
                     raise CallFailed(call, 0, f"{call.describe()}: connection dropped {tries['dropped']} "
                                               f"times ({_reason(exc)})") from exc
                 self._note_retry("dropped", call)
-                self.sleep(self.policy.backoff(tries["dropped"]))
+                self._wait(self.policy.backoff(tries["dropped"]), call)
                 continue
             if 200 <= status < 300:
                 return body
@@ -203,7 +265,7 @@ class KubeClient:
                                                    f"{tries['429']} tries ({message})")
                 wait = _retry_after(headers)
                 self._note_retry("throttled", call)
-                self.sleep(min(RETRY_AFTER_CAP, wait) if wait is not None else self.policy.backoff(tries["429"]))
+                self._wait(min(RETRY_AFTER_CAP, wait) if wait is not None else self.policy.backoff(tries["429"]), call)
                 continue
             if status in RETRIABLE_STATUS:
                 tries["5xx"] += 1
@@ -211,7 +273,7 @@ class KubeClient:
                     raise CallFailed(call, status, f"{call.describe()}: HTTP {status} after {tries['5xx']} "
                                                    f"tries ({message})")
                 self._note_retry(f"http-{status}", call)
-                self.sleep(self.policy.backoff(tries["5xx"]))
+                self._wait(self.policy.backoff(tries["5xx"]), call)
                 continue
             if status == 401:
                 raise SourceError(f"the Kubernetes API at {self.host} rejected the credentials (401: {message})",
@@ -231,16 +293,63 @@ class KubeClient:
             self.retries[reason] += 1
         log.debug("retrying %s after %s", call.describe(), reason)
 
-    def _send(self, path: str, params: Sequence[tuple[str, Any]], timeout: float) -> tuple[int, Mapping[str, str], bytes]:
+    def _send(self, path: str, params: Sequence[tuple[str, Any]], per_response: float,
+              call: Call) -> tuple[int, Mapping[str, str], bytes]:
+        limit = self.deadline.sooner(per_response, f"--request-timeout {per_response:g}s")
+        budget = max(0.001, limit.remaining())
         method, url, headers, _, _ = self.api.param_serialize(
             "GET", path, query_params=list(params), header_params={"Accept": "application/json"},
             auth_settings=["BearerToken"])
-        response = self.api.call_api(method, url, headers, _request_timeout=(min(CONNECT_TIMEOUT, timeout), timeout))
+        response = self.api.call_api(method, url, headers, _request_timeout=(min(CONNECT_TIMEOUT, budget), budget))
+        raw = response.response
         try:
-            body = response.read()
+            body = self.read_body(raw, limit, call)
         finally:
-            response.response.release_conn()
-        return int(response.status), response.headers, bytes(body or b"")
+            raw.release_conn()
+        return int(response.status), response.headers, body
+
+    def read_body(self, raw: Any, limit: Deadline, call: Call) -> bytes:
+        """The whole body of an open urllib3 response, read by chunks against `limit` and the size cap.
+
+        Each read waits at most until `limit` (the socket timeout is set to what is left), so a
+        body trickled a byte at a time ends at the limit, not after one socket timeout per byte.
+        A body that is late or too big is not retried: the same server would do it again.
+        """
+        import urllib3.exceptions as u3
+
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            while True:
+                left = limit.remaining()
+                if left <= 0:
+                    self._too_slow(limit, call, size)
+                _set_read_timeout(raw, left)
+                try:
+                    chunk = bytes(raw.read1(READ_CHUNK))
+                except (u3.ReadTimeoutError, TimeoutError):
+                    self._too_slow(limit, call, size)
+                if not chunk:
+                    return b"".join(chunks)
+                chunks.append(chunk)
+                size += len(chunk)
+                with self._lock:
+                    self._inflight += len(chunk)
+                    inflight = self._inflight
+                if size > self.max_response_bytes:
+                    raise CallFailed(call, 0, f"{call.describe()}: the answer is larger than "
+                                              f"{_mib(self.max_response_bytes)}; stopped reading it")
+                if inflight > MAX_INFLIGHT_BYTES:
+                    raise CallFailed(call, 0, f"{call.describe()}: answers being read at once passed "
+                                              f"{_mib(MAX_INFLIGHT_BYTES)}; stopped reading this one")
+        finally:
+            with self._lock:
+                self._inflight -= size
+
+    def _too_slow(self, limit: Deadline, call: Call, received: int) -> NoReturn:
+        self.deadline.check(call.describe())
+        raise CallFailed(call, 0, f"{call.describe()}: the answer was not complete within {limit.what} "
+                                  f"({received} bytes received); not retried")
 
     def stream(self, path: str, params: Sequence[tuple[str, Any]], call: Call, timeout: float) -> Any:
         """The open urllib3 response to a streaming GET (a watch), for the caller to read as it
@@ -248,6 +357,8 @@ class KubeClient:
         longest silence tolerated between two reads. Errors are typed as for `get`."""
         import urllib3.exceptions as u3
 
+        self.deadline.check(call.describe())
+        timeout = max(0.001, min(timeout, self.deadline.remaining()))
         with self._lock:
             self.requests[call.resource] += 1
             self.calls.add(("apps" if path.startswith("/apis/apps/") else "", call.resource, call.verb))
@@ -265,7 +376,8 @@ class KubeClient:
         if 200 <= raw.status < 300:
             return raw
         try:
-            message = status_message(raw.read(), f"HTTP {raw.status}")
+            message = status_message(self.read_body(raw, self.deadline.sooner(timeout, "the watch timeout"), call),
+                                     f"HTTP {raw.status}")
         finally:
             raw.release_conn()
         status = int(raw.status)
@@ -277,6 +389,17 @@ class KubeClient:
 
     def close(self) -> None:
         self.api.close()
+
+
+def _mib(n: int) -> str:
+    return f"{n // (1024 * 1024)} MiB"
+
+
+def _set_read_timeout(raw: Any, seconds: float) -> None:
+    """Let the next socket read of an open urllib3 response wait at most `seconds`."""
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    if sock is not None:
+        sock.settimeout(max(0.001, seconds))
 
 
 def _first_line(exc: BaseException) -> str:

@@ -41,6 +41,7 @@ from podmortem.live.client import (
     Gone,
     KubeClient,
     NotFoundError,
+    pages,
 )
 from podmortem.model import ContainerEvidence, PodEvidence
 
@@ -375,15 +376,10 @@ class Collector:
         """Every item of a paginated list; on 410 Expired the list starts again, at most MAX_RELISTS times."""
         for attempt in range(MAX_RELISTS + 1):
             items: list[Obj] = []
-            cont = ""
             try:
-                while True:
-                    page = [*params, ("limit", PAGE_SIZE)] + ([("continue", cont)] if cont else [])
-                    doc = self.client.get_json(path, page, call)
+                for doc in pages(self.client, path, params, call, PAGE_SIZE):
                     items.extend(i for i in doc.get("items") or [] if isinstance(i, dict))
-                    cont = str((doc.get("metadata") or {}).get("continue") or "")
-                    if not cont:
-                        return items
+                return items
             except Gone:
                 log.debug("continue token expired for %s; listing again", call.describe())
                 if attempt == MAX_RELISTS:

@@ -19,11 +19,11 @@ from podmortem.cli import EXIT_OK, EXIT_PROBLEM, backoff_options, backoff_settin
 from podmortem.durations import parse_duration
 
 
-def parse_timeout(value: str) -> float:
-    """kubectl's --request-timeout: "30", "30s", "1m", "1m30s"; 0 means our default."""
+def parse_timeout(value: str, option: str = "--request-timeout") -> float:
+    """kubectl's --request-timeout: "30", "30s", "1m", "1m30s"; 0 means our default (or no limit)."""
     seconds = parse_duration(value)
     if seconds is None:
-        raise click.BadParameter(f"{value!r} is not a duration such as 30s or 1m", param_hint="--request-timeout")
+        raise click.BadParameter(f"{value!r} is not a duration such as 30s or 1m", param_hint=option)
     return seconds
 
 
@@ -49,7 +49,10 @@ def cluster_options(fn: Any) -> Any:
         click.option("--kubeconfig", default=None, type=click.Path(dir_okay=False),
                      help="Path to the kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)."),
         click.option("--request-timeout", default="30s", show_default=True,
-                     help="Timeout of each API request; slow requests are retried a bounded number of times."),
+                     help="Longest wait for each whole API answer (not each read); a request that gets no "
+                          "answer at all is retried a bounded number of times."),
+        click.option("--timeout", "run_timeout", default="10m", show_default=True, metavar="DURATION",
+                     help="Stop the whole run after this long (exit 3); 0 means no limit."),
         click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
                      help="API requests in flight at once."),
     ]):
@@ -71,14 +74,16 @@ def _scope(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool, s
     return Scope(ns, tuple(pods), selector)
 
 
-def _collect(kubeconfig: str | None, context: str | None, request_timeout: str, concurrency: int,
+def _collect(kubeconfig: str | None, context: str | None, request_timeout: str, run_timeout: str, concurrency: int,
              pods: tuple[str, ...], namespace: str | None, all_namespaces: bool, selector: str | None,
              *, sample: bool) -> tuple[Any, Any]:
     from podmortem.live.client import connect
     from podmortem.live.collect import Collector, Progress
 
     timeout = parse_timeout(request_timeout) or 30.0
+    whole = parse_timeout(run_timeout, "--timeout")
     client = connect(kubeconfig, context, timeout=timeout, concurrency=concurrency)
+    client.set_deadline(whole, f"--timeout {run_timeout}")
     scope = _scope(pods, namespace, all_namespaces, selector, client.namespace)
     collector = Collector(client, concurrency=concurrency, progress=Progress(), sample=sample)
     try:
@@ -97,7 +102,8 @@ def _collect(kubeconfig: str | None, context: str | None, request_timeout: str, 
 @backoff_options
 @click.option("--color/--no-color", default=None, help="Colour output (default: only on a terminal).")
 def diagnose(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool, selector: str | None,
-             context: str | None, kubeconfig: str | None, request_timeout: str, concurrency: int, output: str,
+             context: str | None, kubeconfig: str | None, request_timeout: str, run_timeout: str, concurrency: int,
+             output: str,
              show_healthy: bool, reduced_backoff: bool, backoff_max: int | None, color: bool | None) -> None:
     """Diagnose crash-looping pods in a live cluster, read-only.
 
@@ -108,7 +114,7 @@ def diagnose(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool,
     from podmortem.live.report import diagnose_collection, render_live
 
     with paused_gc():
-        client, col = _collect(kubeconfig, context, request_timeout, concurrency, pods, namespace,
+        client, col = _collect(kubeconfig, context, request_timeout, run_timeout, concurrency, pods, namespace,
                                all_namespaces, selector, sample=True)
         assert col.listed_at is not None
         result = diagnose_collection(col, now=col.listed_at,
@@ -129,7 +135,8 @@ def diagnose(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool,
 @click.argument("pods", nargs=-1)
 @cluster_options
 def snapshot(folder: str, pods: tuple[str, ...], namespace: str | None, all_namespaces: bool, selector: str | None,
-             context: str | None, kubeconfig: str | None, request_timeout: str, concurrency: int) -> None:
+             context: str | None, kubeconfig: str | None, request_timeout: str, run_timeout: str,
+             concurrency: int) -> None:
     """Save the evidence of failing pods to FOLDER, for `podmortem explain FOLDER` later or elsewhere.
 
     FOLDER gets the pod list, the events and logs of failing pods, their owners and the key names
@@ -139,7 +146,7 @@ def snapshot(folder: str, pods: tuple[str, ...], namespace: str | None, all_name
 
     check_folder(folder)
     with paused_gc():
-        client, col = _collect(kubeconfig, context, request_timeout, concurrency, pods, namespace,
+        client, col = _collect(kubeconfig, context, request_timeout, run_timeout, concurrency, pods, namespace,
                                all_namespaces, selector, sample=False)
         written = write_snapshot(col, folder, server=client.host, context=client.context)
     for m in col.missing_rbac:
