@@ -10,6 +10,7 @@ from pathlib import Path
 
 from podmortem.causes import CAUSES
 from podmortem.rules import ALL_RULES, Rule
+from podmortem.rules._wording import wordings_markdown
 
 
 def rule_markdown(r: Rule) -> str:
@@ -23,6 +24,8 @@ def rule_markdown(r: Rule) -> str:
     if r.lint_check:
         lines.append(f"- prevented by lint check: `{r.lint_check}`")
     lines += ["", r.doc.strip(), ""]
+    if r.wordings:
+        lines += wordings_markdown(r.wordings)
     return "\n".join(lines)
 
 

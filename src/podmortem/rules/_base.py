@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from podmortem.causes import CAUSES
 from podmortem.model import Hit, PodEvidence
+from podmortem.rules._wording import Wording
 
 # The fixed docstring headings every rule documents itself with (checked by a meta-test).
 DOC_HEADINGS = (
@@ -39,6 +40,7 @@ class Rule:
     doc: str
     stage: str = "stable"
     lint_check: str | None = None  # id of the manifest lint check that prevents this cause
+    wordings: tuple[Wording, ...] = ()  # the message formats it reads, with their upstream sources
 
     @property
     def category(self) -> str:
@@ -56,6 +58,7 @@ def rule(
     needs: Iterable[str],
     stage: str = "stable",
     lint_check: str | None = None,
+    wordings: Iterable[Wording] = (),
 ) -> Callable[[Check], Rule]:
     """Declare a rule. The function's docstring is its user documentation (Markdown)."""
     if cause not in CAUSES:
@@ -76,6 +79,7 @@ def rule(
             doc=inspect.cleandoc(fn.__doc__ or ""),
             stage=stage,
             lint_check=lint_check,
+            wordings=tuple(wordings),
         )
 
     return wrap

@@ -23,20 +23,20 @@ from podmortem.rules._evidence import (
     cite_waiting,
     main_suspect,
     messages,
-    namespace_of,
     watch_command,
+)
+from podmortem.rules._kubelet_config import (
+    ITEM_KEY_MISSING,
+    KEY_MISSING,
+    KEY_WORDINGS,
+    REF_MISSING,
+    REF_WORDINGS,
 )
 from podmortem.rules._spec import cite_spec
 
-# The kubelet's not-found errors: singular from its watch-based managers (`configmap "x" not found`),
-# plural from API-client paths and older kubelets (`configmaps "x" not found`).
-_REF_MISSING = re.compile(r"\b(?P<kind>configmaps?|secrets?)\s+\\?\"(?P<name>[^\"\\]+)\\?\"\s+not found", re.I)
-_KEY_MISSING = re.compile(
-    r"couldn't find key (?P<key>\S+) in (?P<kind>ConfigMap|Secret) (?P<ns>[^/\s]+)/(?P<name>[^\s,;)]+)")
-_ITEM_KEY_MISSING = re.compile(
-    r"(?:volume \"(?P<volume>[^\"]+)\"\s*:\s*)?(?:configmap |secret )?references non-existent "
-    r"(?P<kind>config |secret )?key: (?P<key>\S+)", re.I)
-_VOLUME_IN_MESSAGE = re.compile(r"volume \"(?P<volume>[^\"]+)\"")
+_VOLUME_IN_MESSAGE = re.compile(r"volume \\*[\"'](?P<volume>[^\"'\\]+)\\*[\"']")
+# `couldn't get configMap NS/NAME` (envFrom) names the namespace the kubelet looked in.
+_GET_NS = re.compile(r"(?i:couldn't get (?:configmap|secret)) (?P<ns>[a-z0-9][a-z0-9-]*)/(?P<name>[a-z0-9][a-z0-9.-]*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +120,7 @@ def _kubelet_messages(pod: PodEvidence) -> Iterator[Message]:
     title="A ConfigMap or Secret the pod references does not exist",
     needs=("status", "events"),
     lint_check="config-ref-missing",
+    wordings=REF_WORDINGS,
 )
 def config_object_missing(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -150,7 +151,7 @@ def config_object_missing(pod: PodEvidence) -> Iterator[Hit]:
     """
     found: dict[tuple[str, str, str | None], list[Message]] = {}
     for m in _kubelet_messages(pod):
-        for hit in _REF_MISSING.finditer(m.text):
+        for hit in REF_MISSING.finditer(m.text):
             kind, name = _kind(hit.group("kind")), hit.group("name")
             c = _blocked_container(pod, m, references(pod, kind, name))
             found.setdefault((kind, name, c.name if c is not None else None), []).append(m)
@@ -173,7 +174,9 @@ def _cite_sources(said: list[Message]) -> list[Citation]:
 def _ref_hit(pod: PodEvidence, said: list[Message], kind: str, name: str, c: ContainerEvidence | None,
              refs: list[Reference]) -> Hit:
     shown = "Secret" if kind == "secret" else "ConfigMap"
-    ns = namespace_of(pod)
+    stated = next((n for n in map(_message_namespace, said) if n), None)
+    ns = stated or pod.namespace or "NAMESPACE"
+    in_ns = f"namespace {stated or pod.namespace}" if stated or pod.namespace else "the pod's namespace"
     evidence: list[Citation] = []
     if c is not None:
         w = cite_waiting(pod, c)
@@ -195,10 +198,10 @@ def _ref_hit(pod: PodEvidence, said: list[Message], kind: str, name: str, c: Con
               else f"kubectl create configmap {name} -n {ns} --from-file=PATH")
     return Hit(
         container=name_c, init=c.init if c is not None else False,
-        summary=f"{shown} {name} that {who} references does not exist in namespace {ns}.",
+        summary=f"{shown} {name} that {who} references does not exist in {in_ns}.",
         evidence=tuple(evidence),
         remedy=Remedy(
-            f"Create {shown} {name} in namespace {ns} (one in another namespace does not count), or correct the name "
+            f"Create {shown} {name} in {in_ns} (one in another namespace does not count), or correct the name "
             f"the pod refers to.{optional_note}",
             None,
             (f"kubectl get {kind} {name} -n {ns}",
@@ -209,14 +212,26 @@ def _ref_hit(pod: PodEvidence, said: list[Message], kind: str, name: str, c: Con
     )
 
 
+def _env_ref_name(pod: PodEvidence, kind: str, key: str) -> str | None:
+    """The object an env reference to this key names, when the message lost it (cut off or wrapped)."""
+    names = {e.ref_name for c in pod.containers if c.spec is not None for e in c.spec.env
+             if e.ref_kind == kind and e.ref_key == key and e.ref_name}
+    return names.pop() if len(names) == 1 else None
+
+
+def _message_namespace(m: Message) -> str | None:
+    got = _GET_NS.search(m.text)
+    return got.group("ns") if got else None
+
+
 @dataclass
 class _KeyMiss:
     """One missing key, with every message that reported it."""
 
-    key: str
+    key: str | None  # None: a kubelet before v1.7 did not name it
     kind: str
-    name: str
-    ns: str
+    name: str | None  # None: the message was cut off or wrapped before it, and the spec does not say
+    ns: str | None  # None: neither the message nor the paste names it
     via_volume: bool
     refs: list[Reference]
     container: ContainerEvidence | None
@@ -237,6 +252,7 @@ def _key_commands(pod: PodEvidence, kind: str, name: str, ns: str) -> tuple[str,
     title="The ConfigMap or Secret exists but lacks the referenced key",
     needs=("status", "events"),
     lint_check="config-key-missing",
+    wordings=KEY_WORDINGS,
 )
 def config_key_missing(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -263,25 +279,31 @@ def config_key_missing(pod: PodEvidence) -> Iterator[Hit]:
     ## Near misses
     The whole object missing is `config.ref-missing` (`configmap "x" not found`).
     """
-    misses: dict[tuple[str, str | None], _KeyMiss] = {}
+    misses: dict[tuple[str | None, str | None], _KeyMiss] = {}
     for m in _kubelet_messages(pod):
-        hit = _KEY_MISSING.search(m.text)
-        item = None if hit else _ITEM_KEY_MISSING.search(m.text)
+        hit = KEY_MISSING.search(m.text)
+        item = None if hit else ITEM_KEY_MISSING.search(m.text)
+        refs: list[Reference] = []
+        name: str | None
+        key_name: str | None
         if hit is not None:
             key_name, kind, name = hit.group("key"), _kind(hit.group("kind")), hit.group("name")
-            refs = references(pod, kind, name)
-            refs = [r for r in refs if r.how == "env" and f"key {key_name}" in r.text] or refs
-            ns = hit.group("ns")
+            name = name or _env_ref_name(pod, kind, key_name)
+            if name is not None:
+                refs = references(pod, kind, name)
+                refs = [r for r in refs if r.how == "env" and f"key {key_name}" in r.text] or refs
+            ns = hit.group("ns") or _message_namespace(m) or pod.namespace
         elif item is not None:
             key_name = item.group("key")
             kind = _kind(item.group("kind") or "configmap")
-            volume = item.group("volume")
+            volume = item.group("spec_name") or item.group("volume")
             v = pod.volume(volume) if volume else None
             if v is not None and v.kind:
                 kind = _kind(v.kind)
-            name = v.ref_name if v is not None and v.ref_name else "NAME"
-            refs = [r for r in references(pod, kind, name) if r.volume == volume] if v is not None else []
-            ns = namespace_of(pod)
+            name = v.ref_name if v is not None and v.ref_name else None
+            if v is not None and name is not None:
+                refs = [r for r in references(pod, kind, name) if r.volume == volume]
+            ns = pod.namespace
         else:
             continue
         c = _blocked_container(pod, m, refs)
@@ -303,14 +325,20 @@ def config_key_missing(pod: PodEvidence) -> Iterator[Hit]:
             evidence.append(cite_spec(pod, r.container, r.field, r.text))
         stale = _has_run(c)
         name_c = (c.name or None) if c is not None else None
+        obj = f"{shown} {miss.ns}/{miss.name}" if miss.ns and miss.name else (
+            f"{shown} {miss.name}" if miss.name else f"The {shown} (its name is not in the evidence)")
+        key = (f"key {miss.key!r}" if miss.key else
+               "a key that the volume's items list (this kubelet does not say which)")
+        where = f" in namespace {miss.ns}" if miss.ns else ""
         yield Hit(
             container=name_c, init=c.init if c is not None else False,
-            summary=f"{shown} {miss.ns}/{miss.name} exists but has no key {miss.key!r}, which the pod references.",
+            summary=f"{obj} exists but lacks {key}, which the pod references.",
             evidence=tuple(evidence),
             remedy=Remedy(
-                f"Add key {miss.key!r} to {shown} {miss.name} in namespace {miss.ns}, or correct the key name in the "
+                f"Add {key} to {shown} {miss.name or 'NAME'}{where}, or correct the key name in the "
                 "pod spec (keys are case-sensitive); mark the reference optional: true if the app can run without it.",
-                None, (*_key_commands(pod, miss.kind, miss.name, miss.ns), watch_command(pod)),
+                None, (*_key_commands(pod, miss.kind, miss.name or "NAME", miss.ns or "NAMESPACE"),
+                       watch_command(pod)),
             ),
             confidence=0.5 if stale else 0.96, strength=1 if stale else 3,
             detail=f"{miss.kind}-{'volume-item' if miss.via_volume else 'env'}",

@@ -27,12 +27,9 @@ from podmortem.rules._evidence import (
     namespace_of,
     watch_command,
 )
+from podmortem.rules._kubelet_config import is_config_message
 from podmortem.rules._patch import container_patch, template_patch
 from podmortem.rules._spec import cite_spec
-
-# Messages that belong to the config family even though they arrive as FailedMount events.
-_CONFIG_OBJECT = re.compile(
-    r"\b(?:configmaps?|secrets?)\s+\\?\"[^\"\\]+\\?\"\s+not found|couldn't find key|references non-existent", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +80,7 @@ _ATTACH_EVENTS = frozenset({"FailedAttachVolume", "FailedMount", "FailedMapVolum
 
 
 def _classify(m: Message) -> VolumeProblem | None:
-    if _CONFIG_OBJECT.search(m.text):
+    if is_config_message(m.text):
         return None
     for kind, pattern in _PATTERNS:
         hit = pattern.search(m.text)
@@ -122,7 +119,7 @@ def _problems(pod: PodEvidence) -> list[VolumeProblem]:
     # volumes whose failure the config family explains (a missing ConfigMap/Secret or key behind them)
     explained = set()
     for m in messages(pod):
-        if _CONFIG_OBJECT.search(m.text):
+        if is_config_message(m.text):
             named = _VOLUME_NAMED.search(m.text)
             if named and named.group("volume"):
                 explained.add(named.group("volume"))
