@@ -38,8 +38,10 @@ def sim() -> None:
 @click.option("--reduced-backoff", is_flag=True, help="Kubelet gate ReduceDefaultCrashLoopBackOffDecay (1s -> 60s).")
 @click.option("--backoff-max", type=click.IntRange(1, 300), default=None,
               help="The kubelet's crashLoopBackOff.maxContainerRestartPeriod in seconds.")
+@click.option("--token", default=None,
+              help="Answer 401 to requests without 'Authorization: Bearer TOKEN' (the kubeconfig written carries it).")
 def serve(scenario: str | None, port: int, kubeconfig_out: str | None, scale: int, start_offset: str, speed: float,
-          faults: tuple[str, ...], reduced_backoff: bool, backoff_max: int | None) -> None:
+          faults: tuple[str, ...], reduced_backoff: bool, backoff_max: int | None, token: str | None) -> None:
     """Serve the Kubernetes API of a simulated cluster on 127.0.0.1 until Ctrl-C."""
     from podmortem.sim.cluster import SimCluster, SimOptions
 
@@ -48,6 +50,10 @@ def serve(scenario: str | None, port: int, kubeconfig_out: str | None, scale: in
         settings = settings.with_max(backoff_max)
     options = SimOptions(scenario=scenario, scale=scale, start_offset=parse_duration(start_offset, "--start-offset"),
                          speed=speed, port=port, backoff=settings, faults=[parse_fault(f) for f in faults])
+    if token is not None:
+        if not token.strip() or any(ord(ch) < 0x21 or ord(ch) > 0x7E for ch in token):
+            raise InputError("--token must be printable ASCII without spaces")
+        options.token, options.check_token = token, True
     cluster = SimCluster(options)
     t0 = time.perf_counter()
     try:

@@ -20,11 +20,11 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
-import yaml
 
-from podmortem.sim import protobuf
+from podmortem.sim import guard, protobuf
 from podmortem.sim import resources as res
 from podmortem.sim.cluster import KUBE_VERSION, ApiError, SimCluster
+from podmortem.sim.names import check_object_name
 from podmortem.sim.resources import STORAGE_KEY, ResourceType
 from podmortem.sim.selectors import (
     SelectorError,
@@ -123,21 +123,73 @@ class Handler(BaseHTTPRequestHandler):
 
     def _object_body(self) -> dict[str, Any]:
         raw = self._body()
-        if "protobuf" in (self.headers.get("Content-Type") or ""):
+        ctype = self.headers.get("Content-Type")
+        if guard.media_type(ctype) == guard.PROTOBUF_TYPE:
             try:
                 return protobuf.decode(raw)
             except protobuf.ProtobufError as exc:
                 raise ApiError(415, "UnsupportedMediaType", str(exc), {}) from None
-        try:
-            obj = orjson.loads(raw) if raw.strip() else {}
-        except orjson.JSONDecodeError:
-            try:
-                obj = yaml.safe_load(raw)
-            except yaml.YAMLError as exc:
-                raise ApiError(400, "BadRequest", f"the body could not be decoded: {exc}") from None
+        obj = guard.decode_body(raw, ctype)
+        if obj is None:
+            obj = {}
         if not isinstance(obj, dict):
             raise ApiError(400, "BadRequest", "the body must be a JSON object")
         return obj
+
+    def _read_body(self) -> bytes:
+        """The request body, at most guard.MAX_BODY_BYTES; a longer one raises 413 and ends the connection.
+
+        A body announced as too long is drained (up to a bound) rather than left unread, so that the
+        client, still sending, reads the 413 instead of a reset connection.
+        """
+        limit = guard.MAX_BODY_BYTES
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._read_chunked(limit)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.close_connection = True
+            raise ApiError(400, "BadRequest", "invalid Content-Length") from None
+        if length > limit:
+            self.close_connection = True
+            self._drain(length)
+            raise guard.too_large()
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _drain(self, length: int) -> None:
+        left = min(length, 8 * guard.MAX_BODY_BYTES)
+        while left > 0:
+            got = self.rfile.read(min(left, 65536))
+            if not got:
+                break
+            left -= len(got)
+
+    def _read_chunked(self, limit: int) -> bytes:
+        body = bytearray()
+        total = 0
+        while True:
+            line = self.rfile.readline(1024)
+            try:
+                size = int(line.split(b";")[0].strip() or b"x", 16)
+            except ValueError:
+                self.close_connection = True
+                raise ApiError(400, "BadRequest", "malformed chunked request body") from None
+            if size == 0:
+                while self.rfile.readline(1024).strip():  # trailers
+                    pass
+                break
+            total += size
+            if total > limit:
+                self.close_connection = True
+                if total > 8 * limit:
+                    break
+                self._drain(size)
+            else:
+                body += self.rfile.read(size)
+            self.rfile.readline(8)
+        if total > limit:
+            raise guard.too_large()
+        return bytes(body)
 
     def do_GET(self) -> None:
         self._handle("GET")
@@ -160,11 +212,11 @@ class Handler(BaseHTTPRequestHandler):
     def _handle(self, method: str) -> None:
         # Read the whole body first: an error answered early must not leave it in a kept-alive connection.
         try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = 0
-        self._raw = self.rfile.read(length) if length > 0 else b""
-        try:
+            self._raw = b""
+            self._raw = self._read_body()
+            token = self.cluster.options.token
+            if self.cluster.options.check_token and not guard.token_ok(self.headers.get("Authorization"), token):
+                raise guard.unauthorized()
             self._route(method)
         except ApiError as api_err:
             self._error(api_err)
@@ -325,6 +377,8 @@ class Handler(BaseHTTPRequestHandler):
             if name is not None:
                 raise ApiError(405, "MethodNotAllowed", 'the server does not allow this method on the requested '
                                                         'resource', {})
+            meta = obj.get("metadata")
+            check_object_name(rt, meta if isinstance(meta, dict) else {})
             created = cluster.create(rt, ns or "", obj, dry_run)
             self._json(201, created)
         elif verb == "update":
@@ -344,13 +398,13 @@ class Handler(BaseHTTPRequestHandler):
         grace = _q(query, "gracePeriodSeconds")
         raw = self._body()
         if raw.strip():
-            try:
-                opts = orjson.loads(raw)
-                if isinstance(opts, dict) and opts.get("gracePeriodSeconds") is not None:
-                    grace = str(opts["gracePeriodSeconds"])
-            except orjson.JSONDecodeError:
-                pass
-        return float(grace) if grace not in (None, "") else None
+            opts = guard.decode_body(raw, self.headers.get("Content-Type"))
+            if isinstance(opts, dict) and opts.get("gracePeriodSeconds") is not None:
+                grace = str(opts["gracePeriodSeconds"])
+        try:
+            return float(grace) if grace not in (None, "") else None
+        except ValueError:
+            raise ApiError(400, "BadRequest", f"invalid gracePeriodSeconds: {grace!r}") from None
 
     # --- reads -------------------------------------------------------------------------------------
 
@@ -630,7 +684,7 @@ class Handler(BaseHTTPRequestHandler):
         cluster = self.cluster
         if method in ("PUT", "PATCH"):
             raw = self._body()
-            data = orjson.loads(raw) if raw.strip() else {}
+            data = guard.decode_body(raw, self.headers.get("Content-Type")) if raw.strip() else {}
             replicas = (data.get("spec") or {}).get("replicas") if isinstance(data, dict) else None
             if isinstance(data, list):
                 for op in data:

@@ -33,7 +33,8 @@ class SimOptions:
     history_limit: int = 50_000
     event_ttl: float = 3600.0
     faults: list[FaultRule] = field(default_factory=list)
-    token: str = "podmortem-sim"
+    token: str = "podmortem-sim"  # the bearer token written into kubeconfigs
+    check_token: bool = False  # refuse (401) requests without that token, as `sim serve --token` does
     user: str = "podmortem"
     serve: bool = True  # start the HTTP server on start()
 
