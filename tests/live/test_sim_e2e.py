@@ -1,7 +1,8 @@
 """Acceptance of live diagnosis against the simulated cluster (podmortem.sim) over real HTTP.
 
 - the default scenario: every failing pod gets the cause its scenario intends (the
-  `sim.podmortem.dev/expected-cause` annotation), healthy pods get nothing;
+  `sim.podmortem.dev/expected-cause` annotation of the scenario file, which the API never serves:
+  the simulator keeps it and `SimCluster.expectations()` tells it), healthy pods get nothing;
 - a Deployment rolled from a good revision to a crashing one: "what changed" names both;
 - every simulator fault is survived; with Secrets forbidden (the namespaced no-Secrets role)
   the run completes and says what it could not see.
@@ -23,7 +24,6 @@ pytest.importorskip("podmortem.sim.cluster", reason="the simulator (issue 4) is 
 
 from podmortem.sim.cluster import SimCluster, SimOptions
 from podmortem.sim.faults import parse_fault
-from podmortem.sim.profile import EXPECTED_CAUSE
 from podmortem.sim.scenario import default_scenario_path
 
 PODMORTEM = [sys.executable, "-m", "podmortem"]
@@ -38,10 +38,11 @@ def diagnose(kubeconfig: str, *args: str, timeout: float = 120) -> tuple[int, di
 
 
 def expected_causes(cluster: SimCluster) -> dict[tuple[str, str], str | None]:
-    out = {}
+    expected = cluster.expectations()
+    out: dict[tuple[str, str], str | None] = {}
     for pod in cluster.objects("pods"):
-        meta = pod["metadata"]
-        out[(meta["namespace"], meta["name"])] = (meta.get("annotations") or {}).get(EXPECTED_CAUSE)
+        key = (pod["metadata"]["namespace"], pod["metadata"]["name"])
+        out[key] = expected.get(key)
     return out
 
 

@@ -20,11 +20,12 @@ HEALTHY = ("Running", "Completed")
 
 
 def _labelled(cluster: SimCluster) -> dict[str, list[tuple[str, str]]]:
-    """cause id -> [(namespace/pod, STATUS column)] for every pod carrying the expected-cause annotation."""
+    """cause id -> [(namespace/pod, STATUS column)] for every pod the scenario means to fail."""
     out: dict[str, list[tuple[str, str]]] = {}
+    expected = cluster.expectations()
     with cluster.lock:
         for p in cluster.store.items("pods"):
-            cause = (p["metadata"].get("annotations") or {}).get(EXPECTED_CAUSE)
+            cause = expected.get((p["metadata"]["namespace"], p["metadata"]["name"]))
             if cause:
                 status = pod_cells(p, cluster.now())[0][2]
                 out.setdefault(cause, []).append((f"{p['metadata']['namespace']}/{p['metadata']['name']}", status))

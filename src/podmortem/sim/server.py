@@ -42,6 +42,8 @@ EXPIRED_CONTINUE = (
     "results. Continuing with the provided token results in an inconsistent list - objects that were created, "
     "modified, or deleted between the time the first chunk was returned and now may show up in the list."
 )
+# The simulator's own path, outside the Kubernetes API: the cause each scenario pod is meant to show.
+EXPECTATIONS_PATH = "/sim.podmortem.dev/v1/expectations"
 NOT_FOUND_PATH = ApiError(404, "NotFound", "the server could not find the requested resource", {})
 
 log = logging.getLogger(__name__)
@@ -258,6 +260,11 @@ class Handler(BaseHTTPRequestHandler):
             return
         if parts and parts[0] == "openapi":
             raise NOT_FOUND_PATH
+        if path == EXPECTATIONS_PATH:
+            items = [{"namespace": ns, "name": name, "expectedCause": cause}
+                     for (ns, name), cause in sorted(self.cluster.expectations().items())]
+            self._json(200, {"kind": "ExpectationList", "apiVersion": "sim.podmortem.dev/v1", "items": items})
+            return
         if path == "/api":
             if "as=APIGroupDiscoveryList" in accept:
                 self._discovery(True, accept)

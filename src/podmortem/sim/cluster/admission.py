@@ -22,7 +22,9 @@ from podmortem.sim.resources import ResourceType
 class Admission(KubeletWorld):
     """Required fields, profile annotations and defaults."""
 
-    def _validate(self, rt: ResourceType, obj: dict[str, Any]) -> None:
+    def _validate(self, rt: ResourceType, obj: dict[str, Any], sim_meta: Mapping[str, str] | None = None,
+                  sim_template: Mapping[str, str] | None = None) -> None:
+        """Required fields, and the profiles among the simulator's annotations (taken off the object)."""
         where = f'{rt.kind} "{obj["metadata"]["name"]}"'
         causes: list[tuple[str, str]] = []
         pod_spec: Mapping[str, Any] | None = None
@@ -45,10 +47,9 @@ class Admission(KubeletWorld):
                         causes.append((f"{prefix}.{key}[{i}].name", "Required value"))
                     if not c.get("image"):
                         causes.append((f"{prefix}.{key}[{i}].image", "Required value"))
-            meta = obj["metadata"] if rt.plural == "pods" else (((obj.get("spec") or {}).get("template") or {})
-                                                                 .get("metadata") or {})
+            hidden = (sim_meta if rt.plural == "pods" else sim_template) or {}
             try:
-                profiles_of(meta, where)
+                profiles_of({"annotations": hidden}, where)
             except InputError as exc:
                 causes.append(("metadata.annotations", f"Invalid value: {exc.message}"))
         if causes:
@@ -57,7 +58,8 @@ class Admission(KubeletWorld):
                                                  "causes": [{"reason": "FieldValueInvalid", "message": m, "field": f}
                                                             for f, m in causes]})
 
-    def _default(self, rt: ResourceType, obj: dict[str, Any], t: float) -> None:
+    def _default(self, rt: ResourceType, obj: dict[str, Any], t: float,
+                 sim_meta: Mapping[str, str] | None = None) -> None:
         p = rt.plural
         if p == "pods":
             _default_pod_spec(obj.setdefault("spec", {}))
@@ -116,6 +118,6 @@ class Admission(KubeletWorld):
             labels = obj["metadata"].setdefault("labels", {})
             labels["kubernetes.io/metadata.name"] = obj["metadata"]["name"]
         elif p == "nodes":
-            _default_node(obj, len(self.nodes))
+            _default_node(obj, len(self.nodes), sim_meta)
         elif p == "serviceaccounts":
             pass

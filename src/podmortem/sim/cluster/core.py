@@ -94,6 +94,19 @@ class SimCluster(ControllerApi):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def expectations(self) -> dict[tuple[str, str], str]:
+        """(namespace, pod) -> the cause the scenario intends, for every pod that has one (never served by the API)."""
+        from podmortem.sim.profile import EXPECTED_CAUSE
+
+        with self.lock:
+            out = {}
+            for pod in self.store.items("pods"):
+                meta = pod["metadata"]
+                cause = self.hidden.of(str(meta.get("uid"))).get(EXPECTED_CAUSE)
+                if cause:
+                    out[(str(meta.get("namespace")), str(meta["name"]))] = cause
+            return out
+
     def kubeconfig(self, namespace: str = "default") -> str:
         return yaml.safe_dump({
             "apiVersion": "v1", "kind": "Config",

@@ -6,6 +6,7 @@ Pure functions that fill in a manifest in place. Imports only `options` from the
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -79,7 +80,7 @@ def _default_pod_spec(spec: dict[str, Any], template: bool = False) -> None:
                                                      "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"})
 
 
-def _default_node(obj: dict[str, Any], index: int) -> None:
+def _default_node(obj: dict[str, Any], index: int, sim_annotations: Mapping[str, str] | None = None) -> None:
     meta = obj["metadata"]
     name = meta["name"]
     labels = meta.setdefault("labels", {})
@@ -92,7 +93,7 @@ def _default_node(obj: dict[str, Any], index: int) -> None:
     spec.setdefault("podCIDR", f"10.244.{index + 1}.0/24")
     spec.setdefault("podCIDRs", [spec["podCIDR"]])
     spec.setdefault("providerID", f"kind://docker/sim/{name}")
-    pressure = (meta.get("annotations") or {}).get(MEMORY_PRESSURE)
+    pressure = (sim_annotations or {}).get(MEMORY_PRESSURE)
     if pressure:
         taints = spec.setdefault("taints", [])
         if not any(t.get("key") == "node.kubernetes.io/memory-pressure" for t in taints):

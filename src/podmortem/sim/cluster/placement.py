@@ -21,7 +21,7 @@ class Placement(Admission):
         name = node["metadata"]["name"]
         addrs = {a.get("type"): a.get("address") for a in (node.get("status") or {}).get("addresses") or []}
         sim = NodeSim(name, len(self.nodes) + 1, str(addrs.get("InternalIP") or f"172.18.0.{len(self.nodes) + 2}"))
-        annotations = node["metadata"].get("annotations") or {}
+        annotations = self.hidden.of(str(node["metadata"].get("uid")))
         pressure = annotations.get(MEMORY_PRESSURE)
         if pressure:
             sim.pressure = _parse_pressure(str(pressure), t)
@@ -63,7 +63,7 @@ class Placement(Admission):
             spec["nodeName"] = node.name
         stored = self.store.put("pods", obj)
         key = (obj["metadata"]["namespace"], obj["metadata"]["name"])
-        sim = PodSim(stored, self, node, t, self.settings)
+        sim = PodSim(stored, self, node, t, self.settings, sim_annotations=self.hidden.of(str(obj["metadata"]["uid"])))
         if why:
             sim.unschedulable = why
         self.pods[key] = sim

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from podmortem.sim.cluster.hidden import Hidden
 from podmortem.sim.cluster.options import Clock, SimOptions
 from podmortem.sim.controllers import Controllers
 from podmortem.sim.events import Recorder
@@ -39,6 +40,7 @@ class ClusterState:
         self.clock = Clock(start, self.options.speed)
         self.nodes: dict[str, NodeSim] = {}
         self.pods: dict[tuple[str, str], PodSim] = {}
+        self.hidden = Hidden()
         self._queued: dict[tuple[str, str], float] = {}
         self._heap: list[tuple[float, int, Any]] = []
         self._seq = itertools.count()

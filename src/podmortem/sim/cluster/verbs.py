@@ -18,9 +18,11 @@ import orjson
 from podmortem.errors import InputError
 from podmortem.sim.cluster.defaults import _default_pod_spec
 from podmortem.sim.cluster.errors import ApiError, not_found
+from podmortem.sim.cluster.hidden import take_sim_annotations, template_meta
 from podmortem.sim.cluster.nodes import _parse_pressure
 from podmortem.sim.cluster.options import LAST_APPLIED, WORKLOADS
 from podmortem.sim.cluster.placement import Placement
+from podmortem.sim.controllers import controller_uid
 from podmortem.sim.kubelet import PodSim
 from podmortem.sim.patch import PatchError, json_patch, merge_patch, strategic_merge
 from podmortem.sim.profile import CREATED_AGO, MEMORY_PRESSURE
@@ -84,10 +86,12 @@ class Verbs(Placement):
         meta.pop("deletionTimestamp", None)
         if rt.plural in WORKLOADS:
             meta["generation"] = 1
-        self._validate(rt, obj)
-        self._default(rt, obj, t)
+        sim_meta, sim_template = self._take_hidden(rt, obj)
+        self._validate(rt, obj, sim_meta, sim_template)
+        self._default(rt, obj, t, sim_meta)
         if dry_run:
             return obj
+        self.hidden.record(meta["uid"], sim_meta, sim_template)
         if rt.plural == "pods":
             return self._create_pod(obj, t)
         stored = self.store.put(storage, obj)
@@ -100,6 +104,22 @@ class Verbs(Placement):
             self._run_reconciles(t)
             stored = self.store.get(storage, ns, name) or stored
         return stored
+
+    def _take_hidden(self, rt: ResourceType, obj: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+        """The simulator's annotations of the object and of its pod template, taken off it (hidden.py).
+
+        An object a controller creates starts with what its owner's template carried.
+        """
+        sim_meta = take_sim_annotations(obj["metadata"])
+        tmeta = template_meta(obj) if rt.plural in WORKLOADS else None
+        sim_template = take_sim_annotations(tmeta) if tmeta is not None else {}
+        inherited = self.hidden.of_template(controller_uid(obj))
+        if inherited:
+            if rt.plural == "pods":
+                sim_meta = {**inherited, **sim_meta}
+            elif rt.plural in WORKLOADS:
+                sim_template = {**inherited, **sim_template}
+        return sim_meta, sim_template
 
     def _namespace_added(self, ns_obj: Mapping[str, Any], t: float) -> None:
         ns = ns_obj["metadata"]["name"]
@@ -187,10 +207,16 @@ class Verbs(Placement):
         elif "status" in current:
             new["status"] = current["status"]  # status is the controllers' and the kubelet's to write
         storage = STORAGE_KEY[rt]
+        sim_meta: dict[str, str] = {}
+        sim_template: dict[str, str] = {}
+        if subresource is None:
+            sim_meta = take_sim_annotations(meta)
+            tmeta = template_meta(new) if rt.plural in WORKLOADS else None
+            sim_template = take_sim_annotations(tmeta) if tmeta is not None else {}
         if rt.plural == "pods" and new.get("spec") != current.get("spec"):
             self._check_pod_update(current, new)
         if rt.plural in WORKLOADS and subresource is None:
-            self._validate(rt, new)
+            self._validate(rt, new, sim_meta, sim_template)
             if rt.plural != "jobs":
                 _default_pod_spec(((new.setdefault("spec", {})).setdefault("template", {})).setdefault("spec", {}),
                                   template=True)
@@ -204,6 +230,7 @@ class Verbs(Placement):
             new["data"] = data
         if dry_run:
             return new
+        self.hidden.record(cur_meta["uid"], sim_meta, sim_template)
         if new == current:
             return current
         stored = self.store.put(storage, new)
@@ -216,11 +243,11 @@ class Verbs(Placement):
             sim = self.pods.get((ns, cur_meta["name"]))
             if sim is not None:
                 sim.meta = stored["metadata"]
-        elif rt.plural == "nodes":
-            pressure = (stored["metadata"].get("annotations") or {}).get(MEMORY_PRESSURE)
+        elif rt.plural == "nodes" and MEMORY_PRESSURE in sim_meta:
+            pressure = sim_meta[MEMORY_PRESSURE]
             node = self.nodes.get(cur_meta["name"])
             if node is not None:
-                node.pressure = _parse_pressure(str(pressure), t) if pressure else None
+                node.pressure = _parse_pressure(pressure, t) if pressure.strip() else None
         self.flush()
         return stored
 

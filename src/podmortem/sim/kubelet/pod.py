@@ -22,8 +22,9 @@ class PodSim(Logs):
     """One pod on one node, simulated from its creation on."""
 
     def __init__(self, pod: Mapping[str, Any], world: World, node: NodeSim | None, created: float,
-                 settings: KubeletSettings, ip: str | None = None) -> None:
-        super().__init__(pod, world, node, created, settings, ip)
+                 settings: KubeletSettings, ip: str | None = None,
+                 sim_annotations: Mapping[str, str] | None = None) -> None:
+        super().__init__(pod, world, node, created, settings, ip, sim_annotations)
         if node is not None:
             self._at(created, self._schedule)
         else:

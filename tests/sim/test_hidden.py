@@ -1,0 +1,98 @@
+"""The answer stays server-side: no API response carries a profile or an expected cause (issue 16 item 2)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+
+from podmortem.sim import SimCluster
+from podmortem.sim.resources import RESOURCES
+
+from .conftest import Kubectl
+
+TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+LEAKS = ("sim.podmortem.dev", "expected-cause", "profile.")
+
+
+def _get(cluster: SimCluster, path: str, accept: str = "application/json") -> tuple[int, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", cluster.port, timeout=30)
+    conn.request("GET", path, headers={"Accept": accept})
+    resp = conn.getresponse()
+    body = resp.read().decode()
+    conn.close()
+    return resp.status, body
+
+
+def test_no_object_of_the_default_scenario_carries_the_answer(default_cluster: SimCluster) -> None:
+    scanned = 0
+    for rt in RESOURCES:
+        prefix = f"/apis/{rt.group}/{rt.version}" if rt.group else f"/api/{rt.version}"
+        for accept in ("application/json", TABLE):
+            code, body = _get(default_cluster, f"{prefix}/{rt.plural}", accept)
+            assert code == 200, (rt.plural, body[:200])
+            for needle in LEAKS:
+                assert needle not in body, (rt.plural, accept, needle)
+        items = json.loads(_get(default_cluster, f"{prefix}/{rt.plural}")[1])["items"]
+        for obj in items[:50]:
+            meta = obj["metadata"]
+            path = f"{prefix}/namespaces/{meta['namespace']}/{rt.plural}/{meta['name']}" if rt.namespaced \
+                else f"{prefix}/{rt.plural}/{meta['name']}"
+            code, body = _get(default_cluster, path)
+            assert code == 200 and not any(n in body for n in LEAKS), path
+        scanned += len(items)
+    assert scanned > 200
+
+
+def test_the_answer_is_kept_by_the_simulator(default_cluster: SimCluster) -> None:
+    expected = default_cluster.expectations()
+    assert len(set(expected.values())) >= 20
+    code, body = _get(default_cluster, "/sim.podmortem.dev/v1/expectations")
+    assert code == 200
+    served = {(i["namespace"], i["name"]): i["expectedCause"] for i in json.loads(body)["items"]}
+    assert served == expected
+
+
+def test_describe_shows_no_annotations_on_a_failing_pod(default_cluster: SimCluster, kubectl: Kubectl) -> None:
+    (ns, name), _cause = next(iter(sorted(default_cluster.expectations().items())))
+    out = kubectl.out("describe", "pod", "-n", ns, name)
+    assert "Annotations:      <none>" in out or "Annotations:  <none>" in out or \
+        [line for line in out.splitlines() if line.startswith("Annotations:") and "<none>" in line], out[:800]
+    assert "sim.podmortem.dev" not in out
+    yaml_out = kubectl.out("get", "deploy,rs,sts,job,pod", "-A", "-o", "yaml")
+    assert "sim.podmortem.dev" not in yaml_out
+
+
+def test_a_profile_applied_with_kubectl_drives_the_pod_but_is_not_served(fresh_cluster: SimCluster,
+                                                                            fresh_kubectl: Kubectl,
+                                                                            tmp_path: object) -> None:
+    from pathlib import Path
+
+    manifest = Path(str(tmp_path)) / "crash.yaml"
+    manifest.write_text("""apiVersion: apps/v1
+kind: Deployment
+metadata: {name: crasher, namespace: default}
+spec:
+  selector: {matchLabels: {app: crasher}}
+  template:
+    metadata:
+      labels: {app: crasher}
+      annotations:
+        sim.podmortem.dev/profile.app: |
+          exitAfterSeconds: 2
+          exitCode: 3
+          logs: ["fatal: boom"]
+    spec:
+      containers: [{name: app, image: registry.example.com/crasher:1}]
+""")
+    fresh_kubectl.run("apply", "-f", str(manifest))
+    fresh_cluster.advance(60)
+    pods = json.loads(fresh_kubectl.out("get", "pods", "-l", "app=crasher", "-o", "json"))["items"]
+    assert len(pods) == 1
+    state = pods[0]["status"]["containerStatuses"][0]
+    assert state["restartCount"] >= 1 or "terminated" in state["lastState"] or "terminated" in state["state"]
+    everything = fresh_kubectl.out("get", "deploy,rs,pod", "-o", "yaml")
+    assert "sim.podmortem.dev" not in everything and "fatal: boom" not in everything
+    # A second apply of the same file is a no-op, not a new revision.
+    fresh_kubectl.run("apply", "-f", str(manifest))
+    rs = json.loads(fresh_kubectl.out("get", "rs", "-l", "app=crasher", "-o", "json"))["items"]
+    assert len(rs) == 1
