@@ -123,6 +123,10 @@ class ImageFacts:
     shells: tuple[str, ...] | None = None
     entrypoint: bool = True
     default_command_exits: bool = False
+    start_capabilities: tuple[str, ...] = ()  # used while the entrypoint still runs as root
+    start_capability_error: str | None = None
+    file_capabilities: tuple[str, ...] = ()  # set on the main binary with setcap
+    platforms: tuple[str, ...] = ()  # the only platforms published (empty: multi-arch or unknown)
 
     @property
     def runs_as_root(self) -> bool:
@@ -134,10 +138,48 @@ class ImageFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class MemoryPart:
+    part: str
+    mib: int
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeMemory:
+    """What a runtime needs outside its heap, and how big it makes the heap when no flag says."""
+
+    outside_heap: tuple[MemoryPart, ...]
+    default_heap_percent: float | None = None
+    small_memory_mib: int | None = None  # below this limit the small-memory percentage applies
+    small_memory_heap_percent: float | None = None
+
+    @property
+    def outside_heap_mib(self) -> int:
+        return sum(p.mib for p in self.outside_heap)
+
+    def default_heap_mib(self, limit_mib: float) -> float | None:
+        """The heap ceiling the runtime picks by itself under this limit, or None when it picks none."""
+        percent = self.default_heap_percent
+        if self.small_memory_mib is not None and limit_mib < self.small_memory_mib:
+            percent = self.small_memory_heap_percent
+        return limit_mib * percent / 100 if percent is not None else None
+
+
+@dataclass(frozen=True, slots=True)
 class Runtime:
     name: str
     start_seconds: int
     reason: str
+    memory: RuntimeMemory | None = None
+
+
+def _memory(raw: Any) -> RuntimeMemory | None:
+    if not isinstance(raw, dict):
+        return None
+    parts = tuple(MemoryPart(str(p["part"]), int(p["mib"]), " ".join(str(p["why"]).split()))
+                  for p in raw.get("outside_heap", ()))
+    return RuntimeMemory(parts, raw.get("default_heap_percent"), raw.get("small_memory_mib"),
+                         raw.get("small_memory_heap_percent"))
 
 
 @dataclass(slots=True)
@@ -152,7 +194,7 @@ def _data() -> tuple[dict[str, Runtime], tuple[_Entry, ...]]:
     text = files("podmortem.lint").joinpath("image_facts.yaml").read_text(encoding="utf-8")
     raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     runtimes = {
-        name: Runtime(name, int(v["start_seconds"]), " ".join(str(v["reason"]).split()))
+        name: Runtime(name, int(v["start_seconds"]), " ".join(str(v["reason"]).split()), _memory(v.get("memory")))
         for name, v in raw["runtimes"].items()
     }
     entries = []
@@ -187,6 +229,10 @@ def _facts_from(name: str, item: dict[str, Any], base: ImageFacts | None) -> Ima
         shells=tuple(shells) if shells is not None else None,
         entrypoint=bool(pick("entrypoint", True)),
         default_command_exits=bool(pick("default_command_exits", False)),
+        start_capabilities=tuple(str(c).upper() for c in pick("start_capabilities", ())),
+        start_capability_error=pick("start_capability_error", None),
+        file_capabilities=tuple(str(c).upper() for c in pick("file_capabilities", ())),
+        platforms=tuple(str(p) for p in pick("platforms", ())),
     )
 
 

@@ -84,10 +84,10 @@ def lint_sources(sources: Iterable[Source], options: LintOptions | None = None) 
     findings = [f for f in findings
                 if not (f.check == "memory-limit-missing" and bundle.has_default_memory_limit(f.namespace))]
     unique = sorted(set(findings), key=LintFinding.sort_key)
-    active = [f for f in unique if f.suppressed is None]
+    reported = [f for f in unique if f.suppressed is None]
     baselined = 0
     if options.baseline is not None:
-        active, baselined = options.baseline.split(active)
-        active.sort(key=LintFinding.sort_key)
-    return LintReport(findings=tuple(active), files=stats.files, objects=stats.objects, workloads=workloads,
+        reported, baselined = options.baseline.split(reported)
+        reported.sort(key=LintFinding.sort_key)
+    return LintReport(findings=tuple(reported), files=stats.files, objects=stats.objects, workloads=workloads,
                       suppressed=tuple(f for f in unique if f.suppressed is not None), baselined=baselined)

@@ -151,8 +151,15 @@ def ignored_by_annotation(manifest: Manifest) -> Suppressions:
 
 # --- what kind of app a container runs ------------------------------------------------------------
 
+# Variables only a JVM or its launcher reads: the JDK's own (JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS,
+# _JAVA_OPTIONS), start scripts' (JAVA_OPTS, CATALINA_OPTS, KAFKA_HEAP_OPTS, ES_JAVA_OPTS...) and
+# install4j launchers' (INSTALL4J_ADD_VM_PARAMS: sonatype/nexus3's bin/nexus).
 _JVM_ENV = frozenset({"JAVA_OPTS", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "JVM_OPTS",
-                      "CATALINA_OPTS", "KAFKA_HEAP_OPTS", "ES_JAVA_OPTS", "OPENSEARCH_JAVA_OPTS", "SPRING_PROFILES_ACTIVE"})
+                      "CATALINA_OPTS", "KAFKA_HEAP_OPTS", "ES_JAVA_OPTS", "OPENSEARCH_JAVA_OPTS", "SPRING_PROFILES_ACTIVE",
+                      "INSTALL4J_ADD_VM_PARAMS", "JAVA_OPTIONS", "JVM_ARGS", "KAFKA_OPTS", "SOLR_OPTS",
+                      "SONAR_WEB_JAVAOPTS", "SONAR_CE_JAVAOPTS", "ZK_SERVER_HEAP", "HADOOP_OPTS", "MAVEN_OPTS"})
+# A HotSpot option in any variable's value: -Xmx512m, -Xss1m, -XX:+UseG1GC, -Dspring.profiles.active=...
+_JVM_FLAG = re.compile(r"(?:^|\s)-(?:Xm[sx]\d|Xss\d|XX:[+-]?[A-Z])")
 _NODE_ENV = frozenset({"NODE_OPTIONS", "NODE_ENV"})
 # Executables (first word of the command) that say which runtime runs the app.
 _EXECUTABLE_RUNTIME = {
@@ -188,6 +195,10 @@ def runtime_of(c: ContainerView) -> str:
         return "jvm"
     names = {str(e.get("name")) for e in c.env_entries()}
     if names & _JVM_ENV:
+        return "jvm"
+    if any(isinstance(e.get("value"), str) and _JVM_FLAG.search(e["value"]) for e in c.env_entries()):
+        return "jvm"
+    if _JVM_FLAG.search(text):
         return "jvm"
     for _key, probe in iter_probes(c):
         path = str(as_dict(probe.get("httpGet")).get("path") or "")

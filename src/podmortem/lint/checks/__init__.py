@@ -7,7 +7,7 @@ released, is never renamed or reused.
 
 from __future__ import annotations
 
-from podmortem.lint.checks import app, config, image, probes, resources, security
+from podmortem.lint.checks import app, capabilities, config, image, probes, resources, security
 from podmortem.lint.checks._base import DOC_HEADINGS, Check
 
 ALL_CHECKS: tuple[Check, ...] = (
@@ -15,6 +15,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     resources.memory_quantity_suspicious,
     resources.heap_flag_over_limit,
     resources.heap_flag_far_below_limit,
+    resources.memory_below_runtime_floor,
     probes.liveness_without_startup,
     probes.startup_budget_short,
     probes.liveness_equals_readiness,
@@ -29,6 +30,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     security.privileged_port_non_root,
     security.read_only_root_without_writable_volume,
     security.non_root_volume_without_fsgroup,
+    capabilities.capabilities_dropped_needed_at_start,
     config.config_ref_missing,
     config.config_key_missing,
     config.volume_ref_missing,

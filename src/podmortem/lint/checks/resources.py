@@ -8,8 +8,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from podmortem.lint.checks._base import check
+from podmortem.lint.memory import MIB as _MIB
+from podmortem.lint.memory import (
+    MIN_HEAP,
+    heap_advice,
+    outside_heap_bytes,
+    outside_heap_text,
+    round_up,
+    runtime_memory,
+)
 from podmortem.lint.model import Emit
-from podmortem.lint.workloads import ContainerView, Workload, as_dict, as_list
+from podmortem.lint.workloads import ContainerView, Workload, as_dict, as_list, runtime_of
 from podmortem.quantity import format_bytes, parse_jvm_size, parse_quantity
 
 MIB = 2**20
@@ -194,7 +203,7 @@ def heap_flag_over_limit(w: Workload) -> Iterator[Emit]:
     """
     for c, limit, limit_text, heaps in _container_heaps(w):
         for heap in heaps:
-            yield from _compare(c, heap.size, heap.flag, heap.where, heap.line, limit, limit_text, heap.what)
+            yield from _compare(c, heap, limit, limit_text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +214,7 @@ class _Heap:
     line: int
     what: str
     fixed: bool  # a fixed size (-Xmx, --max-old-space-size), not a share of the limit
+    runtime: str  # jvm or node: whose memory outside the heap the advice allows for
 
 
 def _container_heaps(w: Workload) -> Iterator[tuple[ContainerView, float, str, list[_Heap]]]:
@@ -235,13 +245,13 @@ def _container_heaps(w: Workload) -> Iterator[tuple[ContainerView, float, str, l
         heaps = []
         if best is not None:
             _, size, flag, where, line = best
-            heaps.append(_Heap(size, flag, where, line, "JVM heap", True))
+            heaps.append(_Heap(size, flag, where, line, "JVM heap", True, "jvm"))
         elif pct is not None:
             value, flag, where, line = pct
-            heaps.append(_Heap(int(limit * value / 100), flag, where, line, "JVM heap", False))
+            heaps.append(_Heap(int(limit * value / 100), flag, where, line, "JVM heap", False, "jvm"))
         if node is not None:
             size, flag, where, line = node
-            heaps.append(_Heap(size, flag, where, line, "Node.js old-space heap", True))
+            heaps.append(_Heap(size, flag, where, line, "Node.js old-space heap", True, "node"))
         if heaps:
             yield c, limit, str(limit_raw), heaps
 
@@ -281,26 +291,111 @@ def heap_flag_far_below_limit(w: Workload) -> Iterator[Emit]:
     for c, limit, limit_text, heaps in _container_heaps(w):
         for heap in heaps:
             if heap.fixed and heap.size < limit * FAR_BELOW_LIMIT:
+                advice = heap_advice(limit, heap.size, heap.runtime)
+                raise_to = (f"Raise the heap to about {format_bytes(advice.heap)}" if advice.heap is not None
+                            else "Raise the heap")
                 yield Emit(heap.line,
                            f"{heap.flag} in {heap.where} of container {c.name} caps the {heap.what} at "
                            f"{format_bytes(heap.size)}, under a quarter of the memory limit {limit_text}: the "
                            f"runtime runs out of heap long before the container's memory",
                            container=c.name,
-                           fix=f"Raise the heap to about {format_bytes(limit * 0.75)} (75% of the limit), or size "
-                               f"it from the limit with -XX:MaxRAMPercentage=75.")
+                           fix=f"{raise_to} (75% of the limit at most, leaving room outside the heap), or size it "
+                               f"from the limit with -XX:MaxRAMPercentage=75.")
 
 
-def _compare(c: ContainerView, heap: int, flag: str, where: str, line: int, limit: float, limit_text: str,
-             what: str) -> Iterator[Emit]:
-    suggested = format_bytes(limit * 0.75)
-    if heap >= limit:
-        yield Emit(line, f"{flag} in {where} of container {c.name} lets the {what} grow to {format_bytes(heap)}, "
-                         f"at or above the memory limit {limit_text}: the kernel OOM-kills the container "
-                         f"(exit 137) once the heap fills",
-                   container=c.name, fix=f"Lower the heap to about {suggested} (75% of the limit) or raise the limit.")
-    elif heap > limit * NEAR_LIMIT:
-        yield Emit(line, f"{flag} in {where} of container {c.name} lets the {what} grow to {format_bytes(heap)}, "
-                         f"over 90% of the memory limit {limit_text}: too little is left for memory outside "
-                         f"the heap, so the container is likely OOM-killed under load",
-                   container=c.name, severity="warning",
-                   fix=f"Lower the heap to about {suggested} (75% of the limit) or raise the limit.")
+def _compare(c: ContainerView, heap: _Heap, limit: float, limit_text: str) -> Iterator[Emit]:
+    fix = heap_advice(limit, heap.size, heap.runtime).text
+    said = f"{heap.flag} in {heap.where} of container {c.name} lets the {heap.what} grow to {format_bytes(heap.size)}"
+    if heap.size >= limit:
+        yield Emit(heap.line, f"{said}, at or above the memory limit {limit_text}: the kernel OOM-kills the container "
+                              f"(exit 137) once the heap fills", container=c.name, fix=fix)
+    elif heap.size > limit * NEAR_LIMIT:
+        yield Emit(heap.line, f"{said}, over 90% of the memory limit {limit_text}: too little is left for memory "
+                              f"outside the heap, so the container is likely OOM-killed under load",
+                   container=c.name, severity="warning", fix=fix)
+
+
+# --- the runtime's floor: heap plus what it needs outside the heap ----------------------------------
+
+
+@check(
+    "memory-below-runtime-floor",
+    cause="resources.oom-killed",
+    severity="warning",
+    title="Memory limit below what the JVM, Node.js or .NET runtime needs (heap plus memory outside it)",
+    fix="Raise the memory limit above the heap plus the runtime's memory outside the heap, or lower the heap.",
+)
+def memory_below_runtime_floor(w: Workload) -> Iterator[Emit]:
+    """
+    ## What it detects
+    A container recognised as a JVM, Node.js or .NET app (image facts, the command, JVM-options
+    variables such as JAVA_OPTS, JAVA_TOOL_OPTIONS or INSTALL4J_ADD_VM_PARAMS, NODE_OPTIONS, heap
+    flags in any variable) whose memory limit is smaller than its heap plus what the runtime needs
+    outside the heap. The heap is the fixed ceiling a flag sets (`-Xmx`, `--max-old-space-size`),
+    the share `-XX:MaxRAMPercentage` gives, the JVM's default share without flags (25% of the
+    limit, 50% below 256Mi), or 16Mi for Node.js and .NET, whose heaps grow with use. Outside the
+    heap (image_facts.yaml `runtimes.*.memory`, each part with its source): JVM metaspace, code
+    cache, thread stacks and GC structures (about 89Mi for a small service); V8's young
+    generation, code and node itself (about 46Mi); the .NET runtime and JIT (about 48Mi).
+
+    ## Why the pod fails
+    The kernel counts every page the process touches against the limit, not only the heap. When
+    heap and the rest do not fit, the container is OOM-killed (exit 137, `OOMKilled`) at start or
+    as soon as the heap fills, often with no Java or Node.js error in the log.
+
+    ## How to fix
+    Raise the limit above heap plus the rest, or size the heap from what the limit leaves
+    (`-XX:MaxRAMPercentage` with a limit that leaves the parts outside the heap room).
+
+    ## Near misses
+    Containers without a memory limit (memory-limit-missing), runtimes podmortem cannot recognise,
+    and limits that leave room for the estimate pass. A heap at or above 90% of the limit is
+    heap-flag-over-limit's finding, not this one. The parts outside the heap are estimates for a
+    small service, so this is a warning.
+    """
+    heaps = {c.name: hs for c, _limit, _text, hs in _container_heaps(w)}
+    for c in w.containers:
+        if not c.runs_alongside:
+            continue
+        runtime = runtime_of(c)
+        memory = runtime_memory(runtime)
+        if memory is None or not memory.outside_heap:
+            continue
+        limit_raw = c.memory_limit() or _pod_memory_limit(w)
+        limit = quantity_bytes(limit_raw) if limit_raw is not None else None
+        if not limit or limit < MIN_MEMORY:
+            continue
+        own = [h for h in heaps.get(c.name, ()) if h.runtime == runtime]
+        if own:
+            heap = own[0]
+            if heap.size > limit * NEAR_LIMIT:
+                continue  # heap-flag-over-limit reports it
+            size, how, line = float(heap.size), f"the heap of {format_bytes(heap.size)} that {heap.flag} allows", heap.line
+        else:
+            share = memory.default_heap_mib(limit / _MIB)
+            if share is not None:
+                size = share * _MIB
+                how = f"the heap the JVM sizes by itself without heap flags ({format_bytes(size)} of {limit_raw})"
+            else:
+                size = float(MIN_HEAP)
+                how = f"a minimal heap of {format_bytes(size)}"
+            line = _limit_line(w, c)
+        outside = outside_heap_bytes(runtime)
+        if size + outside <= limit:
+            continue
+        need = round_up(size + outside)
+        kind = {"jvm": "JVM", "node": "Node.js", "dotnet": ".NET"}.get(runtime, runtime)
+        advice = heap_advice(limit, size if own else None, runtime)
+        fix = advice.text if own else f"Raise the memory limit to at least {format_bytes(need)}."
+        yield Emit(line, f"container {c.name} runs a {kind} app with a memory limit of {limit_raw}, but "
+                         f"{how} plus {outside_heap_text(runtime)} need about {format_bytes(size + outside)}: the "
+                         f"container is likely OOM-killed (exit 137) at start or once the heap fills",
+                   container=c.name, fix=fix)
+
+
+def _limit_line(w: Workload, c: ContainerView) -> int:
+    limits = as_dict(as_dict(c.spec.get("resources")).get("limits"))
+    if "memory" in limits:
+        return w.line(limits, "memory")
+    pod_limits = as_dict(as_dict(w.pod_spec.get("resources")).get("limits"))
+    return w.line(pod_limits, "memory") if "memory" in pod_limits else w.line(c.spec)

@@ -122,28 +122,33 @@ def _non_root_uid(c: ContainerView) -> int | None:
     "privileged-port-non-root",
     cause="security.permission-denied",
     severity="warning",
-    title="Port below 1024 for a non-root user without NET_BIND_SERVICE",
-    fix="Listen on a port of 1024 or more (8080) and map it in the Service, or add the NET_BIND_SERVICE capability.",
+    title="Port below 1024 for a non-root user that cannot bind it",
+    fix="Listen on a port of 1024 or more (8080) and map it in the Service (targetPort).",
 )
 def privileged_port_non_root(w: Workload) -> Iterator[Emit]:
     """
     ## What it detects
     A containerPort below 1024 on a container that runs as a non-root uid (runAsUser, or the
-    image's numeric USER) without NET_BIND_SERVICE in capabilities.add and without the pod sysctl
-    net.ipv4.ip_unprivileged_port_start lowering the limit.
+    image's numeric USER), without the pod sysctl net.ipv4.ip_unprivileged_port_start lowering the
+    limit, unless NET_BIND_SERVICE is added and the image's binary carries it as a file capability
+    (image_facts.yaml `file_capabilities`, e.g. caddy).
 
     ## Why the pod fails
-    Binding a port below 1024 needs root or CAP_NET_BIND_SERVICE: the app dies with
-    "bind: permission denied" / EACCES. It is a warning because containerd 2.0 and later (and
-    Docker) lower ip_unprivileged_port_start to 0 in every pod by default, where the bind works;
-    containerd 1.x and CRI-O keep the kernel default of 1024.
+    Binding a port below 1024 needs CAP_NET_BIND_SERVICE in the process's effective set: the app
+    dies with "bind: permission denied" / EACCES. Adding the capability in the securityContext
+    puts it in the bounding set only: a non-root process gains it at exec solely through a file
+    capability on its binary (`setcap cap_net_bind_service=+ep`), since Kubernetes sets no ambient
+    capabilities. It is a warning because containerd 2.0 and later (and Docker) lower
+    ip_unprivileged_port_start to 0 in every pod by default, where the bind works; containerd 1.x
+    and CRI-O keep the kernel default of 1024.
 
     ## How to fix
-    Make the app listen on 8080 (the Service can still expose 80), or add NET_BIND_SERVICE and make
-    sure the binary can use it as non-root (file capabilities).
+    Make the app listen on 8080 (the Service can still expose 80). Adding NET_BIND_SERVICE helps
+    only when the image's binary has the file capability.
 
     ## Near misses
-    Root containers, hostPort-only mappings, and ports of 1024 and above are not reported.
+    Root containers, hostPort-only mappings, ports of 1024 and above, and NET_BIND_SERVICE added
+    on an image known to carry the file capability are not reported.
     """
     sysctls = as_list(as_dict(w.pod_spec.get("securityContext")).get("sysctls"))
     port_start = next((str(s.get("value")) for s in sysctls if isinstance(s, dict)
@@ -155,18 +160,29 @@ def privileged_port_non_root(w: Workload) -> Iterator[Emit]:
             continue
         added = {str(x).upper().removeprefix("CAP_") for x in
                  as_list(as_dict(c.security.get("capabilities")).get("add"))}
-        if "NET_BIND_SERVICE" in added or "ALL" in added:
+        adds_bind = "NET_BIND_SERVICE" in added or "ALL" in added
+        file_cap = c.facts is not None and "NET_BIND_SERVICE" in c.facts.file_capabilities
+        if adds_bind and file_cap:
             continue
         for p in as_list(c.spec.get("ports")):
             if not isinstance(p, dict):
                 continue
             port = _int(p.get("containerPort"))
-            if port is not None and 0 < port < limit:
-                yield Emit(w.line(p, "containerPort"),
-                           f"container {c.name} declares port {port} but runs as uid {uid} without "
-                           f"NET_BIND_SERVICE: binding a port below 1024 fails with \"permission denied\" unless "
-                           f"the runtime lowers net.ipv4.ip_unprivileged_port_start (containerd 2.x does)",
-                           container=c.name)
+            if port is None or not 0 < port < limit:
+                continue
+            if adds_bind:
+                why = (f"NET_BIND_SERVICE is added, but a process running as uid {uid} gains it only through a "
+                       f"file capability on its binary, which podmortem does not know {c.image} to have")
+            else:
+                why = f"it runs as uid {uid} without NET_BIND_SERVICE"
+            fix = None
+            if file_cap:
+                fix = (f"Add NET_BIND_SERVICE to capabilities.add ({c.facts.name if c.facts else c.image} carries it "
+                       f"as a file capability), or listen on 1024 or more.")
+            yield Emit(w.line(p, "containerPort"),
+                       f"container {c.name} declares port {port} but {why}: binding a port below 1024 fails with "
+                       f"\"permission denied\" unless the runtime lowers net.ipv4.ip_unprivileged_port_start "
+                       f"(containerd 2.x does)", container=c.name, fix=fix)
 
 
 def _writable_mounts(w: Workload, c: ContainerView) -> list[tuple[str, dict[str, Any]]]:
