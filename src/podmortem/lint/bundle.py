@@ -17,6 +17,7 @@ from typing import Any
 
 from podmortem.lint.loader import Manifest
 from podmortem.lint.suppress import Suppressions
+from podmortem.lint.uses import HostPortUse, PathRef, config_path_refs, host_port_uses
 from podmortem.lint.workloads import ContainerView, Workload, as_dict, as_list, ignored_by_annotation
 
 # ConfigMaps every namespace gets from the control plane (kube-root-ca.crt since Kubernetes 1.20).
@@ -91,6 +92,8 @@ class Bundle:
     limit_namespaces: list[str | None] = field(default_factory=list)
     refs: list[Ref] = field(default_factory=list)
     env_needs: list[EnvNeed] = field(default_factory=list)
+    host_ports: list[HostPortUse] = field(default_factory=list)
+    path_refs: list[PathRef] = field(default_factory=list)
     _names: dict[tuple[str, str | None], list[str]] = field(default_factory=dict)
 
     # --- what the files define ------------------------------------------------------------------
@@ -199,6 +202,8 @@ class Bundle:
             claim = as_dict(v.get("persistentVolumeClaim")).get("claimName")
             if claim:
                 self.refs.append(Ref("PersistentVolumeClaim", str(claim), None, False, vname, site(line, None)))
+        self.host_ports.extend(host_port_uses(w, site))
+        self.path_refs.extend(config_path_refs(w, site))
 
 
 def same_namespace(a: str | None, b: str | None) -> bool:

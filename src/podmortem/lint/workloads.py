@@ -217,3 +217,35 @@ def iter_probes(c: ContainerView) -> Iterator[tuple[str, dict[str, Any]]]:
         probe = c.spec.get(key)
         if isinstance(probe, dict):
             yield key, probe
+
+
+# Flags that set the port a server listens on (`--web.listen-address=:9090`, `--port 8080`,
+# `-Dserver.port=8081`). Names without listen/bind are accepted only from this list, because
+# `--db-port` or `--redis-address` name a port to connect to, not one to listen on.
+_LISTEN_FLAG = re.compile(
+    r"^(?:--?(?P<name>[\w.-]*(?:listen|bind)[\w.-]*|port|http-port|https-port|web\.port|metrics-port|grpc-port|"
+    r"health-port|admin-port|server\.port)|-Dserver\.port)(?:=(?P<value>.*))?$")
+_PORT_AT_END = re.compile(r"(?:^|:)(\d{1,5})$")
+
+
+def listen_flags(w: Workload, c: ContainerView) -> Iterator[tuple[int, str, int]]:
+    """(port, flag as written, line) for each listen flag in the container's command and args."""
+    for key in ("command", "args"):
+        items = as_list(c.spec.get(key))
+        for i, item in enumerate(items):
+            if not isinstance(item, str):
+                continue
+            m = _LISTEN_FLAG.match(item)
+            if not m:
+                continue
+            value = m.group("value")
+            if value is None:
+                nxt = items[i + 1] if i + 1 < len(items) else None
+                if not isinstance(nxt, str | int) or str(nxt).startswith("-"):
+                    continue
+                value, shown = str(nxt), f"{item} {nxt}"
+            else:
+                shown = item
+            port = _PORT_AT_END.search(value.strip())
+            if port and 0 < int(port.group(1)) < 65536:
+                yield int(port.group(1)), shown, w.line(items, i)

@@ -7,7 +7,7 @@ released, is never renamed or reused.
 
 from __future__ import annotations
 
-from podmortem.lint.checks import app, capabilities, config, image, probes, resources, security
+from podmortem.lint.checks import app, capabilities, config, image, ports, probes, resources, security
 from podmortem.lint.checks._base import DOC_HEADINGS, Check
 
 ALL_CHECKS: tuple[Check, ...] = (
@@ -22,6 +22,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     probes.probe_port_undeclared,
     app.duplicate_container_port,
     app.one_shot_command,
+    ports.host_port_clash,
     image.image_tag_latest,
     image.image_reference_invalid,
     image.shell_missing,
@@ -37,6 +38,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     config.pvc_missing,
     config.configmap_value_unparsable,
     config.env_required_missing,
+    config.config_path_key_missing,
 )
 
 CHECKS_BY_ID: dict[str, Check] = {c.id: c for c in ALL_CHECKS}

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from podmortem.lint.checks._base import check
 from podmortem.lint.commands import invocation, one_shot
 from podmortem.lint.model import Emit
-from podmortem.lint.workloads import ContainerView, Workload, as_list
+from podmortem.lint.workloads import Workload, as_list, listen_flags
 
 
 @check(
@@ -74,38 +73,6 @@ def one_shot_command(w: Workload) -> Iterator[Emit]:
                        fix="Give the container the command of the program it should run.")
 
 
-# Flags that set the port a server listens on (`--web.listen-address=:9090`, `--port 8080`,
-# `-Dserver.port=8081`). Names without listen/bind are accepted only from this list, because
-# `--db-port` or `--redis-address` name a port to connect to, not one to listen on.
-_LISTEN_FLAG = re.compile(
-    r"^(?:--?(?P<name>[\w.-]*(?:listen|bind)[\w.-]*|port|http-port|https-port|web\.port|metrics-port|grpc-port|"
-    r"health-port|admin-port|server\.port)|-Dserver\.port)(?:=(?P<value>.*))?$")
-_PORT_AT_END = re.compile(r"(?:^|:)(\d{1,5})$")
-
-
-def _listen_flags(w: Workload, c: ContainerView) -> Iterator[tuple[int, str, int]]:
-    """(port, flag as written, line) for each listen flag in the container's command and args."""
-    for key in ("command", "args"):
-        items = as_list(c.spec.get(key))
-        for i, item in enumerate(items):
-            if not isinstance(item, str):
-                continue
-            m = _LISTEN_FLAG.match(item)
-            if not m:
-                continue
-            value = m.group("value")
-            if value is None:
-                nxt = items[i + 1] if i + 1 < len(items) else None
-                if not isinstance(nxt, str | int) or str(nxt).startswith("-"):
-                    continue
-                value, shown = str(nxt), f"{item} {nxt}"
-            else:
-                shown = item
-            port = _PORT_AT_END.search(value.strip())
-            if port and 0 < int(port.group(1)) < 65536:
-                yield int(port.group(1)), shown, w.line(items, i)
-
-
 @check(
     "duplicate-container-port",
     cause="app.port-in-use",
@@ -141,7 +108,7 @@ def duplicate_container_port(w: Workload) -> Iterator[Emit]:
             if isinstance(p, dict) and isinstance(p.get("containerPort"), int):
                 key = (int(p["containerPort"]), str(p.get("protocol") or "TCP").upper())
                 uses.append((key, f"declares port {key[0]}/{key[1]}", w.line(p, "containerPort")))
-        for port, flag, line in _listen_flags(w, c):
+        for port, flag, line in listen_flags(w, c):
             uses.append(((port, "TCP"), f"listens on port {port} ({flag})", line))
         seen: set[tuple[int, str]] = set()
         for key, how, line in uses:

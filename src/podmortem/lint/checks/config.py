@@ -346,3 +346,59 @@ def configmap_value_unparsable(m: Manifest) -> Iterator[Emit]:
                          + ("; it holds {{ }} placeholders, so the app may render it first" if templated else
                             "; the app that reads it fails on start"),
                    severity="warning" if templated else None)
+
+
+@check(
+    "config-path-key-missing",
+    cause="app.file-missing",
+    severity="error",
+    title="A path the container is given lies in a mounted ConfigMap or Secret that lacks that key",
+    fix="Add the key to the ConfigMap/Secret (or to the volume's items), or correct the path.",
+    scope="bundle",
+)
+def config_path_key_missing(bundle: Bundle, strict: bool) -> Iterator[tuple[Site, Emit]]:
+    """
+    ## What it detects
+    An absolute path in a container's command, args or environment value
+    (`--config.file=/etc/prometheus/prometheus.yml`, `-c /etc/app/app.yaml`,
+    `CONFIG_PATH=/etc/app/app.yaml`) inside the mountPath of a ConfigMap or Secret volume, where
+    that object, defined in the files (or read from the cluster with `--cluster`), has no key of
+    that name; with `items`, where no item's `path` is that file.
+
+    ## Why the pod fails
+    The kubelet mounts one file per key (or per item), so the volume mounts fine and the container
+    starts; the app then fails to open its configuration: "no such file or directory" (ENOENT,
+    FileNotFoundException) and exits, every time.
+
+    ## How to fix
+    Add the key (the file name is the key), list it in `items`, or point the argument at a file the
+    object does provide.
+
+    ## Near misses
+    Paths to the mount itself, paths under a deeper mount of another volume, mounts with subPath,
+    optional volumes, and objects not in the files (config-ref-missing covers those) are not
+    reported. A key that exists passes, whatever its content.
+    """
+    for ref in bundle.path_refs:
+        if ref.optional:
+            continue
+        found = bundle.lookup(ref.kind, ref.name, ref.site.namespace)
+        if not found or any(p.keys is None for p in found):
+            continue
+        if ref.files is not None:
+            available = set(ref.files)
+            present = ref.relative in available or any(f.startswith(ref.relative + "/") for f in available)
+            what = f"the volume's items of {ref.kind} {ref.name!r}"
+        else:
+            available = {k for p in found for k in p.keys or ()}
+            present = ref.relative in available
+            what = f"{ref.kind} {ref.name!r}"
+        if present:
+            continue
+        listed = ", ".join(sorted(available)[:8]) + (", ..." if len(available) > 8 else "") if available else "none"
+        yield ref.site, Emit(
+            ref.site.line,
+            f"{ref.via} in the container {ref.site.container} points at {ref.path}, in the volume mounted at "
+            f"{ref.mount} from {what}, which has no {ref.relative!r} (it has: {listed})"
+            f"{_near(ref.relative, sorted(available))}: the app finds no such file and exits",
+            container=ref.site.container)
