@@ -8,6 +8,7 @@ from podmortem.model.evidence import (
     EnvFrom,
     EnvVar,
     Event,
+    LogLine,
     LogText,
     Owner,
     PodEvidence,
@@ -23,6 +24,6 @@ from podmortem.model.finding import Backoff, Citation, Finding, Hit, PodDiagnosi
 
 __all__ = [
     "Backoff", "Citation", "ContainerEvidence", "ContainerSpec", "ContainerState", "ContainerStatus",
-    "EnvFrom", "EnvVar", "Event", "Finding", "Hit", "LogText", "Owner", "PodDiagnosis", "PodEvidence",
+    "EnvFrom", "EnvVar", "Event", "Finding", "Hit", "LogLine", "LogText", "Owner", "PodDiagnosis", "PodEvidence",
     "Port", "Probe", "Remedy", "SecurityContext", "Termination", "Volume", "VolumeMount", "Waiting",
 ]

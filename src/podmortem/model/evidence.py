@@ -193,13 +193,47 @@ class ContainerStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class LogLine:
+    """One line of a log's message text, tied to the original line(s) it was read from.
+
+    `text` is what rules match (envelopes and prefixes off, quotes folded, bounded: podmortem.logline);
+    `raw` is what citations quote.
+    """
+
+    text: str
+    raw: str
+    number: int  # 1-based number of the (first) original line
+    level: str | None = None  # from a structured envelope (klog, JSON, logfmt): info warn error fatal ...
+    continued: bool = False  # a further line of the record above (a traceback inside a JSON field)
+
+
+@dataclass(frozen=True, slots=True)
 class LogText:
-    """A container's log as captured: lines in order, plus whether it was cut."""
+    """A container's log as captured: message lines in order, plus whether it was cut.
+
+    `lines` are the message texts of `records` (kept as plain strings for cheap scanning); a LogText
+    built without records (tests, plugins) has lines that are their own originals.
+    """
 
     lines: tuple[str, ...]
     previous: bool = True  # from the instance that crashed (`--previous`)
     truncated: bool = False
     origin: str | None = None  # file name or API call, for the report
+    records: tuple[LogLine, ...] = ()
+
+    def record(self, index: int) -> LogLine:
+        """The record of lines[index] (0-based)."""
+        if self.records:
+            return self.records[index]
+        text = self.lines[index]
+        return LogLine(text, text, index + 1)
+
+    def iter_records(self) -> Iterator[LogLine]:
+        if self.records:
+            yield from self.records
+        else:
+            for i, text in enumerate(self.lines):
+                yield LogLine(text, text, i + 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,9 +276,14 @@ class ContainerEvidence:
         return t[0] if t else None
 
     def log_lines(self) -> Iterator[tuple[int, str]]:
-        """(line number, text) over all logs, the crashed instance's first."""
+        """(original line number, message text) over all logs, the crashed instance's first."""
+        for rec in self.log_records():
+            yield rec.number, rec.text
+
+    def log_records(self) -> Iterator[LogLine]:
+        """Every log record, the crashed instance's log first."""
         for log in sorted(self.logs, key=lambda lg: not lg.previous):
-            yield from enumerate(log.lines, 1)
+            yield from log.iter_records()
 
 
 @dataclass(frozen=True, slots=True)

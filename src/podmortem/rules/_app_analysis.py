@@ -11,21 +11,24 @@ read their own cause from the same analysis.
 from __future__ import annotations
 
 import bisect
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+from podmortem import logline
 from podmortem.model import ContainerEvidence
 from podmortem.rules import _patterns as pt
 
 
 @dataclass(frozen=True, slots=True)
 class _Line:
-    text: str
+    text: str  # message text (podmortem.logline): what the patterns match
     line_no: int  # 1-based within its log (or termination message)
     segment: int  # which log or message the line belongs to
     origin: str | None = None  # status path when the line comes from a termination message
+    raw: str | None = None  # the line as printed, for citations
+    level: str | None = None  # a structured record's level (JSON, logfmt, klog)
+    continued: bool = False  # a further line of the record above
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,48 +77,12 @@ _CACHE: dict[int, tuple[ContainerEvidence, _Analysis]] = {}
 _CACHE_SIZE = 64
 
 
-def _json_texts(value: object, depth: int = 0) -> Iterator[str]:
-    """The multi-line strings inside a decoded JSON record (exception, stack_trace, @x, err.stack)."""
-    if isinstance(value, str):
-        if "\n" in value:
-            yield value
-    elif depth < 3 and isinstance(value, dict):
-        for v in value.values():
-            yield from _json_texts(v, depth + 1)
-    elif depth < 3 and isinstance(value, list):
-        for v in value[:20]:
-            yield from _json_texts(v, depth + 1)
-
-
-def _unfolded(text: str) -> list[str]:
-    """The lines of the tracebacks a structured (JSON) log record carries escaped in its fields.
-
-    zap, logrus, structlog, python-json-logger, Serilog, Logstash/ECS encoders and pino put the
-    whole stack trace in one field with escaped newlines; read as lines, the exception that ended
-    the process is the last of them, where the traceback patterns look for it.
-    """
-    if "\\n" not in text or len(text) > 65536:
-        return []
-    body = _body(text).strip()
-    if not (body.startswith("{") and body.endswith("}")):
-        return []
-    try:
-        record = json.loads(body)
-    except ValueError:
-        return []
-    out: list[str] = []
-    for value in _json_texts(record):
-        out.extend(ln for ln in value.splitlines() if ln.strip())
-    return out[:400]
-
-
 def _lines_of(c: ContainerEvidence) -> list[_Line]:
     lines: list[_Line] = []
     segment = 0
     for log in sorted(c.logs, key=lambda lg: not lg.previous):
-        for no, text in enumerate(log.lines, 1):
-            lines.append(_Line(text, no, segment))
-            lines.extend(_Line(sub, no, segment) for sub in _unfolded(text))
+        for rec in log.iter_records():
+            lines.append(_Line(rec.text, rec.number, segment, None, rec.raw, rec.level, rec.continued))
         segment += 1
     if not any(log.previous for log in c.logs):
         # Without the crashed instance's log, the termination message (the log tail the kubelet
@@ -127,9 +94,17 @@ def _lines_of(c: ContainerEvidence) -> list[_Line]:
                 t = state.terminated
                 if t is not None and t.message:
                     path = f"status.{kind}[{c.name}].{which}.terminated.message"
-                    lines.extend(_Line(text, no, segment, path) for no, text in enumerate(t.message.splitlines(), 1))
+                    lines.extend(_message_lines(t.message, segment, path))
                     segment += 1
     return lines
+
+
+def _message_lines(message: str, segment: int, path: str) -> Iterator[_Line]:
+    """A termination message as lines: a log tail the kubelet kept, read the way logs are (logline)."""
+    for no, raw in enumerate(message.splitlines(), 1):
+        level, texts = logline.message(logline.clean(raw))
+        for k, text in enumerate(texts):
+            yield _Line(logline.bounded(logline.fold_quotes(text)), no, segment, path, raw, level, k > 0)
 
 
 def _analyse(c: ContainerEvidence) -> _Analysis:
@@ -184,14 +159,30 @@ def _scan(lines: list[_Line]) -> _Analysis:
     for i, ln in enumerate(lines):
         found = pt.classify(bodies[i])
         if found is None:
-            continue
+            if ln.level in logline.FATAL_LEVELS and not ln.continued and bodies[i].strip():
+                found = _fatal_record(bodies[i])
+            if found is None:
+                continue
         pattern, m = found
         classified.add(i)
+        soft = ln.level in logline.SOFT_LEVELS or pt.soft_level(ln.text)
         raw.append(_Candidate(pattern.cause, pattern.detail, pattern.confidence, i, ln, m,
-                              _subject(pattern.cause, m), pt.soft_level(ln.text)))
+                              _subject(pattern.cause, m), soft))
     raw.extend(_context_candidates(lines, bodies, classified))
     kept = _without_crashes_inside_specific(_reconcile(lines, raw), pos)
     return _Analysis(tuple(lines), tuple(_weighed(kept, pos)))
+
+
+_FATAL_LINE = next(p for p in pt.CRASH_PATTERNS if p.detail == "fatal-log-line")
+_WHOLE = re.compile(r".+")
+
+
+def _fatal_record(body: str) -> tuple[pt.LogPattern, re.Match[str]] | None:
+    """A record its logger marked fatal (JSON/logfmt level, klog `F`), read as the fatal-log-line form."""
+    if _FATAL_LINE.unless is not None and _FATAL_LINE.unless.search(body):
+        return None
+    m = _WHOLE.match(body)
+    return (_FATAL_LINE, m) if m else None
 
 
 def _without_crashes_inside_specific(cands: list[_Candidate], pos: _Positions) -> list[_Candidate]:

@@ -32,6 +32,7 @@ from podmortem.rules._evidence import (
     logs_command,
     ns_flag,
     pod_name,
+    quoted_original,
     watch_command,
     workload_ref,
 )
@@ -219,7 +220,8 @@ def main_process_exited_zero(pod: PodEvidence) -> Iterator[Hit]:
         lines = [ln for ln in _lines_of(c) if ln.origin is None and ln.text.strip()] if c.logs else []
         if lines:
             last = lines[-1]
-            evidence.append(Citation(LOGS, last.text.strip()[:300], f"logs[{c.name or 'container'}]:{last.line_no}"))
+            evidence.append(Citation(LOGS, quoted_original(last.text, last.raw, None),
+                                     f"logs[{c.name or 'container'}]:{last.line_no}"))
         backoff = c.waiting_reason == "CrashLoopBackOff" or c.restart_count >= 2
         spec = c.spec
         command = " ".join((*spec.command, *spec.args)) if spec else ""

@@ -24,7 +24,7 @@ def _who(c: ContainerEvidence) -> str:
 def _cite(pod: PodEvidence, c: ContainerEvidence, cand: _Candidate) -> Citation:
     if cand.line.origin is not None:
         return Citation(status_source(pod), cand.line.text.strip(), cand.line.origin)
-    return cite_log(LogMatch(c, cand.line.line_no, cand.line.text, cand.match))
+    return cite_log(LogMatch(c, cand.line.line_no, cand.line.text, cand.match, cand.line.raw))
 
 
 def _evidence(pod: PodEvidence, c: ContainerEvidence, an: _Analysis, cand: _Candidate) -> tuple[Citation, ...]:

@@ -13,7 +13,7 @@ import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from podmortem.model import Citation, ContainerEvidence, Event, PodEvidence, Termination
+from podmortem.model import Citation, ContainerEvidence, Event, LogLine, PodEvidence, Termination
 from podmortem.model.evidence import DESCRIBE, EVENTS, LOGS, STATUS
 
 # Waiting reasons that mean "not started yet, nothing wrong by itself".
@@ -109,10 +109,23 @@ def find_messages(pod: PodEvidence, pattern: re.Pattern[str]) -> list[tuple[Mess
 
 @dataclass(frozen=True, slots=True)
 class LogMatch:
+    """A log line a pattern matched: `line` is the message text it matched, `raw` the line as printed."""
+
     container: ContainerEvidence
     line_no: int
     line: str
     match: re.Match[str]
+    raw: str | None = None
+
+
+def log_records(c: ContainerEvidence) -> Iterator[LogLine]:
+    """The container's log as message records (podmortem.logline), the crashed instance's log first.
+
+    Rules match `record.text`: envelopes (CRI, Docker json-file, kubectl/stern prefixes, timestamps,
+    klog headers, JSON and logfmt loggers) are off, quotes folded, the line bounded. `record.level`
+    holds a structured record's level; citations quote `record.raw`.
+    """
+    return c.log_records()
 
 
 def find_log_lines(pod: PodEvidence, pattern: re.Pattern[str], limit: int = 5) -> list[LogMatch]:
@@ -120,22 +133,39 @@ def find_log_lines(pod: PodEvidence, pattern: re.Pattern[str], limit: int = 5) -
     found: list[LogMatch] = []
     for c in pod.containers:
         n = 0
-        for no, line in c.log_lines():
-            m = pattern.search(line)
+        for rec in c.log_records():
+            m = pattern.search(rec.text)
             if m:
-                found.append(LogMatch(c, no, line, m))
+                found.append(LogMatch(c, rec.number, rec.text, m, rec.raw))
                 n += 1
                 if n >= limit:
                     break
     return found
 
 
+def quoted_original(text: str, raw: str | None, match: re.Match[str] | None, max_len: int = 300) -> str:
+    """What a citation quotes: the original line (`raw`), cut to `max_len` around the matched part.
+
+    The match is a position in the message text; in the original line the same words are found by
+    their text (a JSON envelope escapes quotes, so the message text is the fallback).
+    """
+    quote = (raw if raw is not None else text).strip()
+    hit = match.group(0).strip() if match is not None else ""
+    if "\n" in quote:  # a record joined from partial pieces: the piece that holds the match
+        pieces = quote.split("\n")
+        quote = next((p for p in pieces if hit[:40] and hit[:40] in p), pieces[0]).strip()
+    if len(quote) <= max_len:
+        return quote
+    at = quote.find(hit[:80]) if hit else -1
+    if at < 0 and raw is not None and match is not None:
+        return quoted_original(text, None, match, max_len)
+    # keep the part around the match: that is the proof
+    start = max(0, (at if at >= 0 else 0) - max_len // 3)
+    return ("…" if start else "") + quote[start : start + max_len] + "…"
+
+
 def cite_log(lm: LogMatch, max_len: int = 300) -> Citation:
-    text = lm.line.strip()
-    if len(text) > max_len:
-        # keep the part around the match: that is the proof
-        start = max(0, lm.match.start() - max_len // 3)
-        text = ("…" if start else "") + text[start : start + max_len] + "…"
+    text = quoted_original(lm.line, lm.raw, lm.match, max_len)
     return Citation(LOGS, text, f"logs[{lm.container.name or 'container'}]:{lm.line_no}")
 
 
@@ -321,12 +351,14 @@ __all__ = [
     "failing_containers",
     "find_log_lines",
     "find_messages",
+    "log_records",
     "logs_command",
     "main_suspect",
     "messages",
     "patch_command",
     "pod_name",
     "quote",
+    "quoted_original",
     "status_source",
     "termination_text",
     "watch_command",

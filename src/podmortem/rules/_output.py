@@ -12,9 +12,10 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from podmortem import logline
 from podmortem.model import Citation, ContainerEvidence, PodEvidence
 from podmortem.model.evidence import DESCRIBE
-from podmortem.rules._evidence import LogMatch, cite_log, main_suspect, status_source
+from podmortem.rules._evidence import LogMatch, cite_log, main_suspect, quoted_original, status_source
 
 # A pasted events-table row or kubelet line: the cluster's words, not the container's output.
 _EVENT_ROW = re.compile(r"^\s*(?:Warning|Normal)\s+\S+|\bkubelet\b")
@@ -48,7 +49,8 @@ class OutputMatch:
         return self.lines_after is None or self.lines_after <= NEAR_END_LINES
 
 
-def _termination_lines(pod: PodEvidence, c: ContainerEvidence) -> Iterator[tuple[str, str]]:
+def _termination_lines(pod: PodEvidence, c: ContainerEvidence) -> Iterator[tuple[str, str, str]]:
+    """(message text, line as printed, status path) of the termination messages' lines."""
     st = c.status
     if st is None:
         return
@@ -59,7 +61,7 @@ def _termination_lines(pod: PodEvidence, c: ContainerEvidence) -> Iterator[tuple
             continue
         for line in t.message.splitlines():
             if line.strip():
-                yield line, f"status.{kind}[{c.name}].{which}.terminated.message"
+                yield logline.message_text(line), line, f"status.{kind}[{c.name}].{which}.terminated.message"
 
 
 def _top_level_lines_after(lines: tuple[str, ...]) -> list[int]:
@@ -102,30 +104,32 @@ def find_output(
             if n >= limit:
                 break
             after = _top_level_lines_after(log.lines)
-            for no, line in enumerate(log.lines, 1):
+            for i, line in enumerate(log.lines):
                 m = search(line)
                 if m and (keep is None or keep(m)):
                     seen.add(line.strip())
-                    found.append(OutputMatch(c, line, m, cite_log(LogMatch(c, no, line, m)), after[no - 1]))
+                    rec = log.record(i)
+                    found.append(OutputMatch(c, line, m, cite_log(LogMatch(c, rec.number, line, m, rec.raw)), after[i]))
                     n += 1
                     if n >= limit:
                         break
-        for line, path in _termination_lines(pod, c):
+        for line, raw, path in _termination_lines(pod, c):
             if n >= limit:
                 break
             m = search(line)
             if m and line.strip() not in seen and (keep is None or keep(m)):
-                found.append(OutputMatch(c, line, m, Citation(status_source(pod), line.strip(), path)))
+                found.append(OutputMatch(c, line, m, Citation(status_source(pod), quoted_original(line, raw, m), path)))
                 n += 1
     suspect = None
     n = 0
-    for line in pod.loose_lines:
-        if n >= limit or _EVENT_ROW.search(line):
+    for raw in pod.loose_lines:
+        if n >= limit or _EVENT_ROW.search(raw):
             continue
+        line = logline.message_text(raw)
         m = search(line)
         if m and (keep is None or keep(m)):
             suspect = suspect or main_suspect(pod)
-            found.append(OutputMatch(suspect, line, m, Citation(DESCRIBE, line.strip(), None)))
+            found.append(OutputMatch(suspect, line, m, Citation(DESCRIBE, quoted_original(line, raw, m), None)))
             n += 1
     return found
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import replace
 
 from podmortem.errors import BinaryInput, EmptyInput
+from podmortem.logline import clean, normalise_lines
 from podmortem.model import ContainerEvidence, LogText, PodEvidence
 from podmortem.model.evidence import LOGS
 from podmortem.redact import redact
@@ -24,7 +25,6 @@ HEAD_BYTES = 256 * 1024
 # `kubectl logs --prefix` writes "[pod/NAME/CONTAINER] "; stern and older kubectl "[NAME CONTAINER] ".
 # A container name is a DNS label (no dots), which keeps an app's own "[conf/app.conf]" out.
 _PREFIX = re.compile(r"^\[(?:pod/([a-z0-9][-a-z0-9.]*)/|([a-z0-9][-a-z0-9.]*) )([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\]\s?")
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def looks_binary(data: bytes) -> bool:
@@ -46,12 +46,16 @@ def decode(data: bytes) -> str:
 
 
 def log_text_from_lines(lines: list[str], origin: str | None, previous: bool = True, cut: bool = False) -> LogText:
+    """The evidence of one log: lines redacted, then normalised to message text (podmortem.logline)."""
     if len(lines) > HEAD_LINES + TAIL_LINES:
         lines = [*lines[:HEAD_LINES], f"... [{len(lines) - HEAD_LINES - TAIL_LINES} lines cut] ...",
                  *lines[-TAIL_LINES:]]
         cut = True
-    cleaned = tuple(redact(_ANSI.sub("", ln)) for ln in lines)
-    return LogText(cleaned, previous=previous, truncated=cut, origin=origin)
+    records = normalise_lines([redact(clean(ln)) for ln in lines])
+    # Unwrapping JSON can reveal what its escapes hid from the redactor: message text is redacted too.
+    records = [r if r.text in r.raw else replace(r, text=redact(r.text)) for r in records]
+    return LogText(tuple(r.text for r in records), previous=previous, truncated=cut, origin=origin,
+                   records=tuple(records))
 
 
 def log_text(text: str, origin: str | None = None, previous: bool = True) -> LogText:
@@ -86,8 +90,8 @@ def read_log_file(path: str, previous: bool = True, *, allow_empty: bool = False
 def prefixed_container(log: LogText) -> str | None:
     """The container named by `kubectl logs --prefix` style prefixes, when every prefixed line agrees."""
     names = set()
-    for line in log.lines[:50]:
-        m = _PREFIX.match(line)
+    for k in range(min(50, len(log.lines))):
+        m = _PREFIX.match(log.record(k).raw)
         if m:
             names.add(m.group(3))
     return names.pop() if len(names) == 1 else None
