@@ -132,16 +132,29 @@ def explain(
 
     INPUTS are files or folders; their kind is detected from their content. `-` reads stdin.
     """
+    from dataclasses import replace
+
     from podmortem.engine import diagnose
     from podmortem.render import render
-    from podmortem.sources.loader import Inputs, load
+    from podmortem.sources.loader import Inputs, read_bundle, with_logs
 
     if not inputs and not describe and not logs:
         raise click.UsageError("give a file, a folder, --describe FILE or --logs FILE")
-    pods = load(Inputs(list(inputs), list(describe), list(logs), container))
+    given = Inputs(list(inputs), list(describe), list(logs), container)
+    bundle = read_bundle(given)
+    pods = with_logs(bundle.pods(), given)
     when = parse_now(now)
     settings = backoff_settings(reduced_backoff, backoff_max)
     results = [diagnose(p, now=when, backoff=settings) for p in pods]
+    others = bundle.others()
+    if others:
+        from podmortem.sources.related import config_index, config_notes
+
+        index = config_index(others)
+        if index:
+            for i, (pod, d) in enumerate(zip(pods, results, strict=True)):
+                if notes := config_notes(pod, index):
+                    results[i] = replace(d, notes=(*notes, *d.notes))
     emit(render(results, output, color=use_color(color)))
     sys.exit(EXIT_PROBLEM if any(r.findings for r in results) else EXIT_OK)
 
@@ -220,6 +233,11 @@ def main(argv: list[str] | None = None) -> None:
     except click.Abort:
         sys.stderr.write("podmortem: aborted\n")
         sys.exit(130)
+    except click.UsageError as exc:
+        # One line, like every other error: click's usage block buries the message under the synopsis.
+        command = exc.ctx.command_path if exc.ctx is not None else _prog_name()
+        sys.stderr.write(f"podmortem: error: {exc.format_message()} (see `{command} --help`)\n")
+        sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE if exc.exit_code in (1, 2) else exc.exit_code)

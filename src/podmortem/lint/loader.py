@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -23,11 +22,15 @@ from typing import Any, BinaryIO
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from podmortem.errors import BinaryInput, EmptyInput, InputError
+from podmortem.errors import EmptyInput, InputError
+from podmortem.sources.reader import STDIN_NAME, decode_text, parse_json, read_bytes, walk_files
+from podmortem.sources.yamldocs import YamlSyntaxError, build, check_graph, compose_unchecked
+
+__all__ = ["BUILT_KINDS", "INDEXED_KINDS", "MANIFEST_SUFFIXES", "POD_TEMPLATE_KINDS", "STDIN_NAME", "Manifest",
+           "ReadStats", "Source", "build", "decode", "load_manifests", "read_sources"]
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-STDIN_NAME = "<stdin>"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 # Kinds whose objects are built and handed to checks; every other kind is only counted.
@@ -40,17 +43,6 @@ POD_TEMPLATE_KINDS = frozenset({
 INDEXED_KINDS = frozenset({"ConfigMap", "Secret", "PersistentVolumeClaim", "LimitRange", "Namespace",
                            "ExternalSecret", "SealedSecret", "Certificate"})
 BUILT_KINDS = POD_TEMPLATE_KINDS | INDEXED_KINDS
-
-_STR = "tag:yaml.org,2002:str"
-_INT = "tag:yaml.org,2002:int"
-_BOOL = "tag:yaml.org,2002:bool"
-_NULL = "tag:yaml.org,2002:null"
-_FLOAT = "tag:yaml.org,2002:float"
-_MERGE = "tag:yaml.org,2002:merge"
-# YAML 1.1 booleans, as PyYAML's resolver recognises them (the tag says it is a bool already).
-_BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False, "y": True, "n": False}
-_constructor = yaml.constructor.SafeConstructor()
-
 
 @dataclass(frozen=True, slots=True)
 class Source:
@@ -121,60 +113,29 @@ def read_sources(paths: Sequence[str], stdin: BinaryIO | None = None) -> Iterato
         raise InputError("give a file, a folder, or - for stdin", hint="podmortem lint k8s/ or helm template . | podmortem lint -")
     for path in paths:
         if path == "-":
-            stream = stdin if stdin is not None else sys.stdin.buffer
-            source = decode(STDIN_NAME, stream.read())
+            source = decode(STDIN_NAME, read_bytes("-", stdin=stdin))
             if not source.text.strip():
                 raise EmptyInput("stdin is empty", hint="did the command before the pipe print anything?")
             yield source
         elif os.path.isdir(path):
             found = False
-            for file in _walk(path):
+            for file in walk_files(path, lambda name: name.lower().endswith(MANIFEST_SUFFIXES)):
                 found = True
-                source = decode(file, _read_bytes(file))
+                source = decode(file, read_bytes(file))
                 if source.text.strip():
                     yield source
             if not found:
                 raise EmptyInput(f"{path}: no .yaml, .yml or .json files in this folder")
         else:
-            source = decode(path, _read_bytes(path))
+            source = decode(path, read_bytes(path))
             if not source.text.strip():
                 raise EmptyInput(f"{path}: the file is empty")
             yield source
 
 
-def _walk(folder: str) -> Iterator[str]:
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith(".") and name.lower().endswith(MANIFEST_SUFFIXES):
-                yield os.path.join(root, name)
-
-
-def _read_bytes(path: str) -> bytes:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file or folder") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-
-
 def decode(name: str, data: bytes) -> Source:
-    """Bytes to text: UTF-8 (with or without BOM) or BOM-marked UTF-16; anything else is binary."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return Source(name, data.decode("utf-16"))
-        except UnicodeDecodeError:
-            raise BinaryInput(f"{name}: not valid UTF-16 text") from None
-    if b"\x00" in data[:8192]:
-        raise BinaryInput(f"{name}: binary file, not YAML or JSON")
-    try:
-        return Source(name, data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise BinaryInput(f"{name}: not UTF-8 text (byte {exc.start})") from None
+    """Bytes to text by the shared reader's decoder (podmortem.sources.reader.decode_text)."""
+    return Source(name, decode_text(name, data))
 
 
 # --- parsing ------------------------------------------------------------------------------------
@@ -187,14 +148,18 @@ def load_manifests(source: Source, stats: ReadStats | None = None) -> Iterator[M
     if stats is not None:
         stats.files += 1
     try:
-        for node in yaml.compose_all(source.text, Loader=_Loader):
-            if isinstance(node, MappingNode):
-                yield from _manifests_of(source.name, node, stats)
-    except yaml.YAMLError as exc:
+        nodes = compose_unchecked(source.name, source.text)
+    except YamlSyntaxError:
         recovered = _json_fallback(source, stats)
         if recovered is None:
-            raise InputError(_yaml_error(source.name, exc), hint=_hint_for(source.text)) from None
+            raise
         yield from recovered
+        return
+    for node in nodes:
+        check_graph(source.name, node)
+    for node in nodes:
+        if isinstance(node, MappingNode):
+            yield from _manifests_of(source.name, node, stats)
 
 
 def _manifests_of(file: str, node: MappingNode, stats: ReadStats | None) -> Iterator[Manifest]:
@@ -241,89 +206,14 @@ def _scalar_field(node: MappingNode, key: str) -> str | None:
     return v.value if isinstance(v, ScalarNode) and isinstance(v.value, str) else None
 
 
-def build(node: Node, positions: dict[int, Node]) -> Any:
-    """Python data from a composed node, as yaml.safe_load would give it, indexing collections.
-
-    Differences from safe_load, on purpose: timestamps and binary stay strings (manifests carry
-    them as text), and a collection reached twice through an alias is built twice (each copy
-    indexed to the same node). A node budget bounds alias expansion so a "billion laughs" document
-    cannot exhaust memory.
-    """
-    budget = [_MAX_NODES]
-    return _build(node, positions, budget)
-
-
-_MAX_NODES = 2_000_000
-
-
-def _build(node: Node, positions: dict[int, Node], budget: list[int]) -> Any:
-    cls = node.__class__
-    if cls is ScalarNode:
-        return _scalar(node)
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise InputError("document too large or expands too many aliases")
-    if cls is MappingNode:
-        d: dict[Any, Any] = {}
-        positions[id(d)] = node
-        merges: list[Node] | None = None
-        for k, v in node.value:
-            if k.__class__ is ScalarNode and k.tag == _STR:
-                key = k.value
-            elif k.tag == _MERGE:
-                merges = (merges or []) + (list(v.value) if v.__class__ is SequenceNode else [v])
-                continue
-            else:
-                key = _build(k, positions, budget)
-                if isinstance(key, list | dict):
-                    key = str(key)
-            if v.__class__ is ScalarNode:
-                d[key] = v.value if v.tag == _STR else _scalar(v)
-            else:
-                d[key] = _build(v, positions, budget)
-        if merges:
-            for m in merges:
-                merged = _build(m, positions, budget)
-                if isinstance(merged, dict):
-                    for mk, mv in merged.items():
-                        d.setdefault(mk, mv)
-        return d
-    items: list[Any] = []
-    positions[id(items)] = node
-    for v in node.value:
-        if v.__class__ is ScalarNode:
-            items.append(v.value if v.tag == _STR else _scalar(v))
-        else:
-            items.append(_build(v, positions, budget))
-    return items
-
-
-def _scalar(node: Node) -> Any:
-    tag, value = node.tag, node.value
-    if tag == _STR:
-        return value
-    if tag == _INT:
-        try:
-            return int(value)
-        except ValueError:  # 0x1F, 0o17, 1_000, 1:30 (YAML 1.1 forms)
-            return _constructor.construct_yaml_int(node)  # type: ignore[arg-type]  # only scalars get here
-    if tag == _BOOL:
-        return _BOOLS.get(value.lower(), bool(value))
-    if tag == _NULL:
-        return None
-    if tag == _FLOAT:
-        return _constructor.construct_yaml_float(node)  # type: ignore[arg-type]
-    return value
-
-
 def _json_fallback(source: Source, stats: ReadStats | None) -> list[Manifest] | None:
     """JSON that libyaml rejects (rare: e.g. without the C loader, tab indentation) still loads, without field lines."""
     text = source.text.lstrip()
     if not text.startswith(("{", "[")):
         return None
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = parse_json(source.name, text)
+    except InputError:
         return None
     docs = data if isinstance(data, list) else [data]
     found: list[Manifest] = []
@@ -332,21 +222,9 @@ def _json_fallback(source: Source, stats: ReadStats | None) -> list[Manifest] | 
             continue
         node = yaml.compose(json.dumps(doc, indent=0), Loader=_Loader)
         if isinstance(node, MappingNode):
+            check_graph(source.name, node)
             for m in _manifests_of(source.name, node, stats):
                 m.positions = {}
                 m.line = 1
                 found.append(m)
     return found
-
-
-def _yaml_error(name: str, exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc).splitlines()[0]
-    where = f"{name}:{mark.line + 1}" if mark is not None else name
-    return f"{where}: not valid YAML: {problem}"
-
-
-def _hint_for(text: str) -> str | None:
-    if "{{" in text:
-        return "this looks like an unrendered Helm template; lint the output of `helm template` instead"
-    return None

@@ -1,8 +1,11 @@
-"""Offline inputs -> evidence: detect each input's kind by content and hand it to its parser.
+"""Offline inputs -> evidence: every input read by the one manifest reader into one bundle.
 
-Positional inputs may be Kubernetes objects (JSON or YAML: Pod, PodList, List, EventList),
-pasted `kubectl describe` text, or a folder holding such files plus logs named
-`<pod>_<container>.log` / `<pod>_<container>.previous.log`. `-` reads standard input.
+Positional inputs may be Kubernetes objects (JSON or YAML: Pod, PodList, List, EventList,
+ConfigMap, Secret, ReplicaSet...), pasted `kubectl describe` text, or a folder holding such files
+plus logs named `<pod>_<container>.log` / `<pod>_<container>.previous.log`. `-` reads standard
+input. As with kubectl's `-f`, objects from every input form one bundle: the events of
+`events.yaml` attach to the pods of `pods.yaml` whatever the order, and a ConfigMap or Secret
+(key names only) from any file is checked against what the pods reference.
 A log passed positionally is refused with a hint to use --logs.
 """
 
@@ -10,19 +13,37 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from podmortem.errors import BinaryInput, EmptyInput, InputError, UnknownInputKind
+from podmortem.errors import EmptyInput, InputError, UnknownInputKind
 from podmortem.model import LogText, PodEvidence
-from podmortem.sources.logs import attach_logs, decode, logs_only_pod, looks_binary, read_log_file
+from podmortem.sources.logs import attach_logs, logs_only_pod
+from podmortem.sources.logs import read_log_file as _read_log_file
+from podmortem.sources.reader import (
+    STDIN_NAME,
+    decode_text,
+    looks_like_json,
+    os_input_error,
+    parse_documents,
+    read_bytes,
+    walk_files,
+)
 
-MAX_OBJECT_BYTES = 2 * 1024**3
-
-_JSON_OBJECT = re.compile(rb"[ \t\r\n]*\{")
+_JSON_OBJECT = re.compile(r"[ \t\r\n]*\{")
 _LOG_NAME = re.compile(r"^(?P<pod>[^_]+)_(?P<container>[^_.]+)(?P<prev>\.previous)?\.log$")
+_OBJECT_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+def read_log_file(path: str, previous: bool = True, *, allow_empty: bool = False) -> LogText:
+    """A log file (sources.logs reads it bounded); a missing or unreadable one is one line, exit 2."""
+    if path != "-" and os.path.isdir(path):
+        raise InputError(f"{path}: is a folder, not a log file",
+                         "pass one log file per --logs, or the folder itself as an input")
+    try:
+        return _read_log_file(path, previous, allow_empty=allow_empty)
+    except OSError as exc:
+        raise os_input_error(path, exc) from None
 
 
 @dataclass
@@ -35,49 +56,6 @@ class Inputs:
     container: str | None = None
 
 
-def _read(path: str) -> bytes:
-    try:
-        if path == "-":
-            return sys.stdin.buffer.read()
-        if os.path.isdir(path):
-            raise InputError(f"{path}: is a folder")
-        with open(path, "rb") as fh:
-            return fh.read(MAX_OBJECT_BYTES)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except PermissionError:
-        raise InputError(f"{path}: permission denied") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-
-
-def _parse_structured(data: bytes, path: str) -> list[Any] | None:
-    """JSON or YAML documents, or None when the text is neither (so it may be describe text)."""
-    stripped = data.lstrip()
-    if stripped[:1] in (b"{", b"["):
-        try:
-            import orjson
-
-            return [orjson.loads(data)]
-        except ValueError as exc:
-            raise InputError(f"{path}: truncated or invalid JSON ({exc})",
-                             "pass the complete output of `kubectl get pods -o json`") from None
-    text = decode(data)
-    if not re.search(r"^(apiVersion|kind|items|metadata)\s*:", text, re.M):
-        return None
-    import yaml
-
-    try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        return [d for d in yaml.load_all(text, Loader=loader) if d is not None]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{path}: invalid YAML{where}") from None
-
-
 def _kube_docs(docs: list[Any], path: str) -> list[Any]:
     ok = [d for d in docs if isinstance(d, dict) and (d.get("kind") or isinstance(d.get("items"), list))]
     if not ok:
@@ -86,85 +64,120 @@ def _kube_docs(docs: list[Any], path: str) -> list[Any]:
     return ok
 
 
-def load_folder(path: str) -> list[PodEvidence]:
-    """A snapshot folder: object files (json/yaml), describe files (.txt) and logs by name."""
-    from podmortem.sources.describe import looks_like_describe, parse_describe
-    from podmortem.sources.objects import pods_from_objects
+@dataclass
+class Bundle:
+    """Every object of every input, pooled: pods are built once all inputs are read."""
 
-    docs: list[Any] = []
-    logs: dict[tuple[str, str], tuple[LogText, ...]] = {}
-    described: list[PodEvidence] = []
-    for entry in sorted(Path(path).iterdir()):
-        if entry.is_dir() and not entry.name.startswith("."):
-            # `podmortem snapshot` puts logs of a pod name used in several namespaces in <namespace>/.
-            for sub in sorted(entry.iterdir()):
-                if (m := _LOG_NAME.match(sub.name)) and sub.is_file():
-                    key = (f"{entry.name}/{m.group('pod')}", m.group("container"))
-                    logs[key] = (*logs.get(key, ()), read_log_file(str(sub), previous=bool(m.group("prev")),
-                                                                   allow_empty=True))
-            continue
-        if entry.is_dir() or entry.name.startswith("."):
-            continue
-        m = _LOG_NAME.match(entry.name)
-        if m:
-            text = read_log_file(str(entry), previous=bool(m.group("prev")), allow_empty=True)
-            key = (m.group("pod"), m.group("container"))
-            logs[key] = (*logs.get(key, ()), text)
-            continue
-        if entry.suffix in (".json", ".yaml", ".yml"):
-            data = _read(str(entry))
+    docs: list[Any] = field(default_factory=list)  # object documents (pods, events, configmaps...)
+    streamed: list[PodEvidence] = field(default_factory=list)  # pods normalised while a big list was read
+    described: list[PodEvidence] = field(default_factory=list)
+    logs: dict[tuple[str, str], tuple[LogText, ...]] = field(default_factory=dict)  # (pod, container)
+    object_inputs: list[str] = field(default_factory=list)  # inputs that held objects, for messages
+
+    def add_path(self, path: str) -> None:
+        """One positional input, its kind detected from its content."""
+        if path != "-" and os.path.isdir(path):
+            self.add_folder(path)
+            return
+        name = STDIN_NAME if path == "-" else path
+        data = read_bytes(path)
+        if not data or data.isspace():  # not data.strip(): that copies a whole large file
+            raise EmptyInput(f"{name}: the input is empty")
+        text = decode_text(name, data)
+        del data
+        self.add_text(name, text, strict=True)
+
+    def add_text(self, name: str, text: str, *, strict: bool) -> None:
+        """Objects or describe text. `strict`: text that is neither is an error (else it is skipped)."""
+        if _JSON_OBJECT.match(text):
+            # A JSON object, typically a big PodList: read item by item and let go of the text, so
+            # memory stays near the size of the text (see sources/jsonstream.py).
+            self._add_docs(name, _stream_json(text, name, self.streamed))
+            return
+        if looks_like_json(text) or re.search(r"^(apiVersion|kind|items|metadata)\s*:", text, re.M):
+            self._add_docs(name, parse_documents(name, text))
+            return
+        from podmortem.sources.describe import looks_like_describe, parse_describe
+
+        if looks_like_describe(text):
+            pods = parse_describe(text)
+            if pods:
+                self.described.extend(pods)
+                return
+        if strict:
+            raise UnknownInputKind(f"{name}: neither `kubectl describe` output nor Kubernetes objects",
+                                   "to diagnose from a container log, pass it with --logs FILE")
+
+    def _add_docs(self, name: str, docs: list[Any]) -> None:
+        self.docs.extend(_kube_docs(docs, name))
+        self.object_inputs.append(name)
+
+    def add_folder(self, path: str) -> None:
+        """A folder: object files (json/yaml), describe files (.txt) and logs by name, one level of
+        <namespace>/ subfolders for logs (what `podmortem snapshot` writes for a name used twice)."""
+        before = len(self.docs) + len(self.streamed) + len(self.described)
+
+        def wanted(name: str) -> bool:
+            return name.endswith((*_OBJECT_SUFFIXES, ".txt")) or bool(_LOG_NAME.match(name))
+
+        for file in walk_files(path, wanted):
+            rel = os.path.relpath(file, path)
+            parts = rel.split(os.sep)
+            base = parts[-1]
+            if (m := _LOG_NAME.match(base)) and len(parts) <= 2:
+                pod = m.group("pod") if len(parts) == 1 else f"{parts[0]}/{m.group('pod')}"
+                text = read_log_file(file, previous=bool(m.group("prev")), allow_empty=True)
+                key = (pod, m.group("container"))
+                self.logs[key] = (*self.logs.get(key, ()), text)
+                continue
+            if len(parts) > 1:
+                continue  # objects and describe text are read from the folder itself
+            data = read_bytes(file)
             if not data.strip():
                 continue
-            parsed = _parse_structured(data, str(entry))
-            if parsed:
-                docs.extend(d for d in parsed if isinstance(d, dict))
-        elif entry.suffix == ".txt":
-            text = decode(_read(str(entry)))
-            if looks_like_describe(text):
-                described.extend(parse_describe(text))
-    pods = pods_from_objects(docs, logs)
-    if not pods and not described:
-        raise InputError(f"{path}: the folder holds no pods (expected *.json/*.yaml objects or describe *.txt)")
-    return pods + described
+            text = decode_text(file, data)
+            if base.endswith(_OBJECT_SUFFIXES):
+                self.add_text(file, text, strict=False)
+            else:
+                from podmortem.sources.describe import looks_like_describe, parse_describe
+
+                if looks_like_describe(text):
+                    self.described.extend(parse_describe(text))
+        if len(self.docs) + len(self.streamed) + len(self.described) == before:
+            raise InputError(f"{path}: the folder holds no pods (expected *.json/*.yaml objects or describe *.txt)")
+
+    def pods(self) -> list[PodEvidence]:
+        """The pods of every input, with the events of every input attached."""
+        from podmortem.sources.objects import pods_from_objects, split_objects, with_events
+
+        pods = pods_from_objects(self.docs, self.logs)
+        streamed = self.streamed
+        if streamed:
+            _, events, _ = split_objects(self.docs)
+            streamed = with_events(streamed, events) if events else streamed
+        found = streamed + pods + self.described
+        if not found and self.object_inputs:
+            names = ", ".join(self.object_inputs)
+            _, events, others = split_objects(self.docs)
+            if events:
+                raise InputError(f"{names}: events but no pod",
+                                 "pass the pod too (`kubectl get pod NAME -o yaml`), in the same or another file")
+            kinds = sorted({str(d.get("kind")) for d in others})
+            raise UnknownInputKind(f"{names}: no Pod in it (found {', '.join(kinds) or 'nothing'})",
+                                   "for workload manifests use `podmortem lint`")
+        return found
+
+    def others(self) -> list[Any]:
+        """Objects that are neither pods nor events (ConfigMaps, Secrets, ReplicaSets...)."""
+        from podmortem.sources.objects import split_objects
+
+        return split_objects(self.docs)[2]
 
 
-def load_path(path: str) -> list[PodEvidence]:
-    """One positional input, its kind detected from its content."""
-    if path != "-" and os.path.isdir(path):
-        return load_folder(path)
-    data = _read(path)
-    if not data or data.isspace():  # not data.strip(): that copies a whole large file
-        raise EmptyInput(f"{path}: the input is empty")
-    if looks_binary(data):
-        raise BinaryInput(f"{path}: binary data, not Kubernetes objects or describe text")
-    if _JSON_OBJECT.match(data):
-        # A JSON object, typically a big PodList: read item by item and let go of the bytes, so
-        # memory stays near the size of the text (see sources/jsonstream.py).
-        text = decode(data)
-        del data
-        streamed, rest = _stream_json(text, path)
-        del text
-        return _pods_from_docs(rest, path, streamed)
-    docs = _parse_structured(data, path)
-    if docs is not None:
-        return _pods_from_docs(docs, path)
-    from podmortem.sources.describe import looks_like_describe, parse_describe
-
-    text = decode(data)
-    if looks_like_describe(text):
-        pods = parse_describe(text)
-        if pods:
-            return pods
-    raise UnknownInputKind(f"{path}: neither `kubectl describe` output nor Kubernetes objects",
-                           "to diagnose from a container log, pass it with --logs FILE")
-
-
-def _stream_json(text: str, path: str) -> tuple[list[PodEvidence], list[Any]]:
+def _stream_json(text: str, path: str, streamed: list[PodEvidence]) -> list[Any]:
     """Pods of a JSON object's `items`, normalised as they are parsed, and the rest of the document."""
     from podmortem.sources.jsonstream import StreamError, parse_streaming
     from podmortem.sources.objects import pod_evidence
-
-    streamed: list[PodEvidence] = []
 
     def take(item: Any, top: dict[str, Any]) -> Any:
         if isinstance(item, dict):
@@ -179,54 +192,60 @@ def _stream_json(text: str, path: str) -> tuple[list[PodEvidence], list[Any]]:
     except StreamError as exc:
         raise InputError(f"{path}: truncated or invalid JSON ({exc})",
                          "pass the complete output of `kubectl get pods -o json`") from None
-    return streamed, [doc]
+    if isinstance(doc, dict) and not doc.get("kind") and doc.get("items") == [] and streamed:
+        return []  # a kind-less list whose items were all streamed pods
+    return [doc]
 
 
-def _pods_from_docs(docs: list[Any], path: str, streamed: list[PodEvidence] | None = None) -> list[PodEvidence]:
-    """The pods in parsed documents (plus pods already streamed out of them), events attached."""
-    from podmortem.sources.objects import pods_from_objects, split_objects, with_events
-
-    kube = _kube_docs(docs, path)
-    pods = pods_from_objects(kube)
-    if streamed:
-        _, events, _ = split_objects(kube)
-        pods = (with_events(streamed, events) if events else streamed) + pods
-    if not pods:
-        _, events, _ = split_objects(kube)
-        if events:
-            raise InputError(f"{path}: holds events but no pod",
-                             "pass the pod too (`kubectl get pod NAME -o yaml`) in another file")
-        kinds = sorted({str(d.get("kind")) for d in kube})
-        raise UnknownInputKind(f"{path}: no Pod in it (found {', '.join(kinds)})",
-                               "for workload manifests use `podmortem lint`")
-    return pods
+def load_folder(path: str) -> list[PodEvidence]:
+    """A folder of objects, describe files and logs (the demo; a `podmortem snapshot` folder)."""
+    bundle = Bundle()
+    bundle.add_folder(path)
+    return bundle.pods()
 
 
-def load(inputs: Inputs) -> list[PodEvidence]:
-    """All pods from all inputs, with --logs attached to the failing container."""
-    pods: list[PodEvidence] = []
+def load_path(path: str) -> list[PodEvidence]:
+    """One positional input, its kind detected from its content."""
+    bundle = Bundle()
+    bundle.add_path(path)
+    return bundle.pods()
+
+
+def read_bundle(inputs: Inputs) -> Bundle:
+    """Every positional input and --describe file in one bundle."""
+    bundle = Bundle()
     for path in inputs.paths:
-        pods.extend(load_path(path))
+        bundle.add_path(path)
     for path in inputs.describe:
         from podmortem.sources.describe import parse_describe  # only when asked: it is a big module
 
-        data = _read(path)
+        name = STDIN_NAME if path == "-" else path
+        data = read_bytes(path)
         if not data.strip():
-            raise EmptyInput(f"{path}: the describe file is empty")
-        if looks_binary(data):
-            raise BinaryInput(f"{path}: binary data, not `kubectl describe` output")
-        parsed = parse_describe(decode(data))
+            raise EmptyInput(f"{name}: the describe file is empty")
+        parsed = parse_describe(decode_text(name, data))
         if not parsed:
-            raise UnknownInputKind(f"{path}: no `kubectl describe pod` output found in it")
-        pods.extend(parsed)
+            raise UnknownInputKind(f"{name}: no `kubectl describe pod` output found in it")
+        bundle.described.extend(parsed)
+    return bundle
+
+
+def with_logs(pods: list[PodEvidence], inputs: Inputs) -> list[PodEvidence]:
+    """--logs attached to the failing container (or a pod made of logs alone)."""
     logs = [read_log_file(p) for p in inputs.logs]
     if not pods:
         if not logs:
             raise InputError("nothing to explain", "give a file, --describe FILE or --logs FILE")
         return [logs_only_pod(logs, inputs.container)]
     if logs:
+        pods = list(pods)
         if len(pods) > 1 and not inputs.container:
             pods[0] = attach_logs(pods[0], logs)
         else:
             pods[0] = attach_logs(pods[0], logs, inputs.container)
     return pods
+
+
+def load(inputs: Inputs) -> list[PodEvidence]:
+    """All pods from all inputs, with --logs attached to the failing container."""
+    return with_logs(read_bundle(inputs).pods(), inputs)
