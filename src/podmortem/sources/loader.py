@@ -155,6 +155,8 @@ class Bundle:
         if streamed:
             _, events, _ = split_objects(self.docs)
             streamed = with_events(streamed, events) if events else streamed
+            if self.logs:
+                streamed = [_with_logs_by_name(p, self.logs) for p in streamed]
         found = streamed + pods + self.described
         if not found and self.object_inputs:
             names = ", ".join(self.object_inputs)
@@ -172,6 +174,20 @@ class Bundle:
         from podmortem.sources.objects import split_objects
 
         return split_objects(self.docs)[2]
+
+
+def _with_logs_by_name(pod: PodEvidence, logs: dict[tuple[str, str], tuple[LogText, ...]]) -> PodEvidence:
+    """A folder's logs (keyed by pod or namespace/pod, then container) added to a pod read earlier."""
+    from dataclasses import replace
+
+    names = (pod.name or "", f"{pod.namespace}/{pod.name}")
+    if not any((n, c.name) in logs for n in names for c in pod.containers):
+        return pod
+    containers = []
+    for c in pod.containers:
+        found = logs.get((names[1], c.name)) or logs.get((names[0], c.name))
+        containers.append(replace(c, logs=(*c.logs, *found)) if found else c)
+    return replace(pod, containers=tuple(containers))
 
 
 def _stream_json(text: str, path: str, streamed: list[PodEvidence]) -> list[Any]:
