@@ -8,8 +8,6 @@ and lines that belong to other families or to no failure at all must stay unclai
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from podmortem.rules import _patterns as pt
@@ -482,12 +480,10 @@ def test_first_group_reads_numbered_alternatives() -> None:
     assert pt.first_group(m, "module") == "libz.so.1"
 
 
-def test_long_log_scans_fast() -> None:
+def test_long_log_finds_the_last_line() -> None:
+    """How fast is measured in benchmarks/bench_parsers.py; here only that the cause is found."""
     lines = [Line(f"2024-05-01T10:00:{i % 60:02d}Z INFO handled GET /api/items/{i} in {i % 50}ms user={i}", i + 1, 0)
              for i in range(5200)]
     lines[-1] = Line("ModuleNotFoundError: No module named 'requests'", 5200, 0)
-    start = time.perf_counter()
     result = _scan(lines)
-    took = time.perf_counter() - start
     assert [c.cause for c in result.candidates] == [pt.MISSING_MODULE]
-    assert took < 1.0, f"scanning 5,200 lines took {took:.2f}s"

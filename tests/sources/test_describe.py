@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -682,22 +681,17 @@ def test_property_event_row_round_trip(typ: str, reason: str, age: str, count: i
 
 
 # ---------------------------------------------------------------------------------------------
-# Speed
+# Size (how fast is measured in benchmarks/bench_parsers.py, never asserted here)
 
 
-def test_a_megabyte_of_describe_text_parses_well_under_a_second() -> None:
+def test_a_megabyte_of_describe_text_parses_every_pod() -> None:
     one = "\n\n".join((HERE / f"{n}.txt").read_text(encoding="utf-8") for n in SCENARIOS)
-    text = ""
-    while len(text) < 1_000_000:
-        text += one + "\n\n"
-    start = time.perf_counter()
-    pods = parse_describe(text)
-    elapsed = time.perf_counter() - start
-    assert len(pods) > 50
-    assert elapsed < 1.0, f"{elapsed:.2f}s for {len(text)} bytes"
+    copies = 1_000_000 // len(one) + 1
+    pods = parse_describe((one + "\n\n") * copies)
+    assert len(pods) == copies * len(parse_describe(one))
 
 
-def test_pathological_lines_stay_linear() -> None:
+def test_pathological_lines_parse() -> None:
     nasty = "\n".join([
         "Warning  " + "A " * 20000,
         "1m " * 20000,
@@ -706,10 +700,8 @@ def test_pathological_lines_stay_linear() -> None:
         "Name" + " " * 50000 + ":",
         "  " + "a:" * 20000,
     ])
-    start = time.perf_counter()
     describe_text._parse(nasty)
-    looks_like_describe(nasty)
-    assert time.perf_counter() - start < 1.0
+    assert not looks_like_describe(nasty)
 
 
 def test_a_raw_multi_line_termination_message_keeps_its_blank_lines() -> None:
