@@ -32,6 +32,7 @@ from podmortem.rules._evidence import (
 from podmortem.rules._image_pull import PULL_RULES
 from podmortem.rules._output import OutputMatch, by_container, find_output, placed
 from podmortem.rules._patch import container_patch, template_patch
+from podmortem.rules._runtime_wording import DOCKER1_COMMAND_MISSING, EXEC_LOADER_MISSING, EXEC_WORDINGS
 from podmortem.rules._spec import (
     cite_command,
     command_line,
@@ -40,6 +41,7 @@ from podmortem.rules._spec import (
     mount_covering,
 )
 from podmortem.rules._text import first_upper, who
+from podmortem.rules._wording import Wording
 
 # Terminated reasons of a task that never ran: containerd/CRI-O StartError, dockershim ContainerCannotRun.
 START_FAILED = frozenset({"StartError", "ContainerCannotRun"})
@@ -92,6 +94,23 @@ _MISSING_INTERPRETER = re.compile(
     r"|(?:/usr)?/bin/env: ['‘\"](?P<envinterp>[^'’\"]+)['’\"]: No such file or directory"
     r"|\benv: can't execute '(?P<bbinterp>[^']+)': No such file or directory"
 )
+
+NOT_FOUND_WORDINGS: tuple[Wording, ...] = (
+    Wording('exec: "%s": executable file not found in $PATH', "Go os/exec LookPath via runc standard_init_linux.go, "
+            "all versions (runc, containerd, CRI-O, dockershim)", "a bare name",
+            'OCI runtime create failed: runc create failed: unable to start container process: exec: "gunicorn": '
+            'executable file not found in $PATH: unknown'),
+    Wording('exec: "%s": stat %s: no such file or directory', "Go os/exec LookPath via runc, all versions",
+            "an absolute path that is absent",
+            'OCI runtime create failed: container_linux.go:344: starting container process caused "exec: '
+            '\\"/docker-entrypoint.sh\\": stat /docker-entrypoint.sh: no such file or directory": unknown'),
+    Wording("executable file `%s` not found in $PATH", "crun src/libcrun/utils.c, 1.x (CRI-O)", "",
+            "container create failed: executable file `gunicorn` not found in $PATH: No such file or directory"),
+    Wording("Container command '%s' not found or does not exist.", "Docker 1.8-1.10 daemon",
+            "execve ENOENT: file or loader, so below 0.8",
+            "Error response from daemon: Container command '/bin/app' not found or does not exist."),
+)
+
 
 def _is_probe_message(m: Message) -> bool:
     """Probe output quotes the probe command's errors; they are not about the container's own start."""
@@ -172,6 +191,7 @@ def _not_found_hit(pod: PodEvidence, c: ContainerEvidence | None, program: str, 
     title="The runtime found no executable for the container's command",
     needs=("status", "events"),
     lint_check="shell-missing",
+    wordings=NOT_FOUND_WORDINGS,
 )
 def runtime_exec_not_found(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -208,6 +228,15 @@ def runtime_exec_not_found(pod: PodEvidence) -> Iterator[Hit]:
         if _is_probe_message(m):
             continue
         hit = _EXEC_NOT_FOUND.search(m.text)
+        old = DOCKER1_COMMAND_MISSING.search(m.text) if hit is None else None
+        if old is not None:
+            c = _container(pod, m.container)
+            if (c.name if c is not None else None) not in done:
+                done.add(c.name if c is not None else None)
+                # Docker 1.x said this for any execve ENOENT: a missing file, or a binary whose loader is missing.
+                yield _not_found_hit(pod, c, old.group("cmd"), "path-missing",
+                                     [cite_message(m), *_termination_evidence(pod, c)], 0.75, 2)
+            continue
         if hit is None:
             continue
         c = _container(pod, m.container)
@@ -387,7 +416,7 @@ def _exec_format_findings(pod: PodEvidence) -> Iterator[tuple[Citation, Containe
         c = _container(pod, m.container)
         if _ARCH_MISMATCH.search(m.text):
             yield cite_message(m), c, "wrong-architecture", 0.96, 3
-        elif _MISSING_INTERPRETER.search(m.text):
+        elif _MISSING_INTERPRETER.search(m.text) or EXEC_LOADER_MISSING.search(m.text):
             yield cite_message(m), c, "crlf-line-endings" if _CRLF.search(m.text) else "missing-interpreter", 0.9, 3
     for om in find_output(pod, _ARCH_MISMATCH, limit=1):
         yield om.citation, om.container, "wrong-architecture", 0.92, 2
@@ -405,6 +434,7 @@ def _exec_format_findings(pod: PodEvidence) -> Iterator[tuple[Citation, Containe
     cause="image.exec-format",
     title="The container's program cannot be executed on this node (architecture or interpreter)",
     needs=("status", "events", "logs"),
+    wordings=EXEC_WORDINGS,
 )
 def exec_format_error(pod: PodEvidence) -> Iterator[Hit]:
     """

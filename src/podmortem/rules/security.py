@@ -45,6 +45,7 @@ from podmortem.rules._evidence import (
 from podmortem.rules._output import by_container, find_output, placed
 from podmortem.rules._patch import container_patch, template_patch, volume_name_for
 from podmortem.rules._run_as_non_root import NON_ROOT_RULES
+from podmortem.rules._runtime_wording import CWD_DENIED, CWD_WORDINGS
 from podmortem.rules._spec import cite_command, cite_spec, command_line, image_of, mount_covering
 from podmortem.rules._text import who
 
@@ -52,7 +53,9 @@ from podmortem.rules._text import who
 
 _EXEC_DENIED_RUNTIME = re.compile(
     r'exec:\s*\\*"(?P<cmd>[^"\\]+)\\*":\s*permission denied|\bexec (?P<cmd2>/\S+): permission denied'
-    r'|exec user process caused:?\s*\\*"?permission denied', re.I)
+    r'|exec user process caused:?\s*\\*"?permission denied'
+    # crun src/libcrun/container.c: execve refused
+    r"|exec container process `(?P<cmd3>[^`]+)`:\s*permission denied", re.I)
 _SHELL_DENIED = re.compile(
     r"(?:^|[\s\]])(?:\S+: line \d+|\S+: \d+|(?:/usr)?(?:/bin/)?(?:ba|da|a|z|k)?sh(?:: \d+)?)"
     r": (?:exec: )?(?P<cmd>[^\s:'\"]+): Permission denied\s*$"
@@ -121,7 +124,7 @@ def exec_permission_denied(pod: PodEvidence) -> Iterator[Hit]:
         if key in done:
             continue
         done.add(key)
-        program = hit.group("cmd") or hit.group("cmd2") or "the entrypoint"
+        program = hit.group("cmd") or hit.group("cmd2") or hit.group("cmd3") or "the entrypoint"
         evidence = [cite_message(m), *_status_evidence(pod, c, exclude=m.text)]
         yield _exec_hit(pod, c, program, evidence, 0.95, 3)
     for om in find_output(pod, _EXEC_DENIED_RUNTIME, limit=1):  # runc init's own words in the log
@@ -769,9 +772,74 @@ def read_only_root_filesystem(pod: PodEvidence) -> Iterator[Hit]:
         )
 
 
+# --- working directory --------------------------------------------------------------------------
+
+
+@rule(
+    "workdir-permission-denied",
+    cause="security.permission-denied",
+    title="The runtime may not enter the container's working directory as its user",
+    needs=("status", "events"),
+    wordings=CWD_WORDINGS,
+)
+def workdir_permission_denied(pod: PodEvidence) -> Iterator[Hit]:
+    """
+    ## What it detects
+    The OCI runtime's working-directory stage refused: runc's `chdir to cwd ("/app") set in
+    config.json failed: permission denied` (containerd, CRI-O and Docker-era wrappers alike) and
+    crun's ``chdir to `/app`: Permission denied``, in a StartError / RunContainerError message or
+    a `Failed` event.
+
+    ## Why the pod crash-loops
+    The runtime changes into `workingDir` (or the image's WORKDIR) after switching to the
+    container's user; a directory that user may not search (mode 0700 owned by root, a volume
+    mounted there with other ownership) fails the start on every attempt, before the program runs.
+
+    ## Evidence used
+    The runtime's message, the container's status and its securityContext (runAsUser).
+
+    ## How to fix
+    Make the directory searchable for the user (`chmod 755` / `chown` it in the Dockerfile, or
+    `fsGroup` for a volume mounted there), run as the user that owns it, or set `workingDir` to a
+    directory the user can enter.
+
+    ## Near misses
+    `exec: "x": permission denied` is the program itself not being executable (rule
+    `exec-permission-denied`); a missing program is `image.command-not-found`.
+    """
+    done: set[str | None] = set()
+    for m, hit in find_messages(pod, CWD_DENIED):
+        if m.event is not None and (m.event.reason or "").lower() == "unhealthy":
+            continue  # an exec probe's own error
+        c = _container_from_message(pod, m.container)
+        key = c.name if c is not None else None
+        if key in done:
+            continue
+        done.add(key)
+        cwd = hit.group("cwd") or hit.group("ccwd")
+        name = (c.name or None) if c is not None else None
+        user = c.spec.security.run_as_user if c is not None and c.spec is not None and c.spec.security else None
+        as_user = f" as user {user}" if user is not None else " as the container's user"
+        image = image_of(c) or "IMAGE"
+        yield Hit(
+            container=name, init=c.init if c is not None else False,
+            summary=f"The runtime may not enter the working directory {cwd} of {who(name)}{as_user} "
+                    "(permission denied), so the container cannot start.".replace("  ", " "),
+            evidence=(cite_message(m), *_status_evidence(pod, c, exclude=m.text)),
+            remedy=Remedy(
+                f"Make {cwd} searchable by the container's user (chmod 755 or chown it in the Dockerfile; fsGroup if a "
+                "volume is mounted there), run as the user that owns it, or set workingDir to a directory that user "
+                "can enter.", None,
+                (f"kubectl run cwd-check --rm -it --restart=Never --image={image} --command -- ls -ld {quote(cwd)}",
+                 watch_command(pod))),
+            confidence=0.93, strength=3, detail="workdir-not-searchable",
+        )
+
+
 RULES: tuple[Rule, ...] = (
     *NON_ROOT_RULES,
     exec_permission_denied,
+    workdir_permission_denied,
     privileged_port_bind_denied,
     file_permission_denied,
     api_access_forbidden,

@@ -25,10 +25,12 @@ from podmortem.rules._evidence import (
     main_suspect,
     messages,
     namespace_of,
+    ns_flag,
     watch_command,
 )
 from podmortem.rules._kubelet_config import is_config_message
 from podmortem.rules._patch import container_patch, template_patch
+from podmortem.rules._runtime_wording import MOUNT_MISSING, MOUNT_WORDINGS
 from podmortem.rules._spec import cite_spec
 
 
@@ -60,6 +62,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("dir-onto-file", re.compile(
         r"Are you trying to mount a directory onto a file \(or vice-versa\)\?"
         r"|(?:error )?mounting .{0,400}?not a directory", re.I | re.S)),
+    ("runtime-mount-missing", MOUNT_MISSING),
     ("subpath", re.compile(
         r"failed to (?:prepare|create) subPath (?:directory )?for volumeMount \"(?P<volume>[^\"]+)\"|subPath\b.*\b"
         r"(?:is outside|not found|must not)|error preparing subpath", re.I)),
@@ -100,6 +103,12 @@ def _classify(m: Message) -> VolumeProblem | None:
         if kind == "dir-onto-file":
             at = _MOUNT_TARGET.search(m.text)
             target = (at.group("t1") or at.group("t2")) if at else None
+        if kind == "runtime-mount-missing":
+            target = _rootfs_relative(groups.get("dst") or groups.get("cdst"))
+            source = groups.get("src") or groups.get("csrc") or ""
+            volume = volume or _volume_of_source(source)
+            kind = "subpath-source-missing" if "/volume-subpaths/" in source else kind
+            groups["extra"] = source
         extra = groups.get("extra") or groups.get("extra2")
         return VolumeProblem(m, kind, volume, groups.get("claim"), target,
                              extra.strip()[:300] if extra else None)
@@ -108,6 +117,22 @@ def _classify(m: Message) -> VolumeProblem | None:
         volume = (named.group("volume") or named.group("dir")) if named else None
         return VolumeProblem(m, "mount-failed", volume, extra=m.text[:300])
     return None
+
+
+def _rootfs_relative(dst: str | None) -> str | None:
+    """The mount target inside the container: Docker-era runc names it under the overlay's merged dir."""
+    if dst is None:
+        return None
+    return "/" + dst.split("/merged/", 1)[1] if "/merged/" in dst else dst
+
+
+# kubelet paths: pods/UID/volume-subpaths/VOLUME/CONTAINER/N and pods/UID/volumes/PLUGIN/VOLUME
+_KUBELET_SOURCE = re.compile(r"/pods/[^/]+/(?:volume-subpaths/(?P<sub>[^/]+)/|volumes/[^/]+/(?P<vol>[^/]+))")
+
+
+def _volume_of_source(source: str) -> str | None:
+    m = _KUBELET_SOURCE.search(source)
+    return (m.group("sub") or m.group("vol")) if m else None
 
 
 # both wordings: `unmounted volumes=[a b]` (1.17+) and `list of unmounted volumes=[a b]` (older)
@@ -242,6 +267,19 @@ def _remedy(pod: PodEvidence, p: VolumeProblem, c: ContainerEvidence | None, vol
         return Remedy(f"A volume is mounted at {target}, whose type (file or directory) does not match what the "
                       "volume provides: mount a single file with subPath, or pick a directory mountPath.", None,
                       (watch_command(pod),))
+    if p.kind == "subpath-source-missing":
+        at = f" at {p.target}" if p.target else ""
+        return Remedy(f"The runtime could not bind-mount the subPath{at}: the file or directory the kubelet prepared "
+                      "for it is gone (a ConfigMap/Secret updated under a subPath mount, or a subPath that names no "
+                      "key or file in the volume). Check that subPath names an existing key or path; recreate the pod "
+                      "so the kubelet prepares it again; for content that changes, mount the volume as a directory "
+                      "instead of using subPath.", None,
+                      (f"kubectl delete pod {pod.name or 'POD'}{ns_flag(pod)}", watch_command(pod)))
+    if p.kind == "runtime-mount-missing":
+        src = f" {p.extra}" if p.extra else ""
+        return Remedy(f"The runtime could not bind-mount{src} into the container: the source path does not exist "
+                      "on the node (a hostPath that is missing, or a volume the kubelet did not prepare). Create it "
+                      "or fix the path; the kubelet retries by itself.", None, (watch_command(pod),))
     if p.kind == "subpath":
         return Remedy("The runtime could not prepare the subPath of the mount: check that subPath names a path inside "
                       "the volume (no '..', no symlink leading out of it) and that it is not a file where a "
@@ -280,6 +318,8 @@ _SUMMARIES = {
     "attach-failed": "the storage backend failed to attach the volume",
     "dir-onto-file": "a directory volume is mounted onto a file path (or the reverse)",
     "subpath": "the mount's subPath could not be prepared",
+    "subpath-source-missing": "the runtime could not bind-mount its subPath, whose prepared source is gone",
+    "runtime-mount-missing": "the runtime could not bind-mount it: the source path does not exist",
     "hostpath-missing": "the hostPath does not exist on the node or has another type",
     "nfs": "the NFS mount failed",
     "mount-failed": "the volume could not be mounted",
@@ -296,6 +336,7 @@ def _volume_hits(pod: PodEvidence, kinds: frozenset[str]) -> Iterator[Hit]:
         c = _container_for(pod, p, volume)
         by_container.setdefault(c.name if c is not None else None, []).append((p, volume, c))
     order = [k for k, _ in _PATTERNS]
+    order.insert(order.index("runtime-mount-missing"), "subpath-source-missing")
     for found in by_container.values():
         # the most specific message is the cause; the others (timeouts, repeats) support it
         found.sort(key=lambda f: order.index(f[0].kind) if f[0].kind in order else len(order))
@@ -385,6 +426,7 @@ def volume_attach_failed(pod: PodEvidence) -> Iterator[Hit]:
     cause="volume.mount-failed",
     title="The volume cannot be mounted into the container",
     needs=("status", "events"),
+    wordings=MOUNT_WORDINGS,
 )
 def volume_mount_error(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -413,7 +455,7 @@ def volume_mount_error(pod: PodEvidence) -> Iterator[Hit]:
     cannot find inside a mounted volume is `app.file-missing`.
     """
     yield from _volume_hits(pod, frozenset({"dir-onto-file", "subpath", "hostpath-missing", "nfs", "mount-failed",
-                                             "mount-timeout"}))
+                                             "mount-timeout", "subpath-source-missing", "runtime-mount-missing"}))
 
 
 RULES: tuple[Rule, ...] = (pvc_not_bound, volume_attach_failed, volume_mount_error)
