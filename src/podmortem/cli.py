@@ -99,8 +99,20 @@ def backoff_settings(reduced: bool, max_seconds: int | None) -> Any:
 
 
 def emit(text: str) -> None:
+    """Write a command's output. The last guard against escapes: whatever a renderer let through,
+    only newlines, tabs and colour codes stay active (podmortem.render.escape)."""
+    from podmortem.render.escape import neutralise
+
+    text = neutralise(text)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     sys.stdout.flush()
+
+
+def say(line: str) -> None:
+    """One line on stderr (an error, a warning, progress): it may quote a server, so it stays one inert line."""
+    from podmortem.render.escape import one_line
+
+    sys.stderr.write(one_line(line) + "\n")
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "PODMORTEM"})
@@ -242,7 +254,7 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(EXIT_USAGE if exc.exit_code in (1, 2) else exc.exit_code)
     except PodmortemError as exc:
-        sys.stderr.write(f"podmortem: error: {exc.one_line()}\n")
+        say(f"podmortem: error: {exc.one_line()}")
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(EXIT_OK)
@@ -253,7 +265,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         if debug:
             raise
-        sys.stderr.write(f"podmortem: internal error: {type(exc).__name__}: {exc} (run with --debug for details)\n")
+        say(f"podmortem: internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
         sys.exit(EXIT_INTERNAL)
 
 

@@ -41,6 +41,7 @@ class Fault:
     delay: float = 0.0  # sleep before answering (slow responses); with code 0 the request is then served
     drop: bool = False  # close the connection without an answer
     query: str | None = None  # only requests whose query string contains this
+    message: str | None = None  # the Status message to answer with (default: a canned one per code)
 
     def matches(self, path: str, query: str) -> bool:
         return self.times != 0 and re.search(self.path, path) is not None and (
@@ -147,6 +148,7 @@ class _Handler(BaseHTTPRequestHandler):
                        if fault.code == 403 else f"injected {fault.code}")
                 if fault.code == 410:
                     msg = "The provided continue parameter is too old to display a consistent list result."
+                msg = fault.message if fault.message is not None else msg
                 self._json(fault.code, status(fault.code, reason, msg), headers)
                 return
         self._route(path, q)

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from podmortem import durations
-from podmortem.cli import EXIT_OK, EXIT_PROBLEM, emit, use_color
+from podmortem.cli import EXIT_OK, EXIT_PROBLEM, emit, say, use_color
 
 REPORT_RESERVE = 5.0  # at most this much of --timeout is kept for the diagnosis after the watch
 
@@ -45,7 +45,7 @@ class Progress:
 
     def __call__(self, text: str) -> None:
         if not self.quiet:
-            sys.stderr.write(f"podmortem gate [{time.monotonic() - self.start:6.1f}s] {text}\n")
+            say(f"podmortem gate [{time.monotonic() - self.start:6.1f}s] {text}")
             sys.stderr.flush()
 
 

@@ -186,7 +186,7 @@ def render_json(report: GateReport) -> str:
 
 def render_markdown(report: GateReport) -> str:
     from podmortem.live.report import render_report
-    from podmortem.render.markdown import code_span, prose
+    from podmortem.render.markdown import cell_code, code_span, prose
 
     o = report.outcome
     out = [f"# podmortem gate: {VERDICT[o.result]}", "",
@@ -194,14 +194,14 @@ def render_markdown(report: GateReport) -> str:
            f"namespace {code_span(o.namespace)})", "",
            "| Target | Complete | State |", "|---|---|---|"]
     for t in o.targets:
-        out.append(f"| {code_span(t.label)} | {'yes' if t.complete else 'no'} | {prose(t.message + _detail(t))} |")
+        out.append(f"| {cell_code(t.label)} | {'yes' if t.complete else 'no'} | {prose(t.message + _detail(t))} |")
     shown = [(t, p) for t in o.targets for p in _shown_pods(t, report)]
     if shown:
         out += ["", "## Pods not Ready" if o.result == "timeout" else "## Failing pods", "",
                 "| Pod | Status | Ready | Restarts | Why | Last event |", "|---|---|---|---|---|---|"]
         for _t, p in shown[:MAX_POD_ROWS]:
             event = pod_last_event(report, p)
-            out.append(f"| {code_span(p.name)} | {code_span(p.status)} | {p.ready} | {p.restarts} | {prose(p.why)} | "
+            out.append(f"| {cell_code(p.name)} | {cell_code(p.status)} | {prose(p.ready)} | {p.restarts} | {prose(p.why)} | "
                        f"{prose(event) if event else '-'} |")
     notes = [*o.notices, *report.diagnosis.notes]
     if notes:

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from podmortem.cli import EXIT_OK, EXIT_PROBLEM, backoff_options, backoff_settings, emit, use_color
+from podmortem.cli import EXIT_OK, EXIT_PROBLEM, backoff_options, backoff_settings, emit, say, use_color
 from podmortem.durations import parse_duration
 
 
@@ -123,9 +123,9 @@ def diagnose(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool,
         result.requests = dict(sorted(client.requests.items()))
         text = render_live(result, output, color=use_color(color), show_healthy=show_healthy or bool(pods))
     for line in col.warnings if output in ("json", "yaml") else ():
-        sys.stderr.write(f"podmortem: warning: {line}\n")
+        say(f"podmortem: warning: {line}")
     for m in col.missing_rbac if output in ("json", "yaml") else ():
-        sys.stderr.write(f"podmortem: {m.line()}\n")
+        say(f"podmortem: {m.line()}")
     emit(text)
     sys.exit(EXIT_PROBLEM if result.problem else EXIT_OK)
 
@@ -150,9 +150,9 @@ def snapshot(folder: str, pods: tuple[str, ...], namespace: str | None, all_name
                                all_namespaces, selector, sample=False)
         written = write_snapshot(col, folder, server=client.host, context=client.context)
     for m in col.missing_rbac:
-        sys.stderr.write(f"podmortem: {m.line()}\n")
+        say(f"podmortem: {m.line()}")
     for line in col.warnings:
-        sys.stderr.write(f"podmortem: warning: {line}\n")
+        say(f"podmortem: warning: {line}")
     logs = sum(1 for w in written if w.endswith(".log"))
     emit(f"saved {len(col.pods)} pods ({len(col.failing)} failing, {logs} logs) to {folder}; "
          f"read it with: podmortem explain {folder}")

@@ -269,6 +269,7 @@ def _group_diagnosis(g: Group) -> PodDiagnosis:
 def render_report(result: LiveResult, fmt: str, *, color: bool, show_healthy: bool = False) -> str:
     """Text, wide or Markdown: missing RBAC first, then each group once, then the count."""
     from podmortem.render import render
+    from podmortem.render.markdown import prose
 
     col = result.collection
     healthy = [d for d in result.diagnoses if not d.findings]
@@ -282,19 +283,19 @@ def render_report(result: LiveResult, fmt: str, *, color: bool, show_healthy: bo
                      f"{len(result.groups)} groups\n")
     lines = [m.line() for m in col.missing_rbac] + [f"warning: {w}" for w in col.warnings]
     if lines:
-        parts.append("\n".join(("- " if md else "! ") + line for line in lines) + "\n")
+        parts.append("\n".join(("- " + prose(line)) if md else ("! " + line) for line in lines) + "\n")
     for g in result.groups:
         text = render([_group_diagnosis(g)], fmt, color=color).rstrip("\n")
         if md:
             text = "\n".join("#" + ln if ln.startswith("## ") else ln for ln in text.splitlines())
-            text = f"## {g.title}\n\n{text}"
+            text = f"## {prose(g.title)}\n\n{text}"
         elif len(g.pods) > 1:
             text = f"{bold[0]}▶ {g.title}{bold[1]}\n{text}"
         parts.append(text + "\n")
     if show_healthy and healthy:
         if md:
             parts.append("## Nothing wrong found\n\n" + "\n".join(
-                f"- {d.namespace}/{d.name} — {d.status}" for d in healthy) + "\n")
+                f"- {prose(f'{d.namespace}/{d.name}')} — {prose(d.status)}" for d in healthy) + "\n")
         else:
             parts.append("\n".join(render([d], fmt, color=color).rstrip("\n") for d in healthy) + "\n")
     summary = (f"{len(result.diagnoses)} pods checked, {failing} with problems in {len(result.groups)} "

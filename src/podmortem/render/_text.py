@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-# Control characters in quoted text (a log line, a message) must not reach a terminal or a ticket:
-# an ESC could inject colours or move the cursor. Tabs become spaces, the rest a visible \xNN.
-_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if c not in (0x09, 0x0A)}
-_CONTROL[0x09] = "    "
+from podmortem.render.escape import visible
 
 
 def clean(text: str) -> str:
-    """Text safe to print: control characters made visible, tabs as spaces."""
-    return text if text.isprintable() else text.translate(_CONTROL)
+    """Text safe to print: control, bidi and other format characters made visible, tabs as spaces.
+
+    Quoted text (a log line, a message) must not reach a terminal or a ticket active: an ESC could
+    inject colours, set the title or move the cursor; U+202E could reverse what a reader sees.
+    """
+    return text if text.isprintable() else visible(text.replace("\t", "    "))

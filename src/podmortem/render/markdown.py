@@ -43,7 +43,13 @@ def fenced(text: str, lang: str) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|") if text else "-"
+    """Prose in a GFM table cell (prose escapes `|`, which would end the cell)."""
+    return prose(text) if text else "-"
+
+
+def cell_code(text: str) -> str:
+    """A code span in a GFM table cell: the table splits on `|` even inside code spans, unless escaped."""
+    return code_span(text).replace("|", "\\|")
 
 
 def _pod_title(d: PodDiagnosis) -> str:
@@ -53,7 +59,7 @@ def _pod_title(d: PodDiagnosis) -> str:
 def _where(f: Finding) -> str:
     if not f.container:
         return ""
-    return f" (init container `{f.container}`)" if f.init else f" (container `{f.container}`)"
+    return f" (init container {code_span(f.container)})" if f.init else f" (container {code_span(f.container)})"
 
 
 def _finding(f: Finding, lines: list[str], heading: str) -> None:
@@ -78,9 +84,9 @@ def _finding(f: Finding, lines: list[str], heading: str) -> None:
         lines.append("")
     meta = [f"rule `{f.rule}`"]
     if f.detail:
-        meta.append(f"detail `{f.detail}`")
+        meta.append(f"detail {code_span(f.detail)}")
     if f.lint_check:
-        meta.append(f"would have been caught by lint check `{f.lint_check}`")
+        meta.append(f"would have been caught by lint check {code_span(f.lint_check)}")
     lines.append("<sub>" + "; ".join(meta) + "</sub>")
     lines.append("")
 
@@ -122,7 +128,7 @@ def _pod(d: PodDiagnosis, lines: list[str]) -> None:
     lines.append(f"## {prose(_pod_title(d))} — {prose(d.status)}")
     lines.append("")
     if d.owner:
-        lines.append(f"Owner: `{d.owner}`")
+        lines.append(f"Owner: {code_span(str(d.owner))}")
         lines.append("")
     if not d.findings:
         lines.append("Nothing wrong found.")
@@ -140,7 +146,7 @@ def _pod(d: PodDiagnosis, lines: list[str]) -> None:
             lines.extend(f"  - {c.source}: {code_span(c.text)}" for c in f.evidence)
         lines.append("")
     if d.missing:
-        lines.append("**Missing evidence:** " + ", ".join(d.missing))
+        lines.append("**Missing evidence:** " + ", ".join(prose(m) for m in d.missing))
         lines.append("")
     for note in d.notes:
         lines.append(f"> Note: {prose(note)}")
