@@ -206,7 +206,7 @@ def test_timeout_diagnoses_a_pod_stuck_on_a_mount(sim: MakeSim, gate: Gate) -> N
     d["spec"]["template"]["spec"]["volumes"] = [{"name": "cfg", "configMap": {"name": "web-files"}}]
     s = sim()
     s.apply(d)
-    run = gate("deployment/web", "--kubeconfig", s.kubeconfig, "--timeout", "0.8s", "-o", "json", *FAST)
+    run = gate("deployment/web", "--kubeconfig", s.kubeconfig, "--timeout", "3s", "-o", "json", *FAST)
     assert run.code == 1, run.out + run.err
     doc = run.json()
     (pod,) = doc["gate"]["targets"][0]["pods"]
@@ -304,7 +304,7 @@ def test_selector_fails_on_a_crash_looping_pod(sim: MakeSim, gate: Gate) -> None
 
 def test_selector_that_matches_nothing_times_out(sim: MakeSim, gate: Gate) -> None:
     s = sim(healthy_web())
-    run = gate("-l", "app=wbe", "--kubeconfig", s.kubeconfig, "--timeout", "0.3s", *FAST)
+    run = gate("-l", "app=wbe", "--kubeconfig", s.kubeconfig, "--timeout", "1s", *FAST)
     assert run.code == 1
     assert run.out.startswith("podmortem gate: TIMED OUT after ")
     assert "no pod matches -l app=wbe in namespace shop yet" in run.out
@@ -378,9 +378,9 @@ def test_junit_carries_the_diagnosis(sim: MakeSim, gate: Gate) -> None:
 
 
 def test_junit_of_a_pass_and_of_a_timeout(sim: MakeSim, gate: Gate) -> None:
-    s = sim()
+    s = sim(speed=SLOW_SPEED)
     s.apply(deployment("web", container=READINESS, profiles={"app": SLOW}))
-    timed_out = _suite(gate("deployment/web", "--kubeconfig", s.kubeconfig, "--timeout", "0.5s", "-o", "junit",
+    timed_out = _suite(gate("deployment/web", "--kubeconfig", s.kubeconfig, "--timeout", "3s", "-o", "junit",
                             *FAST).out)
     kinds = [c.find("failure").get("type") for c in timed_out.findall("testcase")]  # type: ignore[union-attr]
     assert kinds == ["timeout", "not-ready", "not-ready"]
