@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from podmortem.lint.cluster import ClusterView
 from podmortem.lint.loader import Manifest
 from podmortem.lint.suppress import Suppressions
 from podmortem.lint.uses import HostPortUse, PathRef, config_path_refs, host_port_uses
@@ -94,6 +95,12 @@ class Bundle:
     env_needs: list[EnvNeed] = field(default_factory=list)
     host_ports: list[HostPortUse] = field(default_factory=list)
     path_refs: list[PathRef] = field(default_factory=list)
+    service_accounts: dict[str, list[Provided]] = field(default_factory=lambda: defaultdict(list))
+    storage_classes: set[str] = field(default_factory=set)
+    sa_refs: list[tuple[str, Site]] = field(default_factory=list)  # serviceAccountName, where
+    class_refs: list[tuple[str, Site]] = field(default_factory=list)  # storageClassName of a claim, where
+    arch_needs: list[tuple[str, tuple[str, ...], dict[str, str], Site]] = field(default_factory=list)
+    cluster: ClusterView | None = None  # lint --cluster: what the live cluster has
     _names: dict[tuple[str, str | None], list[str]] = field(default_factory=dict)
 
     # --- what the files define ------------------------------------------------------------------
@@ -114,17 +121,60 @@ class Bundle:
                 self.secrets[made[0]].append(Provided(m.namespace, made[1], by=m.label))
         elif m.kind == "PersistentVolumeClaim":
             self.pvcs[m.name].append(Provided(m.namespace, frozenset()))
+            self._claim_class(as_dict(obj.get("spec")), m.obj, m, m.label, ignored_by_annotation(m))
+        elif m.kind == "ServiceAccount":
+            self.service_accounts[m.name].append(Provided(m.namespace, frozenset()))
+        elif m.kind == "StorageClass":
+            self.storage_classes.add(m.name)
         elif m.kind == "LimitRange":
             for limit in as_list(as_dict(obj.get("spec")).get("limits")):
                 if isinstance(limit, dict) and limit.get("type", "Container") == "Container" and (
                         as_dict(limit.get("default")).get("memory") is not None):
                     self.limit_namespaces.append(m.namespace)
 
+    def _claim_class(self, spec: dict[str, Any], where: Any, m: Manifest, label: str, ignored: Suppressions) -> None:
+        name = spec.get("storageClassName")
+        if isinstance(name, str) and name:  # "" asks for no class (static binding)
+            line = m.line_of(spec, "storageClassName")
+            self.class_refs.append((name, Site(m.file, line, label, m.namespace, None, ignored)))
+
     def table(self, kind: str) -> dict[str, list[Provided]]:
-        return {"ConfigMap": self.configmaps, "Secret": self.secrets, "PersistentVolumeClaim": self.pvcs}[kind]
+        return {"ConfigMap": self.configmaps, "Secret": self.secrets, "PersistentVolumeClaim": self.pvcs,
+                "ServiceAccount": self.service_accounts}[kind]
 
     def lookup(self, kind: str, name: str, namespace: str | None) -> list[Provided]:
-        return [p for p in self.table(kind).get(name, ()) if same_namespace(p.namespace, namespace)]
+        """What defines `name`: the files' objects (applying them replaces the cluster's), else the cluster's."""
+        found = [p for p in self.table(kind).get(name, ()) if same_namespace(p.namespace, namespace)]
+        if found or self.cluster is None:
+            return found
+        return self._in_cluster(kind, name, namespace)
+
+    def _in_cluster(self, kind: str, name: str, namespace: str | None) -> list[Provided]:
+        view = self.cluster
+        assert view is not None
+        ns = namespace or view.default_namespace
+        keys: frozenset[str] | None
+        if kind == "ConfigMap" and (ns, name) in view.configmaps:
+            keys = view.configmaps[(ns, name)]
+        elif kind == "Secret" and (ns, name) in view.secrets:
+            keys = view.secrets[(ns, name)]
+        elif (kind == "PersistentVolumeClaim" and (ns, name) in view.pvcs) or (
+                kind == "ServiceAccount" and (ns, name) in view.service_accounts):
+            keys = frozenset()
+        else:
+            return []
+        return [Provided(ns, keys, by="the cluster")]
+
+    def cluster_knows(self, kind: str, namespace: str | None) -> bool:
+        """The cluster was read for this kind in this namespace: what it lacks is missing for sure."""
+        return self.cluster is not None and self.cluster.knows(kind, namespace)
+
+    def nowhere(self, kind: str, namespace: str | None) -> str:
+        """How to say where an object was looked for, for messages."""
+        if self.cluster_knows(kind, namespace):
+            assert self.cluster is not None
+            return f"neither the files nor {self.cluster.where(namespace)} has"
+        return "none of the files defines"
 
     def names(self, kind: str, namespace: str | None) -> list[str]:
         """Names of one kind visible from `namespace` (for "did you mean"), computed once per namespace."""
@@ -137,7 +187,8 @@ class Bundle:
     def judges(self, kind: str, namespace: str | None) -> bool:
         """Whether the files are evidence of what exists: they define objects of this kind, or they
         create the namespace itself (then nothing else is in it before they are applied)."""
-        return bool(self.table(kind)) or (namespace is not None and namespace in self.namespaces)
+        return (bool(self.table(kind)) or (namespace is not None and namespace in self.namespaces)
+                or self.cluster_knows(kind, namespace))
 
     def has_default_memory_limit(self, namespace: str | None) -> bool:
         return any(same_namespace(ns, namespace) for ns in self.limit_namespaces)
@@ -204,6 +255,18 @@ class Bundle:
                 self.refs.append(Ref("PersistentVolumeClaim", str(claim), None, False, vname, site(line, None)))
         self.host_ports.extend(host_port_uses(w, site))
         self.path_refs.extend(config_path_refs(w, site))
+        account = w.pod_spec.get("serviceAccountName") or w.pod_spec.get("serviceAccount")
+        if isinstance(account, str) and account:
+            key = "serviceAccountName" if "serviceAccountName" in w.pod_spec else "serviceAccount"
+            self.sa_refs.append((account, site(w.line(w.pod_spec, key), None)))
+        if w.kind == "StatefulSet":
+            for t in as_list(as_dict(m.obj.get("spec")).get("volumeClaimTemplates")):
+                if isinstance(t, dict):
+                    self._claim_class(as_dict(t.get("spec")), t, m, m.label, w.ignored)
+        selector = {str(k): str(v) for k, v in as_dict(w.pod_spec.get("nodeSelector")).items()}
+        for c in w.containers:
+            if c.facts is not None and c.facts.platforms:
+                self.arch_needs.append((c.image or "", c.facts.platforms, selector, site(w.line(c.spec, "image"), c.name)))
 
 
 def same_namespace(a: str | None, b: str | None) -> bool:

@@ -7,6 +7,7 @@ Exit codes: 0 no finding at or above --fail-on, 1 at least one, 2 unreadable inp
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -30,6 +31,21 @@ def _list_checks() -> str:
     return "\n".join(f"{c.id:<{width}}  {c.severity:<7}  {c.cause:<{cwidth}}  {c.title}" for c in ALL_CHECKS)
 
 
+def _cluster_reader(kubeconfig: str | None, context: str | None, namespace: str | None,
+                    request_timeout: str) -> Any:
+    """Connects now (a bad kubeconfig or context fails before any file is read); reads after the files."""
+    from podmortem.durations import parse_duration
+    from podmortem.lint.cluster import read_cluster
+    from podmortem.live.client import connect
+
+    seconds = parse_duration(request_timeout)
+    if seconds is None:
+        raise click.BadParameter(f"{request_timeout!r} is not a duration such as 30s or 1m",
+                                 param_hint="--request-timeout")
+    client = connect(kubeconfig, context, timeout=seconds or 30.0)
+    return lambda namespaces: read_cluster(client, namespaces, namespace)
+
+
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
 @click.option("-o", "--output", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True,
@@ -44,10 +60,21 @@ def _list_checks() -> str:
               help="The files are the whole bundle: every ConfigMap, Secret and PVC they reference must be in them.")
 @click.option("--baseline", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Report only findings that are not in FILE, an earlier `podmortem lint -o json` report.")
+@click.option("--cluster", "use_cluster", is_flag=True,
+              help="Resolve references against the live cluster, read-only: ConfigMaps and their keys, Secrets "
+                   "(names only, never values), PVCs, StorageClasses, ServiceAccounts, namespaces, node architectures.")
+@click.option("--context", default=None, help="With --cluster: the kubeconfig context to use.")
+@click.option("--kubeconfig", default=None, type=click.Path(dir_okay=False),
+              help="With --cluster: the kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster).")
+@click.option("-n", "--namespace", default=None,
+              help="With --cluster: the namespace objects without one are applied into (default: the context's).")
+@click.option("--request-timeout", default="30s", show_default=True,
+              help="With --cluster: timeout of each API request.")
 @click.option("--list-checks", is_flag=True, help="List the checks with severity and cause id, and exit.")
 @click.option("--color/--no-color", default=None, help="Colour text output (default: only on a terminal).")
 def lint(paths: tuple[str, ...], output: str, fail_on: str, select: tuple[str, ...], ignore: tuple[str, ...],
-         strict_refs: bool, baseline: str | None, list_checks: bool, color: bool | None) -> None:
+         strict_refs: bool, baseline: str | None, use_cluster: bool, context: str | None, kubeconfig: str | None,
+         namespace: str | None, request_timeout: str, list_checks: bool, color: bool | None) -> None:
     """Check Kubernetes manifests for what makes pods crash-loop, before they are applied.
 
     PATHS are YAML or JSON files (many documents each) or folders; `-` reads stdin, e.g.
@@ -65,11 +92,17 @@ def lint(paths: tuple[str, ...], output: str, fail_on: str, select: tuple[str, .
     if list_checks:
         emit(_list_checks())
         return
+    if not use_cluster:
+        given = [flag for flag, value in (("--context", context), ("--kubeconfig", kubeconfig),
+                                          ("--namespace", namespace)) if value]
+        if given:
+            raise click.UsageError(f"{', '.join(given)}: only with --cluster")
     options = LintOptions(
         select=_check_ids(select, "--select") or None,
         ignore=_check_ids(ignore, "--ignore"),
         strict_refs=strict_refs,
         baseline=read_baseline(baseline) if baseline else None,
+        cluster=_cluster_reader(kubeconfig, context, namespace, request_timeout) if use_cluster else None,
     )
     report = lint_sources(read_sources(paths), options)
     if output == "json":

@@ -41,7 +41,7 @@ POD_TEMPLATE_KINDS = frozenset({
 # Objects that provide what pods reference: Secrets can also come from operators' custom
 # resources in the same bundle (External Secrets, Sealed Secrets, cert-manager Certificates).
 INDEXED_KINDS = frozenset({"ConfigMap", "Secret", "PersistentVolumeClaim", "LimitRange", "Namespace",
-                           "ExternalSecret", "SealedSecret", "Certificate"})
+                           "ExternalSecret", "SealedSecret", "Certificate", "ServiceAccount", "StorageClass"})
 BUILT_KINDS = POD_TEMPLATE_KINDS | INDEXED_KINDS
 
 @dataclass(frozen=True, slots=True)

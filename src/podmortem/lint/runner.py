@@ -7,12 +7,13 @@ kept. This module does no output and never exits: `command.py` does that.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from podmortem.errors import EmptyInput
 from podmortem.lint.bundle import Bundle, Site
 from podmortem.lint.checks import ALL_CHECKS, Check
+from podmortem.lint.cluster import ClusterView
 from podmortem.lint.loader import INDEXED_KINDS, ReadStats, Source, load_manifests
 from podmortem.lint.model import Emit, LintFinding, LintReport
 from podmortem.lint.suppress import Baseline, Suppressions
@@ -25,6 +26,8 @@ class LintOptions:
     ignore: frozenset[str] = frozenset()
     strict_refs: bool = False  # the files are the whole bundle: every missing reference is an error
     baseline: Baseline | None = None  # report only findings this earlier report does not have
+    # lint --cluster: reads the cluster for the namespaces the files use (None: the default one)
+    cluster: Callable[[set[str | None]], ClusterView] | None = None
 
 
 def _finding(check: Check, emit: Emit, file: str, obj: str, namespace: str | None,
@@ -56,8 +59,10 @@ def lint_sources(sources: Iterable[Source], options: LintOptions | None = None) 
     bundle = Bundle()
     findings: list[LintFinding] = []
     workloads = 0
+    namespaces: set[str | None] = set()
     for source in sources:
         for m in load_manifests(source, stats):
+            namespaces.add(m.namespace)
             if m.kind in INDEXED_KINDS:
                 bundle.add_object(m)
                 ignored = ignored_by_annotation(m)
@@ -75,6 +80,14 @@ def lint_sources(sources: Iterable[Source], options: LintOptions | None = None) 
         raise EmptyInput("no Kubernetes objects found (no document has a `kind`)",
                          hint="lint rendered manifests: helm template ... | podmortem lint -")
 
+    notes: list[str] = []
+    if options.cluster is not None:
+        bundle.cluster = options.cluster(namespaces)
+        notes = list(bundle.cluster.notes)
+        for ns, exists in sorted(bundle.cluster.namespaces.items()):
+            if not exists and ns not in bundle.namespaces:
+                notes.append(f"namespace {ns} does not exist in the cluster and the files do not create it: "
+                             f"applying them fails (namespaces \"{ns}\" not found)")
     for check in bundle_checks:
         site: Site
         for site, e in check.run(bundle, options.strict_refs):
@@ -90,4 +103,5 @@ def lint_sources(sources: Iterable[Source], options: LintOptions | None = None) 
         reported, baselined = options.baseline.split(reported)
         reported.sort(key=LintFinding.sort_key)
     return LintReport(findings=tuple(reported), files=stats.files, objects=stats.objects, workloads=workloads,
-                      suppressed=tuple(f for f in unique if f.suppressed is not None), baselined=baselined)
+                      suppressed=tuple(f for f in unique if f.suppressed is not None), baselined=baselined,
+                      notes=tuple(notes))

@@ -136,7 +136,7 @@ class PaginationLoop(CallFailed):
 
 
 def pages(client: KubeClient, path: str, params: Sequence[tuple[str, Any]], call: Call,
-          page_size: int) -> Iterator[dict[str, Any]]:
+          page_size: int, *, accept: str | None = None) -> Iterator[dict[str, Any]]:
     """Every page of a paginated list (limit/continue), in order. Gone (410) propagates to the caller.
 
     A token seen before (the same one again, or an earlier one) means the server is not advancing:
@@ -147,7 +147,7 @@ def pages(client: KubeClient, path: str, params: Sequence[tuple[str, Any]], call
     cont = ""
     while True:
         page = [*params, ("limit", page_size)] + ([("continue", cont)] if cont else [])
-        doc = client.get_json(path, page, call)
+        doc = client.get_json(path, page, call, accept=accept) if accept else client.get_json(path, page, call)
         yield doc
         cont = str((doc.get("metadata") or {}).get("continue") or "")
         if not cont:
@@ -183,8 +183,9 @@ class KubeClient:
 
     # -- requests -----------------------------------------------------------------------------
 
-    def get_json(self, path: str, params: Sequence[tuple[str, Any]], call: Call) -> dict[str, Any]:
-        body = self.get(path, params, call)
+    def get_json(self, path: str, params: Sequence[tuple[str, Any]], call: Call, *,
+                 accept: str | None = None) -> dict[str, Any]:
+        body = self.get(path, params, call, accept=accept)
         try:
             doc = orjson.loads(body)
         except ValueError as exc:
@@ -207,8 +208,11 @@ class KubeClient:
         self.sleep(seconds)
 
     def get(self, path: str, params: Sequence[tuple[str, Any]], call: Call,
-            timeout: float | None = None) -> bytes:
+            timeout: float | None = None, *, accept: str | None = None) -> bytes:
         """The body of a 2xx answer to GET path?params, after retries; typed errors otherwise.
+
+        `accept` asks for another representation than the object (lint --cluster lists Secrets as
+        a metadata-only Table, so their values are never sent).
 
         `timeout` (default: --request-timeout) bounds each whole answer, not each read; the run's
         deadline bounds every attempt, retry and back-off together.
@@ -225,7 +229,7 @@ class KubeClient:
                 self.requests[call.resource] += 1
                 self.calls.add(("apps" if path.startswith("/apis/apps/") else "", call.resource, call.verb))
             try:
-                status, headers, body = self._send(path, params, per_response, call)
+                status, headers, body = self._send(path, params, per_response, call, accept)
             except (u3.NewConnectionError, u3.NameResolutionError, ConnectionRefusedError) as exc:
                 # Before the timeouts: urllib3's NewConnectionError is a subclass of ConnectTimeoutError.
                 tries["connect"] += 1
@@ -294,11 +298,11 @@ class KubeClient:
         log.debug("retrying %s after %s", call.describe(), reason)
 
     def _send(self, path: str, params: Sequence[tuple[str, Any]], per_response: float,
-              call: Call) -> tuple[int, Mapping[str, str], bytes]:
+              call: Call, accept: str | None = None) -> tuple[int, Mapping[str, str], bytes]:
         limit = self.deadline.sooner(per_response, f"--request-timeout {per_response:g}s")
         budget = max(0.001, limit.remaining())
         method, url, headers, _, _ = self.api.param_serialize(
-            "GET", path, query_params=list(params), header_params={"Accept": "application/json"},
+            "GET", path, query_params=list(params), header_params={"Accept": accept or "application/json"},
             auth_settings=["BearerToken"])
         response = self.api.call_api(method, url, headers, _request_timeout=(min(CONNECT_TIMEOUT, budget), budget))
         raw = response.response

@@ -7,7 +7,17 @@ released, is never renamed or reused.
 
 from __future__ import annotations
 
-from podmortem.lint.checks import app, capabilities, config, image, ports, probes, resources, security
+from podmortem.lint.checks import (
+    app,
+    capabilities,
+    config,
+    image,
+    ports,
+    probes,
+    references,
+    resources,
+    security,
+)
 from podmortem.lint.checks._base import DOC_HEADINGS, Check
 
 ALL_CHECKS: tuple[Check, ...] = (
@@ -39,6 +49,9 @@ ALL_CHECKS: tuple[Check, ...] = (
     config.configmap_value_unparsable,
     config.env_required_missing,
     config.config_path_key_missing,
+    references.service_account_missing,
+    references.storage_class_missing,
+    references.image_architecture_mismatch,
 )
 
 CHECKS_BY_ID: dict[str, Check] = {c.id: c for c in ALL_CHECKS}

@@ -82,13 +82,15 @@ def config_ref_missing(bundle: Bundle, strict: bool) -> Iterator[tuple[Site, Emi
             continue
         names = _names_near(bundle, ref.kind, ref.site.namespace)
         where = f" in the container {ref.site.container}" if ref.site.container else ""
+        known = bundle.cluster_knows(ref.kind, ref.site.namespace)
+        outcome = "the pod never starts" if known else "if it does not exist in the namespace the pod never starts"
         yield ref.site, Emit(
             ref.site.line,
-            f"{ref.via}{where} uses {ref.kind} {ref.name!r}, which none of the files defines{_near(ref.name, names)}; "
-            f"if it does not exist in the namespace the pod never starts "
+            f"{ref.via}{where} uses {ref.kind} {ref.name!r}, which {bundle.nowhere(ref.kind, ref.site.namespace)}"
+            f"{_near(ref.name, names)}; {outcome} "
             f"({'CreateContainerConfigError' if not ref.via.startswith('volume') else 'FailedMount'}: "
             f"{ref.kind.lower()} \"{ref.name}\" not found)",
-            container=ref.site.container, severity="error" if strict else None)
+            container=ref.site.container, severity="error" if strict or known else None)
 
 
 @check(
@@ -158,16 +160,18 @@ def pvc_missing(bundle: Bundle, strict: bool) -> Iterator[tuple[Site, Emit]]:
     Claims created by a StatefulSet from its templates are named <template>-<statefulset>-<n>;
     pods of the StatefulSet get them automatically and are not references.
     """
-    if not (strict or bundle.pvcs or bundle.claim_templates):
-        return
     for ref in bundle.refs:
         if ref.kind != "PersistentVolumeClaim" or bundle.lookup(ref.kind, ref.name, ref.site.namespace):
             continue
+        known = bundle.cluster_knows(ref.kind, ref.site.namespace)
+        if not (strict or known or bundle.pvcs or bundle.claim_templates):
+            continue
         yield ref.site, Emit(
             ref.site.line,
-            f"{ref.via} uses PersistentVolumeClaim {ref.name!r}, which none of the files defines"
-            f"{_near(ref.name, _names_near(bundle, ref.kind, ref.site.namespace))}; if it does not exist the pod stays Pending",
-            severity="error" if strict else None)
+            f"{ref.via} uses PersistentVolumeClaim {ref.name!r}, which {bundle.nowhere(ref.kind, ref.site.namespace)}"
+            f"{_near(ref.name, _names_near(bundle, ref.kind, ref.site.namespace))}; "
+            f"{'the' if known else 'if it does not exist the'} pod stays Pending",
+            severity="error" if strict or known else None)
 
 
 def _satisfied(need: EnvNeed, alternative: str, bundle: Bundle) -> bool | None:
