@@ -364,6 +364,22 @@ EXAMPLES: list[tuple[str, str, str, str | None]] = [
     ("time=\"2024-02-01T10:00:00Z\" level=fatal msg=\"reconcile loop stopped\"", CRASH, "fatal-log-line", None),
     ("F0102 15:04:05.000000       1 controller.go:88] leader election lost", CRASH, "fatal-log-line", None),
     ("Error: stream ended before the handshake completed", CRASH, "error-exit", None),
+    # --- values rejected from env vars, flag parsers beyond cobra/argparse, empty paths (issue 8)
+    ("Invalid value for env var named EXPORTER_PORT", ENV, "env-value-rejected", "EXPORTER_PORT"),
+    ("cannot set flag listen from env var named LISTEN_ADDR", ENV, "env-value-rejected", "LISTEN_ADDR"),
+    ('env: parse error on field "Port" of type "int": strconv.ParseInt: parsing "x": invalid syntax', ENV,
+     "env-value-rejected", "Port"),
+    ("envconfig.Process: assigning APP_TIMEOUT to Timeout: converting '5 s' to type time.Duration", ENV,
+     "env-value-rejected", "APP_TIMEOUT"),
+    ("ERROR: unknown command line flag 'logtostder'", CONF, "unknown-flag", None),
+    ("FATAL: Unknown command line flag 'enable_batching'. Did you mean: enable_batchin ?", CONF, "unknown-flag", None),
+    ("alertmanager: error: unknown short flag '-x', try --help", CONF, "unknown-flag", None),
+    ("error: Found argument '--foo' which wasn't expected, or isn't valid in this context", CONF, "unknown-flag",
+     None),
+    ("Unmatched argument at index 0: '--foo'", CONF, "unknown-flag", None),
+    ("com.beust.jcommander.ParameterException: Unknown option: --foo", CONF, "unknown-flag", None),
+    ('nginx: invalid option: "x"', CONF, "unknown-flag", None),
+    ("error reading TLS cert: open : no such file or directory", FILE, "empty-path", None),
 ]
 
 # Lines that are not an app failure, or belong to another family: no app pattern may claim them.

@@ -110,6 +110,8 @@ def env_var_missing(pod: PodEvidence) -> Iterator[Hit]:
         situation = _env_situation(pod, c, var)
         what = f"the environment variable {var}" if var else "a required environment variable"
         summary = f"{who} exits because {what} is missing or empty: {_quoted(cand)}.{situation}"
+        if cand.detail == "env-value-rejected":
+            summary = f"{who} exits because {what} is set to a value it rejects: {_quoted(cand)}.{situation}"
         name = var if var and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var) else None
         wl = workload_ref(pod) + ns_flag(pod) + (f" -c {c.name}" if c.name else "")
         loaded = [f for f in (c.spec.env_from if c.spec else ()) if not f.prefix]

@@ -77,6 +77,9 @@ def file_not_found(pod: PodEvidence) -> Iterator[Hit]:
         path = cand.subject
         shown = f" {path}" if path else ""
         summary = f"{who} exits because{shown or ' a file it needs'} does not exist: {_quoted(cand)}."
+        if cand.detail == "empty-path":
+            summary = (f"{who} exits opening a file whose path is empty: {_quoted(cand)}. The setting meant to hold "
+                       "the path (an environment variable, a flag or a config key) is most likely unset or empty.")
         patch = None
         cmds = _base_commands(pod, c)
         if cand.detail in ("entry-script-missing", "jar-missing", "node-entry-script-missing"):

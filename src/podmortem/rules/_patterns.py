@@ -81,6 +81,18 @@ _UPPER_VAR = r"(?P<var>[A-Z][A-Z0-9_]{2,})"
 # specified"), .NET configuration binding (ConnectionString not initialised, options
 # validation), and the free wording apps use for the same thing ("X is required", "Please set X").
 MISSING_ENV_PATTERNS: tuple[LogPattern, ...] = (
+    # A variable that is set but holds a value the app rejects ("absent, empty or wrong"): flag-from-env
+    # shims ("Invalid value for env var named %s", "cannot set flag %s from env var named %s"),
+    # caarlos0/env error.go ('parse error on field "%s" of type "%s": %v', v6-v11) and
+    # kelseyhightower/envconfig ("envconfig.Process: assigning %s to %s: converting '%s' to type %s").
+    _p(MISSING_ENV, "env-value-rejected", ("env var named", "environment variable named", "from env{"),
+       r"(?i:invalid\s+value\b[^\n]{0,80}?\bfor\s+env(?:ironment)?\s*var(?:iable)?(?:\s+named)?"
+       r"|cannot\s+set\s+flag\s+\S+\s+from\s+env(?:ironment)?(?:\s*var(?:iable)?\s+named\s+|\{))"
+       r"\s*[\"'`]?(?P<var>[A-Za-z_][A-Za-z0-9_]*)", 0.82),
+    _p(MISSING_ENV, "env-value-rejected", "parse error on field",
+       r"\benv: parse error on field \"(?P<var>\w+)\" of type \"[^\"]+\"", 0.8),
+    _p(MISSING_ENV, "env-value-rejected", "envconfig",
+       r"envconfig\.Process: assigning (?P<var>[A-Za-z_][A-Za-z0-9_]*) to \w+: converting", 0.82),
     _p(MISSING_ENV, "service-link-env-collision", "tcp://",
        r"tcp://\d{1,3}(?:\.\d{1,3}){3}:\d{1,5}\b[^\n]*?" + _BAD_VALUE + r"|" + _BAD_VALUE
        + r"[^\n]*?tcp://\d{1,3}(?:\.\d{1,3}){3}:\d{1,5}\b", 0.86),
@@ -341,6 +353,26 @@ _SERVER_SIDE = r"\[(?!1\])\d+\] (?:FATAL|ERROR|LOG|DETAIL):|\[MY-\d+\]"
 # arguments"), Elasticsearch ("unknown setting"), Kafka ConfigException, MongoDB ("Error parsing
 # YAML config file"), and database servers rejecting credentials or a database name.
 CONFIG_PATTERNS: tuple[LogPattern, ...] = (
+    # Flag parsers, in any case: gflags src/gflags.cc ("unknown command line flag '%s'", 2.x) and abseil
+    # absl/flags/parse.cc ("Unknown command line flag '%s'"), kingpin v2 parser ("unknown long flag '%s'",
+    # "unknown short flag '%s'"), clap 4 ("unexpected argument '%s' found") and clap 2/3 ("Found argument
+    # '%s' which wasn't expected"), picocli ("Unknown option: '%s'", "Unmatched argument at index %d: '%s'"),
+    # JCommander ("Was passed main parameter '%s' but no main parameter was defined"), nginx.c ('invalid
+    # option: "%s"').
+    _p(CONFIG_INVALID, "unknown-flag", "unknown command line flag",
+       r"(?i:unknown\s+command[\s-]line\s+flag)\s*[:'\"`‘]*\s*(?P<flag>-{0,2}[\w.-]+)", 0.9),
+    _p(CONFIG_INVALID, "unknown-flag", ("unknown long flag", "unknown short flag"),
+       r"(?i:unknown\s+(?:long|short)\s+flag)\s+['\"`]?(?P<flag>-{1,2}[\w.-]+)", 0.9),
+    _p(CONFIG_INVALID, "unknown-flag", ("unexpected argument", "which wasn't expected"),
+       r"(?i:unexpected\s+argument\s+'(?P<flag>[^']+)'\s+found|Found\s+argument\s+'(?P<flag2>[^']+)'\s+which\s+"
+       r"wasn't\s+expected)", 0.88),
+    _p(CONFIG_INVALID, "unknown-flag", ("unmatched argument", "was passed main parameter"),
+       r"(?i:Unmatched\s+arguments?\s+(?:at\s+index\s+\d+\s*)?:\s*'(?P<flag>[^']+)'"
+       r"|Was\s+passed\s+main\s+parameter\s+'(?P<flag2>[^']+)'\s+but\s+no\s+main\s+parameter)", 0.86),
+    _p(CONFIG_INVALID, "unknown-flag", "unknown option",
+       r"(?i:unknown\s+option)\s*:?\s*['\"`‘]?(?P<flag>-{1,2}[\w.=-]+)", 0.86),
+    _p(CONFIG_INVALID, "unknown-flag", "invalid option",
+       r"(?i:invalid\s+option):\s*['\"](?P<flag>[^'\"]+)['\"]", 0.84),
     _p(CONFIG_INVALID, "unknown-flag", "unknown",
        r"unknown (?:shorthand )?flag:? (?P<flag>'[^']+'(?: in -\S+)?|-{1,2}[\w.-]+)", 0.88),
     _p(CONFIG_INVALID, "unknown-flag", "flag provided but not defined",
@@ -354,7 +386,7 @@ CONFIG_PATTERNS: tuple[LogPattern, ...] = (
     _p(CONFIG_INVALID, "unknown-flag", "invalid option",
        r"invalid option(?: -- ?['‘]?(?P<flag>\w)['’]?|: (?P<flag2>-{1,2}[\w-]+))", 0.85),
     _p(CONFIG_INVALID, "unknown-flag", ("no such option", "bad option", "unrecognized command"),
-       r"No such option: (?P<flag>-{1,2}[\w-]+)|bad option: (?P<flag2>\S+)"
+       r"(?i:No such option):? (?P<flag>-{1,2}[\w-]+)|bad option: (?P<flag2>\S+)"
        r"|Unrecognized command or argument '(?P<flag3>[^']+)'", 0.85),
     _p(CONFIG_INVALID, "unknown-option", ("unknown option", "unknown variable", "unknown command", "unknown argument"),
        r"unknown (?:option|variable|command|argument) ['\"`]?(?P<flag>[^'\"`\s]+)", 0.82),
@@ -511,6 +543,11 @@ FILE_PATTERNS: tuple[LogPattern, ...] = (
        r"Unable to access jarfile (?P<path>\S+)", 0.86),
     _p(FILE_MISSING, "python-file-not-found", "errno 2",
        r"\[Errno 2\] No such file or directory: ['\"](?P<path>[^'\"]+)['\"]", 0.86),
+    # A path that is empty: Go's os.PathError with Path "" ("open : no such file or directory") or an
+    # error wrapped around an empty path ("error reading X: : no such file or directory"). The variable
+    # or flag meant to hold the path is unset.
+    _p(FILE_MISSING, "empty-path", "no such file or directory",
+       r"(?i:(?:\b(?:open|stat|lstat|read|readlink|load)|:)\s+:\s+no\s+such\s+file\s+or\s+directory)", 0.72),
     _p(FILE_MISSING, "go-no-such-file", "no such file or directory",
        r"(?:open|stat|lstat|read|readlink|chdir|mkdir|mkdirall|remove|rename|opendir|readdir|load|walk) "
        r"(?P<path>[^\s:'\"]+): no such file or directory", 0.85),
@@ -825,7 +862,7 @@ _GATE_WORDS = frozenset({
     "permitted", "eacces", "eperm", "erofs", "only", "line", "sh", "yaml", "json", "toml", "parse", "parsing",
     "syntax", "expected", "expecting", "unexpected", "scanning", "indentation", "bind", "binding", "route",
     "address", "already", "wrongpass", "initialized", "directory", "compiled", "plugin", "malloc", "double",
-    "key", "configured", "incorrect", "pem", "assign",
+    "key", "configured", "incorrect", "pem", "assign", "unmatched",
 })
 _WORD = re.compile(r"[a-z_]+")
 
