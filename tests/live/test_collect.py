@@ -36,7 +36,8 @@ def test_calls_only_for_failing_pods(kubeconfig: Path, cluster: FakeCluster) -> 
     assert cluster.requests["/api/v1/namespaces/shop/events"] == 1
     # nothing about healthy pods, nothing cluster-wide
     assert not any("cache-0" in p or "web-6d8f-aaaaa" in p for p in cluster.requests)
-    assert sum(cluster.requests.values()) == 1 + 1 + 3 + 1 + 1  # pods, events, logs, secret, ReplicaSet list
+    # pods, events, logs, ReplicaSet list; no Secret without --secret-keys
+    assert sum(cluster.requests.values()) == 1 + 1 + 3 + 1
 
 
 def test_log_requests_are_bounded_and_previous(kubeconfig: Path, cluster: FakeCluster) -> None:
@@ -61,7 +62,7 @@ def test_events_of_an_earlier_pod_with_the_same_name_are_dropped(kubeconfig: Pat
 
 
 def test_secret_keys_only_never_values(kubeconfig: Path, cluster: FakeCluster) -> None:
-    col = _collect(kubeconfig, Scope("shop"))
+    col = _collect(kubeconfig, Scope("shop"), secret_keys=True)
     ref = col.config_refs[("secret", "shop", "db")]
     assert ref.exists is True and ref.keys == ("pass", "username")
     assert "aHVudGVyMg==" not in repr(col) and "hunter2" not in repr(col)
@@ -86,7 +87,7 @@ def test_expired_continue_relists_from_scratch(kubeconfig: Path, cluster: FakeCl
 def test_forbidden_secrets_and_logs_are_recorded_and_run_goes_on(kubeconfig: Path, cluster: FakeCluster) -> None:
     cluster.faults.append(Fault(r"/secrets/", code=403, times=100))
     cluster.faults.append(Fault(r"/log$", code=403, times=100))
-    col = _collect(kubeconfig, Scope("shop"))
+    col = _collect(kubeconfig, Scope("shop"), secret_keys=True)
     missing = {(m.verb, m.resource) for m in col.missing_rbac}
     assert missing == {("get", "secrets"), ("get", "pods/log")}
     assert col.config_refs[("secret", "shop", "db")].exists is None

@@ -46,8 +46,14 @@ def test_json_is_the_explain_contract_plus_groups(kubeconfig: Path, capsys: pyte
     assert web["what_changed"]["summary"].startswith(
         "Crash loop began with revision 7, which changed image 1.4.2 -> 1.5.0 and removed env DB_HOST")
     assert doc["missing_rbac"] == []
-    assert pods["api-0"]["config_refs"][0]["missing_keys"] == ["password"]
+    # without --secret-keys the Secret is not read, and the reference says so
+    ref = pods["api-0"]["config_refs"][0]
+    assert ref["exists"] is None and ref["missing_keys"] == [] and "--secret-keys" in ref["unknown_because"]
+    assert "secrets" not in doc["source"]["requests"]
     assert doc["source"]["requests"]["pods/log"] == 3
+    assert "1 Secret referenced by failing pods not checked (shop/db)" in err
+    code, out, err = run(["diagnose", "-o", "json", "--secret-keys"], capsys)
+    assert by_name(json.loads(out))["api-0"]["config_refs"][0]["missing_keys"] == ["password"]
 
 
 def test_text_shows_each_group_once(kubeconfig: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -118,7 +124,7 @@ def test_missing_rbac_run_completes_and_says_what_it_could_not_see(
         kubeconfig: Path, cluster: FakeCluster, capsys: pytest.CaptureFixture[str]) -> None:
     cluster.faults.append(Fault(r"/secrets/", code=403, times=100))
     cluster.faults.append(Fault(r"/events$", code=403, times=100))
-    code, out, err = run(["diagnose", "-o", "json"], capsys)
+    code, out, err = run(["diagnose", "-o", "json", "--secret-keys"], capsys)
     assert code == 1
     doc = json.loads(out)
     assert {(m["verb"], m["resource"]) for m in doc["missing_rbac"]} == {("get", "secrets"), ("list", "events")}
@@ -142,11 +148,12 @@ def test_server_errors_everywhere_but_no_pod_dropped(kubeconfig: Path, cluster: 
 
 
 def test_secret_values_never_printed(kubeconfig: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    for args in (["diagnose", "-o", "json"], ["diagnose", "-o", "wide"], ["diagnose", "-o", "markdown"]):
+    for args in (["diagnose", "-o", "json", "--secret-keys"], ["diagnose", "-o", "wide", "--secret-keys"],
+                 ["diagnose", "-o", "markdown", "--secret-keys"]):
         _, out, err = run(args, capsys)
         assert "aHVudGVyMg==" not in out + err and "hunter2" not in out + err and "YWRtaW4=" not in out + err
     snap = tmp_path / "snap"
-    run(["snapshot", str(snap)], capsys)
+    run(["snapshot", str(snap), "--secret-keys"], capsys)
     for f in snap.rglob("*"):
         if f.is_file():
             text = f.read_text()
@@ -156,7 +163,7 @@ def test_secret_values_never_printed(kubeconfig: Path, capsys: pytest.CaptureFix
 def test_snapshot_then_explain_gives_the_same_causes(kubeconfig: Path, tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     snap = tmp_path / "incident"
-    code, out, err = run(["snapshot", str(snap)], capsys)
+    code, out, err = run(["snapshot", str(snap), "--secret-keys"], capsys)
     assert code == 0, err
     assert "saved 6 pods (4 failing, 3 logs)" in out
     names = sorted(p.name for p in snap.iterdir())

@@ -143,7 +143,7 @@ def test_no_secrets_role_completes_and_says_what_it_could_not_see(tmp_path: Path
     opts = SimOptions(faults=[parse_fault("forbidden:resource=secrets")])
     with SimCluster(opts, docs=docs) as cluster:
         kc = cluster.write_kubeconfig(tmp_path / "kc", namespace="pay")
-        p = subprocess.run([*PODMORTEM, "diagnose", "-n", "pay", "--kubeconfig", kc, "--no-color"],
+        p = subprocess.run([*PODMORTEM, "diagnose", "-n", "pay", "--kubeconfig", kc, "--no-color", "--secret-keys"],
                            capture_output=True, text=True, timeout=60)
     assert p.returncode == 1, p.stderr
     assert "missing RBAC: get secrets in namespace pay" in p.stdout

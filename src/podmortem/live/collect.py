@@ -61,6 +61,7 @@ RECOVERED_AFTER = timedelta(hours=1)  # running and ready, last crash longer ago
 STUCK_AFTER = timedelta(minutes=3)  # a pod still not started after this long is stuck, not slow
 DEFAULT_CONCURRENCY = 8
 SERVICE_ACCOUNT_VOLUME = "kube-api-access-"
+NOT_CHECKED = "not checked: Secrets are read only with --secret-keys"
 
 # What each kind of missing evidence costs the diagnosis, for "missing RBAC" lines.
 WEAKENS = {
@@ -70,7 +71,7 @@ WEAKENS = {
                 "codes and events only; expect more `unknown`",
     "configmaps": "missing ConfigMaps or keys are known only from the kubelet's message, not confirmed",
     "secrets": "missing Secrets or keys are known only from the kubelet's message, not confirmed "
-               "(this is expected with a role that grants no Secrets access)",
+               "(--secret-keys needs the role in deploy/rbac/clusterrole-secret-keys.yaml)",
     "replicasets": "no rollout history: the revision that started a crash loop cannot be named",
 }
 
@@ -304,9 +305,12 @@ class Progress:
 class Collector:
     def __init__(self, client: KubeClient, *, concurrency: int = DEFAULT_CONCURRENCY,
                  progress: Progress | None = None, now: Callable[[], datetime] | None = None,
-                 sample: bool = True) -> None:
+                 sample: bool = True, secret_keys: bool = False) -> None:
         self.client = client
         self.sample = sample
+        # Reading a Secret returns its values: only with --secret-keys (and its own role) are the
+        # Secrets failing pods reference read at all, for their key names.
+        self.secret_keys = secret_keys
         self.concurrency = max(1, concurrency)
         self.progress = progress or Progress(False)
         self.now = now or (lambda: datetime.now(UTC))
@@ -562,7 +566,17 @@ class Collector:
         for key in self.out.failing:
             for kind, name in config_refs_of(by_key[key]):
                 wanted.add((kind, key[0], name))
-        return [partial(self._config_ref, *ref) for ref in sorted(wanted)]
+        unchecked = sorted(ref for ref in wanted if ref[0] == "secret" and not self.secret_keys)
+        for kind, ns, name in unchecked:
+            self.out.config_refs[(kind, ns, name)] = ConfigRef(kind, ns, name, None, why_unknown=NOT_CHECKED)
+        if unchecked:
+            n = len(unchecked)
+            self.out.warnings.append(
+                f"{n} Secret{'s' if n > 1 else ''} referenced by failing pods not checked "
+                f"({', '.join(f'{ns}/{name}' for _, ns, name in unchecked[:5])}{', ...' if n > 5 else ''}): "
+                "pass --secret-keys, with the role in deploy/rbac/clusterrole-secret-keys.yaml, "
+                "to confirm that they and their keys exist")
+        return [partial(self._config_ref, *ref) for ref in sorted(set(wanted) - set(unchecked))]
 
     def _config_ref(self, kind: str, ns: str, name: str) -> None:
         resource = "configmaps" if kind == "configmap" else "secrets"

@@ -55,6 +55,9 @@ def cluster_options(fn: Any) -> Any:
                      help="Stop the whole run after this long (exit 3); 0 means no limit."),
         click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
                      help="API requests in flight at once."),
+        click.option("--secret-keys", is_flag=True,
+                     help="Read the Secrets failing pods reference, to confirm they and their keys exist (key "
+                          "names kept, values dropped at once). Needs deploy/rbac/clusterrole-secret-keys.yaml."),
     ]):
         fn = option(fn)
     return fn
@@ -76,7 +79,7 @@ def _scope(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool, s
 
 def _collect(kubeconfig: str | None, context: str | None, request_timeout: str, run_timeout: str, concurrency: int,
              pods: tuple[str, ...], namespace: str | None, all_namespaces: bool, selector: str | None,
-             *, sample: bool) -> tuple[Any, Any]:
+             *, sample: bool, secret_keys: bool) -> tuple[Any, Any]:
     from podmortem.live.client import connect
     from podmortem.live.collect import Collector, Progress
 
@@ -85,7 +88,8 @@ def _collect(kubeconfig: str | None, context: str | None, request_timeout: str, 
     client = connect(kubeconfig, context, timeout=timeout, concurrency=concurrency)
     client.set_deadline(whole, f"--timeout {run_timeout}")
     scope = _scope(pods, namespace, all_namespaces, selector, client.namespace)
-    collector = Collector(client, concurrency=concurrency, progress=Progress(), sample=sample)
+    collector = Collector(client, concurrency=concurrency, progress=Progress(), sample=sample,
+                          secret_keys=secret_keys)
     try:
         col = collector.collect(scope)
     finally:
@@ -103,7 +107,7 @@ def _collect(kubeconfig: str | None, context: str | None, request_timeout: str, 
 @click.option("--color/--no-color", default=None, help="Colour output (default: only on a terminal).")
 def diagnose(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool, selector: str | None,
              context: str | None, kubeconfig: str | None, request_timeout: str, run_timeout: str, concurrency: int,
-             output: str,
+             secret_keys: bool, output: str,
              show_healthy: bool, reduced_backoff: bool, backoff_max: int | None, color: bool | None) -> None:
     """Diagnose crash-looping pods in a live cluster, read-only.
 
@@ -115,7 +119,7 @@ def diagnose(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool,
 
     with paused_gc():
         client, col = _collect(kubeconfig, context, request_timeout, run_timeout, concurrency, pods, namespace,
-                               all_namespaces, selector, sample=True)
+                               all_namespaces, selector, sample=True, secret_keys=secret_keys)
         assert col.listed_at is not None
         result = diagnose_collection(col, now=col.listed_at,
                                      backoff=backoff_settings(reduced_backoff, backoff_max))
@@ -136,7 +140,7 @@ def diagnose(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool,
 @cluster_options
 def snapshot(folder: str, pods: tuple[str, ...], namespace: str | None, all_namespaces: bool, selector: str | None,
              context: str | None, kubeconfig: str | None, request_timeout: str, run_timeout: str,
-             concurrency: int) -> None:
+             concurrency: int, secret_keys: bool) -> None:
     """Save the evidence of failing pods to FOLDER, for `podmortem explain FOLDER` later or elsewhere.
 
     FOLDER gets the pod list, the events and logs of failing pods, their owners and the key names
@@ -147,7 +151,7 @@ def snapshot(folder: str, pods: tuple[str, ...], namespace: str | None, all_name
     check_folder(folder)
     with paused_gc():
         client, col = _collect(kubeconfig, context, request_timeout, run_timeout, concurrency, pods, namespace,
-                               all_namespaces, selector, sample=False)
+                               all_namespaces, selector, sample=False, secret_keys=secret_keys)
         written = write_snapshot(col, folder, server=client.host, context=client.context)
     for m in col.missing_rbac:
         say(f"podmortem: {m.line()}")
