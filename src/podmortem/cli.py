@@ -12,6 +12,7 @@ import importlib
 import importlib.util  # find_spec below; `import importlib` alone does not load it
 import os
 import sys
+import traceback
 from datetime import UTC, datetime
 from typing import Any
 
@@ -117,7 +118,7 @@ def say(line: str) -> None:
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "PODMORTEM"})
 @click.version_option(package_name="podmortem")
-@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+@click.option("--debug", is_flag=True, help="Print the traceback of an error (the exit code stays the same).")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """podmortem: why your Kubernetes pods crash-loop, with the evidence and the fix."""
@@ -248,12 +249,14 @@ def main(argv: list[str] | None = None) -> None:
     except click.UsageError as exc:
         # One line, like every other error: click's usage block buries the message under the synopsis.
         command = exc.ctx.command_path if exc.ctx is not None else _prog_name()
-        sys.stderr.write(f"podmortem: error: {exc.format_message()} (see `{command} --help`)\n")
+        say(f"podmortem: error: {exc.format_message()} (see `{command} --help`)")
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE if exc.exit_code in (1, 2) else exc.exit_code)
     except PodmortemError as exc:
+        if debug:
+            traceback.print_exc()
         say(f"podmortem: error: {exc.one_line()}")
         sys.exit(exc.exit_code)
     except BrokenPipeError:
@@ -263,8 +266,8 @@ def main(argv: list[str] | None = None) -> None:
     except SystemExit:
         raise
     except Exception as exc:
-        if debug:
-            raise
+        if debug:  # the traceback, then the same line and exit code as without --debug
+            traceback.print_exc()
         say(f"podmortem: internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
         sys.exit(EXIT_INTERNAL)
 

@@ -80,7 +80,7 @@ def test_named_pod(kubeconfig: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 def test_named_pod_not_found(kubeconfig: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["diagnose", "nope"], capsys)
-    assert code == 3 and err.count("\n") == 1 and "nope" in err
+    assert code == 2 and err.count("\n") == 1 and 'pods "nope" not found' in err  # kubectl's words; exit 2
 
 
 def test_selector(kubeconfig: Path, capsys: pytest.CaptureFixture[str]) -> None:

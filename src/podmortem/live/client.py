@@ -27,7 +27,7 @@ from typing import Any, NoReturn
 
 import orjson
 
-from podmortem.errors import ApiUnreachable, InputError, SourceError
+from podmortem.errors import ApiTlsError, ApiUnauthorized, ApiUnreachable, InputError, SourceError
 from podmortem.live.deadline import Deadline, DeadlineExceeded
 
 log = logging.getLogger(__name__)
@@ -248,8 +248,8 @@ class KubeClient:
                 self._note_retry("timeout", call)
                 continue
             except u3.SSLError as exc:
-                raise SourceError(f"TLS with {self.host} failed: {_first_line(exc)}",
-                                  "check the cluster's certificate-authority in the kubeconfig") from None
+                raise ApiTlsError(f"TLS with the Kubernetes API at {self.host} failed: {tls_problem(str(exc))}",
+                                  "check certificate-authority(-data) of the cluster in the kubeconfig") from None
             except (u3.ProtocolError, u3.ProxyError, ConnectionError, u3.MaxRetryError) as exc:
                 # A connection dropped mid-answer: the server restarted or a proxy cut it. Retry.
                 tries["dropped"] += 1
@@ -280,7 +280,7 @@ class KubeClient:
                 self._wait(self.policy.backoff(tries["5xx"]), call)
                 continue
             if status == 401:
-                raise SourceError(f"the Kubernetes API at {self.host} rejected the credentials (401: {message})",
+                raise ApiUnauthorized(f"the Kubernetes API at {self.host} rejected the credentials (401: {message})",
                                   "log in again or check the kubeconfig user")
             if status == 403:
                 raise Forbidden(call, status, message)
@@ -297,6 +297,20 @@ class KubeClient:
             self.retries[reason] += 1
         log.debug("retrying %s after %s", call.describe(), reason)
 
+    def _call_api(self, method: str, url: str, headers: Any, **kwargs: Any) -> Any:
+        """The kubernetes client's call_api, with its TLS failure (an ApiException with status 0 whose
+        reason starts "SSLError") turned into one line that names the server and the problem."""
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            return self.api.call_api(method, url, headers, **kwargs)
+        except ApiException as exc:
+            reason = str(exc.reason or "")
+            if exc.status == 0 and reason.startswith("SSLError"):
+                raise ApiTlsError(f"TLS with the Kubernetes API at {self.host} failed: {tls_problem(reason)}",
+                                  "check certificate-authority(-data) of the cluster in the kubeconfig") from None
+            raise
+
     def _send(self, path: str, params: Sequence[tuple[str, Any]], per_response: float,
               call: Call, accept: str | None = None) -> tuple[int, Mapping[str, str], bytes]:
         limit = self.deadline.sooner(per_response, f"--request-timeout {per_response:g}s")
@@ -304,7 +318,7 @@ class KubeClient:
         method, url, headers, _, _ = self.api.param_serialize(
             "GET", path, query_params=list(params), header_params={"Accept": accept or "application/json"},
             auth_settings=["BearerToken"])
-        response = self.api.call_api(method, url, headers, _request_timeout=(min(CONNECT_TIMEOUT, budget), budget))
+        response = self._call_api(method, url, headers, _request_timeout=(min(CONNECT_TIMEOUT, budget), budget))
         raw = response.response
         try:
             body = self.read_body(raw, limit, call)
@@ -370,7 +384,7 @@ class KubeClient:
             "GET", path, query_params=list(params), header_params={"Accept": "application/json"},
             auth_settings=["BearerToken"])
         try:
-            raw = self.api.call_api(method, url, headers,
+            raw = self._call_api(method, url, headers,
                                     _request_timeout=(min(CONNECT_TIMEOUT, timeout), timeout)).response
         except (u3.NewConnectionError, u3.NameResolutionError, ConnectionRefusedError) as exc:
             raise ApiUnreachable(f"cannot reach the Kubernetes API at {self.host}: {_reason(exc)}",
@@ -386,7 +400,7 @@ class KubeClient:
             raw.release_conn()
         status = int(raw.status)
         if status == 401:
-            raise SourceError(f"the Kubernetes API at {self.host} rejected the credentials (401: {message})",
+            raise ApiUnauthorized(f"the Kubernetes API at {self.host} rejected the credentials (401: {message})",
                               "log in again or check the kubeconfig user")
         error = {403: Forbidden, 404: NotFoundError, 410: Gone, 400: BadRequest}.get(status, CallFailed)
         raise error(call, status, message if error is not CallFailed else f"{call.describe()}: HTTP {status} ({message})")
@@ -404,6 +418,18 @@ def _set_read_timeout(raw: Any, seconds: float) -> None:
     sock = getattr(getattr(raw, "connection", None), "sock", None)
     if sock is not None:
         sock.settimeout(max(0.001, seconds))
+
+
+def tls_problem(text: str) -> str:
+    """The certificate problem out of an SSL error's text: "certificate verify failed: self-signed
+    certificate", "... IP address mismatch, certificate is not valid for '127.0.0.1'", "wrong version number"."""
+    import re
+
+    m = re.search(r"certificate verify failed: ([^()\n]+)", text)
+    if m:
+        return f"certificate verify failed: {m.group(1).strip()}"
+    m = re.search(r"\[SSL[^\]]*\] ([^()\n]+)", text)
+    return m.group(1).strip() if m else " ".join(text.split())[:200]
 
 
 def _first_line(exc: BaseException) -> str:

@@ -32,7 +32,7 @@ from functools import partial
 from typing import Any
 from urllib.parse import quote
 
-from podmortem.errors import ApiForbidden, NotFound, SourceError
+from podmortem.errors import ApiClientError, ApiForbidden, ApiServerError, NotFound, SourceError
 from podmortem.live.client import (
     ApiCallError,
     BadRequest,
@@ -268,6 +268,13 @@ def controller_of(pod: Mapping[str, Any]) -> tuple[str, str] | None:
     return chosen
 
 
+def api_error(message: str, exc: ApiCallError) -> SourceError:
+    """A failed call that ends the run, on its branch of the error tree (5xx and no answer vs 4xx)."""
+    if exc.status == 0 or exc.status >= 500:
+        return ApiServerError(message)
+    return ApiClientError(message)
+
+
 # -- the collector ---------------------------------------------------------------------------------
 
 
@@ -346,13 +353,29 @@ class Collector:
             params.append(("labelSelector", scope.selector))
         call = Call("list", "pods", ns)
         try:
-            return self.list_all(path, params, call)
+            pods = self.list_all(path, params, call)
         except Forbidden as exc:
             hint = "use -n NAMESPACE" if ns is None else "ask for the role in deploy/rbac/"
             raise ApiForbidden(f"missing RBAC: list pods{' in namespace ' + ns if ns else ' cluster-wide'} "
                                f"({exc.message})", hint) from None
         except ApiCallError as exc:
-            raise SourceError(f"cannot list pods: {exc.message}") from None
+            raise api_error(f"cannot list pods: {exc.message}", exc) from None
+        if not pods and ns is not None:
+            self._check_namespace(ns)
+        return pods
+
+    def _check_namespace(self, ns: str) -> None:
+        """An empty list in a namespace that does not exist is a typo, not a healthy namespace: one GET
+        (only when nothing was listed) tells them apart. Any answer but 404 says nothing."""
+        try:
+            self.client.get_json(f"/api/v1/namespaces/{quote(ns, safe='')}", [], Call("get", "namespaces", None, ns))
+        except NotFoundError as exc:
+            # Only the API server's own answer about the namespace counts, not a 404 for the path.
+            if f'namespaces "{ns}" not found' in exc.message:
+                raise NotFound(f'namespaces "{ns}" not found',
+                               "check -n NAMESPACE (kubectl get namespaces lists them)") from None
+        except ApiCallError:
+            return
 
     def _named_pods(self, scope: Scope) -> list[Obj]:
         ns = scope.namespace or self.client.namespace
@@ -368,12 +391,14 @@ class Collector:
             except Forbidden as exc:
                 raise ApiForbidden(f"missing RBAC: get pods in namespace {ns} ({exc.message})") from None
             except ApiCallError as exc:
-                raise SourceError(f"cannot get pod {ns}/{name}: {exc.message}") from None
+                raise api_error(f"cannot get pod {ns}/{name}: {exc.message}", exc) from None
         for name in missing:
-            self.out.warnings.append(f'pod "{name}" not found in namespace {ns}')
+            self.out.warnings.append(f'pods "{name}" not found in namespace {ns}')
         if not pods:
-            raise NotFound(f'pods not found in namespace {ns}: {", ".join(missing)}',
-                           "check the name and -n NAMESPACE")
+            self._check_namespace(ns)
+            more = f" (nor {', '.join(repr(n) for n in missing[1:])})" if len(missing) > 1 else ""
+            # kubectl's wording: Error from server (NotFound): pods "x" not found
+            raise NotFound(f'pods "{missing[0]}" not found{more}', f"in namespace {ns}; check the name and -n NAMESPACE")
         return pods
 
     def list_all(self, path: str, params: Sequence[tuple[str, Any]], call: Call) -> list[Obj]:
