@@ -6,13 +6,18 @@ Exit codes: 0 no finding at or above --fail-on, 1 at least one, 2 unreadable inp
 
 from __future__ import annotations
 
+import itertools
 import sys
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from podmortem.lint.checks import ALL_CHECKS, CHECKS_BY_ID
 from podmortem.lint.model import SEVERITY_RANK
+
+if TYPE_CHECKING:
+    from podmortem.lint.loader import Source
 
 FAIL_ON = ("error", "warning", "info", "never")
 
@@ -58,6 +63,9 @@ def _cluster_reader(kubeconfig: str | None, context: str | None, namespace: str 
               help="Skip these checks (repeatable, or comma-separated).")
 @click.option("--strict-refs", is_flag=True,
               help="The files are the whole bundle: every ConfigMap, Secret and PVC they reference must be in them.")
+@click.option("-k", "--kustomize", "kustomize_dirs", multiple=True, metavar="DIR", type=click.Path(file_okay=False),
+              help="Render the kustomization in DIR with `kubectl kustomize` and lint it; findings point at the "
+                   "source files (repeatable).")
 @click.option("--baseline", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Report only findings that are not in FILE, an earlier `podmortem lint -o json` report.")
 @click.option("--cluster", "use_cluster", is_flag=True,
@@ -73,12 +81,12 @@ def _cluster_reader(kubeconfig: str | None, context: str | None, namespace: str 
 @click.option("--list-checks", is_flag=True, help="List the checks with severity and cause id, and exit.")
 @click.option("--color/--no-color", default=None, help="Colour text output (default: only on a terminal).")
 def lint(paths: tuple[str, ...], output: str, fail_on: str, select: tuple[str, ...], ignore: tuple[str, ...],
-         strict_refs: bool, baseline: str | None, use_cluster: bool, context: str | None, kubeconfig: str | None,
+         strict_refs: bool, kustomize_dirs: tuple[str, ...], baseline: str | None, use_cluster: bool, context: str | None, kubeconfig: str | None,
          namespace: str | None, request_timeout: str, list_checks: bool, color: bool | None) -> None:
     """Check Kubernetes manifests for what makes pods crash-loop, before they are applied.
 
     PATHS are YAML or JSON files (many documents each) or folders; `-` reads stdin, e.g.
-    `helm template . | podmortem lint -` or `kustomize build | podmortem lint -`.
+    `helm template . | podmortem lint -`. `-k DIR` renders a kustomization with kubectl.
     Silence a check for one object, with a reason, by the annotation
     podmortem.dev/ignore: "check-id=reason, other-check=reason".
     """
@@ -92,6 +100,15 @@ def lint(paths: tuple[str, ...], output: str, fail_on: str, select: tuple[str, .
     if list_checks:
         emit(_list_checks())
         return
+    sources: Iterable[Source] = read_sources(paths) if paths or not kustomize_dirs else ()
+    relocate = None
+    if kustomize_dirs:
+        from podmortem.lint.kustomize import SourceMap, relocator, render
+
+        rendered = [(d, render(d)) for d in kustomize_dirs]
+        maps = {source.name: SourceMap.build(d, source) for d, source in rendered}
+        relocate = relocator(maps)
+        sources = itertools.chain([s for _d, s in rendered], sources)
     if not use_cluster:
         given = [flag for flag, value in (("--context", context), ("--kubeconfig", kubeconfig),
                                           ("--namespace", namespace)) if value]
@@ -103,8 +120,9 @@ def lint(paths: tuple[str, ...], output: str, fail_on: str, select: tuple[str, .
         strict_refs=strict_refs,
         baseline=read_baseline(baseline) if baseline else None,
         cluster=_cluster_reader(kubeconfig, context, namespace, request_timeout) if use_cluster else None,
+        relocate=relocate,
     )
-    report = lint_sources(read_sources(paths), options)
+    report = lint_sources(sources, options)
     if output == "json":
         emit(render_json(report))
     elif output == "sarif":

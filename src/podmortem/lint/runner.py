@@ -28,6 +28,8 @@ class LintOptions:
     baseline: Baseline | None = None  # report only findings this earlier report does not have
     # lint --cluster: reads the cluster for the namespaces the files use (None: the default one)
     cluster: Callable[[set[str | None]], ClusterView] | None = None
+    # lint -k: moves findings from rendered kustomize output to the source files
+    relocate: Callable[[LintFinding], LintFinding] | None = None
 
 
 def _finding(check: Check, emit: Emit, file: str, obj: str, namespace: str | None,
@@ -96,6 +98,8 @@ def lint_sources(sources: Iterable[Source], options: LintOptions | None = None) 
     # A LimitRange with a default memory limit gives every container of its namespace a limit.
     findings = [f for f in findings
                 if not (f.check == "memory-limit-missing" and bundle.has_default_memory_limit(f.namespace))]
+    if options.relocate is not None:
+        findings = [options.relocate(f) for f in findings]
     unique = sorted(set(findings), key=LintFinding.sort_key)
     reported = [f for f in unique if f.suppressed is None]
     baselined = 0
