@@ -70,7 +70,8 @@ def rollout_docs() -> list[dict[str, Any]]:
         deployment("registry.example.com/shop/checkout:1.4.2", [{"name": "DB_HOST", "value": "db"}], "1h"),
         deployment("registry.example.com/shop/checkout:1.5.0", [], "20m"),
         {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "toolbox", "namespace": "shop"},
-         "spec": {"containers": [{"name": "sh", "image": "busybox:1.36"}]}},
+         # busybox's CMD is `sh`, which exits at once without a terminal: a toolbox pod sleeps instead.
+         "spec": {"containers": [{"name": "sh", "image": "busybox:1.36", "command": ["sleep", "infinity"]}]}},
     ]
 
 

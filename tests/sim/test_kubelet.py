@@ -395,7 +395,8 @@ def test_unreachable_dependency(make_cluster: Make, services: str, expect: str) 
 
 def test_a_dependency_with_a_ready_endpoint_is_reachable(make_cluster: Make) -> None:
     db = ("apiVersion: v1\nkind: Pod\nmetadata: {name: db-0, namespace: default, labels: {app: db}}\n"
-          "spec:\n  containers: [{name: db, image: postgres:16, ports: [{containerPort: 5432}]}]\n---\n"
+          "spec:\n  containers: [{name: db, image: postgres:16, ports: [{containerPort: 5432}],\n"
+              "                env: [{name: POSTGRES_PASSWORD, value: pw}]}]\n---\n"
           "apiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: default}\n"
           "spec: {selector: {app: db}, ports: [{port: 5432}]}\n")
     cluster = make_cluster(db, pod("dep-1", APP, {"app": "runtime: go\nconnectsTo: [db:5432]\nfailAfterSeconds: 15"}))

@@ -58,6 +58,7 @@ class Profile:
     image_user: int | str = 0
     arch: str = "amd64"
     pull_error: str | None = None
+    pull_message: str = ""  # why a reference is invalid (derived profiles, registry.py)
     executables: tuple[str, ...] = ()
     start_seconds: float = 1.0
     exit_after: float | None = None

@@ -7,10 +7,12 @@ CreateContainerConfigError and StartError. A layer of `PodSim` on top of `Volume
 
 from __future__ import annotations
 
+from podmortem.sim.derive import derive_profile
 from podmortem.sim.kubelet.emit import _noop
 from podmortem.sim.kubelet.images import _hash, image_pull_policy, normalize_image
 from podmortem.sim.kubelet.model import ContainerSim, Instance
 from podmortem.sim.kubelet.volumes import Volumes
+from podmortem.sim.profile import Profile
 
 
 class Starting(Volumes):
@@ -34,11 +36,31 @@ class Starting(Volumes):
             self.ip = self.node.ip if self.spec.get("hostNetwork") else self.node.allocate_ip()
         self._mount(t)
 
+    def _derived(self, c: ContainerSim) -> Profile:
+        """What the image and command do, for a container without a profile (derive.py)."""
+        env, _ = self.resolve_env(c)
+
+        def read(path: str) -> str | None:
+            exists, content = self._file(c, path)
+            return (content or "") if exists else None
+
+        return derive_profile(c.spec, env, read, self.name)
+
     def _start(self, c: ContainerSim, t: float) -> None:
         image = str(c.spec.get("image") or "")
+        if not c.profile.explicit:
+            c.profile = self._derived(c)
         prof = c.profile
         node = self.node
         assert node is not None
+        if prof.pull_error == "invalid":
+            # pkg/kubelet/images/image_manager.go (v1.32) EnsureImageExists: no pull, no image back-off.
+            msg = f'Failed to apply default image tag "{image}": {prof.pull_message}'
+            c.waiting = ("InvalidImageName", msg)
+            self._emit(c, t, "Warning", "InspectFailed", msg)
+            self._emit(c, t, "Warning", "Failed", "Error: InvalidImageName")
+            c.next_attempt = t + self._retry()
+            return
         if c.pulled_until is not None and c.pulled_until <= t:
             c.pulled_until = None
         elif prof.pull_error:

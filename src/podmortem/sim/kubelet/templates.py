@@ -26,4 +26,7 @@ def _time_values(t: float) -> dict[str, str]:
         "pyts": _t.strftime("%Y-%m-%d %H:%M:%S", g) + f",{ms:03d}",
         "iso": _t.strftime("%Y-%m-%dT%H:%M:%S", g) + f".{ms:03d}Z",
         "clf": _t.strftime("%d/%b/%Y:%H:%M:%S +0000", g),
+        "redis": _t.strftime("%d %b %Y %H:%M:%S", g) + f".{ms:03d}",  # server.c serverLogRaw
+        "pgts": _t.strftime("%Y-%m-%d %H:%M:%S", g) + f".{ms:03d} UTC",  # log_line_prefix '%m [%p] '
+        "mysqlts": _t.strftime("%Y-%m-%d %H:%M:%S", g) + "+00:00",  # docker-entrypoint.sh mysql_log
     }
