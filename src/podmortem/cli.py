@@ -153,6 +153,12 @@ def explain(
 
     if not inputs and not describe and not logs:
         raise click.UsageError("give a file, a folder, --describe FILE or --logs FILE")
+    snapshots = [p for p in inputs if p != "-" and os.path.isdir(p) and _is_snapshot(p)]
+    if snapshots:
+        if len(inputs) > 1 or describe or logs:
+            raise click.UsageError(f"{snapshots[0]} is a snapshot folder: explain it on its own")
+        _explain_snapshot(snapshots[0], output, now, reduced_backoff, backoff_max, color)
+        return
     given = Inputs(list(inputs), list(describe), list(logs), container)
     bundle = read_bundle(given)
     pods = with_logs(bundle.pods(), given)
@@ -170,6 +176,30 @@ def explain(
                     results[i] = replace(d, notes=(*notes, *d.notes))
     emit(render(results, output, color=use_color(color)))
     sys.exit(EXIT_PROBLEM if any(r.findings for r in results) else EXIT_OK)
+
+
+def _is_snapshot(folder: str) -> bool:
+    try:
+        from podmortem.live.snapshot import is_snapshot
+    except ModuleNotFoundError:  # a build without the live commands reads snapshots as plain folders
+        return False
+    return is_snapshot(folder)
+
+
+def _explain_snapshot(folder: str, output: str, now: str | None, reduced_backoff: bool, backoff_max: int | None,
+                      color: bool | None) -> None:
+    """A `podmortem snapshot` folder: the collection read back and diagnosed as `diagnose` did, at the
+    capture time unless --now says otherwise, so the report is the one `diagnose` gave then."""
+    from podmortem.live.report import diagnose_collection, render_live
+    from podmortem.live.snapshot import read_snapshot
+
+    snap = read_snapshot(folder)
+    col = snap.collection
+    when = parse_now(now) if now else (col.listed_at or snap.created or parse_now(None))
+    result = diagnose_collection(col, now=when, backoff=backoff_settings(reduced_backoff, backoff_max))
+    result.server, result.context = snap.server, snap.context
+    emit(render_live(result, output, color=use_color(color)))
+    sys.exit(EXIT_PROBLEM if result.problem else EXIT_OK)
 
 
 @cli.group()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 Obj = dict[str, Any]
 
@@ -168,7 +168,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self, path: str, q: dict[str, str]) -> None:
         c = self.cluster
-        parts = path.strip("/").split("/")
+        parts = [unquote(p) for p in path.strip("/").split("/")]  # names arrive percent-encoded, as on a real server
         if path == "/api/v1/pods":
             return self._list("Pod", c.pods, q)
         if path == "/api/v1/events":

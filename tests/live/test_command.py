@@ -167,9 +167,10 @@ def test_snapshot_then_explain_gives_the_same_causes(kubeconfig: Path, tmp_path:
     assert code == 0, err
     assert "saved 6 pods (4 failing, 3 logs)" in out
     names = sorted(p.name for p in snap.iterdir())
-    assert names == ["events.json", "pods.json", "references.json", "replicasets.json",
-                     "snapshot.json", "web-7c9b-bbbb0_app.previous.log", "web-7c9b-bbbb1_app.previous.log",
-                     "worker-0_worker.previous.log"]
+    assert names == ["events.json", "logs", "pods.json", "references.json", "replicasets.json", "snapshot.json"]
+    assert sorted(p.name for p in (snap / "logs").iterdir()) == [
+        "shop_web-7c9b-bbbb0_app.previous.log", "shop_web-7c9b-bbbb1_app.previous.log",
+        "shop_worker-0_worker.previous.log"]
     refs = json.loads((snap / "references.json").read_text())["references"]
     assert refs == [{"kind": "secret", "namespace": "shop", "name": "db", "exists": True,
                      "keys": ["pass", "username"], "unknown_because": None}]
@@ -205,7 +206,7 @@ def test_snapshot_keeps_logs_of_same_named_pods_apart(tmp_path: Path, monkeypatc
         kc = srv.kubeconfig(tmp_path / "kc")
         _, live, _ = run(["diagnose", "-A", "-o", "json", "--kubeconfig", str(kc)], capsys)
         run(["snapshot", str(tmp_path / "snap"), "-A", "--kubeconfig", str(kc)], capsys)
-    assert (tmp_path / "snap" / "dev" / "db-0_app.previous.log").exists()
+    assert (tmp_path / "snap" / "logs" / "dev_db-0_app.previous.log").exists()
     _, offline, _ = run(["explain", str(tmp_path / "snap"), "-o", "json"], capsys)
 
     def causes(text: str) -> dict[str, str]:
@@ -245,5 +246,5 @@ def test_credentials_in_logs_are_redacted_everywhere(kubeconfig: Path, cluster: 
         _, out, err = run(["diagnose", "-o", fmt], capsys)
         assert "s3cr3tpass" not in out + err
     run(["snapshot", str(tmp_path / "snap")], capsys)
-    text = (tmp_path / "snap" / "worker-0_worker.previous.log").read_text()
+    text = (tmp_path / "snap" / "logs" / "shop_worker-0_worker.previous.log").read_text()
     assert "s3cr3tpass" not in text and "[REDACTED]" in text and "psycopg2.OperationalError" in text

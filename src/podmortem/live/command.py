@@ -138,9 +138,12 @@ def diagnose(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool,
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.argument("pods", nargs=-1)
 @cluster_options
+@click.option("--keep-env-values", is_flag=True,
+              help="Keep the literal values of the pods' env variables in pods.json (dropped by default: they "
+                   "may hold credentials; rules that read them, such as JVM heap flags, then see the names only).")
 def snapshot(folder: str, pods: tuple[str, ...], namespace: str | None, all_namespaces: bool, selector: str | None,
              context: str | None, kubeconfig: str | None, request_timeout: str, run_timeout: str,
-             concurrency: int, secret_keys: bool) -> None:
+             concurrency: int, secret_keys: bool, keep_env_values: bool) -> None:
     """Save the evidence of failing pods to FOLDER, for `podmortem explain FOLDER` later or elsewhere.
 
     FOLDER gets the pod list, the events and logs of failing pods, their owners and the key names
@@ -152,7 +155,8 @@ def snapshot(folder: str, pods: tuple[str, ...], namespace: str | None, all_name
     with paused_gc():
         client, col = _collect(kubeconfig, context, request_timeout, run_timeout, concurrency, pods, namespace,
                                all_namespaces, selector, sample=False, secret_keys=secret_keys)
-        written = write_snapshot(col, folder, server=client.host, context=client.context)
+        written = write_snapshot(col, folder, server=client.host, context=client.context,
+                                 keep_env_values=keep_env_values)
     for m in col.missing_rbac:
         say(f"podmortem: {m.line()}")
     for line in col.warnings:
