@@ -39,8 +39,9 @@ DEFAULT_BACKOFF = BackoffSettings()
 _CHAINS: tuple[tuple[frozenset[str], frozenset[str], str], ...] = (
     (frozenset({"node.pressure"}), frozenset(c for c in CAUSES if c != "node.pressure"),
      "the node evicted or disrupted the pod; container failures followed from that"),
-    (frozenset({"resources.oom-killed", "resources.runtime-oom"}), frozenset({"probes.liveness", "probes.startup"}),
-     "the container ran out of memory; the probe failures came from the dying process"),
+    (frozenset({"resources.oom-killed", "resources.runtime-oom"}),
+     frozenset({"probes.liveness", "probes.startup", "app.crash"}),
+     "the container ran out of memory; the probe failures or the crash came from the dying process"),
     (frozenset({"app.dependency-unreachable", "app.missing-env", "app.config-invalid", "app.file-missing",
                 "app.missing-module", "security.permission-denied", "security.read-only-fs", "app.port-in-use"}),
      frozenset({"probes.liveness", "probes.startup", "app.crash", "app.exit-zero"}),

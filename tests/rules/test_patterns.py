@@ -380,6 +380,18 @@ EXAMPLES: list[tuple[str, str, str, str | None]] = [
     ("com.beust.jcommander.ParameterException: Unknown option: --foo", CONF, "unknown-flag", None),
     ('nginx: invalid option: "x"', CONF, "unknown-flag", None),
     ("error reading TLS cert: open : no such file or directory", FILE, "empty-path", None),
+    # --- crash forms beyond `panic:` (issue 8)
+    ('Observed a panic: "assignment to entry in nil map" (assignment to entry in nil map)', CRASH, "go-panic", None),
+    ('E0301 09:00:00.000000 1 runtime.go:142] "Observed a panic" panic="runtime error: index out of range"', CRASH,
+     "go-panic", None),
+    ("[UnhandledPromiseRejection: This error originated either by throwing inside of an async function without a "
+     "catch block.]", CRASH, "node-unhandled-rejection", None),
+    ("Kernel pid terminated (application_controller) ({application_start_failure,app,{bad_return,x}})", CRASH,
+     "erlang-kernel-terminated", None),
+    ("System.InvalidOperationException: Unable to resolve service for type 'IFoo'", CRASH, "dotnet-exception", None),
+    ("goroutine 1 [running]:", CRASH, "goroutine-dump", None),
+    ("[09:00:01 FTL] Host terminated unexpectedly", CRASH, "fatal-log-line", None),
+    ("crit: Microsoft.AspNetCore.Hosting.Diagnostics[6]", CRASH, "fatal-log-line", None),
 ]
 
 # Lines that are not an app failure, or belong to another family: no app pattern may claim them.

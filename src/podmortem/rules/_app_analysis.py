@@ -72,7 +72,7 @@ class _Analysis:
 _SPECIFIC = frozenset({pt.MISSING_ENV, pt.DEPENDENCY, pt.PORT_IN_USE, pt.CONFIG_INVALID, pt.FILE_MISSING,
                        pt.MISSING_MODULE})
 # Crash forms that only count near the very end of the log: how many records may follow them.
-_WEAK_CRASH = {"fatal-log-line": 3, "error-exit": 0}
+_WEAK_CRASH = {"fatal-log-line": 3, "error-exit": 0, "dotnet-exception": 3, "goroutine-dump": 3}
 _CACHE: dict[int, tuple[ContainerEvidence, _Analysis]] = {}
 _CACHE_SIZE = 64
 

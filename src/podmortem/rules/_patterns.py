@@ -712,9 +712,27 @@ CRASH_PATTERNS: tuple[LogPattern, ...] = (
     _p(CRASH, "sigill", "illegal instruction", r"Illegal instruction", 0.58),
     _p(CRASH, "abort", ("aborted", "sigabrt", "core dumped", "bus error", "floating point exception"),
        r"(?:^|\s)Aborted(?: \(core dumped\))?\s*$|\bSIGABRT\b|core dumped|Bus error|Floating point exception", 0.55),
-    _p(CRASH, "fatal-log-line", ("fatal", "panic", "critical", "crit", "f0", "f1"),
-       r"(?i:\blevel[\"']?\s*[=:]\s*[\"']?(?:fatal|panic|crit(?:ical)?)\b)|\[(?:FATAL|CRITICAL|PANIC)\]|\bFATAL\b"
-       r"|\bCRITICAL\b|^F\d{4} \d\d:\d\d:\d\d", 0.5, unless=_SERVER_SIDE),
+    # klog's HandleCrash (k8s.io/apimachinery util/runtime/runtime.go logPanic: "Observed a panic: %#v (%v)",
+    # v0.27+ structured `"Observed a panic" panic="..."`), the Go runtime's goroutine dump when the panic
+    # line itself was cut off, Node's unhandled promise rejection (node:internal/process/promises,
+    # Node 15+), the Erlang VM's "Kernel pid terminated (application_controller) (...)", and a .NET
+    # exception line under a Serilog/NLog/Microsoft.Extensions.Logging fatal record.
+    _p(CRASH, "go-panic", "observed a panic",
+       r"Observed a panic:?\s*(?:panic=)?(?P<msg>.*)", 0.6),
+    _p(CRASH, "node-unhandled-rejection", ("unhandledpromiserejection", "err_unhandled_rejection"),
+       r"\[UnhandledPromiseRejection: (?P<msg>[^\]]+)|code: 'ERR_UNHANDLED_REJECTION'", 0.6),
+    _p(CRASH, "erlang-kernel-terminated", "kernel pid terminated",
+       r"Kernel pid terminated \((?P<exc>[^)]+)\) \((?P<msg>.*)", 0.58),
+    _p(CRASH, "dotnet-exception", ("exception: ", "exception ("),
+       r"^\s*(?P<exc>(?:System|Microsoft)\.[\w.`]+Exception)(?::\s*(?P<msg>.*)|\s*\(.*)$", 0.52),
+    _p(CRASH, "goroutine-dump", "goroutine ",
+       r"^goroutine \d+ \[running\]:", 0.5),
+    # Fatal-level records: logrus/zap/slog `level=fatal`, klog `F0102`, Serilog's `[09:00:01 FTL]`,
+    # log4j/NLog/Python logging `FATAL`/`CRITICAL`, Microsoft.Extensions.Logging's console `crit:`.
+    _p(CRASH, "fatal-log-line", ("fatal", "panic", "critical", "crit", "f0", "f1", "ftl"),
+       r"(?i:\blevel[\"']?\s*[=:]\s*[\"']?(?:fatal|panic|crit(?:ical)?)\b)"
+       r"|\[(?:[\d:.,TZ+-]+\s+)?(?:FATAL|CRITICAL|PANIC|FTL|CRT)\]|\bFATAL\b"
+       r"|\bCRITICAL\b|^F\d{4} \d\d:\d\d:\d\d|^crit: \S", 0.5, unless=_SERVER_SIDE),
     _p(CRASH, "error-exit", "error: ", r"^Error: (?P<msg>.+)", 0.45),
 )
 
@@ -848,7 +866,7 @@ LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "0.0.0.0", "ip6-
 _GATE_SUBSTRINGS = (
     "err", "exception", "fail", "fatal", "panic", "refused", "fault", "found", "denied", "abort", "tcp://",
     "unreachable", "timeout", "crit", "not set", "set the ", "in use", "such", "exist", "certif", "x509", "self_signed",
-    "unable_to_",
+    "unable_to_", "pid terminated", "unhandledpromiserejection", "err_unhandled_rejection",
 )
 _GATE_WORDS = frozenset({
     "invalid", "unknown", "unrecognized", "unrecognised", "missing", "required", "cannot", "can", "could",
@@ -862,7 +880,7 @@ _GATE_WORDS = frozenset({
     "permitted", "eacces", "eperm", "erofs", "only", "line", "sh", "yaml", "json", "toml", "parse", "parsing",
     "syntax", "expected", "expecting", "unexpected", "scanning", "indentation", "bind", "binding", "route",
     "address", "already", "wrongpass", "initialized", "directory", "compiled", "plugin", "malloc", "double",
-    "key", "configured", "incorrect", "pem", "assign", "unmatched",
+    "key", "configured", "incorrect", "pem", "assign", "unmatched", "goroutine", "ftl", "observed",
 })
 _WORD = re.compile(r"[a-z_]+")
 
