@@ -76,6 +76,11 @@ class Faults:
                     return rule
         return None
 
+    def peek(self, verb: str, resource: str, namespace: str | None, kinds: tuple[str, ...]) -> FaultRule | None:
+        """The first rule of one of `kinds` that matches, without firing it (an access review asks, it does not act)."""
+        with self._lock:
+            return next((r for r in self.rules if r.kind in kinds and r.matches(verb, resource, namespace)), None)
+
 
 def parse_fault(text: str) -> FaultRule:
     """`KIND[:key=value,...]` from the command line."""

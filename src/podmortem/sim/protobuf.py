@@ -1,18 +1,23 @@
-"""Decoding the Kubernetes protobuf encoding for the few objects kubectl sends that way.
+"""Decoding the Kubernetes protobuf encoding of the objects kubectl sends that way.
 
-kubectl's typed clients (`kubectl create configmap|secret|namespace ...`) send request bodies as
+kubectl's typed clients (`kubectl create configmap|secret|namespace|deployment|job|cronjob|service|
+serviceaccount ...`, `kubectl debug --copy-to`) send request bodies as
 `application/vnd.kubernetes.protobuf`: the magic `k8s\\x00` and a runtime.Unknown envelope whose
-`raw` field holds the object. This module reads the protobuf wire format and the fields of
-ObjectMeta, ConfigMap, Secret and Namespace (field numbers from the `generated.proto` files of
-k8s.io/api and k8s.io/apimachinery). Other kinds are refused with 415 by the server, which answers
-in JSON either way.
+`raw` field holds the object. This module reads the protobuf wire format; ConfigMap, Secret and
+Namespace have hand-written readers, the other kinds are read through the field table of
+protobuf_schema.py (the `generated.proto` files of k8s.io/api v0.32.9). Kinds outside both are
+refused with 415 by the server, which answers in JSON either way.
 """
 
 from __future__ import annotations
 
 import base64
+import struct
+import time
 from collections.abc import Iterator
 from typing import Any
+
+from podmortem.sim.protobuf_schema import MESSAGES
 
 MAGIC = b"k8s\x00"
 
@@ -136,6 +141,89 @@ def _namespace(raw: bytes) -> dict[str, Any]:
 
 
 DECODERS = {("v1", "ConfigMap"): _configmap, ("v1", "Secret"): _secret, ("v1", "Namespace"): _namespace}
+_PACKAGES = {"v1": "core", "apps/v1": "apps", "batch/v1": "batch", "authorization.k8s.io/v1": "authorization"}
+
+# gogo-protobuf writes every non-pointer field, zero values included, while the JSON form omits them
+# (omitempty). Zero values are dropped except for these pointer fields, where 0 or false is a
+# choice (runAsUser: 0 is root, replicas: 0 scales to zero, automountServiceAccountToken: false...).
+_ZERO_MEANINGFUL = frozenset({
+    "automountServiceAccountToken", "readOnlyRootFilesystem", "runAsNonRoot", "allowPrivilegeEscalation",
+    "privileged", "runAsUser", "runAsGroup", "fsGroup", "replicas", "terminationGracePeriodSeconds", "backoffLimit",
+    "parallelism", "completions", "suspend", "optional", "shareProcessNamespace", "enableServiceLinks",
+    "setHostnameAsFQDN", "hostUsers", "revisionHistoryLimit", "successfulJobsHistoryLimit",
+    "failedJobsHistoryLimit", "startingDeadlineSeconds", "activeDeadlineSeconds", "ttlSecondsAfterFinished",
+    "progressDeadlineSeconds", "defaultMode", "mode", "partition", "maxUnavailable", "maxSurge", "readOnly",
+})
+
+
+def _signed(value: int) -> int:
+    """A varint as the two's-complement int64 (or sign-extended int32) it encodes."""
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _scalar(kind: str, wire: int, value: Any) -> Any:
+    if kind == "string":
+        return _text(value)
+    if kind == "bool":
+        return bool(value)
+    if kind in ("int32", "int64"):
+        return _signed(int(value))
+    if kind == "double":
+        return struct.unpack("<d", value)[0] if isinstance(value, bytes) and len(value) == 8 else 0.0
+    if kind == "bytes":
+        return base64.b64encode(value).decode()
+    if kind == "time":
+        seconds = 0
+        for n, _, v in fields(value):
+            if n == 1:
+                seconds = _signed(int(v))
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+    if kind == "quantity":
+        return next((_text(v) for n, _, v in fields(value) if n == 1), "0")
+    if kind == "intorstr":
+        parts = {n: v for n, _, v in fields(value)}
+        return _text(parts.get(3, b"")) if parts.get(1) == 1 else _signed(int(parts.get(2, 0)))
+    raise ProtobufError(f"unknown field type {kind}")
+
+
+def _zero(value: Any) -> bool:
+    return value in ("", 0, False) and not isinstance(value, float)
+
+
+def message(name: str, data: bytes, depth: int = 0) -> dict[str, Any]:
+    """One message of protobuf_schema.MESSAGES as its JSON form."""
+    if depth > 64:
+        raise ProtobufError("the object is nested too deeply")
+    schema = MESSAGES[name]
+    out: dict[str, Any] = {}
+    for number, wire, value in fields(data):
+        spec = schema.get(number)
+        if spec is None:
+            continue  # a field of a newer API version, or status: not kept, as the API server drops unknown ones
+        json_name, kind = spec[0], spec[1]
+        repeated = len(spec) > 2 and bool(spec[2])
+        if kind.startswith("map:"):
+            key, raw = _map_entry(value)
+            out.setdefault(json_name, {})[key] = _scalar(kind[4:], 2, raw)
+            continue
+        if kind in MESSAGES:
+            item: Any = message(kind, value, depth + 1)
+        elif repeated and wire == 2 and kind in ("int32", "int64", "bool"):
+            pos, items = 0, []
+            while pos < len(value):
+                v, pos = _varint(value, pos)
+                items.append(_scalar(kind, 0, v))
+            out.setdefault(json_name, []).extend(items)
+            continue
+        else:
+            item = _scalar(kind, wire, value)
+            if not repeated and _zero(item) and json_name not in _ZERO_MEANINGFUL:
+                continue
+        if repeated:
+            out.setdefault(json_name, []).append(item)
+        else:
+            out[json_name] = item
+    return out
 
 
 def decode(body: bytes) -> dict[str, Any]:
@@ -154,7 +242,14 @@ def decode(body: bytes) -> dict[str, Any]:
         elif number == 2:
             raw = value
     decoder = DECODERS.get((api_version, kind))
-    if decoder is None:
-        raise ProtobufError(f"the simulated API server decodes protobuf only for ConfigMap, Secret and Namespace, "
-                            f"not {kind or 'this object'}; send JSON (kubectl create -f / apply -f)")
-    return decoder(raw)
+    if decoder is not None:
+        return decoder(raw)
+    name = f"{_PACKAGES.get(api_version, '')}.{kind}"
+    if name not in MESSAGES:
+        raise ProtobufError(f"the simulated API server does not decode protobuf for {kind or 'this object'} "
+                            f"({api_version}); send JSON (kubectl create -f / apply -f)")
+    try:
+        obj = message(name, raw)
+    except (UnicodeDecodeError, KeyError) as exc:
+        raise ProtobufError(f"the {kind} could not be decoded: {exc}") from None
+    return {"apiVersion": api_version, "kind": kind, **obj}

@@ -42,6 +42,15 @@ EXPIRED_CONTINUE = (
     "results. Continuing with the provided token results in an inconsistent list - objects that were created, "
     "modified, or deleted between the time the first chunk was returned and now may show up in the list."
 )
+# exec, attach and port-forward need a container runtime, which the simulated cluster does not have
+# (`kubectl cp` is exec running tar). Answered at once, before any protocol upgrade, so kubectl
+# never waits on a stream.
+STREAMING = {"exec": "kubectl exec and kubectl cp", "attach": "kubectl attach (and run -i)",
+             "portforward": "kubectl port-forward"}
+NO_RUNTIME = ("{what}: the simulated cluster (podmortem sim) has no container runtime, so there is no process to "
+              "connect to; read the container's output with kubectl logs (--previous for the last run) and its "
+              "state with kubectl describe")
+
 # The simulator's own path, outside the Kubernetes API: the cause each scenario pod is meant to show.
 EXPECTATIONS_PATH = "/sim.podmortem.dev/v1/expectations"
 NOT_FOUND_PATH = ApiError(404, "NotFound", "the server could not find the requested resource", {})
@@ -364,6 +373,15 @@ class Handler(BaseHTTPRequestHandler):
                 raise NOT_FOUND_PATH
             self._logs(ns or "", name or "", query)
             return
+        if sub in STREAMING and rt.plural == "pods":
+            with cluster.lock:
+                cluster.get(rt, ns or "", name or "")  # a missing pod is still 404
+            raise ApiError(400, "BadRequest", NO_RUNTIME.format(what=STREAMING[sub]))
+        if rt.plural == "selfsubjectaccessreviews":
+            if verb != "create":
+                raise NOT_FOUND_PATH
+            self._json(201, self._access_review(self._object_body()))
+            return
         if sub == "scale":
             self._scale(method, rt, ns or "", name or "")
             return
@@ -412,6 +430,23 @@ class Handler(BaseHTTPRequestHandler):
             return float(grace) if grace not in (None, "") else None
         except ValueError:
             raise ApiError(400, "BadRequest", f"invalid gracePeriodSeconds: {grace!r}") from None
+
+    def _access_review(self, review: dict[str, Any]) -> dict[str, Any]:
+        """`kubectl auth can-i`: the sim's user may do everything, except what a `forbidden` fault denies."""
+        spec = review.get("spec") if isinstance(review.get("spec"), dict) else {}
+        attrs = spec.get("resourceAttributes") if isinstance(spec.get("resourceAttributes"), dict) else None
+        allowed, reason = True, ""
+        if attrs is not None:
+            resource = str(attrs.get("resource") or "") + (f"/{attrs['subresource']}" if attrs.get("subresource") else "")
+            rule = self.cluster.faults.peek(str(attrs.get("verb") or ""), resource, attrs.get("namespace") or None,
+                                            ("forbidden",))
+            if rule is not None:
+                allowed, reason = False, "denied by the simulator's forbidden fault"
+        status: dict[str, Any] = {"allowed": allowed}
+        if reason:
+            status["reason"] = reason
+        return {"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
+                "metadata": {"creationTimestamp": None}, "spec": spec, "status": status}
 
     # --- reads -------------------------------------------------------------------------------------
 

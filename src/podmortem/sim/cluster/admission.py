@@ -92,6 +92,19 @@ class Admission(KubeletWorld):
                 spec.setdefault("selector", {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}})
                 tmpl["metadata"]["labels"] = {**labels, **(tmpl["metadata"].get("labels") or {})}
             obj.setdefault("status", {})
+        elif p == "persistentvolumeclaims":
+            obj.setdefault("spec", {}).setdefault("volumeMode", "Filesystem")
+            obj["status"] = {"phase": "Pending"}  # the simulated cluster has no volume provisioner
+        elif p == "cronjobs":
+            spec = obj.setdefault("spec", {})
+            spec.setdefault("concurrencyPolicy", "Allow")
+            spec.setdefault("suspend", False)
+            spec.setdefault("successfulJobsHistoryLimit", 3)
+            spec.setdefault("failedJobsHistoryLimit", 1)
+            job_spec = spec.setdefault("jobTemplate", {}).setdefault("spec", {})
+            job_spec.setdefault("backoffLimit", 6)
+            _default_pod_spec(job_spec.setdefault("template", {}).setdefault("spec", {}), template=True)
+            obj.setdefault("status", {})
         elif p == "services":
             spec = obj.setdefault("spec", {})
             spec.setdefault("type", "ClusterIP")
