@@ -26,6 +26,8 @@ def _get(cluster: SimCluster, path: str, accept: str = "application/json") -> tu
 def test_no_object_of_the_default_scenario_carries_the_answer(default_cluster: SimCluster) -> None:
     scanned = 0
     for rt in RESOURCES:
+        if "list" not in rt.verbs:
+            continue
         prefix = f"/apis/{rt.group}/{rt.version}" if rt.group else f"/api/{rt.version}"
         for accept in ("application/json", TABLE):
             code, body = _get(default_cluster, f"{prefix}/{rt.plural}", accept)
