@@ -226,17 +226,33 @@ def rules_list(output: str) -> None:
 
 
 @rules.command("explain")
-@click.argument("rule_id")
-def rules_explain(rule_id: str) -> None:
-    """Show a rule's documentation."""
+@click.argument("rule_id", metavar="RULE_OR_CAUSE")
+@click.option("--color/--no-color", default=None, help="Render the Markdown as rich text (default: only on a terminal).")
+def rules_explain(rule_id: str, color: bool | None) -> None:
+    """Show a rule's documentation, by rule id or by cause id (every rule of that cause)."""
     from podmortem.docgen import rule_markdown
-    from podmortem.rules import by_id
+    from podmortem.rules import ALL_RULES, by_id, for_cause
 
     try:
-        r = by_id(rule_id)
+        found: tuple[Any, ...] = (by_id(rule_id),)
     except KeyError:
-        raise click.UsageError(f"no rule {rule_id!r}; see `podmortem rules list`") from None
-    emit(rule_markdown(r))
+        # A cause id is what every output shows (`probes.liveness`); the rule id only -o wide does.
+        found = for_cause(rule_id)
+    if not found:
+        causes = sorted({r.cause for r in ALL_RULES if r.cause.startswith(rule_id.split(".")[0] + ".")})
+        hint = f" (causes in that family: {', '.join(causes)})" if causes else ""
+        raise click.UsageError(f"no rule or cause {rule_id!r}{hint}; see `podmortem rules list`")
+    text = "\n\n".join(rule_markdown(r).rstrip("\n") for r in found) + "\n"
+    if use_color(color):
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        console = Console(force_terminal=True, highlight=False)
+        with console.capture() as cap:
+            console.print(Markdown(text))
+        emit(cap.get())
+        return
+    emit(text)
 
 
 @cli.command()
