@@ -133,7 +133,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--logs", "logs", multiple=True, type=click.Path(allow_dash=True),
               help="The crashed container's log (`kubectl logs --previous`).")
 @click.option("-c", "--container", default=None, help="The container the --logs belong to.")
-@output_option("text", "wide", "json", "yaml", "markdown")
+@output_option("text", "wide", "json", "yaml", "markdown", "html")
 @click.option("--now", default=None, help="Time to compute the back-off against (RFC 3339); default: now.")
 @backoff_options
 @click.option("--color/--no-color", default=None, help="Colour output (default: only on a terminal).")
@@ -174,7 +174,12 @@ def explain(
             for i, (pod, d) in enumerate(zip(pods, results, strict=True)):
                 if notes := config_notes(pod, index):
                     results[i] = replace(d, notes=(*notes, *d.notes))
-    emit(render(results, output, color=use_color(color)))
+    if output == "html":
+        from podmortem.render.html import render_html
+
+        emit(render_html(list(zip(results, pods, strict=True)), now=when, settings=settings))
+    else:
+        emit(render(results, output, color=use_color(color)))
     sys.exit(EXIT_PROBLEM if any(r.findings for r in results) else EXIT_OK)
 
 

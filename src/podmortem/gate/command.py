@@ -69,7 +69,7 @@ class Progress:
               help="Path to the kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster).")
 @click.option("--request-timeout", default="30s", show_default=True, callback=_duration("--request-timeout"), metavar="DURATION",
               help="Longest wait for each whole API answer (not each read).")
-@click.option("-o", "--output", type=click.Choice(["text", "json", "markdown", "junit"]), default="text",
+@click.option("-o", "--output", type=click.Choice(["text", "json", "markdown", "junit", "html"]), default="text",
               show_default=True, help="Report format (junit: a test report CI systems display).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
 @click.option("--color/--no-color", default=None, help="Colour output (default: only on a terminal).")
@@ -146,4 +146,6 @@ def _render(report: Any, output: str, color: bool) -> str:
         return text_report.render_markdown(report)
     if output == "junit":
         return junit.render_junit(report)
+    if output == "html":
+        return text_report.render_html(report)
     return text_report.render_text(report, color=color)

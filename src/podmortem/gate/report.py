@@ -216,3 +216,25 @@ def render_markdown(report: GateReport) -> str:
         body = "\n".join("#" + ln if ln.startswith("#") else ln for ln in lines)
         text += "\n## Diagnosis\n\n" + body.strip("\n") + "\n"
     return text
+
+
+# -- HTML -------------------------------------------------------------------------------------------
+
+
+def render_html(report: GateReport) -> str:
+    """The gate's verdict as the HTML incident report: the headline, each target's state, the diagnosis."""
+    from podmortem.live.report import render_html_report
+    from podmortem.render.html import render_html as render_pods
+
+    o = report.outcome
+    notes = []
+    for t in o.targets:
+        mark = "ok" if t.complete else ("FAILED" if t.failed or any(p.state == "failed" for p in t.pods)
+                                       else "waiting")
+        notes.append(f"[{mark}] {t.label}: {t.message}{_detail(t)}")
+    notes += [*o.notices, *report.diagnosis.notes]
+    title = f"podmortem gate: {VERDICT[o.result]}"
+    result = report.diagnosis.result
+    if result is not None:
+        return render_html_report(result, title=title, headline=headline(report), notes=notes)
+    return render_pods([], title=title, headline=headline(report), notes=notes)

@@ -100,7 +100,7 @@ def _collect(kubeconfig: str | None, context: str | None, request_timeout: str, 
 @click.command()
 @click.argument("pods", nargs=-1)
 @cluster_options
-@click.option("-o", "--output", type=click.Choice(["text", "wide", "json", "yaml", "markdown"]), default="text",
+@click.option("-o", "--output", type=click.Choice(["text", "wide", "json", "yaml", "markdown", "html"]), default="text",
               show_default=True, help="Output format.")
 @click.option("--show-healthy", is_flag=True, help="List pods without problems too (always when there are few).")
 @backoff_options

@@ -34,6 +34,7 @@ class LiveResult:
     context: str | None = None
     server: str | None = None
     requests: dict[str, int] = field(default_factory=dict)
+    evidence: dict[PodKey, PodEvidence] = field(default_factory=dict)  # what each diagnosis read (HTML timeline)
 
     @property
     def problem(self) -> bool:
@@ -195,7 +196,9 @@ def diagnose_collection(col: Collection, *, now: datetime, backoff: BackoffSetti
     owners = _owners(col)
     diagnoses: list[PodDiagnosis] = []
     extras: dict[PodKey, dict[str, Any]] = {}
+    evidence: dict[PodKey, PodEvidence] = {}
     for key, ev in build_evidence(col):
+        evidence[key] = ev
         d = diagnose(ev, now=now, backoff=settings)
         notes: list[str] = []
         extra: dict[str, Any] = {}
@@ -222,7 +225,7 @@ def diagnose_collection(col: Collection, *, now: datetime, backoff: BackoffSetti
         diagnoses.append(d)
     groups = group_diagnoses(diagnoses, owners, changes)
     pick_representatives(groups, diagnoses)
-    return LiveResult(diagnoses, groups, col, owners, extras)
+    return LiveResult(diagnoses, groups, col, owners, extras, evidence=evidence)
 
 
 # -- output ----------------------------------------------------------------------------------------
@@ -308,7 +311,20 @@ def render_report(result: LiveResult, fmt: str, *, color: bool, show_healthy: bo
     return "\n".join(parts)
 
 
+def render_html_report(result: LiveResult, *, title: str = "podmortem incident report",
+                       headline: str | None = None, notes: list[str] | None = None) -> str:
+    """The HTML incident report of a live run: groups, the top groups in detail, every pod in a table."""
+    from podmortem.render.html import render_html
+
+    col = result.collection
+    items = [(d, result.evidence.get((d.namespace or "", d.name or ""))) for d in result.diagnoses]
+    lines = [*(notes or []), *(m.line() for m in col.missing_rbac), *(f"warning: {w}" for w in col.warnings)]
+    return render_html(items, title=title, now=col.listed_at, owners=result.owners, headline=headline, notes=lines)
+
+
 def render_live(result: LiveResult, fmt: str, *, color: bool, show_healthy: bool = False) -> str:
+    if fmt == "html":
+        return render_html_report(result)
     if fmt == "json":
         return render_json(result)
     if fmt == "yaml":
