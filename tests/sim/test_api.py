@@ -76,7 +76,8 @@ def test_discovery(api: Any) -> None:
     code, body, _ = api("GET", "/api", accept=AGGREGATED)
     pods = next(r for r in body["items"][0]["versions"][0]["resources"] if r["resource"] == "pods")
     assert pods["shortNames"] == ["po"] and pods["categories"] == ["all"]
-    assert {s["subresource"] for s in pods["subresources"]} == {"attach", "exec", "log", "portforward", "status"}
+    assert {s["subresource"] for s in pods["subresources"]} == {"attach", "ephemeralcontainers", "exec", "log",
+                                                                  "portforward", "status"}
     code, body, _ = api("GET", "/api/v1")
     assert {r["name"] for r in body["resources"]} >= {"pods", "pods/log", "events", "configmaps", "secrets", "nodes"}
     code, body, _ = api("GET", "/apis/batch/v1")

@@ -101,3 +101,21 @@ def test_the_newer_kinds_are_served(lab: tuple[SimCluster, Kubectl], tmp_path: P
     out = kc.out("get", "pvc,ds,cronjob,endpoints,endpointslices")
     assert "persistentvolumeclaim/data" in out
     assert json.loads(kc.out("get", "pvc", "data", "-o", "json"))["status"]["phase"] == "Pending"
+
+
+def test_debug_target_adds_an_ephemeral_container_that_runs_its_command(lab: tuple[SimCluster, Kubectl]) -> None:
+    cluster, kc = lab
+    kc.run("run", "app", "--image=nginx:1.27.3")
+    cluster.advance(20)
+    kc.run("debug", "app", "--target=app", "--image=busybox:1.36", "--container=dbg", "--",
+           "sh", "-c", "echo debugging; sleep 2; exit 3")
+    cluster.advance(20)
+    pod = json.loads(kc.out("get", "pod", "app", "-o", "json"))
+    assert [e["name"] for e in pod["spec"]["ephemeralContainers"]] == ["dbg"]
+    (status,) = pod["status"]["ephemeralContainerStatuses"]
+    assert status["state"]["terminated"]["exitCode"] == 3 and status["restartCount"] == 0
+    assert pod["status"]["containerStatuses"][0]["ready"] is True  # the app is untouched
+    assert kc.out("logs", "app", "-c", "dbg").strip() == "debugging"
+    cluster.advance(120)
+    again = json.loads(kc.out("get", "pod", "app", "-o", "json"))["status"]["ephemeralContainerStatuses"][0]
+    assert again["restartCount"] == 0 and "terminated" in again["state"]  # ephemeral containers never restart

@@ -49,6 +49,7 @@ RESOURCES: tuple[ResourceType, ...] = (
     ResourceType("", "v1", "nodes", "Node", False, ("no",), subresources=(("status", "", "v1", "Node", _STATUS),)),
     ResourceType("", "v1", "pods", "Pod", True, ("po",), ("all",),
                  subresources=(("attach", "", "v1", "PodAttachOptions", ("create", "get")),
+                               ("ephemeralcontainers", "", "v1", "Pod", _STATUS),
                                ("exec", "", "v1", "PodExecOptions", ("create", "get")),
                                ("log", "", "v1", "Pod", ("get",)),
                                ("portforward", "", "v1", "PodPortForwardOptions", ("create", "get")),

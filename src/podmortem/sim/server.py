@@ -385,7 +385,9 @@ class Handler(BaseHTTPRequestHandler):
         if sub == "scale":
             self._scale(method, rt, ns or "", name or "")
             return
-        if sub not in (None, "status"):
+        if sub == "ephemeralcontainers" and rt.plural != "pods":
+            raise NOT_FOUND_PATH
+        if sub not in (None, "status", "ephemeralcontainers"):
             raise NOT_FOUND_PATH
         if verb == "list":
             self._list(rt, ns, query, accept)

@@ -213,7 +213,9 @@ class Verbs(Placement):
             sim_meta = take_sim_annotations(meta)
             tmeta = template_meta(new) if rt.plural in WORKLOADS else None
             sim_template = take_sim_annotations(tmeta) if tmeta is not None else {}
-        if rt.plural == "pods" and new.get("spec") != current.get("spec"):
+        if subresource == "ephemeralcontainers":
+            new = self._with_ephemeral(current, new)
+        elif rt.plural == "pods" and new.get("spec") != current.get("spec"):
             self._check_pod_update(current, new)
         if rt.plural in WORKLOADS and subresource is None:
             self._validate(rt, new, sim_meta, sim_template)
@@ -243,6 +245,9 @@ class Verbs(Placement):
             sim = self.pods.get((ns, cur_meta["name"]))
             if sim is not None:
                 sim.meta = stored["metadata"]
+                added = [sim.add_ephemeral(e, t) for e in (stored.get("spec") or {}).get("ephemeralContainers") or []]
+                if any(added):
+                    self._queue_pod((ns, cur_meta["name"]))
         elif rt.plural == "nodes" and MEMORY_PRESSURE in sim_meta:
             pressure = sim_meta[MEMORY_PRESSURE]
             node = self.nodes.get(cur_meta["name"])
@@ -250,6 +255,29 @@ class Verbs(Placement):
                 node.pressure = _parse_pressure(pressure, t) if pressure.strip() else None
         self.flush()
         return stored
+
+    def _with_ephemeral(self, current: dict[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+        """The pod with the ephemeral containers of an `ephemeralcontainers` update; the rest of it unchanged.
+
+        As the API server (ValidatePodEphemeralContainersUpdate): existing ones may not change or go away.
+        """
+        name = current["metadata"]["name"]
+        old = list((current.get("spec") or {}).get("ephemeralContainers") or [])
+        wanted = list((new.get("spec") or {}).get("ephemeralContainers") or [])
+        by_name = {str(e.get("name")): e for e in wanted if isinstance(e, dict)}
+        for e in old:
+            if by_name.get(str(e.get("name"))) != e:
+                raise ApiError(422, "Invalid", f'Pod "{name}" is invalid: spec.ephemeralContainers: Forbidden: '
+                                               "existing ephemeral containers may not be changed")
+        for i, e in enumerate(wanted):
+            if not isinstance(e, dict) or not e.get("name") or not e.get("image"):
+                raise ApiError(422, "Invalid", f'Pod "{name}" is invalid: spec.ephemeralContainers[{i}]: Required '
+                                               "value: name and image are required")
+            e.setdefault("terminationMessagePath", "/dev/termination-log")
+            e.setdefault("terminationMessagePolicy", "File")
+            e.setdefault("imagePullPolicy", "Always" if ":" not in str(e["image"]).rsplit("/", 1)[-1]
+                         or str(e["image"]).endswith(":latest") else "IfNotPresent")
+        return {**current, "spec": {**(current.get("spec") or {}), "ephemeralContainers": wanted}}
 
     def _check_pod_update(self, current: Mapping[str, Any], new: Mapping[str, Any]) -> None:
         """Pod specs are immutable apart from a few fields (images, deadlines, tolerations)."""

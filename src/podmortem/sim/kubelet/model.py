@@ -108,6 +108,7 @@ class ContainerSim:
     backoff: tuple[float, float] | None = None  # (delay, last update)
     done: bool = False  # exited and will not run again
     pulled_until: float | None = None  # an image pull in progress ends then
+    ephemeral: bool = False  # added by `kubectl debug --target`: runs once, never restarted, not in readiness
 
     @property
     def name(self) -> str:

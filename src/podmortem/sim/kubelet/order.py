@@ -31,7 +31,8 @@ class StartOrder(Emitters):
         if self._init_done_at is not None:
             # Initialised once: sidecars restart on their own and no longer hold the app containers back.
             out = [c for c in self._inits() if c.sidecar and (c.latest is None or (c.exited(t) and not c.done))]
-            return out + [c for c in self._apps() if c.latest is None or (c.exited(t) and not c.done)]
+            out += [c for c in self._apps() if c.latest is None or (c.exited(t) and not c.done)]
+            return out + [c for c in self._ephemeral_list if c.latest is None and not c.done]
         for c in self._inits():
             if c.sidecar:
                 if c.latest is None or (c.exited(t) and not c.done):
@@ -52,7 +53,7 @@ class StartOrder(Emitters):
         return out
 
     def _restart_allowed(self, c: ContainerSim, exit_code: int) -> bool:
-        if self.deleting_at is not None or self.phase_final:
+        if self.deleting_at is not None or self.phase_final or c.ephemeral:
             return False
         if c.sidecar:
             return not all(a.done for a in self._apps()) or not self._apps()

@@ -58,6 +58,7 @@ class PodState:
                 idx += 1
         self._init_list = [c for c in self.containers if c.init]
         self._app_list = [c for c in self.containers if not c.init]
+        self._ephemeral_list: list[ContainerSim] = []
         self.policy = str(self.spec.get("restartPolicy") or "Always")
         self.scheduled_at: float | None = None
         self.sandbox_at: float | None = None
@@ -111,6 +112,17 @@ class PodState:
         c.instances.append(inst)
         if len(c.instances) > 2:
             del c.instances[0]  # the runtime keeps one dead instance per container
+
+    def add_ephemeral(self, spec: Mapping[str, Any], t: float) -> bool:
+        """An ephemeral container (`kubectl debug --target`): started at the next sync, like the kubelet does."""
+        name = str(spec.get("name"))
+        if self.container(name) is not None:
+            return False
+        c = ContainerSim(dict(spec), False, False, DEFAULT, len(self.containers), ephemeral=True)
+        self.containers.append(c)
+        self._ephemeral_list.append(c)
+        c.next_attempt = t + self.settings.sync_lag
+        return True
 
     def container(self, name: str) -> ContainerSim | None:
         for c in self.containers:

@@ -166,6 +166,8 @@ class StatusWriter(Eviction):
             if inits:
                 status["initContainerStatuses"] = inits
             status["containerStatuses"] = [self._container_status(c, t) for c in self._apps()]
+            if self._ephemeral_list:
+                status["ephemeralContainerStatuses"] = [self._container_status(c, t) for c in self._ephemeral_list]
         status["qosClass"] = qos_class(self.spec)
         return status
 
