@@ -24,10 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from podmortem.model import PodEvidence  # noqa: E402
-from podmortem.rules import ALL_RULES  # noqa: E402
-from podmortem.sources.logs import attach_logs, log_text  # noqa: E402
-from podmortem.sources.objects import pods_from_objects  # noqa: E402
+from podmortem.model import PodEvidence
+from podmortem.rules import ALL_RULES
+from podmortem.sources.logs import attach_logs, log_text
+from podmortem.sources.objects import pods_from_objects
 
 TARGET_MS = 100.0
 TARGET_RATIO = 6.0

@@ -37,8 +37,8 @@ _KUBECTL_TS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]
 # `kubectl logs --prefix`: `[pod/NAME/CONTAINER] ` (names are DNS subdomains / labels).
 _KUBECTL_PREFIX = re.compile(r"\[(?:pod|pods)/[a-z0-9][-a-z0-9.]{0,252}/[a-z0-9][-a-z0-9]{0,62}\] ?")
 # stern / older kubectl: `[NAME CONTAINER] ` or `NAME CONTAINER ` (decided per file, see strip_pod_prefixes).
-_BRACKET_PAIR = re.compile(r"\[([a-z0-9][-a-z0-9.]{0,252}) ([a-z0-9][-a-z0-9]{0,62})\] ?")
-_BARE_PAIR = re.compile(r"([a-z0-9][-a-z0-9.]{0,252}) ([a-z0-9][-a-z0-9]{0,62})(?: |$)")
+_BRACKET_PAIR = re.compile(r"^\[([a-z0-9][-a-z0-9.]{0,252}) ([a-z0-9][-a-z0-9]{0,62})\] ?")
+_BARE_PAIR = re.compile(r"^([a-z0-9][-a-z0-9.]{0,252}) ([a-z0-9][-a-z0-9]{0,62})(?: |$)")
 # Pod names a controller generates end in `-<5>` from the API server's alphabet (no vowels, no 0 1 3).
 _GENERATED_POD = re.compile(r"-[bcdfghjklmnpqrstvwxz2456789]{5}$")
 # StatefulSet pods are `name-<ordinal>`.

@@ -64,7 +64,8 @@ _BAD_VALUE = (r"(?i:not\s+a\s+valid|invalid|pars(?:e|ing)|malformed|illegal|bad\
 _VAR = (r"(?<![A-Za-z0-9_])"
         r"(?!(?i:is|was|has|are|were|not|must|should|cannot|can|could|for|that|which|var|vars|variables?)\b)"
         r"(?P<var>[A-Za-z_][A-Za-z0-9_]*)")
-_UPPER_VAR = r"(?P<var>[A-Z][A-Z0-9_]{2,})"
+# Starts where a name starts: a run that could restart inside itself makes long lines quadratic.
+_UPPER_VAR = r"(?<![A-Z0-9_])(?P<var>[A-Z][A-Z0-9_]{2,})"
 
 # Missing or wrong environment variables. Wording of: kelseyhightower/envconfig ("required key X
 # missing value"), caarlos0/env ('required environment variable "X" is not set', 'should not be
@@ -511,7 +512,7 @@ CONFIG_PATTERNS: tuple[LogPattern, ...] = (
        r"\[emerg\][^\n]* in (?P<path>/[^\s:]+):\d+", 0.7),
     _p(CONFIG_INVALID, "config-exception", ("configexception", "configerror", "configurationexception",
                                             "configurationerror"),
-       r"\b(?P<exc>[\w.]*Config(?:uration)?(?:Exception|Error))\b", 0.7),
+       r"(?<![\w.])(?P<exc>[\w.]*Config(?:uration)?(?:Exception|Error))\b", 0.7),
     _p(CONFIG_INVALID, "config-rejected", ("config", "settings", "options"),
        r"(?i:(?:invalid|malformed|bad|illegal|corrupt(?:ed)?)\s+(?:config(?:uration)?|settings|options)"
        r"(?:\s+(?:file|value|option|key|parameter))?\b"
@@ -520,7 +521,7 @@ CONFIG_PATTERNS: tuple[LogPattern, ...] = (
        r"(?:config(?:uration)?|settings|options)(?:\s+file)?\b)", 0.62),
 )
 
-_ABS = r"(?P<path>/[\w.@+~%=,/-]*[\w.@+~%-])"
+_ABS = r"(?<![\w.@+~%=,/-])(?P<path>/[\w.@+~%=,/-]*[\w.@+~%-])"
 
 # A file or directory the app opens at start is absent. Wording of: glibc strerror(ENOENT)
 # ("No such file or directory") as printed by Python (FileNotFoundError / IOError "[Errno 2]",
@@ -553,7 +554,7 @@ FILE_PATTERNS: tuple[LogPattern, ...] = (
        r"(?P<path>[^\s:'\"]+): no such file or directory", 0.85),
     _p(FILE_MISSING, "is-a-directory", "is a directory",
        r"(?:IsADirectoryError: \[Errno 21\] Is a directory: ['\"](?P<path>[^'\"]+)|(?:read|open) "
-       r"(?P<path2>/[^\s:]+): is a directory|(?P<path3>/\S+) \(Is a directory\)|EISDIR: illegal operation on a "
+       r"(?P<path2>/[^\s:]+): is a directory|(?<!\S)(?P<path3>/\S+) \(Is a directory\)|EISDIR: illegal operation on a "
        r"directory, read)", 0.8),
     _p(FILE_MISSING, "not-a-directory", "not a directory",
        r"NotADirectoryError: \[Errno 20\] Not a directory: ['\"](?P<path>[^'\"]+)|ENOTDIR: not a directory, \w+ "
@@ -642,7 +643,7 @@ MODULE_PATTERNS: tuple[LogPattern, ...] = (
        r"java\.lang\.NoSuchMethodError:? (?P<module>\S+)?", 0.62),
     _p(MISSING_MODULE, "shared-library-missing", ("shared librar", "shared object file", "error relocating"),
        r"error while loading shared libraries: (?P<module>[^\s:]+)|Error loading shared library (?P<module2>[^\s:]+)"
-       r"|(?P<module3>[\w.+-]+\.so[.\d]*): cannot open shared object file|Error relocating (?P<module4>[^\s:]+): "
+       r"|(?<![\w.+-])(?P<module3>[\w.+-]+\.so[.\d]*): cannot open shared object file|Error relocating (?P<module4>[^\s:]+): "
        r"\S+: symbol not found", 0.9),
     _p(MISSING_MODULE, "glibc-version", "not found (required by",
        r"version [`'](?P<module>GLIBC(?:XX)?_[\d.]+)' not found \(required by", 0.88),
@@ -773,7 +774,7 @@ ORDERED_TABLES: tuple[tuple[LogPattern, ...], ...] = (
 # frames (Python, Java "\tat", Node "    at", Ruby "\tfrom"), Java "... 12 more", Go goroutine
 # headers and function lines, and blank lines.
 STACK_LINE = re.compile(
-    r"(?:\s|$|\.\.\. \d+ (?:more|common frames omitted)|at \S+ ?\(|File \"|from \S+:\d+:in |"
+    r"^(?:\s|$|\.\.\. \d+ (?:more|common frames omitted)|at \S+ ?\(|File \"|from \S+:\d+:in |"
     r"goroutine \d+ \[|created by |[\w./*()\[\]{},$-]+\([^)]*\)$|\[signal |"
     r"exit status \d+$|Caused by:|Traceback|During handling|The above exception|Require stack:)"
 )  # use with .match()
@@ -810,10 +811,10 @@ PY_ENVIRON = re.compile(r"os\.environ\s*\[|\benviron\s*\[|<frozen os>|/os\.py\",
                         r"|raise KeyError\(key\) from None")
 PY_KEYERROR = re.compile(r"^KeyError: ['\"](?P<var>[^'\"]+)['\"]")
 # What environment variable names look like: upper case with at least one underscore (DATABASE_URL).
-ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9]")
+ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9]")
 # pydantic(-settings) validation errors: "1 validation error for Settings", then
 # "FIELD\n  Field required [type=missing" (v2) or "field required (type=value_error.missing)" (v1).
-PYDANTIC_HEADER = re.compile(r"(?P<count>\d+) validation errors? for (?P<model>\w+)")
+PYDANTIC_HEADER = re.compile(r"(?<!\d)(?P<count>\d+) validation errors? for (?P<model>\w+)")
 PYDANTIC_MISSING = re.compile(r"^\s+(?:Field required \[type=missing|field required \(type=value_error\.missing\))")
 JAVA_CAUSED_BY = re.compile(r"^Caused by: (?P<exc>[\w.$]+)(?::\s*(?P<msg>.*))?")
 NODE_STACK_FRAME = re.compile(r"^\s+at \S")

@@ -59,7 +59,7 @@ _EXEC_NOT_FOUND = re.compile(
 # dash: `/start.sh: 3: exec: ./app: not found`; bash: `line 3: foo: command not found`;
 # busybox ash: `sh: foo: not found`; tini / dumb-init / su-exec name the command and ENOENT.
 _SHELL_NOT_FOUND = re.compile(
-    r"(?:^|[\s\]])(?:\S+: line \d+|\S+: \d+|(?:/usr)?(?:/bin/)?(?:ba|da|a|z|k)?sh(?:: \d+)?)"
+    r"(?:^|[\s\]])(?:[^\s\]]+: line \d+|[^\s\]]+: \d+|(?:/usr)?(?:/bin/)?(?:ba|da|a|z|k)?sh(?:: \d+)?)"
     r": (?:exec: )?(?P<cmd>[^\s:'\"]+): (?:command )?not found\b"
     r"|(?:^|\s)(?P<cmd2>[^\s:'\"]+): command not found\b"
     r"|\[FATAL tini \(\d+\)\] exec (?P<cmd3>\S+) failed: No such file or directory"
@@ -72,7 +72,7 @@ _SHELL_NOT_FOUND = re.compile(
 
 # bash reporting a path it was told to run (`line 10: bin/rails: No such file or directory`). The
 # same words follow a missing redirect target or sourced file, so the path must look like a program.
-_SHELL_PATH_MISSING = re.compile(r"\S+: line \d+: (?P<cmd>[^\s:'\"]+): No such file or directory\s*$")
+_SHELL_PATH_MISSING = re.compile(r"(?<!\S)\S+: line \d+: (?P<cmd>[^\s:'\"]+): No such file or directory\s*$")
 _DATA_FILE = re.compile(
     r"\.(?:conf|cfg|ini|ya?ml|json|toml|xml|properties|env|txt|log|pid|lock|pem|crt|key|sock|csv|sql|db|html?)$"
     r"|^/(?:etc|var/log|var/run|run|tmp|proc|dev|sys)/"
@@ -89,7 +89,7 @@ _CRLF = re.compile(
 _MISSING_INTERPRETER = re.compile(
     r"exec user process caused:?\s*\\*\"?no such file or directory"
     r"|^\s*(?:\S+\.go:\d+: )?exec (?P<path>/\S+): no such file or directory\s*$"
-    r"|(?P<script>\S+): (?P<interp>/\S+): bad interpreter"
+    r"|(?<!\S)(?P<script>\S+): (?P<interp>/\S+): bad interpreter"
     r"|bad interpreter: No such file or directory"
     r"|(?:/usr)?/bin/env: ['‘\"](?P<envinterp>[^'’\"]+)['’\"]: No such file or directory"
     r"|\benv: can't execute '(?P<bbinterp>[^']+)': No such file or directory"

@@ -72,7 +72,7 @@ _SANDBOX_CHANGED = re.compile(r"Pod sandbox changed, it will be killed and re-cr
 _CNI = re.compile(r"\bcni\b|plugin type=|network plugin|calico|flannel|cilium|weave|networkPlugin|IPAM|"
                   r"failed to (?:allocate|assign) (?:an )?IP", re.I)
 _DISK_FULL = re.compile(r"no space left on device|(?P<readonly>read-only file system)", re.I)
-_UNSCHEDULABLE = re.compile(r"\d+/\d+ nodes are available: (?P<why>.*)", re.S)
+_UNSCHEDULABLE = re.compile(r"(?<!\d)\d+/\d+ nodes are available: (?P<why>.*)", re.S)
 
 
 

@@ -57,7 +57,7 @@ _EXEC_DENIED_RUNTIME = re.compile(
     # crun src/libcrun/container.c: execve refused
     r"|exec container process `(?P<cmd3>[^`]+)`:\s*permission denied", re.I)
 _SHELL_DENIED = re.compile(
-    r"(?:^|[\s\]])(?:\S+: line \d+|\S+: \d+|(?:/usr)?(?:/bin/)?(?:ba|da|a|z|k)?sh(?:: \d+)?)"
+    r"(?:^|[\s\]])(?:[^\s\]]+: line \d+|[^\s\]]+: \d+|(?:/usr)?(?:/bin/)?(?:ba|da|a|z|k)?sh(?:: \d+)?)"
     r": (?:exec: )?(?P<cmd>[^\s:'\"]+): Permission denied\s*$"
     r"|\[FATAL tini \(\d+\)\] exec (?P<cmd2>\S+) failed: Permission denied"
 )
@@ -313,7 +313,7 @@ _NOT_FILE_ACCESS = re.compile(
     re.I,
 )
 _PATH_PATTERNS = (
-    re.compile(r"(?P<path>/[^\s'\"’:,()\[\]]+)['\"’]?\)?:? \(?(?:13: )?(?:Permission denied|Operation not permitted)",
+    re.compile(r"(?<![^\s'\"’:,()\[\]])(?P<path>/[^\s'\"’:,()\[\]]+)['\"’]?\)?:? \(?(?:13: )?(?:Permission denied|Operation not permitted)",
                re.I),
     re.compile(r"(?:Permission denied|EACCES|not permitted)(?::|,| -| @ \w+ -)\s*(?:\w+\(?\)? )?['\"‘]?"
                r"(?P<path>/[^\s'\"’]+)", re.I),
@@ -501,7 +501,7 @@ def file_permission_denied(pod: PodEvidence) -> Iterator[Hit]:
 # doesn't have access".
 _Q = r'\\*"'
 _API_FORBIDDEN = re.compile(
-    r"(?:(?P<resource>[\w.-]+)(?: " + _Q + r"(?P<name>[^\"\\]*)" + _Q + r")? is forbidden: )?"
+    r"(?:(?<![\w.-])(?P<resource>[\w.-]+)(?: " + _Q + r"(?P<name>[^\"\\]*)" + _Q + r")? is forbidden: )?"
     r"User " + _Q + r"(?P<user>[^\"\\]+)" + _Q + r" cannot (?P<verb>[\w-]+)"
     r" (?:resource " + _Q + r"(?P<res>[^\"\\]+)" + _Q + r"|(?P<res_old>[\w./-]+))"
     r"(?: in API group " + _Q + r"(?P<group>[^\"\\]*)" + _Q + r")?"
@@ -641,7 +641,7 @@ _EROFS = re.compile(r"read-only file system|\bEROFS\b|\[Errno 30\]|\(30: Read-on
 # the nginx image's entrypoint says for a ConfigMap-mounted config) is not a failed write.
 _EROFS_HEDGED = re.compile(r"read-only file system\?|\b(?:info|notice|debug)\b\s*[:\]]|\blevel=\"?(?:info|debug)", re.I)
 _EROFS_PATHS = (
-    re.compile(r"(?P<path>/[^\s'\"’:,()\[\]]+)['\"’]?\)?:? \(?(?:30: )?Read-only file system", re.I),
+    re.compile(r"(?<![^\s'\"’:,()\[\]])(?P<path>/[^\s'\"’:,()\[\]]+)['\"’]?\)?:? \(?(?:30: )?Read-only file system", re.I),
     re.compile(r"(?:Read-only file system|EROFS)(?::|,)\s*(?:\w+ )?['\"‘]?(?P<path>/[^\s'\"’]+)", re.I),
     re.compile(r"(?:of|create|open|write|mkdir|touch|copy|file) ['\"‘]?(?P<path>/[^\s'\"’:]+)", re.I),
     re.compile(r"\"(?P<path>/[^\"]+)\" failed \(30: Read-only"),

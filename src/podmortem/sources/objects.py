@@ -32,6 +32,7 @@ from podmortem.model import (
     Waiting,
 )
 from podmortem.model.evidence import STATUS
+from podmortem.sources.boundary import guard_pod
 
 Obj = Mapping[str, Any]
 _EMPTY: Obj = {}
@@ -324,7 +325,7 @@ def pod_evidence(
     conditions = {
         str(_map(c).get("type")): str(_map(c).get("status")) for c in _list(status.get("conditions")) if _map(c).get("type")
     }
-    return PodEvidence(
+    return guard_pod(PodEvidence(
         name=meta.get("name"),
         namespace=meta.get("namespace"),
         uid=meta.get("uid"),
@@ -347,7 +348,7 @@ def pod_evidence(
         has_spec=bool(spec.get("containers")),
         has_status=bool(status),
         has_events=has_events,
-    )
+    ))
 
 
 def split_objects(docs: Iterable[Any]) -> tuple[list[Obj], list[Obj], list[Obj]]:

@@ -47,7 +47,9 @@ _GET_ROW = re.compile(
 )
 _AGE_COLUMN = re.compile(rf"^{_AGE}(?:[ \t]*{_REPEAT})?$")
 # From column: `kubelet`, `kubelet, node-1` (kubectl < 1.14); aligned layouts end it with 2+ spaces.
-_FROM_ALIGNED = re.compile(r"^(?P<src>[^\s,:\"'{}()]+(?:,[ \t]*[^\t]*?)?)(?:\t+|[ \t]{2,})(?P<msg>\S.*)$")
+# Words of the node name part are separated by single spaces, so no run of blanks can be read two ways
+# (a lazy `[^\t]*?` before `[ \t]{2,}` went cubic on a long line of spaces).
+_FROM_ALIGNED = re.compile(r"^(?P<src>[^\s,:\"'{}()]+(?:,[ \t]?[^\t ]+(?: [^\t ]+)*)?)(?:\t+|[ \t]{2,})(?P<msg>\S.*)$")
 _FROM_TOKEN = re.compile(r"^(?P<src>[a-z][\w.-]*(?:,[ \t]*\S+)?)(?:[ \t]+(?P<msg>\S.*))?$")
 # kubectl >= 1.35 prefixes the message with the involved object's fieldPath.
 _FIELD_PATH_PREFIX = re.compile(r"^(?P<path>spec\.(?:initContainers|containers|ephemeralContainers)\{[^{}]*\}):[ \t]*")

@@ -20,6 +20,7 @@ from dataclasses import replace
 
 from podmortem.model import ContainerEvidence, Owner, PodEvidence, Port
 from podmortem.model.evidence import DESCRIBE
+from podmortem.sources.boundary import guard_pod
 from podmortem.sources.describe.blocks import _BlockLines
 from podmortem.sources.describe.builders import _ContainerB, _PodB
 from podmortem.sources.describe.events import (
@@ -408,8 +409,8 @@ def parse_describe(text: str) -> list[PodEvidence]:
     something it was not written for and fail, the text is still returned, as loose lines.
     """
     try:
-        return _parse(text)
+        return [guard_pod(p) for p in _parse(text)]
     except Exception:  # the last line of defence: a paste must never crash a diagnosis
         lines = tuple(s for s in (ln.strip() for ln in (text or "").splitlines())
                       if s and not _SEPARATOR.match(s))
-        return [PodEvidence(origin=DESCRIBE, loose_lines=lines)] if lines else []
+        return [guard_pod(PodEvidence(origin=DESCRIBE, loose_lines=lines))] if lines else []

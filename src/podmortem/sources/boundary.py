@@ -1,0 +1,98 @@
+"""The evidence boundary: every text a workload or a server controls is redacted and bounded here.
+
+Issue 11: one redaction pass, before any rule or renderer sees the text. Container logs are
+redacted as they are read (sources/logs.py, line by line, with PEM blocks followed across lines);
+everything else that enters the evidence model passes `guard_pod` at the end of the two builders
+(sources/objects.py `pod_evidence`, used by files, snapshots, the gate and the live source, and
+sources/describe `parse_describe`): waiting and termination messages, the pod's message and
+reason, event messages and their pasted rows, loose pasted lines, annotations, env values and
+command lines. Long lines are bounded the way log lines are (podmortem.logline.bounded), so no
+pattern ever reads more than MAX_CHARS of one line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from podmortem.logline import bounded
+from podmortem.model import (
+    ContainerEvidence,
+    ContainerSpec,
+    ContainerState,
+    ContainerStatus,
+    EnvVar,
+    Event,
+    PodEvidence,
+)
+from podmortem.redact import REDACTED, redact
+
+MAX_MESSAGE_LINES = 400  # a termination message is 4 KiB in a real cluster; a hostile server sends more
+# Env names whose values are credentials however they look (DB_PASSWORD=hunter2 has no shape to spot).
+_SECRET_NAME = re.compile(r"(?i)pass(?:word|wd)?|secret|token|api[_-]?key|private[_-]?key|credential|auth|\bpwd\b|_pwd$")
+
+
+def guard_text(text: str | None) -> str | None:
+    """A message redacted, each line bounded and the number of lines capped; None stays None."""
+    if not text:
+        return text
+    lines = text.split("\n")
+    if len(lines) > MAX_MESSAGE_LINES:
+        keep = MAX_MESSAGE_LINES // 4
+        lines = [*lines[:keep], f"... [{len(lines) - MAX_MESSAGE_LINES} lines cut] ...",
+                 *lines[-(MAX_MESSAGE_LINES - keep):]]
+    if any(len(ln) > 4096 for ln in lines):
+        lines = [bounded(ln) for ln in lines]
+    return redact("\n".join(lines))
+
+
+def _state(state: ContainerState) -> ContainerState:
+    if state.waiting is not None and state.waiting.message:
+        state = replace(state, waiting=replace(state.waiting, message=guard_text(state.waiting.message)))
+    if state.terminated is not None and state.terminated.message:
+        state = replace(state, terminated=replace(state.terminated, message=guard_text(state.terminated.message)))
+    return state
+
+
+def _status(st: ContainerStatus | None) -> ContainerStatus | None:
+    if st is None:
+        return None
+    return replace(st, state=_state(st.state), last_state=_state(st.last_state))
+
+
+def _env(var: EnvVar) -> EnvVar:
+    if not var.value:
+        return var
+    if _SECRET_NAME.search(var.name):
+        return replace(var, value=REDACTED)
+    value = guard_text(var.value)
+    return var if value == var.value else replace(var, value=value)
+
+
+def _spec(spec: ContainerSpec | None) -> ContainerSpec | None:
+    if spec is None:
+        return None
+    return replace(spec, env=tuple(_env(v) for v in spec.env),
+                   command=tuple(redact(bounded(a)) for a in spec.command),
+                   args=tuple(redact(bounded(a)) for a in spec.args))
+
+
+def _container(c: ContainerEvidence) -> ContainerEvidence:
+    return replace(c, spec=_spec(c.spec), status=_status(c.status))
+
+
+def _event(e: Event) -> Event:
+    return replace(e, message=guard_text(e.message) or "", raw=guard_text(e.raw))
+
+
+def guard_pod(pod: PodEvidence) -> PodEvidence:
+    """The pod's evidence with every free text redacted and bounded (logs are guarded when read)."""
+    return replace(
+        pod,
+        message=guard_text(pod.message),
+        reason=guard_text(pod.reason),
+        annotations={k: guard_text(v) or "" for k, v in pod.annotations.items()},
+        containers=tuple(_container(c) for c in pod.containers),
+        events=tuple(_event(e) for e in pod.events),
+        loose_lines=tuple(guard_text(ln) or "" for ln in pod.loose_lines),
+    )
