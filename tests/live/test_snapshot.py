@@ -226,3 +226,45 @@ def test_a_newer_format_is_refused(kubeconfig: Path, tmp_path: Path, capsys: pyt
     (snap / "snapshot.json").write_text(json.dumps(dict(index, version=FORMAT_VERSION + 1)))
     code, _, err = run(["explain", str(snap)], capsys)
     assert code == 2 and "format version" in err
+
+
+# -- --anonymize ----------------------------------------------------------------------------------------
+
+
+ORIGINAL_NAMES = ("shop", "web-7c9b-bbbb0", "web-7c9b-bbbb1", "web-7c9b", "web-6d8f", "worker-0", "api-0",
+                  "cache-0", "node-1", "uid-web")
+
+
+def test_anonymize_replaces_names_consistently_everywhere(kubeconfig: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import podmortem.live.collect
+
+    monkeypatch.setattr(podmortem.live.collect, "datetime", _FrozenClock)
+    snap = tmp_path / "snap"
+    code, _, err = run(["snapshot", str(snap), "--secret-keys", "--anonymize"], capsys)
+    assert code == 0, err
+    for f in snap.rglob("*"):
+        text = f.name + (f.read_text() if f.is_file() else "")
+        for name in ORIGINAL_NAMES[:-2]:
+            assert not re.search(rf"(?<![A-Za-z0-9_-]){re.escape(name)}(?![A-Za-z0-9_-])", text), (f.name, name)
+        assert "127.0.0.1" not in text  # the server address
+    index = json.loads((snap / "snapshot.json").read_text())
+    assert index["anonymized"] is True and index["failing"]
+    pods = json.loads((snap / "pods.json").read_text())["items"]
+    aliases = {p["metadata"]["name"] for p in pods}
+    assert all(re.fullmatch(r"pod-\d+", a) for a in aliases), aliases
+    # consistent: every failing pod of the index is a pod of pods.json, every log names one
+    assert {k.split("/")[1] for k in index["failing"]} <= aliases
+    assert {entry["pod"] for entry in index["logs"]} <= aliases
+    # and the diagnosis is the same, under the new names
+    _, live, _ = run(["diagnose", "--secret-keys", "-o", "json"], capsys)
+    code, offline, err = run(["explain", str(snap), "-o", "json"], capsys)
+    assert code == 1, err
+
+    def shape(text: str) -> list[tuple[str, list[str]]]:
+        return sorted((p["status"], [f["cause"] for f in p["findings"]]) for p in json.loads(text)["pods"])
+
+    assert shape(offline) == shape(live)
+    web = next(g for g in json.loads(offline)["groups"] if g["count"] == 2)
+    assert web["what_changed"]["began_with_revision"] == 7 and re.fullmatch(r"deployment/deployment-\d+", web["owner"])

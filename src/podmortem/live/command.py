@@ -141,9 +141,13 @@ def diagnose(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool,
 @click.option("--keep-env-values", is_flag=True,
               help="Keep the literal values of the pods' env variables in pods.json (dropped by default: they "
                    "may hold credentials; rules that read them, such as JVM heap flags, then see the names only).")
+@click.option("--anonymize", is_flag=True,
+              help="Replace namespaces, pod, owner, node, ConfigMap, Secret and service-account names, the server "
+                   "and the context consistently (namespace-1, pod-2, ...) everywhere, logs included; the mapping "
+                   "is not kept. Container names, images and env variable names stay (the diagnosis reads them).")
 def snapshot(folder: str, pods: tuple[str, ...], namespace: str | None, all_namespaces: bool, selector: str | None,
              context: str | None, kubeconfig: str | None, request_timeout: str, run_timeout: str,
-             concurrency: int, secret_keys: bool, keep_env_values: bool) -> None:
+             concurrency: int, secret_keys: bool, keep_env_values: bool, anonymize: bool) -> None:
     """Save the evidence of failing pods to FOLDER, for `podmortem explain FOLDER` later or elsewhere.
 
     FOLDER gets the pod list, the events and logs of failing pods, their owners and the key names
@@ -156,7 +160,7 @@ def snapshot(folder: str, pods: tuple[str, ...], namespace: str | None, all_name
         client, col = _collect(kubeconfig, context, request_timeout, run_timeout, concurrency, pods, namespace,
                                all_namespaces, selector, sample=False, secret_keys=secret_keys)
         written = write_snapshot(col, folder, server=client.host, context=client.context,
-                                 keep_env_values=keep_env_values)
+                                 keep_env_values=keep_env_values, anonymize=anonymize)
     for m in col.missing_rbac:
         say(f"podmortem: {m.line()}")
     for line in col.warnings:

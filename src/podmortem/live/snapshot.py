@@ -8,6 +8,7 @@ back-off figures (computed at the capture time). Layout (docs/live.md):
                      whose events were read, every log file and what it holds, sampled logs,
                      per-pod notes, missing RBAC, warnings, whether env values were kept
   pods.json          PodList of every listed pod (env values dropped unless --keep-env-values)
+  (every name replaced consistently with --anonymize: podmortem.live.anonymize)
   events.json        EventList of the events fetched for failing pods
   replicasets.json   the ReplicaSets of failing pods' namespaces (rollout history)
   references.json    the ConfigMaps and Secrets failing pods reference: existence and key NAMES
@@ -90,11 +91,16 @@ def _object_list(kind: str, items: list[Any]) -> dict[str, Any]:
             "items": [dict(i, apiVersion=i.get("apiVersion") or api, kind=i.get("kind") or kind) for i in items]}
 
 
-def drop_env_values(pod: dict[str, Any]) -> dict[str, Any]:
-    """The pod with every literal env `value` removed (valueFrom references are kept: they hold no value)."""
-    spec = pod.get("spec")
+def drop_env_values(obj: dict[str, Any]) -> dict[str, Any]:
+    """The pod (or the pod template of a ReplicaSet) with every literal env `value` removed
+    (valueFrom references are kept: they hold no value)."""
+    spec = obj.get("spec")
     if not isinstance(spec, dict):
-        return pod
+        return obj
+    template = spec.get("template")
+    if isinstance(template, dict) and isinstance(template.get("spec"), dict):
+        return dict(obj, spec=dict(spec, template=drop_env_values(template)))
+    pod = obj
     new_spec = dict(spec)
     for key in _CONTAINER_LISTS:
         containers = spec.get(key)
@@ -134,9 +140,16 @@ def _json(doc: Any) -> bytes:
 
 
 def write_snapshot(col: Collection, folder: str, *, server: str | None = None, context: str | None = None,
-                   keep_env_values: bool = False, now: datetime | None = None) -> list[str]:
-    """Write the folder (created if needed; refused if it holds other files); the file names written."""
+                   keep_env_values: bool = False, anonymize: bool = False, now: datetime | None = None) -> list[str]:
+    """Write the folder (created if needed; refused if it holds other files); the file names written.
+
+    anonymize: names replaced consistently first (podmortem.live.anonymize), the mapping kept nowhere.
+    """
     check_folder(folder)
+    if anonymize:
+        from podmortem.live.anonymize import anonymize as mask
+
+        col, server, context = mask(col, server, context)
     root = Path(folder)
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -169,7 +182,9 @@ def write_snapshot(col: Collection, folder: str, *, server: str | None = None, c
             finally:
                 os.close(logs_fd)
         if col.replicasets:
-            dump("replicasets.json", _object_list("ReplicaSet", list(col.replicasets.values())))
+            rss = list(col.replicasets.values())
+            dump("replicasets.json", _object_list("ReplicaSet", rss if keep_env_values else
+                                                  [drop_env_values(rs) for rs in rss]))
         refs = [r.as_dict() for _, r in sorted(col.config_refs.items())]
         dump("references.json", {"apiVersion": "podmortem/v1", "kind": "ConfigReferences",
                                  "note": "key names only; values are never read into the snapshot", "references": refs})
@@ -187,6 +202,7 @@ def write_snapshot(col: Collection, folder: str, *, server: str | None = None, c
             "missing_rbac": [m.as_dict() for m in col.missing_rbac],
             "warnings": list(col.warnings),
             "env_values": "kept" if keep_env_values else "dropped",
+            "anonymized": anonymize,
         })
     except OSError as exc:
         raise InputError(f"{folder}: cannot write the snapshot: {exc.strerror or exc}") from None
