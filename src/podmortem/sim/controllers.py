@@ -34,6 +34,7 @@ class Api(Protocol):
     def get_object(self, storage: str, namespace: str, name: str) -> dict[str, Any] | None: ...
     def pod_ready(self, namespace: str, name: str, t: float) -> bool: ...
     def pod_phase(self, namespace: str, name: str, t: float) -> str: ...
+    def pod_restarts(self, namespace: str, name: str, t: float) -> int: ...
     def create_object(self, storage: str, obj: dict[str, Any], t: float) -> dict[str, Any]: ...
     def write_object(self, storage: str, obj: dict[str, Any]) -> dict[str, Any]: ...
     def delete_object(self, storage: str, namespace: str, name: str, t: float) -> None: ...
@@ -444,9 +445,13 @@ class Controllers:
             self._set_status("jobs", job, status)
             self.api.event(job, t, "Normal", "Completed", "Job completed", "job-controller")
             return
-        if failed > backoff_limit:
-            for p in active:
-                self.api.delete_object("pods", p["metadata"]["namespace"], p["metadata"]["name"], t)
+        # restartPolicy OnFailure: the containers' restarts of pending and running pods count as failures
+        # (pastBackoffLimitOnFailure, pkg/controller/job/job_controller.go v1.32); the pods are deleted.
+        on_failure = ((spec.get("template") or {}).get("spec") or {}).get("restartPolicy") == "OnFailure"
+        restarts = sum(self.api.pod_restarts(p["metadata"]["namespace"], p["metadata"]["name"], t) for p in active
+                       if phases[p["metadata"]["name"]] in ("Pending", "Running")) if on_failure else 0
+        past_on_failure = on_failure and (restarts > 0 if backoff_limit == 0 else restarts >= backoff_limit)
+        if failed > backoff_limit or past_on_failure:
             msg = "Job has reached the specified backoff limit"
             conds += [{"type": "FailureTarget", "status": "True", "lastProbeTime": ts, "lastTransitionTime": ts,
                        "reason": "BackoffLimitExceeded", "message": msg},
@@ -456,7 +461,9 @@ class Controllers:
             status.pop("active", None)
             if succeeded:
                 status["succeeded"] = succeeded
-            self._set_status("jobs", job, status)
+            self._set_status("jobs", job, status)  # before the deletions, whose reconciles must see it Failed
+            for p in active:
+                self.api.delete_object("pods", p["metadata"]["namespace"], p["metadata"]["name"], t)
             self.api.event(job, t, "Warning", "BackoffLimitExceeded", msg, "job-controller")
             return
         want_active = min(parallelism, completions - succeeded)
@@ -479,6 +486,9 @@ class Controllers:
                     self.api.event(job, t, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}",
                                    "job-controller")
                 active = [p for p in self._owned("pods", job) if self._phase(p, t) not in ("Succeeded", "Failed")]
+        if on_failure and active:
+            # A crash-looping pod keeps its phase: look again at the restart counts a little later.
+            self.api.at(t + 10.0, lambda when: self.reconcile("jobs", job["metadata"]["namespace"], name, when))
         status.update(active=len(active), ready=sum(1 for p in active if self._ready(p, t)), terminating=0,
                       uncountedTerminatedPods={})
         if failed:

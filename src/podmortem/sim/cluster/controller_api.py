@@ -34,6 +34,11 @@ class ControllerApi(Verbs):
         sim = self.pods.get((namespace, name))
         return sim.phase(t) if sim is not None else "Unknown"
 
+    def pod_restarts(self, namespace: str, name: str, t: float) -> int:
+        """The restart counts of the pod's init and app containers, as its status shows them."""
+        sim = self.pods.get((namespace, name))
+        return sum(c.restart_count for c in sim.containers if not c.ephemeral) if sim is not None else 0
+
     def create_object(self, storage: str, obj: dict[str, Any], t: float) -> dict[str, Any]:
         return self._create(by_plural(storage), obj["metadata"]["namespace"], obj, t)
 

@@ -35,8 +35,10 @@ class Verbs(Placement):
     """The operations the HTTP server and the scenario loader call."""
 
     def _uid(self, kind: str, ns: str, name: str) -> str:
+        """A random (version 4) UUID as the API server gives, from a seeded generator: runs repeat."""
         n = next(self._uid_counter)
-        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"podmortem-sim/{self.options.seed}/{kind}/{ns}/{name}/{n}"))
+        digest = uuid.uuid5(uuid.NAMESPACE_URL, f"podmortem-sim/{self.options.seed}/{kind}/{ns}/{name}/{n}").int
+        return str(uuid.UUID(int=digest, version=4))
 
     def _check_namespace(self, rt: ResourceType, ns: str) -> None:
         if rt.namespaced and self.store.get("namespaces", "", ns) is None:

@@ -1,0 +1,60 @@
+"""Real-cluster texture (issue 16 item 3): Job back-off limits by restart policy, version 4 uids."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from podmortem.sim import SimCluster
+
+from .conftest import Kubectl
+
+Make = Callable[..., SimCluster]
+NS = "apiVersion: v1\nkind: Namespace\nmetadata: {name: lab}\n"
+
+
+@pytest.fixture()
+def lab(make_cluster: Make, kubectl_binary: str, tmp_path: Path) -> tuple[SimCluster, Kubectl]:
+    cluster = make_cluster(NS, serve=True, now=None, start_offset=0)
+    kc = Kubectl(kubectl_binary, Path(cluster.write_kubeconfig(tmp_path / "kc", namespace="lab")), tmp_path)
+    return cluster, kc
+
+
+@pytest.mark.parametrize("policy", ["OnFailure", "Never"])
+def test_a_failing_job_stops_at_its_backoff_limit(lab: tuple[SimCluster, Kubectl], tmp_path: Path,
+                                                  policy: str) -> None:
+    cluster, kc = lab
+    (tmp_path / "job.yaml").write_text(f"""apiVersion: batch/v1
+kind: Job
+metadata: {{name: export}}
+spec:
+  backoffLimit: 2
+  template:
+    spec:
+      restartPolicy: {policy}
+      containers: [{{name: c, image: busybox:1.36, command: [sh, -c, "echo failing; exit 1"]}}]
+""")
+    kc.run("apply", "-f", str(tmp_path / "job.yaml"))
+    cluster.advance(900)
+    job = json.loads(kc.out("get", "job", "export", "-o", "json"))
+    failed = [c for c in job["status"]["conditions"] if c["type"] == "Failed"]
+    assert failed and failed[0]["reason"] == "BackoffLimitExceeded"
+    assert failed[0]["message"] == "Job has reached the specified backoff limit"
+    pods = json.loads(kc.out("get", "pods", "-l", "job-name=export", "-o", "json"))["items"]
+    if policy == "OnFailure":
+        # The crash-looping pod's restarts counted; the controller deleted it.
+        assert pods == [] or all(p["metadata"].get("deletionTimestamp") for p in pods)
+    else:
+        assert len(pods) == 3 and all(p["status"]["phase"] == "Failed" for p in pods)
+    assert "BackoffLimitExceeded" in kc.out("describe", "job", "export")
+
+
+def test_uids_are_version_4(lab: tuple[SimCluster, Kubectl]) -> None:
+    _cluster, kc = lab
+    kc.run("run", "p", "--image=busybox:1.36", "--", "sleep", "60")
+    uid = json.loads(kc.out("get", "pod", "p", "-o", "json"))["metadata"]["uid"]
+    assert uuid.UUID(uid).version == 4
