@@ -159,3 +159,19 @@ def test_unreadable_paths_are_one_line_exit_2(tmp_path: Path, args: list[str], w
     (tmp_path / "pod.yaml").write_text(POD_YAML)
     line = one_line_error(run(*[a.replace("{tmp}", str(tmp_path)) for a in args]))
     assert words in line
+
+
+@pytest.mark.parametrize("kind", ["object-file", "log-file"])
+def test_explain_refuses_a_symlink_out_of_a_plain_folder(tmp_path: Path, kind: str) -> None:
+    folder = tmp_path / "incident"
+    folder.mkdir()
+    (folder / "pod.yaml").write_text(POD_YAML)
+    outside = tmp_path / "private.yaml"
+    outside.write_text(POD_YAML.replace("web-1", "private-pod"))
+    (folder / ("other.yaml" if kind == "object-file" else "web-1_web.log")).symlink_to(outside)
+    line = one_line_error(run("explain", str(folder)))
+    assert "a symlink out of the folder" in line
+    inside = tmp_path / "incident" / "same.yaml"
+    (folder / ("other.yaml" if kind == "object-file" else "web-1_web.log")).unlink()
+    inside.symlink_to(folder / "pod.yaml")  # a symlink that stays inside is fine
+    assert run("explain", str(folder)).returncode == 0

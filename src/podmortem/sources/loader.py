@@ -120,7 +120,13 @@ class Bundle:
         def wanted(name: str) -> bool:
             return name.endswith((*_OBJECT_SUFFIXES, ".txt")) or bool(_LOG_NAME.match(name))
 
+        real_root = os.path.realpath(path)
         for file in walk_files(path, wanted):
+            real = os.path.realpath(file)
+            if os.path.commonpath([real_root, real]) != real_root:
+                # A shared folder (a snapshot) must not make podmortem read, and quote, other files.
+                raise InputError(f"{file}: a symlink out of the folder {path}, refused",
+                                 "a folder given to explain holds only its own files")
             rel = os.path.relpath(file, path)
             parts = rel.split(os.sep)
             base = parts[-1]
