@@ -24,7 +24,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from podmortem.errors import EmptyInput, InputError
 from podmortem.sources.reader import STDIN_NAME, decode_text, parse_json, read_bytes, walk_files
-from podmortem.sources.yamldocs import YamlSyntaxError, build, check_graph, compose_unchecked
+from podmortem.sources.yamldocs import YamlSyntaxError, build, check_graph, compose_unchecked, graph_check_needed
 
 __all__ = ["BUILT_KINDS", "INDEXED_KINDS", "MANIFEST_SUFFIXES", "POD_TEMPLATE_KINDS", "STDIN_NAME", "Manifest",
            "ReadStats", "Source", "build", "decode", "load_manifests", "read_sources"]
@@ -155,8 +155,9 @@ def load_manifests(source: Source, stats: ReadStats | None = None) -> Iterator[M
             raise
         yield from recovered
         return
-    for node in nodes:
-        check_graph(source.name, node)
+    if graph_check_needed(source.text):
+        for node in nodes:
+            check_graph(source.name, node)
     for node in nodes:
         if isinstance(node, MappingNode):
             yield from _manifests_of(source.name, node, stats)

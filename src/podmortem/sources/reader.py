@@ -128,6 +128,7 @@ _BOMS = (
     (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _TEXT_BYTES = frozenset(range(32, 256)) | {9, 10, 12, 13, 27, 8}
+_TEXT_BYTE_STRING = bytes(sorted(_TEXT_BYTES))
 
 
 def looks_binary(data: bytes) -> bool:
@@ -137,8 +138,10 @@ def looks_binary(data: bytes) -> bool:
         return False
     if b"\x00" in sample:
         return True
-    text_bytes = sum(1 for b in sample if b in _TEXT_BYTES)
-    return text_bytes / len(sample) < 0.85
+    # bytes.translate deletes the text bytes in C: a per-byte Python loop here cost lint 10-15%
+    # of its time on 2,000 files (benchmarks/bench_lint.py)
+    control = len(sample.translate(None, _TEXT_BYTE_STRING))
+    return (len(sample) - control) / len(sample) < 0.85
 
 
 def decode_text(name: str, data: bytes) -> str:

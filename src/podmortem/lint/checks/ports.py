@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterator
 
@@ -13,6 +14,7 @@ from podmortem.lint.uses import HostPortUse, share_nodes
 # Ports every node's own daemons listen on, which the scheduler does not know are taken: kubelet
 # 10250 (API), 10248 (healthz), 10255 (read-only, where enabled); kube-proxy 10249 (metrics) and
 # 10256 (healthz). kubernetes pkg/cluster/ports/ports.go and the kubelet's config defaults.
+MAX_SELECTORS = 64
 NODE_DAEMON_PORTS = {10248: "the kubelet's healthz", 10250: "the kubelet's API", 10255: "the kubelet's read-only port",
                      10249: "kube-proxy's metrics", 10256: "kube-proxy's healthz"}
 
@@ -64,9 +66,13 @@ def host_port_clash(bundle: Bundle, strict: bool) -> Iterator[tuple[Site, Emit]]
     for (port, protocol), uses in by_port.items():
         if len({u.workload for u in uses}) < 2:
             continue
-        for i, use in enumerate(uses):
-            first = next((u for u in uses[:i] if u.workload != use.workload and share_nodes(u.node_selector,
-                                                                                            use.node_selector)), None)
+        earlier: dict[tuple[tuple[str, str], ...], HostPortUse] = {}  # node selector -> its first use
+        for use in uses:
+            # Distinct node selectors are few in real bundles; past MAX_SELECTORS the rest are not compared,
+            # so a hostile bundle cannot make this quadratic.
+            first = next((u for u in itertools.islice(earlier.values(), MAX_SELECTORS)
+                          if u.workload != use.workload and share_nodes(u.node_selector, use.node_selector)), None)
+            earlier.setdefault(use.node_selector, use)
             if first is None:
                 continue
             both_declared = use.declared and first.declared
