@@ -24,7 +24,13 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from podmortem.errors import EmptyInput, InputError
 from podmortem.sources.reader import STDIN_NAME, decode_text, parse_json, read_bytes, walk_files
-from podmortem.sources.yamldocs import YamlSyntaxError, build, check_graph, compose_unchecked, graph_check_needed
+from podmortem.sources.yamldocs import (
+    YamlSyntaxError,
+    build,
+    check_graph,
+    compose_unchecked,
+    graph_check_needed,
+)
 
 __all__ = ["BUILT_KINDS", "INDEXED_KINDS", "MANIFEST_SUFFIXES", "POD_TEMPLATE_KINDS", "STDIN_NAME", "Manifest",
            "ReadStats", "Source", "build", "decode", "load_manifests", "read_sources"]
