@@ -329,11 +329,14 @@ def test_fault_dropped_watch(api: Any) -> None:
     sock, f = _stream(api.cluster, "/api/v1/namespaces/team-a/pods?watch=1&timeoutSeconds=30")
     try:
         _skip_headers(f)
-        t0 = time.monotonic()
-        events = _events(f, 100)  # the initial ADDED events, then the stream is cut without a final chunk
+        # The initial ADDED events, then the stream is cut without a final chunk. The socket timeout
+        # guards against a watch that is never cut (it would run to timeoutSeconds=30): it fails the
+        # test with an error instead of passing late; it is not a measure of speed.
+        sock.settimeout(20)
+        events = _events(f, 100)
     finally:
         sock.close()
-    assert len(events) == 5 and time.monotonic() - t0 < 5
+    assert len(events) == 5
 
 
 def test_parse_fault_flags() -> None:
