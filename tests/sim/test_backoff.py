@@ -113,9 +113,13 @@ def test_back_off_events_are_one_deduplicated_event(make_cluster: Callable[..., 
     e = backoffs[0]
     assert e["type"] == "Warning" and e["source"] == {"component": "kubelet", "host": e["source"]["host"]}
     assert e["involvedObject"]["fieldPath"] == "spec.containers{app}"
-    # One BackOff per failed sync (every 10 s with retry_jitter 0) while a restart is held back.
+    # One BackOff per failed sync (every 10 s) while a restart is held back, but client-go's spam filter
+    # lets 25 events of the pod through, then one per 5 minutes: counts trail and "last seen" lags.
     first, last = parse_rfc3339(e["firstTimestamp"]), parse_rfc3339(e["lastTimestamp"])
     assert first is not None and last is not None
-    assert 80 <= e["count"] <= (last - first) / 10 + 20, e["count"]
-    started = [x for x in helpers.events(cluster, "default", "crasher") if x["reason"] == "Started"]
-    assert started[0]["message"] == "Started container app" and started[0]["count"] >= 9
+    events = helpers.events(cluster, "default", "crasher")
+    assert sum(x["count"] for x in events if x["source"].get("component") == "kubelet") <= 25 + 1200 / 300
+    assert cluster.now() - last >= 60  # the latest back-offs were dropped
+    started = [x for x in events if x["reason"] == "Started"]
+    restarts = cluster.store.get("pods", "default", "crasher")["status"]["containerStatuses"][0]["restartCount"]
+    assert started[0]["message"] == "Started container app" and 3 <= started[0]["count"] < restarts + 1

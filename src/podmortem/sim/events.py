@@ -4,6 +4,13 @@ An identical event (same source, object incl. fieldPath, type, reason, message) 
 existing Event's count and lastTimestamp instead of creating a new one (client-go's events
 cache, kubernetes-facts.md 2.5). Records are plain mutable objects while the simulation runs;
 `to_object` turns one into the core/v1 Event the API serves.
+
+Before that, every event passes client-go's spam filter (EventSourceObjectSpamFilter in
+client-go/tools/record/events_cache.go, v1.32): a token bucket per source (component, host) and
+object (kind, namespace, name, uid, apiVersion) holding 25 tokens and refilled with one every 300
+seconds. An event, new or a repeat, that finds the bucket empty is dropped: after a burst, a
+crash-looping pod's events update about once per 5 minutes, so counts and "last seen" lag behind its
+restart count, as on a real node.
 """
 
 from __future__ import annotations
@@ -63,11 +70,32 @@ class Recorder:
     records: dict[tuple[Any, ...], EventRecord] = field(default_factory=dict)
     dirty: dict[tuple[Any, ...], EventRecord] = field(default_factory=dict)
     _serial: int = 0
+    spam_burst: int = 25
+    spam_refill_seconds: float = 300.0
+    _buckets: dict[tuple[Any, ...], tuple[float, float]] = field(default_factory=dict)  # (tokens, as of)
+
+    def _allowed(self, t: float, involved: dict[str, Any], component: str, host: str | None) -> bool:
+        key = (component, host, involved.get("kind"), involved.get("namespace"), involved.get("name"),
+               involved.get("uid"), involved.get("apiVersion"))
+        tokens, since = self._buckets.get(key, (float(self.spam_burst), t))
+        if t > since:
+            tokens = min(float(self.spam_burst), tokens + (t - since) / self.spam_refill_seconds)
+            since = t
+        if tokens < 1.0:
+            self._buckets[key] = (tokens, since)
+            return False
+        self._buckets[key] = (tokens - 1.0, since)
+        return True
 
     def emit(self, t: float, involved: dict[str, Any], type_: str, reason: str, message: str, component: str,
              host: str | None = None, *, series_style: bool = False, action: str | None = None) -> EventRecord:
         key = (involved.get("uid"), involved.get("fieldPath"), component, host, type_, reason, message)
         rec = self.records.get(key)
+        if not series_style and not self._allowed(t, involved, component, host):
+            # Dropped by the spam filter: nothing is written (a detached record for callers that look).
+            return rec or EventRecord(name="", namespace=involved.get("namespace") or "default", involved=involved,
+                                      type=type_, reason=reason, message=message, component=component, host=host,
+                                      first=t, last=t)
         if rec is not None:
             rec.count += 1
             if t > rec.last:
