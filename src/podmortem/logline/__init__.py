@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 
 from podmortem.logline.envelope import pod_prefixes, runtime_envelope, strip_pod_prefix, strip_timestamps
-from podmortem.logline.fold import MAX_CHARS, bounded, fold_quotes, folded
+from podmortem.logline.fold import MAX_CHARS, bounded, fold_quotes, folded, other_sentence_case
 from podmortem.logline.structured import Structured, json_record, klog_record, logfmt_record
 from podmortem.model.evidence import LogLine
 
@@ -50,12 +50,14 @@ def rejoin_wrapped(lines: Sequence[str]) -> list[tuple[str, int]]:
 
     Heuristic: a copy from a terminal cuts every long line at the terminal's width, so no line is
     longer than that width and the cut ones are exactly that long. When the longest line of the log
-    is exactly one of WRAP_WIDTHS characters, each line of that length is joined with the next,
+    is exactly one of WRAP_WIDTHS characters (and, for widths other than 80, at least two lines are
+    that long), each line of that length is joined with the next,
     unless the next one starts a record of its own (a date, a klog header, a JSON object). A log
     whose lines are longer than the width is never rejoined.
     """
     width = max((len(ln) for ln in lines), default=0)
-    if width not in WRAP_WIDTHS:
+    # 80 columns is the common terminal; a wider width needs two cut lines before it counts.
+    if width not in WRAP_WIDTHS or (width != 80 and sum(len(ln) == width for ln in lines) < 2):
         return [(ln, i) for i, ln in enumerate(lines, 1)]
     out: list[tuple[str, int]] = []
     pending: list[str] = []
@@ -103,8 +105,14 @@ def message(line: str) -> tuple[str | None, list[str]]:
 def _message(content: str) -> tuple[str | None, list[str]]:
     text = strip_timestamps(content)
     rec = structured(text)
+    if rec is None and fold_quotes(text) != text:  # a JSON or logfmt record whose quotes a paste made curly
+        rec = structured(fold_quotes(text))
     if rec is None:
         return None, [text]
+    if "\n" not in rec.text:  # a record inside a record (a JSON line logged by a klog or logfmt logger)
+        inner = structured(strip_timestamps(rec.text))
+        if inner is not None:
+            return inner.level or rec.level, inner.text.split("\n")
     return rec.level, rec.text.split("\n")
 
 
@@ -147,4 +155,4 @@ def _emit(out: list[Record], content: str, raw: str, number: int) -> None:
 
 
 __all__ = ["FATAL_LEVELS", "MAX_CHARS", "SOFT_LEVELS", "Record", "bounded", "clean", "fold_quotes", "folded",
-           "message", "message_text", "normalise_lines", "rejoin_wrapped", "structured"]
+           "message", "message_text", "normalise_lines", "other_sentence_case", "rejoin_wrapped", "structured"]

@@ -36,6 +36,17 @@ def folded(text: str) -> str:
     return fold_quotes(text).casefold()
 
 
+def other_sentence_case(text: str) -> str | None:
+    """The text with the case of its first letter swapped, None when it does not start with a letter.
+
+    Kubelet versions and libraries differ in sentence case ("Couldn't find key" / "couldn't find key",
+    "Error:" / "error:"); matchers try this form of a line when the line as written does not match.
+    """
+    if text[:1].isalpha() and text[:1].swapcase() != text[:1]:
+        return text[0].swapcase() + text[1:]
+    return None
+
+
 def bounded(text: str, limit: int = MAX_CHARS) -> str:
     """At most `limit` characters of a line: its head and its tail around a marker."""
     if len(text) <= limit:

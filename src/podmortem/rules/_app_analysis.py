@@ -275,7 +275,7 @@ def _context_candidates(lines: list[_Line], bodies: list[str], classified: set[i
     n = len(lines)
     for i, ln in enumerate(lines):
         text = bodies[i]
-        if "Traceback (most recent call last)" in text and pt.PY_TRACEBACK.search(text):
+        if "raceback (most recent call last)" in text and pt.PY_TRACEBACK.search(text):
             # The exception line is the first unindented line after the frames that names an exception;
             # pasted text (describe's Message:) may have lost the frames' indentation, so frames and
             # source lines are also told apart by their shape.

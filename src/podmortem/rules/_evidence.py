@@ -13,6 +13,7 @@ import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from podmortem.logline.fold import other_sentence_case
 from podmortem.model import Citation, ContainerEvidence, Event, LogLine, PodEvidence, Termination
 from podmortem.model.evidence import DESCRIBE, EVENTS, LOGS, STATUS
 
@@ -98,10 +99,18 @@ def cite_message(m: Message) -> Citation:
     return Citation(m.source, m.text.strip(), m.path)
 
 
+def search_text(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """pattern.search on the text, or on its other sentence case ("couldn't find key" / "Couldn't find key")."""
+    m = pattern.search(text)
+    if m is None and (other := other_sentence_case(text)) is not None:
+        m = pattern.search(other)
+    return m
+
+
 def find_messages(pod: PodEvidence, pattern: re.Pattern[str]) -> list[tuple[Message, re.Match[str]]]:
     found = []
     for m in messages(pod):
-        hit = pattern.search(m.text)
+        hit = search_text(pattern, m.text)
         if hit:
             found.append((m, hit))
     return found
@@ -134,7 +143,7 @@ def find_log_lines(pod: PodEvidence, pattern: re.Pattern[str], limit: int = 5) -
     for c in pod.containers:
         n = 0
         for rec in c.log_records():
-            m = pattern.search(rec.text)
+            m = search_text(pattern, rec.text)
             if m:
                 found.append(LogMatch(c, rec.number, rec.text, m, rec.raw))
                 n += 1
@@ -359,6 +368,7 @@ __all__ = [
     "pod_name",
     "quote",
     "quoted_original",
+    "search_text",
     "status_source",
     "termination_text",
     "watch_command",

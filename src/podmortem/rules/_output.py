@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from podmortem import logline
 from podmortem.model import Citation, ContainerEvidence, PodEvidence
 from podmortem.model.evidence import DESCRIBE
-from podmortem.rules._evidence import LogMatch, cite_log, main_suspect, quoted_original, status_source
+from podmortem.rules._evidence import (
+    LogMatch,
+    cite_log,
+    main_suspect,
+    quoted_original,
+    search_text,
+    status_source,
+)
 
 # A pasted events-table row or kubelet line: the cluster's words, not the container's output.
 _EVENT_ROW = re.compile(r"^\s*(?:Warning|Normal)\s+\S+|\bkubelet\b")
@@ -79,7 +86,18 @@ def _top_level_lines_after(lines: tuple[str, ...]) -> list[int]:
 
 def _prefiltered(pattern: re.Pattern[str], needles: tuple[str, ...]) -> Callable[[str], re.Match[str] | None]:
     def search(line: str) -> re.Match[str] | None:
-        return pattern.search(line) if any(n in line for n in needles) else None
+        if any(n in line for n in needles):
+            return pattern.search(line)
+        other = logline.other_sentence_case(line)
+        if other is not None and any(n in other for n in needles):
+            return pattern.search(other)
+        return None
+    return search
+
+
+def _sentence_search(pattern: re.Pattern[str]) -> Callable[[str], re.Match[str] | None]:
+    def search(line: str) -> re.Match[str] | None:
+        return search_text(pattern, line)
     return search
 
 
@@ -95,7 +113,7 @@ def find_output(
     `needles` are literal substrings one of which every matching line contains: lines without any
     are skipped before the regex runs, which keeps long logs cheap to scan.
     """
-    search = _prefiltered(pattern, needles) if needles else pattern.search
+    search = _prefiltered(pattern, needles) if needles else _sentence_search(pattern)
     found: list[OutputMatch] = []
     for c in pod.containers:
         n = 0

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from podmortem.logline.fold import other_sentence_case
+
 MISSING_ENV = "app.missing-env"
 DEPENDENCY = "app.dependency-unreachable"
 PORT_IN_USE = "app.port-in-use"
@@ -802,7 +804,7 @@ LINE_PREFIX = re.compile(
     r"(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?[ \t])?"
 )
 
-PY_TRACEBACK = re.compile(r"Traceback \(most recent call last\):")
+PY_TRACEBACK = re.compile(r"[Tt]raceback \(most recent call last\):")
 # The exception line that ends a Python traceback: "pkg.mod.SomeError: message" or a bare name.
 PY_EXCEPTION = re.compile(r"^(?P<exc>[A-Za-z_][\w.]*)(?::\s?(?P<msg>.*))?$")
 PY_KEYWORDS = frozenset({"raise", "pass", "return", "break", "continue", "yield", "await", "else", "try", "finally"})
@@ -909,16 +911,23 @@ def classify(line: str) -> tuple[LogPattern, re.Match[str]] | None:
     lowered = line.lower()
     if not worth_reading(lowered):
         return None
-    shape = _SHAPE.sub("#", lowered)
+    # Keyed on the line as written: patterns are case-sensitive, so "Unhandled" and "unhandled" may differ.
+    shape = _SHAPE.sub("#", line)
     known = _SHAPES.get(shape)
     if known is not None:
         if known < 0:
             return None
         pattern = _ALL_PATTERNS[known]
         m = pattern.search(line, lowered)
+        if m is None and (other := other_sentence_case(line)) is not None:
+            m = pattern.search(other, lowered)
         if m is not None:
             return pattern, m
     found = _classify(line, lowered)
+    if found is None:
+        other = other_sentence_case(line)  # "unhandled exception." as well as "Unhandled exception."
+        if other is not None:
+            found = _classify(other, lowered)
     if len(_SHAPES) >= _SHAPES_MAX:
         _SHAPES.clear()
     _SHAPES[shape] = -1 if found is None else found[0]

@@ -6,7 +6,7 @@ everything else that enters the evidence model passes `guard_pod` at the end of 
 (sources/objects.py `pod_evidence`, used by files, snapshots, the gate and the live source, and
 sources/describe `parse_describe`): waiting and termination messages, the pod's message and
 reason, event messages and their pasted rows, loose pasted lines, annotations, env values and
-command lines. Long lines are bounded the way log lines are (podmortem.logline.bounded), so no
+command lines. Typographic quotes are folded (as in log lines). Long lines are bounded the way log lines are (podmortem.logline.bounded), so no
 pattern ever reads more than MAX_CHARS of one line.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from podmortem.logline import bounded
+from podmortem.logline import bounded, fold_quotes
 from podmortem.model import (
     ContainerEvidence,
     ContainerSpec,
@@ -43,7 +43,7 @@ def guard_text(text: str | None) -> str | None:
                  *lines[-(MAX_MESSAGE_LINES - keep):]]
     if any(len(ln) > 4096 for ln in lines):
         lines = [bounded(ln) for ln in lines]
-    return redact("\n".join(lines))
+    return fold_quotes(redact("\n".join(lines)))
 
 
 def _state(state: ContainerState) -> ContainerState:
