@@ -1,4 +1,7 @@
-"""Benchmark: `podmortem diagnose -A -o json` against `kubectl get pods -A -o json` on the same cluster.
+"""Benchmark: `podmortem diagnose -A -o json` against the fetch floor and `kubectl get pods -A -o json`.
+
+The fetch floor (issue 15) is what no diagnosis can beat: a bare paginated `GET /api/v1/pods?limit=500`
+loop decoded with the standard library's `json.loads`, in a fresh process like the others.
 
 The simulated cluster (podmortem.sim) is started in this process with --scale pods (10,000 by
 default, about 10% of them failing) and serves both tools over HTTP on 127.0.0.1. The two
@@ -7,8 +10,11 @@ both pay for start-up, the API calls and printing. A request counter on the simu
 handler counts what podmortem asked for, to check its call budget: at most one log request per
 failing container.
 
-Targets (issue 5): podmortem's median wall time at most 2.0 x kubectl's; log requests <= failing
-containers. `--check` exits 1 when a target is missed.
+Targets: podmortem's median at most 2.5 x the fetch floor (issue 15; goal 1.5) and at most 1.0 x
+kubectl's; peak memory under 400 MB; fewer than 120 requests; log requests <= failing containers.
+`--check` exits 1 when a target is missed. A per-phase breakdown (pod list, events, logs, config
+checks, ReplicaSets, engine, render) comes from one extra in-process run whose collector phases are
+timed one by one (the real command overlaps them; the sum is a sequential upper bound).
 
 Run: `.venv/bin/python benchmarks/bench_diagnose.py [--pods 10000] [--rounds 3] [--check]`
 """
@@ -82,14 +88,81 @@ class RequestCounter:
         return out
 
 
-def timed(cmd: list[str], out: Path, env: dict[str, str]) -> tuple[float, int]:
+# A wrapper with one child: its RUSAGE_CHILDREN maximum is that child's peak resident set.
+PEAK = ("import resource, subprocess, sys\n"
+        "rc = subprocess.call(sys.argv[1:], stdout=sys.stdout)\n"
+        "sys.stderr.write(f'\\nmaxrss={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}\\n')\n"
+        "sys.exit(rc)\n")
+
+# The floor: every pod page, decoded, nothing else. Standard library only, as the issue defines it.
+FLOOR = ("import json, sys, urllib.parse, urllib.request\n"
+         "url, token = sys.argv[1], sys.argv[2]\n"
+         "cont, n = '', 0\n"
+         "while True:\n"
+         "    q = urllib.parse.urlencode([('limit', 500)] + ([('continue', cont)] if cont else []))\n"
+         "    req = urllib.request.Request(f'{url}/api/v1/pods?{q}', headers={'Authorization': f'Bearer {token}',\n"
+         "                                                              'Accept': 'application/json'})\n"
+         "    with urllib.request.urlopen(req) as r:\n"
+         "        doc = json.loads(r.read())\n"
+         "    n += len(doc['items'])\n"
+         "    cont = doc['metadata'].get('continue')\n"
+         "    if not cont:\n"
+         "        break\n"
+         "print(n)\n")
+
+
+def timed(cmd: list[str], out: Path, env: dict[str, str]) -> tuple[float, int, int]:
+    """Wall seconds, exit code and peak RSS (KiB) of one run of cmd."""
     with out.open("wb") as fh:
         t0 = time.perf_counter()
-        p = subprocess.run(cmd, stdout=fh, stderr=subprocess.PIPE, env=env, timeout=600)
+        p = subprocess.run([sys.executable, "-c", PEAK, *cmd], stdout=fh, stderr=subprocess.PIPE, env=env,
+                           timeout=600)
         elapsed = time.perf_counter() - t0
+    err = p.stderr.decode()
+    rss = int(err.rsplit("maxrss=", 1)[1].strip()) if "maxrss=" in err else 0
     if p.returncode not in (0, 1):
-        sys.stderr.write(f"{' '.join(cmd[:3])} failed ({p.returncode}): {p.stderr.decode()[-500:]}\n")
-    return elapsed, p.returncode
+        sys.stderr.write(f"{' '.join(cmd[:3])} failed ({p.returncode}): {err[-500:]}\n")
+    return elapsed, p.returncode, rss
+
+
+def phases(kubeconfig: str) -> tuple[dict[str, float], dict[str, int]]:
+    """Seconds per phase of one diagnose -A run in this process, its phases run one after another,
+    and the client's request count per kind."""
+    from podmortem.live.client import connect
+    from podmortem.live.collect import Collector, Scope
+    from podmortem.live.command import paused_gc
+    from podmortem.live.report import diagnose_collection, render_live
+    from podmortem.sources.objects import pod_evidence
+
+    out: dict[str, float] = {}
+    client = connect(kubeconfig)
+    col = Collector(client)
+    with paused_gc():
+        t = time.perf_counter()
+        pods = col.list_pods(Scope(None))
+        out["pod list"] = time.perf_counter() - t
+        t = time.perf_counter()
+        col.out.pods = pods
+        col.out.listed_at = col.now()
+        failing = col.classify(pods)
+        out["status triage"] = time.perf_counter() - t
+        by_key = col.by_key
+        for name, make in (("events", lambda: col._event_tasks(failing, by_key, Scope(None))),
+                           ("logs", lambda: col._log_tasks(failing, by_key)),
+                           ("config checks", lambda: col._config_tasks(by_key)),
+                           ("replicasets", lambda: col._owner_tasks(by_key, Scope(None)))):
+            t = time.perf_counter()
+            col._run(make(), name)
+            out[name] = time.perf_counter() - t
+        t = time.perf_counter()
+        assert col.out.listed_at is not None
+        result = diagnose_collection(col.out, now=col.out.listed_at)
+        out["engine"] = time.perf_counter() - t
+        t = time.perf_counter()
+        render_live(result, "json", color=False)
+        out["render"] = time.perf_counter() - t
+    del pod_evidence
+    return out, dict(client.requests)
 
 
 def main() -> int:
@@ -117,35 +190,51 @@ def main() -> int:
         print(f"simulated cluster: {len(pods)} pods, {failing} failing containers, started in {started:.1f} s")
         podmortem = [sys.executable, "-m", "podmortem", "diagnose", "-A", "-o", "json"]
         kube = [kubectl, "get", "pods", "-A", "-o", "json"]
-        timed(kube, tmp / "kubectl.json", env)  # warm both: discovery cache, page cache, imports
-        timed(podmortem, tmp / "podmortem.json", env)
+        floor = [sys.executable, "-c", FLOOR, cluster.url, str(cluster.options.token or "")]
+        runs = {"floor": floor, "kubectl": kube, "podmortem": podmortem}
+        for name, cmd in runs.items():  # warm all: discovery cache, page cache, imports
+            timed(cmd, tmp / f"{name}.out", env)
         counter.take()
-        k_times, p_times = [], []
+        times: dict[str, list[float]] = {name: [] for name in runs}
+        peaks: dict[str, int] = {}
         requests: Counter[str] = Counter()
         for r in range(args.rounds):
-            k, _ = timed(kube, tmp / "kubectl.json", env)
-            counter.take()
-            p, code = timed(podmortem, tmp / "podmortem.json", env)
-            requests = counter.take()
-            k_times.append(k)
-            p_times.append(p)
-            print(f"round {r + 1}: kubectl get pods -A -o json {k:.2f} s   podmortem diagnose -A -o json {p:.2f} s "
-                  f"(exit {code})")
-        k_med, p_med = statistics.median(k_times), statistics.median(p_times)
-        ratio = p_med / k_med
+            line = []
+            for name, cmd in runs.items():  # alternating, same rounds
+                sec, code, rss = timed(cmd, tmp / f"{name}.out", env)
+                got = counter.take()
+                if name == "podmortem":
+                    requests = got
+                times[name].append(sec)
+                peaks[name] = max(peaks.get(name, 0), rss)
+                line.append(f"{name} {sec:.2f} s (exit {code}, {rss // 1024} MB)")
+            print(f"round {r + 1}: " + "   ".join(line))
+        med = {name: statistics.median(ts) for name, ts in times.items()}
         import orjson
 
-        doc = orjson.loads((tmp / "podmortem.json").read_bytes())
+        doc = orjson.loads((tmp / "podmortem.out").read_bytes())
         diagnosed = sum(1 for p in doc["pods"] if p["findings"])
+        failing_pods = sum(1 for p in doc["pods"] if p["findings"])
         print()
-        print(f"kubectl   median {k_med:.2f} s  (rounds: {', '.join(f'{t:.2f}' for t in k_times)})")
-        print(f"podmortem median {p_med:.2f} s  (rounds: {', '.join(f'{t:.2f}' for t in p_times)})")
-        print(f"ratio podmortem/kubectl: {ratio:.2f}  (target <= 2.0)")
-        print(f"podmortem requests in one run: {dict(sorted(requests.items()))}, total {sum(requests.values())}")
+        for name in runs:
+            print(f"{name:<10} median {med[name]:.2f} s  (rounds: {', '.join(f'{t:.2f}' for t in times[name])}), "
+                  f"peak {peaks[name] // 1024} MB")
+        vs_floor = med["podmortem"] / med["floor"]
+        vs_kubectl = med["podmortem"] / med["kubectl"]
+        total = sum(v for k, v in requests.items() if k != "discovery")
+        print(f"ratio podmortem/floor:   {vs_floor:.2f}  (target <= 2.5, goal 1.5)")
+        print(f"ratio podmortem/kubectl: {vs_kubectl:.2f}  (target <= 1.0)")
+        print(f"podmortem requests in one run: {dict(sorted(requests.items()))}, total {total} "
+              f"for {failing_pods} failing pods (target < 120)")
         print(f"log requests {requests['logs']} for {failing} failing containers "
               f"({requests['logs'] / max(1, failing):.2f} per failing container; target <= 1); "
               f"{diagnosed} pods diagnosed with a problem, {len(doc['groups'])} groups")
-        ok = ratio <= 2.0 and requests["logs"] <= failing and len(doc["pods"]) == len(pods)
+        breakdown, per_kind = phases(kc)
+        print("phases of one in-process run, run one after another (seconds): "
+              + ", ".join(f"{k} {v:.2f}" for k, v in breakdown.items()) + f"; sum {sum(breakdown.values()):.2f}")
+        print(f"requests per kind (client count, retries included): {dict(sorted(per_kind.items()))}")
+        ok = (vs_floor <= 2.5 and vs_kubectl <= 1.0 and peaks["podmortem"] < 400 * 1024 and total < 120
+              and requests["logs"] <= failing and len(doc["pods"]) == len(pods))
         print("targets met" if ok else "TARGET MISSED")
         shutil.rmtree(tmp, ignore_errors=True)
         return 0 if ok or not args.check else 1

@@ -173,6 +173,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._list("Pod", c.pods, q)
         if path == "/api/v1/events":
             return self._list("Event", c.events, q)
+        if path == "/apis/apps/v1/replicasets":
+            return self._list("ReplicaSet", c.replicasets, q)
         if len(parts) >= 5 and parts[:3] == ["api", "v1", "namespaces"]:
             ns, res = parts[3], parts[4]
             name = parts[5] if len(parts) > 5 else None

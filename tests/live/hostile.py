@@ -109,6 +109,8 @@ class HostileServer:
             _send_json(sock, DEPLOYMENT)
             return True
         if self.mode in ("endless-continue", "fresh-continue"):
+            if self.mode == "fresh-continue":
+                time.sleep(0.02)  # a server paging forever, at a server's pace (not a CPU-bound spin)
             token = "same" if self.mode == "endless-continue" else f"page-{next(self._tokens)}"
             _send_json(sock, {"kind": "List", "apiVersion": "v1",
                               "metadata": {"resourceVersion": "5", "continue": token}, "items": [POD]})

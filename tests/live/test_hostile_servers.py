@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,10 +22,12 @@ MEMORY_CAP_KB = 200 * 1024
 RUN_TIMEOUT = 4.0  # --timeout of every run
 REQUEST_TIMEOUT = 2.0  # --request-timeout of the diagnose runs
 
-# Runs the command and prints its peak RSS (KiB) on the last line of stderr.
-WRAPPER = ("import resource, subprocess, sys\n"
+# Runs the command, then prints when it ended (the system-wide monotonic clock, so the test can
+# compare it with the server's) and its peak RSS (KiB) on the last line of stderr.
+WRAPPER = ("import resource, subprocess, sys, time\n"
            "rc = subprocess.call(sys.argv[1:])\n"
-           "sys.stderr.write(f'\\nmaxrss={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}\\n')\n"
+           "ended = time.monotonic()\n"
+           "sys.stderr.write(f'\\nmaxrss={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss} ended={ended}\\n')\n"
            "sys.exit(rc)\n")
 
 
@@ -48,11 +49,10 @@ def run(server: HostileServer, tmp_path: Path, *args: str) -> Run:
     except subprocess.TimeoutExpired:
         proc.kill()
         out, err = proc.communicate()
-    ended = time.monotonic()
     assert server.first_request is not None, err
     lines = [ln for ln in err.splitlines() if ln.strip()]
-    rss = int(lines.pop().removeprefix("maxrss="))
-    return Run(proc.returncode, out, lines, ended - server.first_request, rss)
+    rss, ended = (part.split("=")[1] for part in lines.pop().split())
+    return Run(proc.returncode, out, lines, float(ended) - server.first_request, int(rss))
 
 
 def check(r: Run, deadline: float, *words: str) -> None:

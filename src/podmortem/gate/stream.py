@@ -156,6 +156,8 @@ class ListWatch:
             version = ""
             try:
                 for doc in pages(self.client, self.path, self.params, self.call, PAGE_SIZE):
+                    if self._stop.is_set():
+                        raise SourceError("the gate stopped while this list was still paging")
                     self.lists += 1
                     items.extend(i for i in doc.get("items") or [] if isinstance(i, dict))
                     version = str((doc.get("metadata") or {}).get("resourceVersion") or "")
