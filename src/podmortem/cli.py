@@ -79,6 +79,34 @@ def parse_now(value: str | None) -> datetime:
     return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
+def details_option(fn: Any) -> Any:
+    def check(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+        from podmortem.render.summary import parse_details
+
+        if value != "auto":
+            try:
+                parse_details(value)
+            except ValueError as exc:
+                raise click.BadParameter(str(exc)) from None
+        return value
+
+    return click.option("--details", default="auto", show_default=True, callback=check, metavar="all|none|N",
+                        help="With pods of several owners and causes, the text output leads with a summary "
+                             "table; then how many groups are shown in full (auto: the first 10).")(fn)
+
+
+def terminal_width() -> int | None:
+    """The terminal's width (rich reads the terminal, and COLUMNS); None when piped: the renderer's default."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        from rich.console import Console
+
+        return Console(file=sys.stdout).width
+    return None
+
+
 def output_option(*formats: str) -> Any:
     return click.option("-o", "--output", "output", type=click.Choice(formats), default="text", show_default=True,
                         help="Output format.")
@@ -136,10 +164,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @output_option("text", "wide", "json", "yaml", "markdown", "html")
 @click.option("--now", default=None, help="Time to compute the back-off against (RFC 3339); default: now.")
 @backoff_options
+@details_option
 @click.option("--color/--no-color", default=None, help="Colour output (default: only on a terminal).")
 def explain(
     inputs: tuple[str, ...], describe: tuple[str, ...], logs: tuple[str, ...], container: str | None,
-    output: str, now: str | None, reduced_backoff: bool, backoff_max: int | None, color: bool | None,
+    output: str, now: str | None, reduced_backoff: bool, backoff_max: int | None, details: str,
+    color: bool | None,
 ) -> None:
     """Explain crash-looping pods from files: Kubernetes objects, describe text, logs, or a snapshot folder.
 
@@ -179,7 +209,7 @@ def explain(
 
         emit(render_html(list(zip(results, pods, strict=True)), now=when, settings=settings))
     else:
-        emit(render(results, output, color=use_color(color)))
+        emit(render(results, output, color=use_color(color), width=terminal_width(), details=details, now=when))
     sys.exit(EXIT_PROBLEM if any(r.findings for r in results) else EXIT_OK)
 
 

@@ -15,7 +15,17 @@ from typing import Any
 
 import click
 
-from podmortem.cli import EXIT_OK, EXIT_PROBLEM, backoff_options, backoff_settings, emit, say, use_color
+from podmortem.cli import (
+    EXIT_OK,
+    EXIT_PROBLEM,
+    backoff_options,
+    backoff_settings,
+    details_option,
+    emit,
+    say,
+    terminal_width,
+    use_color,
+)
 from podmortem.durations import parse_duration
 
 
@@ -104,11 +114,13 @@ def _collect(kubeconfig: str | None, context: str | None, request_timeout: str, 
               show_default=True, help="Output format.")
 @click.option("--show-healthy", is_flag=True, help="List pods without problems too (always when there are few).")
 @backoff_options
+@details_option
 @click.option("--color/--no-color", default=None, help="Colour output (default: only on a terminal).")
 def diagnose(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool, selector: str | None,
              context: str | None, kubeconfig: str | None, request_timeout: str, run_timeout: str, concurrency: int,
              secret_keys: bool, output: str,
-             show_healthy: bool, reduced_backoff: bool, backoff_max: int | None, color: bool | None) -> None:
+             show_healthy: bool, reduced_backoff: bool, backoff_max: int | None, details: str,
+             color: bool | None) -> None:
     """Diagnose crash-looping pods in a live cluster, read-only.
 
     With no POD names, every pod in the namespace (or with -A, the cluster) is checked; only the
@@ -125,7 +137,8 @@ def diagnose(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool,
                                      backoff=backoff_settings(reduced_backoff, backoff_max))
         result.server, result.context = client.host, client.context
         result.requests = dict(sorted(client.requests.items()))
-        text = render_live(result, output, color=use_color(color), show_healthy=show_healthy or bool(pods))
+        text = render_live(result, output, color=use_color(color), show_healthy=show_healthy or bool(pods),
+                           details=details, width=terminal_width())
     for line in col.warnings if output in ("json", "yaml") else ():
         say(f"podmortem: warning: {line}")
     for m in col.missing_rbac if output in ("json", "yaml") else ():

@@ -269,10 +269,14 @@ def _group_diagnosis(g: Group) -> PodDiagnosis:
     return replace(rep, notes=(head, *rep.notes))
 
 
-def render_report(result: LiveResult, fmt: str, *, color: bool, show_healthy: bool = False) -> str:
-    """Text, wide or Markdown: missing RBAC first, then each group once, then the count."""
-    from podmortem.render import render
+def render_report(result: LiveResult, fmt: str, *, color: bool, show_healthy: bool = False,
+                  details: str = "auto", width: int | None = None) -> str:
+    """Text, wide or Markdown: missing RBAC first, then (text, several groups) the summary table,
+    then each group once (the top `details` groups after a table), then the count."""
+    from podmortem.render import DEFAULT_DETAILS, render
     from podmortem.render.markdown import prose
+    from podmortem.render.summary import details_count, summarise, summary_table, table_order
+    from podmortem.render.terminal import DEFAULT_WIDTH
 
     col = result.collection
     healthy = [d for d in result.diagnoses if not d.findings]
@@ -286,29 +290,52 @@ def render_report(result: LiveResult, fmt: str, *, color: bool, show_healthy: bo
                      f"{len(result.groups)} groups\n")
     lines = [m.line() for m in col.missing_rbac] + [f"warning: {w}" for w in col.warnings]
     if lines:
-        parts.append("\n".join(("- " + prose(line)) if md else ("! " + line) for line in lines) + "\n")
-    for g in result.groups:
-        text = render([_group_diagnosis(g)], fmt, color=color).rstrip("\n")
+        parts.append("\n".join(("- " + prose(line)) if md else _wrap("! " + line, width, 2) for line in lines) + "\n")
+    groups = list(result.groups)
+    shown_groups = groups
+    if not md:
+        rows = summarise(result.diagnoses, result.owners)
+        table = len(rows) > 1
+        if table:
+            parts.append("\n".join(summary_table(rows, now=col.listed_at, width=width or DEFAULT_WIDTH)) + "\n")
+            order = {(r.namespace, r.owner, r.cause, r.container): i for i, r in enumerate(table_order(rows))}
+            groups.sort(key=lambda g: order.get((g.namespace, g.owner, g.cause, g.container), len(order)))
+        n = details_count(details, table, DEFAULT_DETAILS)
+        shown_groups = groups if n is None else groups[:n]
+    for g in shown_groups:
+        text = render([_group_diagnosis(g)], fmt, color=color, width=width).rstrip("\n")
         if md:
             text = "\n".join("#" + ln if ln.startswith("## ") else ln for ln in text.splitlines())
             text = f"## {prose(g.title)}\n\n{text}"
         elif len(g.pods) > 1:
-            text = f"{bold[0]}▶ {g.title}{bold[1]}\n{text}"
+            text = f"{bold[0]}{_wrap('▶ ' + g.title, width, 2)}{bold[1]}\n{text}"
         parts.append(text + "\n")
     if show_healthy and healthy:
         if md:
             parts.append("## Nothing wrong found\n\n" + "\n".join(
                 f"- {prose(f'{d.namespace}/{d.name}')} — {prose(d.status)}" for d in healthy) + "\n")
         else:
-            parts.append("\n".join(render([d], fmt, color=color).rstrip("\n") for d in healthy) + "\n")
+            parts.append("\n".join(render([d], fmt, color=color, width=width).rstrip("\n") for d in healthy) + "\n")
     summary = (f"{len(result.diagnoses)} pods checked, {failing} with problems in {len(result.groups)} "
                f"group{'s' if len(result.groups) != 1 else ''}")
     if healthy and not show_healthy:
         summary += f", {len(healthy)} without problems (not listed; --show-healthy lists them)"
+    if len(shown_groups) < len(groups):
+        summary += f"; details for {len(shown_groups)} of the groups (--details all shows every one)"
     if result.server:
         summary += f"; cluster {result.context + ' ' if result.context else ''}{result.server}"
-    parts.append(summary + "\n")
+    parts.append((summary if md else _wrap(summary, width, 0)) + "\n")
     return "\n".join(parts)
+
+
+def _wrap(line: str, width: int | None, indent: int) -> str:
+    """A line of the text report wrapped at the terminal's width, continuation lines indented."""
+    import textwrap
+
+    from podmortem.render.terminal import DEFAULT_WIDTH
+
+    return textwrap.fill(line, width or DEFAULT_WIDTH, subsequent_indent=" " * indent, break_on_hyphens=False,
+                         break_long_words=True)
 
 
 def render_html_report(result: LiveResult, *, title: str = "podmortem incident report",
@@ -322,7 +349,8 @@ def render_html_report(result: LiveResult, *, title: str = "podmortem incident r
     return render_html(items, title=title, now=col.listed_at, owners=result.owners, headline=headline, notes=lines)
 
 
-def render_live(result: LiveResult, fmt: str, *, color: bool, show_healthy: bool = False) -> str:
+def render_live(result: LiveResult, fmt: str, *, color: bool, show_healthy: bool = False,
+                details: str = "auto", width: int | None = None) -> str:
     if fmt == "html":
         return render_html_report(result)
     if fmt == "json":
@@ -332,4 +360,4 @@ def render_live(result: LiveResult, fmt: str, *, color: bool, show_healthy: bool
         import yaml
 
         return str(yaml.safe_dump(orjson.loads(render_json(result)), sort_keys=False, allow_unicode=True))
-    return render_report(result, fmt, color=color, show_healthy=show_healthy)
+    return render_report(result, fmt, color=color, show_healthy=show_healthy, details=details, width=width)

@@ -7,13 +7,28 @@ Heavy imports (rich) happen only when that format is asked for.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from podmortem.model import PodDiagnosis
 
-FORMATS = ("text", "json", "yaml", "markdown", "wide")
+FORMATS = ("text", "json", "yaml", "markdown", "wide", "html")
+DEFAULT_DETAILS = 10  # groups shown in full after the summary table unless --details says otherwise
 
 
-def render(diagnoses: Sequence[PodDiagnosis], fmt: str, *, color: bool = False, width: int | None = None) -> str:
+def render(diagnoses: Sequence[PodDiagnosis], fmt: str, *, color: bool = False, width: int | None = None,
+           details: str = "auto", now: datetime | None = None) -> str:
+    """One output format. Text and wide with pods of more than one owner and cause lead with the
+    summary table, then show `details` groups in full (all, none, a number; auto: DEFAULT_DETAILS)."""
+    if fmt in ("text", "wide"):
+        from podmortem.render.summary import summary_first
+
+        found = summary_first(diagnoses, fmt, color=color, width=width, details=details, now=now)
+        if found is not None:
+            return found
+    if fmt == "html":
+        from podmortem.render.html import render_html
+
+        return render_html([(d, None) for d in diagnoses], now=now)
     if fmt == "json":
         from podmortem.render.json import render_json
 

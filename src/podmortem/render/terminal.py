@@ -101,6 +101,54 @@ def backoff_line(b: Backoff) -> str:
     return "; ".join(parts)
 
 
+def _breaks(cmd: str) -> list[int]:
+    """Offsets of the spaces in a shell command that separate words (not inside quotes or escaped)."""
+    out = []
+    quote = ""
+    escaped = False
+    for i, ch in enumerate(cmd):
+        if escaped:
+            escaped = False
+        elif ch == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == " ":
+            out.append(i)
+    return out
+
+
+def shell_lines(cmd: str, width: int) -> list[str]:
+    """A command folded to `width` with ` \\` continuations at word breaks (a word longer stays whole)."""
+    if len(cmd) <= width or width < 20:
+        return [cmd]
+    lines = []
+    start = 0
+    indent = ""
+    room = width - 2  # the " \\" at the end of a continued line
+    while len(indent) + len(cmd) - start > width:
+        cut = None
+        for b in _breaks(cmd):
+            if b <= start:
+                continue
+            if len(indent) + b - start <= room:
+                cut = b
+            else:
+                break
+        if cut is None:
+            cut = next((b for b in _breaks(cmd) if b > start), None)
+            if cut is None:
+                break
+        lines.append(indent + cmd[start:cut] + " \\")
+        start = cut + 1
+        indent = "    "
+    lines.append(indent + cmd[start:])
+    return lines
+
+
 def _shown_backoffs(d: PodDiagnosis, wide: bool) -> list[Backoff]:
     """The back-off entries worth a line: all in wide mode, else those still restarting."""
     if wide:
@@ -167,14 +215,18 @@ class _Report:
         self.lines.append(self.Text(" " * indent) + body)
 
     def verbatim(self, lines: Sequence[str], indent: int, prefix: tuple[str, str] | None = None,
-                 style: str = "") -> None:
-        """Lines a person copies (patches, commands): never wrapped or cut, the terminal may fold them."""
+                 style: str = "", shell: bool = False) -> None:
+        """Lines a person copies (patches, commands): never cut. A command wider than the terminal is
+        continued with ` \\` at spaces outside quotes, so pasted into a shell it is the same command."""
+        lead = indent + (len(prefix[0]) if prefix else 0)
         for line in lines:
-            t = self.Text(" " * indent)
-            if prefix:
-                t.append(prefix[0], style=_STYLE.get(prefix[1], prefix[1]))
-            t.append(clean(line), style=_STYLE.get(style, style))
-            self.lines.append(t)
+            pieces = shell_lines(clean(line), self.width - lead) if shell else [clean(line)]
+            for k, piece in enumerate(pieces):
+                t = self.Text(" " * indent)
+                if prefix:
+                    t.append(prefix[0] if k == 0 else " " * len(prefix[0]), style=_STYLE.get(prefix[1], prefix[1]))
+                t.append(piece, style=_STYLE.get(style, style))
+                self.lines.append(t)
 
     def labelled(self, indent: int, rows: list[tuple[tuple[str, str], Text]]) -> None:
         """Label/value rows with the values aligned in one column."""
@@ -243,7 +295,7 @@ class _Report:
         self.labelled(INDENT, [((label, "label"), self.text(f.remedy.summary))])
         if f.remedy.patch:
             self.verbatim(f.remedy.patch.rstrip("\n").splitlines(), 2 * INDENT, style="patch")
-        self.verbatim(f.remedy.commands, 2 * INDENT, prefix=("$ ", "prompt"), style="command")
+        self.verbatim(f.remedy.commands, 2 * INDENT, prefix=("$ ", "prompt"), style="command", shell=True)
 
     def other(self, f: Finding) -> None:
         where = f" [{f.container}{' init' if f.init else ''}]" if f.container else ""
@@ -256,7 +308,8 @@ class _Report:
 
 
 def render_terminal(
-    diagnoses: Sequence[PodDiagnosis], *, color: bool = False, width: int | None = None, wide: bool = False
+    diagnoses: Sequence[PodDiagnosis], *, color: bool = False, width: int | None = None, wide: bool = False,
+    footer: bool = True,
 ) -> str:
     """The report as text; ANSI colours only when color is True."""
     from rich.console import Console
@@ -274,7 +327,7 @@ def render_terminal(
         report.pod(d)
     if not diagnoses:
         report.hang(0, None, report.text("no pods found in the input"))
-    elif len(diagnoses) > 1:
+    elif len(diagnoses) > 1 and footer:
         bad = sum(1 for d in diagnoses if d.findings)
         report.blank()
         report.hang(0, None, report.text((f"{len(diagnoses)} pods, {bad} with problems", "problem" if bad else "ok")))
