@@ -109,3 +109,18 @@ def test_table_orders_each_cause_first_and_cuts_the_summary() -> None:
     lines = summary_table(rows, now=T0, width=60)
     assert all(len(line) <= 60 for line in lines)
     assert len(lines) == 1 + len(rows)
+
+
+def test_back_off_line_never_shows_an_empty_container_name() -> None:
+    from dataclasses import replace
+
+    from test_html import T0, crashing_pod
+
+    from podmortem.engine import diagnose
+    from podmortem.render.terminal import render_terminal
+
+    d = diagnose(crashing_pod(133), now=T0)
+    d = replace(d, backoff=tuple(replace(b, container="") for b in d.backoff))
+    out = render_terminal([d], color=False)
+    line = next(x for x in out.splitlines() if "back-off" in x)
+    assert " : " not in line and "restart 134" in line

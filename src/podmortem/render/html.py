@@ -88,6 +88,8 @@ var ok=(!t||tr.textContent.toLowerCase().indexOf(t)>=0)&&(!c.value||tr.getAttrib
 tr.hidden=!ok;if(ok)k++;});shown.textContent=String(k);}
 [q,c,n,p].forEach(function(el){el.addEventListener('input',apply);el.addEventListener('change',apply);});apply();}
 root.setAttribute('data-ready','1');
+window.addEventListener('load',function(){void document.body.offsetHeight;
+root.setAttribute('data-load-ms',String(Math.round(performance.now())));});
 })();
 """
 

@@ -111,7 +111,7 @@ def _backoff_table(entries: Sequence[Backoff], lines: list[str]) -> None:
     lines.append("| container | restarts | state | current delay | last exit | next restart | failing for |")
     lines.append("|---|---:|---|---:|---|---|---|")
     for b in entries:
-        name = f"{b.container} (init)" if b.init else b.container
+        name = (f"{b.container} (init)" if b.init else b.container) or "(container name not in the evidence)"
         delay = f"{b.delay_seconds}s" if b.delay_seconds is not None else "-"
         lines.append(
             f"| {_cell(name)} | {b.restart_count} | {_cell(b.state)} | {delay} | {_cell(b.last_exit_at or '')} "

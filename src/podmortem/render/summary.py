@@ -88,7 +88,9 @@ def _age(since: str | None, now: datetime | None) -> str:
         return "-"
     if t.tzinfo is None:
         t = t.replace(tzinfo=UTC)
-    return human_duration(max(0.0, (now - t).total_seconds()))
+    # Whole seconds: a snapshot stores its capture time without the fraction, and its report must
+    # read the same as the live one.
+    return human_duration(max(0.0, (now.replace(microsecond=0) - t).total_seconds()))
 
 
 def _fit(text: str, width: int) -> str:

@@ -303,7 +303,8 @@ class _Report:
                                         (f"  ({f.confidence:.2f})", "confidence")))
 
     def backoff(self, b: Backoff) -> None:
-        who = f"{b.container}{' (init)' if b.init else ''}: "
+        # A paste can lose the container's name; "back-off  : restart 133" reads as a glitch.
+        who = f"{b.container}{' (init)' if b.init else ''}: " if b.container else ("init container: " if b.init else "")
         self.labelled(INDENT, [(("back-off", "label"), self.text(who, (backoff_line(b), "backoff")))])
 
 
