@@ -187,14 +187,24 @@ def explain(
     if snapshots:
         if len(inputs) > 1 or describe or logs:
             raise click.UsageError(f"{snapshots[0]} is a snapshot folder: explain it on its own")
-        _explain_snapshot(snapshots[0], output, now, reduced_backoff, backoff_max, color)
+        _explain_snapshot(snapshots[0], output, now, reduced_backoff, backoff_max, color, details)
         return
     given = Inputs(list(inputs), list(describe), list(logs), container)
     bundle = read_bundle(given)
     pods = with_logs(bundle.pods(), given)
     when = parse_now(now)
+    stale_note = None
+    if now is None:
+        latest = _latest_time(pods)
+        if latest is not None and (when - latest).total_seconds() > STALE_PASTE_SECONDS:
+            # An old paste: "failing for 3y291d" measures the paste's age, not the crash loop's.
+            when = latest
+            stale_note = (f"times computed against the input's latest timestamp {latest:%Y-%m-%dT%H:%M:%SZ}, "
+                          "not now (the input is older than an hour); --now sets the time")
     settings = backoff_settings(reduced_backoff, backoff_max)
     results = [diagnose(p, now=when, backoff=settings) for p in pods]
+    if stale_note:
+        results = [replace(d, notes=(*d.notes, stale_note)) if d.backoff else d for d in results]
     others = bundle.others()
     if others:
         from podmortem.sources.related import config_index, config_notes
@@ -213,6 +223,27 @@ def explain(
     sys.exit(EXIT_PROBLEM if any(r.findings for r in results) else EXIT_OK)
 
 
+STALE_PASTE_SECONDS = 3600  # a crash loop's newest timestamp is minutes old (back-off <= 5 min) when captured
+
+
+def _latest_time(pods: Any) -> datetime | None:
+    """The newest absolute time in the evidence: events, container starts and exits."""
+    times = []
+    for p in pods:
+        times += [t for e in p.events for t in (e.last_seen, e.first_seen) if t is not None]
+        for c in p.containers:
+            st = c.status
+            if st is None:
+                continue
+            for state in (st.state, st.last_state):
+                if state.started_at is not None:
+                    times.append(state.started_at)
+                if state.terminated is not None:
+                    times += [t for t in (state.terminated.started_at, state.terminated.finished_at) if t is not None]
+    times = [t if t.tzinfo else t.replace(tzinfo=UTC) for t in times if t.year >= 1980]
+    return max(times) if times else None
+
+
 def _is_snapshot(folder: str) -> bool:
     try:
         from podmortem.live.snapshot import is_snapshot
@@ -222,7 +253,7 @@ def _is_snapshot(folder: str) -> bool:
 
 
 def _explain_snapshot(folder: str, output: str, now: str | None, reduced_backoff: bool, backoff_max: int | None,
-                      color: bool | None) -> None:
+                      color: bool | None, details: str = "auto") -> None:
     """A `podmortem snapshot` folder: the collection read back and diagnosed as `diagnose` did, at the
     capture time unless --now says otherwise, so the report is the one `diagnose` gave then."""
     from podmortem.live.report import diagnose_collection, render_live
@@ -233,7 +264,7 @@ def _explain_snapshot(folder: str, output: str, now: str | None, reduced_backoff
     when = parse_now(now) if now else (col.listed_at or snap.created or parse_now(None))
     result = diagnose_collection(col, now=when, backoff=backoff_settings(reduced_backoff, backoff_max))
     result.server, result.context = snap.server, snap.context
-    emit(render_live(result, output, color=use_color(color)))
+    emit(render_live(result, output, color=use_color(color), details=details, width=terminal_width()))
     sys.exit(EXIT_PROBLEM if result.problem else EXIT_OK)
 
 
