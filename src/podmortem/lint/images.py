@@ -240,18 +240,41 @@ def runtimes() -> dict[str, Runtime]:
     return _data()[0]
 
 
-def _matches(pattern: str, ref: ImageRef) -> bool:
+@lru_cache(maxsize=1)
+def _pattern_index() -> tuple[dict[str, int], dict[str, int], list[tuple[str, int]]]:
+    """Patterns by how they match: exact familiar names, Docker Hub paths a mirror may keep, and
+    prefixes (`gcr.io/distroless/*`). Each maps to the first entry that lists it (file order wins)."""
+    exact: dict[str, int] = {}
+    hub: dict[str, int] = {}
+    prefixes: list[tuple[str, int]] = []
+    for i, entry in enumerate(_data()[1]):
+        for pattern in entry.patterns:
+            if pattern.endswith("*"):
+                prefixes.append((pattern[:-1], i))
+                continue
+            exact.setdefault(pattern, i)
+            if "." not in pattern.split("/")[0]:  # a pattern naming a registry matches only exactly
+                hub.setdefault(pattern if "/" in pattern else "library/" + pattern, i)
+    return exact, hub, prefixes
+
+
+def _entry_index(ref: ImageRef) -> int | None:
+    """The first entry (file order) with a pattern matching the reference: the familiar name exactly
+    (`nginx`, `bitnami/redis`, `gcr.io/distroless/static`), a prefix pattern, or a mirror or
+    pull-through cache that keeps Docker Hub's path (harbor.example/library/nginx,
+    public.ecr.aws/docker/library/nginx, registry.example/bitnami/postgresql). Dict lookups, not a
+    scan of every pattern: lint looks up every image of thousands of files."""
+    exact, hub, prefixes = _pattern_index()
     familiar = ref.familiar
-    if pattern.endswith("*"):
-        return familiar.startswith(pattern[:-1])
-    if familiar == pattern:
-        return True
-    # A mirror or pull-through cache that keeps Docker Hub's path: harbor.example/library/nginx,
-    # public.ecr.aws/docker/library/nginx, registry.example/bitnami/postgresql.
-    hub_path = pattern if "/" in pattern else "library/" + pattern
-    if "." in pattern.split("/")[0]:
-        return False  # the pattern names a registry: only an exact match counts
-    return ref.path.endswith("/" + hub_path) or (ref.domain != DOCKER_HUB and ref.path == hub_path)
+    found = [i for prefix, i in prefixes if familiar.startswith(prefix)]
+    if familiar in exact:
+        found.append(exact[familiar])
+    parts = ref.path.split("/")
+    for start in range(len(parts)):
+        suffix = "/".join(parts[start:])
+        if suffix in hub and (start > 0 or ref.domain != DOCKER_HUB):
+            found.append(hub[suffix])
+    return min(found) if found else None
 
 
 @lru_cache(maxsize=4096)
@@ -262,12 +285,13 @@ def facts_for(image: str) -> ImageFacts | None:
     except ImageReferenceError:
         return None
     tag = ref.tag or "latest"
-    for entry in _data()[1]:
-        if any(_matches(p, ref) for p in entry.patterns):
-            for pattern, variant in entry.variants:
-                if pattern.search(tag):
-                    return replace(_facts_from(entry.facts.name, {**variant, "source": entry.facts.source,
-                                                                    "confirmed": entry.facts.confirmed},
-                                               entry.facts))
-            return entry.facts
-    return None
+    index = _entry_index(ref)
+    if index is None:
+        return None
+    entry = _data()[1][index]
+    for pattern, variant in entry.variants:
+        if pattern.search(tag):
+            return replace(_facts_from(entry.facts.name, {**variant, "source": entry.facts.source,
+                                                            "confirmed": entry.facts.confirmed},
+                                       entry.facts))
+    return entry.facts
