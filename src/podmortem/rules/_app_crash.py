@@ -36,6 +36,7 @@ from podmortem.rules._evidence import (
     watch_command,
     workload_ref,
 )
+from podmortem.rules.probes import hair_trigger, hair_trigger_exec, probe_kill_reported
 
 # --- app.crash -----------------------------------------------------------------------------------
 
@@ -262,5 +263,12 @@ def main_process_exited_zero(pod: PodEvidence) -> Iterator[Hit]:
                 f"kubectl get pod {pod_name(pod)}{ns_flag(pod)} -o jsonpath='{{.spec.{key}[*].command}} "
                 f"{{.spec.{key}[*].args}}'",
                 watch_command(pod)]
+        confidence = 0.86 if backoff else 0.78
+        probe = spec.liveness if spec is not None else None
+        if hair_trigger(probe) and not probe_kill_reported(pod, c.name or None):
+            # an app that exits 0 on SIGTERM after a probe kill looks the same: say so, rank below 0.8
+            confidence = 0.55 if hair_trigger_exec(probe) else 0.62
+            summary += (" Its liveness probe kills on one slow answer, though, so a probe kill is the other "
+                        "reading; probe events would tell them apart.")
         yield Hit(c.name or None, summary, tuple(evidence), Remedy(fix, patch, tuple(cmds)),
-                  0.86 if backoff else 0.78, c.init, "completed-under-restart-always", 3)
+                  confidence, c.init, "completed-under-restart-always", 3)

@@ -752,7 +752,7 @@ FOREIGN = re.compile(
     r"|\bEACCES\b|operation not permitted|\bEPERM\b|read-only file system|\bEROFS\b"
     r"|AccessDeniedException|UnauthorizedAccessException|Access to the path [^\n]* is denied"
     r"|exec format error|exec user process caused|executable file not found|command not found"
-    r"|fork/exec|\bexec(?:ve)?\b:? [^\n]*(?:not found|no such file or directory)"
+    r"|fork/exec|\bexec(?:ve)?\b:? [^\n]*(?:not found|no such file or directory)|\benv: can't execute '"
     r"|OutOfMemoryError|out of memory|heap out of memory|\bMemoryError\b|Allowed memory size"
     r"|Cannot allocate memory)"
     r"|(?:^|\s)(?:[\w./-]+: )?line \d+: [^:\s]+: (?:No such file or directory|not found)"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from podmortem.model import Citation, ContainerEvidence, Hit, PodEvidence, Remedy
 from podmortem.rules._base import Rule, rule
@@ -426,7 +427,78 @@ def _exec_format_findings(pod: PodEvidence) -> Iterator[tuple[Citation, Containe
             continue
         yield om.citation, om.container, "crlf-line-endings", 0.9, 2
     for om in find_output(pod, _MISSING_INTERPRETER, limit=1):
+        if env_target_reading(om) != "interpreter":
+            # `env: can't execute '/app/run'`: a missing binary as likely as a missing interpreter
+            # (rule env-cannot-execute ranks the two)
+            yield om.citation, om.container, "missing-interpreter-or-binary", 0.5, 1
+            continue
         yield om.citation, om.container, "missing-interpreter", 0.86, 2
+
+
+# What busybox/coreutils `env` failed to run tells the two causes apart only with the spec: a
+# shebang names an interpreter (`#!/usr/bin/env bash`), a command names the program.
+_INTERPRETER = re.compile(r"(?:^|/)(?:ba|da|a|z|k)?sh|(?:^|/)(?:python|node|nodejs|ruby|perl|php|lua|deno|bun|pwsh|"
+                          r"Rscript|java|tclsh|wish|awk|gawk|env)[\d.]*$")
+
+
+def env_target_reading(om: OutputMatch) -> str:
+    """'interpreter', 'command' or 'either' for an `env: can't execute X` line (others: 'interpreter')."""
+    target = om.match.groupdict().get("bbinterp")
+    if not target:
+        return "interpreter"
+    c = om.container
+    argv = command_line(c) if c is not None else []
+    if target in argv or any(a.endswith(" " + target) or a.startswith(target + " ") for a in argv):
+        return "command"
+    if _INTERPRETER.search(target):
+        return "interpreter"
+    return "either"
+
+
+@rule(
+    "env-cannot-execute",
+    cause="image.command-not-found",
+    title="`env` could not run a path: a missing program, or a program whose interpreter is missing",
+    needs=("logs",),
+)
+def env_cannot_execute(pod: PodEvidence) -> Iterator[Hit]:
+    """
+    ## What it detects
+    busybox `env: can't execute '/app/run': No such file or directory` (and coreutils
+    `/usr/bin/env: '/app/run': No such file or directory`) where the path is not an interpreter.
+    The same words come from a command that is absent and from a script whose `#!` interpreter
+    or a binary whose loader is absent, so this rule and `exec-format-error` both report it,
+    ranked, neither sure.
+
+    ## Why the pod crash-loops
+    execve() fails with ENOENT before the program runs, on every start.
+
+    ## Evidence used
+    The log line and the container's command and args: when the path is the command, a missing
+    binary ranks first; a name like `bash` or `python3` is a shebang's interpreter and is left to
+    `exec-format-error` alone.
+
+    ## How to fix
+    `ls -l PATH` in the image separates them: absent, fix the command or the image; present, read
+    its first line (`head -1`) or its loader (`ldd`) and install what it names.
+
+    ## Near misses
+    `env: 'bash\\r'` is CRLF line endings (`image.exec-format`); runc's `executable file not found`
+    is rule `runtime-exec-not-found`.
+    """
+    for om in find_output(pod, _MISSING_INTERPRETER, limit=1):
+        reading = env_target_reading(om)
+        if reading == "interpreter":
+            continue
+        target = om.match.group("bbinterp")
+        confidence = 0.7 if reading == "command" else 0.62
+        hit = _not_found_hit(pod, om.container, target, "env-cannot-execute",
+                             [om.citation, *_termination_evidence(pod, om.container)], confidence, 2)
+        yield replace(hit, summary=(
+            f"`env` could not run {target} in {who(om.name)}: either {target} is not in the image (the likelier "
+            f"reading{' - it is the command' if reading == 'command' else ''}), or it exists and its interpreter "
+            f"line or dynamic loader names something the image lacks. `ls -l {target}` in the image tells which: "
+            "absent means the command is wrong, present means read its first line or run ldd on it."))
 
 
 @rule(
@@ -518,6 +590,10 @@ def _exec_format_hit(pod: PodEvidence, c: ContainerEvidence | None, detail: str,
     else:
         summary = (f"The entrypoint of {subject} exists but cannot be executed: its interpreter (shebang) or dynamic "
                    "loader is missing from the image.")
+        if detail == "missing-interpreter-or-binary":
+            summary = (f"If the program `env` ran exists in {subject}, its interpreter (shebang) or dynamic loader is "
+                       "missing from the image; the likelier reading is that the program itself is absent "
+                       "(`ls -l` on it in the image tells which).")
         fix = ("Install the interpreter the script names (e.g. bash on Alpine), change the shebang to one the image "
                "has (#!/bin/sh), or for a binary use a base image with its libc or build it static (CGO_ENABLED=0).")
         commands = (f"kubectl run interp-check --rm -it --restart=Never --image={shown} --command -- "
@@ -531,5 +607,6 @@ RULES: tuple[Rule, ...] = (
     shell_command_not_found,
     exit_127,
     exec_format_error,
+    env_cannot_execute,
     *PULL_RULES,
 )

@@ -566,4 +566,78 @@ def startup_probe_kill(pod: PodEvidence) -> Iterator[Hit]:
         )
 
 
-RULES: tuple[Rule, ...] = (liveness_probe_kill, legacy_kill_loop, startup_probe_kill)
+def hair_trigger(p: Probe | None) -> bool:
+    """A liveness probe one slow answer can fail: a single failure kills, or an exec probe gets 1s."""
+    return p is not None and (p.failure_threshold <= 1 or (p.handler == "exec" and p.timeout_seconds <= 1))
+
+
+def hair_trigger_exec(p: Probe | None) -> bool:
+    """Both at once: an exec probe (a process started in the container) with 1s, killed on one failure."""
+    return p is not None and p.handler == "exec" and p.timeout_seconds <= 1 and p.failure_threshold <= 1
+
+
+def probe_kill_reported(pod: PodEvidence, name: str | None) -> bool:
+    return any((m.container in (None, name)) and (_KILL.search(m.text) or _UNHEALTHY.search(m.text))
+               for m in messages(pod))
+
+
+@rule(
+    "exit-zero-under-hair-trigger-probe",
+    cause="probes.liveness",
+    title="A clean exit (0) under a liveness probe that one slow answer fails: maybe a probe kill",
+    needs=("status", "spec"),
+)
+def exit_zero_under_hair_trigger_probe(pod: PodEvidence) -> Iterator[Hit]:
+    """
+    ## What it detects
+    A container whose last instance ended `Completed` with exit code 0 while its liveness probe
+    kills on one failure (`#failure=1`) or is an exec probe with `timeout=1s`, and the paste holds
+    no probe events either way (describe output often lacks them once they age out).
+
+    ## Why the pod crash-loops
+    An app that handles SIGTERM exits 0 when the kubelet kills it for a failed probe, which looks
+    exactly like a process that finished by itself. This rule is the other reading beside
+    `main-process-exited-zero`; neither is sure. An exec probe with a 1s timeout that kills on its
+    first failure ranks first (starting a process in a busy container often takes longer than 1s);
+    either condition alone ranks second.
+
+    ## Evidence used
+    The termination (Completed, exit 0), the probe's timeout and failure threshold, and the
+    absence of `Liveness probe failed` / `failed liveness probe` events.
+
+    ## How to fix
+    `kubectl get events --field-selector involvedObject.name=POD` while it restarts separates the
+    two: probe failures mean raise `timeoutSeconds` and `failureThreshold`; none mean the process
+    really exits.
+
+    ## Near misses
+    With `Liveness probe failed` events, rule `liveness-probe-kill` decides. Exit 0 under
+    restartPolicy Always with a lenient probe is `app.exit-zero`.
+    """
+    for c in pod.containers:
+        t = c.last_termination
+        probe = c.spec.liveness if c.spec is not None else None
+        if t is None or t.exit_code != 0 or (t.reason not in (None, "", "Completed")) or not hair_trigger(probe):
+            continue
+        if (c.init and not c.is_sidecar) or probe_kill_reported(pod, c.name or None):
+            continue
+        assert probe is not None
+        shown = (f"{probe.handler or 'liveness'} probe timeout={probe.timeout_seconds}s "
+                 f"#failure={probe.failure_threshold}")
+        yield Hit(
+            container=c.name or None, init=c.init,
+            summary=(f"{who(c.name or None)} ended with exit code 0, and its liveness probe ({shown}) kills it after one "
+                     "slow or failed answer; an app that exits cleanly on SIGTERM looks the same, so this may be a "
+                     "probe kill rather than a process that finishes by itself. Probe events (Liveness probe failed) "
+                     "would settle it."),
+            evidence=(cite_termination(pod, c, t), cite_spec(pod, c, "livenessProbe", f"Liveness: {shown}")),
+            remedy=Remedy(
+                "Watch the events while it restarts: if the liveness probe fails, raise its timeoutSeconds and "
+                "failureThreshold; if it does not, the main process exits by itself (see app.exit-zero).", None,
+                (f"kubectl get events{ns_flag(pod)} --field-selector involvedObject.name={pod.name or 'POD'} -w",
+                 watch_command(pod))),
+            confidence=0.62 if hair_trigger_exec(probe) else 0.5, strength=2, detail="exit-zero-hair-trigger-probe",
+        )
+
+
+RULES: tuple[Rule, ...] = (liveness_probe_kill, legacy_kill_loop, startup_probe_kill, exit_zero_under_hair_trigger_probe)

@@ -419,5 +419,19 @@ def pods_from_objects(
         for (pod_name, container), texts in logs.items():
             if pod_name in (name, f"{ns}/{name}"):  # "namespace/pod": a snapshot's per-namespace log
                 pod_logs[container] = texts
-        out.append(pod_evidence(p, evs, pod_logs, has_events=have_events))
+        out.append(_with_event_containers(pod_evidence(p, evs, pod_logs, has_events=have_events)))
     return out
+
+
+def _with_event_containers(pod: PodEvidence) -> PodEvidence:
+    """A pod known only from its events gets the containers their fieldPaths name (spec.initContainers{x}
+    is an init container), so findings can name the container and say it is an init container."""
+    if pod.containers:
+        return pod
+    found: dict[str, bool] = {}
+    for e in pod.events:
+        if e.container:
+            found.setdefault(e.container, e.about_init_container)
+    if not found:
+        return pod
+    return replace(pod, containers=tuple(ContainerEvidence(n, init) for n, init in found.items()))
