@@ -157,7 +157,20 @@ def _chain(findings: list[Finding]) -> list[Finding]:
                     k = i + 1
                     result[k] = replace(result[k], related=(*result[k].related, f"follows from {root.cause}: {how}"))
                     break
-    return result
+    return _symptoms_below_confident(result)
+
+
+def _symptoms_below_confident(findings: list[Finding]) -> list[Finding]:
+    """A symptom ranked behind its root cause is not the cause: it stays below the confident band
+    (docs/calibration.md counts every finding at 0.8 or more as a claim to be the cause)."""
+    out = list(findings)
+    for i, f in enumerate(out):
+        for roots, symptoms, _how in _CHAINS:
+            if f.cause in symptoms and any(r.cause in roots and r.cause != f.cause and _same_container(r, f)
+                                           for r in out[:i]):
+                out[i] = replace(f, confidence=min(f.confidence, 0.75))
+                break
+    return out
 
 
 def _missing(pod: PodEvidence) -> list[str]:

@@ -265,7 +265,10 @@ def main_process_exited_zero(pod: PodEvidence) -> Iterator[Hit]:
                 watch_command(pod)]
         confidence = 0.86 if backoff else 0.78
         probe = spec.liveness if spec is not None else None
-        if hair_trigger(probe) and not probe_kill_reported(pod, c.name or None):
+        if probe_kill_reported(pod, c.name or None):
+            # the kubelet killed it for a failed probe and it exited cleanly on SIGTERM: the exit is the symptom
+            confidence = 0.45
+        elif hair_trigger(probe):
             # an app that exits 0 on SIGTERM after a probe kill looks the same: say so, rank below 0.8
             confidence = 0.55 if hair_trigger_exec(probe) else 0.62
             summary += (" Its liveness probe kills on one slow answer, though, so a probe kill is the other "
