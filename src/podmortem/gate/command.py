@@ -148,4 +148,6 @@ def _render(report: Any, output: str, color: bool) -> str:
         return junit.render_junit(report)
     if output == "html":
         return text_report.render_html(report)
-    return text_report.render_text(report, color=color)
+    from podmortem.cli import terminal_width
+
+    return text_report.render_text(report, color=color, width=terminal_width(), tty=sys.stdout.isatty())

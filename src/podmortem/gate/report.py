@@ -83,49 +83,63 @@ def _detail(t: TargetState) -> str:
 
 
 
-def _table(pods: list[PodState], report: GateReport, indent: str) -> list[str]:
+def _table(pods: list[PodState], report: GateReport, indent: str, width: int) -> list[str]:
     shown = pods[:MAX_POD_ROWS]
     rows = [("POD", "STATUS", "READY", "RESTARTS")] + [(p.name, p.status, p.ready, str(p.restarts)) for p in shown]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
 
     def row(cells: tuple[str, ...], why: str) -> str:
-        return indent + "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + "  " + why
+        text = indent + "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + "  " + why
+        return text if len(text) <= width else text[: width - 1] + "…"
 
     out = [row(rows[0], "WHY")]
     for cells, p in zip(rows[1:], shown, strict=True):
         out.append(row(cells, clean(p.why)))
         event = pod_last_event(report, p)
         if event:
-            out.append(f"{indent}  last event: {clean(event)}")
+            out.append(_wrap(f"{indent}  last event: {clean(event)}", width, len(indent) + 14))
     if len(pods) > len(shown):
         out.append(f"{indent}... and {len(pods) - len(shown)} more")
     return out
 
 
-def render_text(report: GateReport, *, color: bool = False) -> str:
-    from podmortem.live.report import render_report
+def _wrap(line: str, width: int, indent: int) -> str:
+    """A line of the gate's text wrapped at the terminal's width, continuation lines hanging at `indent`."""
+    import textwrap
 
+    lead = len(line) - len(line.lstrip(" "))
+    return textwrap.fill(line.strip(" "), width, initial_indent=" " * lead, subsequent_indent=" " * indent,
+                         break_on_hyphens=False)
+
+
+def render_text(report: GateReport, *, color: bool = False, width: int | None = None, tty: bool = False) -> str:
+    from podmortem.live.report import render_report
+    from podmortem.render.terminal import DEFAULT_WIDTH
+
+    cols = width or DEFAULT_WIDTH
     o = report.outcome
-    lines = [headline(report)]
+    # Piped (a CI log), the verdict stays one line to grep; on a terminal it wraps like the rest.
+    lines = [_wrap(headline(report), cols, 2) if tty else headline(report)]
     for t in o.targets:
         mark = "ok" if t.complete else ("FAILED" if t.failed or any(p.state == "failed" for p in t.pods)
                                        else "waiting")
-        lines.append(f"  [{mark}] {t.label}: {clean(t.message)}{_detail(t)}")
+        lines.append(_wrap(f"  [{mark}] {t.label}: {clean(t.message)}{_detail(t)}", cols, 6))
         if not t.complete and (o.result == "timeout" or t.failed):
             event = target_last_event(report, t)
             if event and not any(p.state != "ready" for p in t.pods):
-                lines.append(f"      last event: {clean(event)}")
+                lines.append(_wrap(f"      last event: {clean(event)}", cols, 18))
             shown = _shown_pods(t, report)
             if shown:
-                lines += _table(shown, report, "      ")
+                lines += _table(shown, report, "      ", cols)
             if t.old_pods:
-                lines.append(f"      pods of the previous revision still running: {', '.join(t.old_pods[:10])}")
-    lines += [f"  note: {n}" for n in (*o.notices, *report.diagnosis.notes)]
+                lines.append(_wrap(f"      pods of the previous revision still running: {', '.join(t.old_pods[:10])}",
+                                   cols, 8))
+    lines += [_wrap(f"  note: {n}", cols, 8) for n in (*o.notices, *report.diagnosis.notes)]
     text = "\n".join(lines) + "\n"
     result = report.diagnosis.result
     if result is not None and result.diagnoses:
         title = "Diagnosis" if o.result == "failed" else "Diagnosis of the pods that are not Ready"
-        text += f"\n{title}:\n\n" + render_report(result, "text", color=color)
+        text += f"\n{title}:\n\n" + render_report(result, "text", color=color, width=cols)
     return text
 
 
