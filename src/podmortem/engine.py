@@ -16,7 +16,7 @@ from datetime import datetime
 
 from podmortem.backoff import BackoffSettings, container_backoff
 from podmortem.causes import CAUSES
-from podmortem.model import Backoff, Citation, Finding, PodDiagnosis, PodEvidence, Remedy
+from podmortem.model import Backoff, Citation, Finding, PodDiagnosis, PodEvidence, Remedy, Step
 from podmortem.podstatus import pod_status
 from podmortem.rules import ALL_RULES, Rule
 from podmortem.rules._evidence import (
@@ -26,7 +26,11 @@ from podmortem.rules._evidence import (
     debug_command,
     describe_command,
     failing_containers,
+    kubectl,
     logs_command,
+    ns_args,
+    pod_arg,
+    workload_target,
 )
 from podmortem.rules._patch import for_pod
 
@@ -94,7 +98,7 @@ def _findings(pod: PodEvidence, rules: Sequence[Rule]) -> tuple[list[Finding], l
             out.append(Finding(
                 rule=r.id, cause=r.cause, category=r.category, detail=h.detail,
                 container=h.container, init=h.init, confidence=round(min(max(h.confidence, 0.0), 1.0), 2),
-                summary=h.summary, evidence=h.evidence, remedy=for_pod(pod, h.remedy), strength=h.strength,
+                summary=h.summary, evidence=h.evidence, remedy=for_pod(pod, h.remedy, h.container), strength=h.strength,
                 lint_check=r.lint_check,
             ))
     return out, notes
@@ -198,14 +202,13 @@ def _unknown(pod: PodEvidence, missing: list[str]) -> Finding:
         t = c.last_termination
         if t is not None:
             evidence.append(cite_termination(pod, c, t))
-    commands = []
+    commands: list[Step] = []
     if "logs" in missing:
         commands.append(logs_command(pod, name))
     if "events" in missing or "status" in missing:
         commands.append(describe_command(pod))
     if "spec" in missing:
-        commands.append(f"kubectl get pod {pod.name or 'POD'}" + (f" -n {pod.namespace}" if pod.namespace else "")
-                        + " -o yaml")
+        commands.append(kubectl("get", "pod", pod_arg(pod), *ns_args(pod), "-o", "yaml"))
     commands.append(debug_command(pod, name))
     what = f"container {name}" if name else "the pod"
     need = ", ".join(missing) if missing else "nothing more is available"
@@ -215,7 +218,7 @@ def _unknown(pod: PodEvidence, missing: list[str]) -> Finding:
         summary=f"The evidence does not show why {what} fails; missing evidence: {need}.",
         evidence=tuple(evidence),
         remedy=Remedy("Collect the missing evidence with the commands below and run podmortem again.",
-                      None, tuple(commands)),
+                      None, tuple(commands), target=workload_target(pod, name)),
         strength=0,
     )
 

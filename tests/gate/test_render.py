@@ -21,7 +21,7 @@ from podmortem.gate.verdict import PodState
 from podmortem.live.collect import Collection
 from podmortem.live.fleet import group_diagnoses
 from podmortem.live.report import LiveResult
-from podmortem.model import Citation, Finding, PodDiagnosis, Remedy
+from podmortem.model import Citation, Command, Finding, Joined, Placeholder, PodDiagnosis, Remedy, Target
 from podmortem.testing import check_golden
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -42,9 +42,11 @@ def _diagnosis(name: str) -> PodDiagnosis:
                   Citation("logs", "\x1b[31mERROR\x1b[0m <config> & \"env\" \x00 \ufffe"),
                   Citation("status", "Last State: Terminated, Reason: Error, Exit Code: 1")),
         remedy=Remedy("Add DB_HOST to the container's env.",
-                      "spec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n"
-                      "        - name: DB_HOST\n          value: \"VALUE\"\n",
-                      ("kubectl set env deployment/web -n shop -c app DB_HOST=VALUE",)),
+                      {"spec": {"template": {"spec": {"containers": [{"name": "app", "env": [
+                          {"name": "DB_HOST", "value": "VALUE"}]}]}}}},
+                      (Command(("kubectl", "set", "env", "deployment/web", "-n", "shop", "-c", "app",
+                                Joined(("DB_HOST=", Placeholder("VALUE"))))),),
+                      target=Target("Deployment", "shop", "web", "app")),
         lint_check="env-var-missing")
     return PodDiagnosis("shop", name, "CrashLoopBackOff", (finding,), owner="ReplicaSet/web-5d9f",
                         notes=("what changed: revision 7 removed env DB_HOST",))

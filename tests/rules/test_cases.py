@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from podmortem.engine import diagnose
+from podmortem.render.commands import command_lines, patch_yaml
 from podmortem.testing import case_files, load_case
 
 CASES = Path(__file__).parent / "cases"
@@ -31,7 +32,7 @@ def test_case(path: Path) -> None:
         assert top.detail == want["detail"], (top.rule, top.detail)
     for source in want.get("sources", []):
         assert source in {c.source for c in top.evidence}, [c for c in top.evidence]
-    remedy = "\n".join((top.remedy.summary, top.remedy.patch or "", *top.remedy.commands))
+    remedy = "\n".join((top.remedy.summary, patch_yaml(top.remedy.patch) or "", *command_lines(top.remedy)))
     for text in want.get("remedy_has", []):
         assert text in remedy, remedy
     assert top.remedy.summary

@@ -20,6 +20,7 @@ from podmortem.gate.run import TargetState
 from podmortem.gate.verdict import PodState
 from podmortem.model import PodDiagnosis
 from podmortem.render._text import clean
+from podmortem.render.commands import command_lines, patch_yaml
 
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
@@ -40,12 +41,14 @@ def diagnosis_text(d: PodDiagnosis) -> str:
             lines.append("evidence:")
             lines += [f"  [{c.source}] {c.text}" for c in f.evidence]
         lines.append(f"fix: {f.remedy.summary}")
-        if f.remedy.patch:
+        patch = patch_yaml(f.remedy.patch)
+        if patch:
             lines.append("  patch:")
-            lines += [f"    {ln}" for ln in f.remedy.patch.rstrip("\n").splitlines()]
-        if f.remedy.commands:
+            lines += [f"    {ln}" for ln in patch.rstrip("\n").splitlines()]
+        commands = command_lines(f.remedy)
+        if commands:
             lines.append("  commands:")
-            lines += [f"    {c}" for c in f.remedy.commands]
+            lines += [f"    {c}" for c in commands]
         if i == 0 and f.lint_check:
             lines.append(f"  caught before deploying by: podmortem lint (check {f.lint_check})")
     if d.notes:

@@ -20,10 +20,39 @@ from podmortem.model.evidence import (
     VolumeMount,
     Waiting,
 )
-from podmortem.model.finding import Backoff, Citation, Finding, Hit, PodDiagnosis, Remedy
+from podmortem.model.finding import Backoff, Citation, Finding, Hit, PodDiagnosis
+from podmortem.model.remedy import APPLY, ApplyPatch, Command, Joined, Placeholder, Remedy, Step, Target
 
 __all__ = [
-    "Backoff", "Citation", "ContainerEvidence", "ContainerSpec", "ContainerState", "ContainerStatus",
-    "EnvFrom", "EnvVar", "Event", "Finding", "Hit", "LogLine", "LogText", "Owner", "PodDiagnosis", "PodEvidence",
-    "Port", "Probe", "Remedy", "SecurityContext", "Termination", "Volume", "VolumeMount", "Waiting",
+    "APPLY",
+    "ApplyPatch",
+    "Backoff",
+    "Citation",
+    "Command",
+    "ContainerEvidence",
+    "ContainerSpec",
+    "ContainerState",
+    "ContainerStatus",
+    "EnvFrom",
+    "EnvVar",
+    "Event",
+    "Finding",
+    "Hit",
+    "Joined",
+    "LogLine",
+    "LogText",
+    "Owner",
+    "Placeholder",
+    "PodDiagnosis",
+    "PodEvidence",
+    "Port",
+    "Probe",
+    "Remedy",
+    "SecurityContext",
+    "Step",
+    "Target",
+    "Termination",
+    "Volume",
+    "VolumeMount",
+    "Waiting",
 ]

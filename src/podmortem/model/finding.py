@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from podmortem.model.remedy import Remedy
+
 
 @dataclass(frozen=True, slots=True)
 class Citation:
@@ -15,13 +17,6 @@ class Citation:
     source: str  # describe | events | status | spec | logs
     text: str
     path: str | None = None  # e.g. status.containerStatuses[app].lastState.terminated.reason, or logs:12
-
-
-@dataclass(frozen=True, slots=True)
-class Remedy:
-    summary: str
-    patch: str | None = None  # a strategic-merge patch (YAML) when the fix is in the pod spec
-    commands: tuple[str, ...] = ()  # commands that verify the fix or get more evidence
 
 
 @dataclass(frozen=True, slots=True)

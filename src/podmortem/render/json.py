@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from podmortem.model import Backoff, Finding, PodDiagnosis
+from podmortem.model import Backoff, Finding, PodDiagnosis, Remedy
+from podmortem.render.commands import command_lines, patch_plain, patch_yaml, placeholders, target_dict
 
 SCHEMA_VERSION = "podmortem/v1"
 
@@ -23,14 +24,24 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "confidence": f.confidence,
         "summary": f.summary,
         "evidence": [{"source": c.source, "text": c.text} for c in f.evidence],
-        "remedy": {
-            "summary": f.remedy.summary,
-            "patch": f.remedy.patch,
-            "commands": list(f.remedy.commands),
-        },
+        "remedy": remedy_dict(f.remedy),
         "rule": f.rule,
         "related": list(f.related),
         "lint_check": f.lint_check,
+    }
+
+
+def remedy_dict(r: Remedy) -> dict[str, Any]:
+    return {
+        "summary": r.summary,
+        "patch": patch_yaml(r.patch),
+        "commands": command_lines(r),
+        "target": target_dict(r.target),
+        "patch_object": patch_plain(r.patch),
+        "patch_type": r.patch_type if r.patch is not None else None,
+        "patch_file": r.patch_file,
+        "outside_spec": r.outside_spec,
+        "placeholders": placeholders(r),
     }
 
 

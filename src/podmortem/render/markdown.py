@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from podmortem.model import Backoff, Finding, PodDiagnosis
 from podmortem.podstatus import human_duration
 from podmortem.render._text import clean
+from podmortem.render.commands import command_lines, patch_yaml
 
 _PROSE_SPECIAL = re.compile(r"([\\*<>\[\]|])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 
@@ -73,11 +74,13 @@ def _finding(f: Finding, lines: list[str], heading: str) -> None:
     label = "Next steps" if f.cause == "unknown" else "Fix"
     lines.append(f"**{label}:** {prose(f.remedy.summary)}")
     lines.append("")
-    if f.remedy.patch:
-        lines.append(fenced(f.remedy.patch, "yaml"))
+    patch = patch_yaml(f.remedy.patch)
+    if patch:
+        lines.append(fenced(patch, "yaml"))
         lines.append("")
-    if f.remedy.commands:
-        lines.append(fenced("\n".join(f.remedy.commands), "sh"))
+    commands = command_lines(f.remedy)
+    if commands:
+        lines.append(fenced("\n".join(commands), "sh"))
         lines.append("")
     for rel in f.related:
         lines.append(f"_Related:_ {prose(rel)}")

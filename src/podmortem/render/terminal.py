@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from podmortem.model import Backoff, Finding, PodDiagnosis
 from podmortem.podstatus import human_duration
 from podmortem.render._text import clean
+from podmortem.render.commands import command_lines, patch_yaml
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -293,9 +294,10 @@ class _Report:
     def remedy(self, f: Finding) -> None:
         label = "next" if f.cause == "unknown" else "fix"
         self.labelled(INDENT, [((label, "label"), self.text(f.remedy.summary))])
-        if f.remedy.patch:
-            self.verbatim(f.remedy.patch.rstrip("\n").splitlines(), 2 * INDENT, style="patch")
-        self.verbatim(f.remedy.commands, 2 * INDENT, prefix=("$ ", "prompt"), style="command", shell=True)
+        patch = patch_yaml(f.remedy.patch)
+        if patch:
+            self.verbatim(patch.rstrip("\n").splitlines(), 2 * INDENT, style="patch")
+        self.verbatim(command_lines(f.remedy), 2 * INDENT, prefix=("$ ", "prompt"), style="command", shell=True)
 
     def other(self, f: Finding) -> None:
         where = f" [{f.container}{' init' if f.init else ''}]" if f.container else ""

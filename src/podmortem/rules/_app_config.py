@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from podmortem.model import ContainerEvidence, Hit, PodEvidence, Remedy
+from podmortem.model import APPLY, ContainerEvidence, Hit, PodEvidence, Remedy
 from podmortem.rules import _patterns as pt
 from podmortem.rules._app_analysis import _Analysis, _Candidate
 from podmortem.rules._app_findings import (
+    SECRET_KEYS,
     _base_commands,
     _container_patch,
     _evidence,
@@ -22,10 +23,9 @@ from podmortem.rules._app_findings import (
     _quoted,
     _volume_text,
     _who,
-    _yaml_list,
 )
 from podmortem.rules._base import rule
-from podmortem.rules._evidence import ns_flag, pod_name, watch_command, workload_ref
+from podmortem.rules._evidence import kubectl, ns_args, pod_arg, watch_command, workload_ref
 
 _FLAG_DETAILS = frozenset({"unknown-flag", "unknown-option", "required-flag", "invalid-flag-value", "jvm-option"})
 _SYNTAX_DETAILS = frozenset({"yaml-syntax", "json-syntax", "toml-syntax", "ini-syntax", "xml-syntax"})
@@ -95,7 +95,7 @@ def config_rejected(pod: PodEvidence) -> Iterator[Hit]:
             fix = ("Remove or replace the JVM option: options are removed between Java versions, so check the "
                    "options passed in JAVA_OPTS / JAVA_TOOL_OPTIONS / JDK_JAVA_OPTIONS and in the args against the "
                    "Java version of the image.")
-            cmds.append(f"kubectl set env {workload_ref(pod)}{ns_flag(pod)} --list")
+            cmds.append(kubectl("set", "env", workload_ref(pod), *ns_args(pod), "--list"))
         elif cand.detail in _FLAG_DETAILS:
             summary = f"{who} rejects its command line: {_quoted(cand)}."
             fix = ("Fix the container's command/args: flags differ between versions, so remove or rename the flag "
@@ -105,8 +105,8 @@ def config_rejected(pod: PodEvidence) -> Iterator[Hit]:
             if where is not None:
                 field, kept = where
                 summary += f" The flag comes from the container's {field}."
-                patch = _container_patch(c, f"        {field}: {_yaml_list(kept)}\n")
-            cmds.append(f"kubectl get pod {pod_name(pod)}{ns_flag(pod)} -o jsonpath='{{.spec.containers[*].args}}'")
+                patch = _container_patch(c, {field: list(kept)})
+            cmds.append(kubectl("get", "pod", pod_arg(pod), *ns_args(pod), "-o", "jsonpath={.spec.containers[*].args}"))
         elif cand.detail == "java-main-class":
             if subject and re.fullmatch(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*", subject):
                 summary = (f"{who} starts a JVM that cannot load its main class: {_quoted(cand)}. The class name or "
@@ -119,12 +119,12 @@ def config_rejected(pod: PodEvidence) -> Iterator[Hit]:
                            "command (JAVA_OPTS-style settings).")
                 fix = ("Check the env values expanded into the java command line (no literal quotes inside the "
                        "value), the classpath, and the main class name.")
-            cmds.append(f"kubectl set env {workload_ref(pod)}{ns_flag(pod)} --list")
+            cmds.append(kubectl("set", "env", workload_ref(pod), *ns_args(pod), "--list"))
         elif cand.detail == "credentials-rejected":
             summary = f"{who} reaches its server, which rejects the configured credentials: {_quoted(cand)}."
             fix = ("Make the user and password the app is given (usually env from a Secret) match the server's; "
                    "check which Secret and key the env refers to.")
-            cmds.append(f"kubectl set env {workload_ref(pod)}{ns_flag(pod)} --list")
+            cmds.append(kubectl("set", "env", workload_ref(pod), *ns_args(pod), "--list"))
         else:
             path = subject if subject and subject.startswith("/") else _path_near(an, cand)
             what = f" {path}" if path else ""
@@ -141,10 +141,11 @@ def config_rejected(pod: PodEvidence) -> Iterator[Hit]:
                     summary += f" The file comes from {_volume_text(pod, m)} mounted at {m.mount_path}."
                     if vol is not None and vol.kind in ("configMap", "secret") and vol.ref_name:
                         if vol.kind == "configMap":
-                            cmds.append(f"kubectl get configmap {vol.ref_name}{ns_flag(pod)} -o yaml")
+                            cmds.append(kubectl("get", "configmap", vol.ref_name, *ns_args(pod), "-o", "yaml"))
                         else:
-                            cmds.append(f"kubectl get secret {vol.ref_name}{ns_flag(pod)} -o go-template="
-                                        "'{{range $k, $v := .data}}{{$k}}{{\"\\n\"}}{{end}}'")
+                            cmds.append(kubectl("get", "secret", vol.ref_name, *ns_args(pod), "-o", SECRET_KEYS))
+        if patch is not None:
+            cmds.append(APPLY)
         cmds.append(watch_command(pod))
         yield Hit(c.name or None, summary, _evidence(pod, c, an, cand), Remedy(fix, patch, tuple(cmds)),
                   cand.confidence, c.init, cand.detail, cand.strength)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from podmortem.model import Citation, ContainerEvidence, Hit, PodEvidence, Remedy
+from podmortem.model import APPLY, Citation, ContainerEvidence, Hit, PodEvidence, Remedy, Step
 from podmortem.model.evidence import LOGS, SPEC, Termination
 from podmortem.rules import _patterns as pt
 from podmortem.rules._app_analysis import _lines_of
@@ -22,19 +22,20 @@ from podmortem.rules._app_findings import (
     _log_rule_hits,
     _quoted,
     _who,
-    _yaml_list,
 )
 from podmortem.rules._base import rule
 from podmortem.rules._evidence import (
     cite_termination,
     cite_waiting,
     debug_command,
+    kubectl,
     logs_command,
-    ns_flag,
-    pod_name,
+    ns_args,
+    pod_arg,
     quoted_original,
     watch_command,
     workload_ref,
+    workload_target,
 )
 from podmortem.rules.probes import hair_trigger, hair_trigger_exec, probe_kill_reported
 
@@ -61,11 +62,11 @@ def _crash_confidence(weighed: float) -> float:
     return round(min(weighed + 0.12, 0.78), 2)
 
 
-def _rollback_commands(pod: PodEvidence) -> list[str]:
+def _rollback_commands(pod: PodEvidence) -> list[Step]:
+    if workload_target(pod).kind not in ("Deployment", "StatefulSet", "DaemonSet"):
+        return []
     wl = workload_ref(pod)
-    if wl.startswith(("deployment/", "statefulset/", "daemonset/")):
-        return [f"kubectl rollout history {wl}{ns_flag(pod)}", f"kubectl rollout undo {wl}{ns_flag(pod)}"]
-    return []
+    return [kubectl("rollout", "history", wl, *ns_args(pod)), kubectl("rollout", "undo", wl, *ns_args(pod))]
 
 
 @rule("unhandled-crash", cause="app.crash", title="The app died of an unhandled error in its own code",
@@ -249,7 +250,7 @@ def main_process_exited_zero(pod: PodEvidence) -> Iterator[Hit]:
         for regex, argv, how in _FOREGROUND:
             if regex.search(image):
                 fix = f"The image looks like a server that daemonises: {how}. " + fix
-                patch = _container_patch(c, f"        command: {_yaml_list(argv)}\n")
+                patch = _container_patch(c, {"command": list(argv)})
                 break
         if spec and _BACKGROUNDING.search(command):
             fix = ("The command starts the server in the background (or as a daemon), so the shell that is the "
@@ -259,10 +260,10 @@ def main_process_exited_zero(pod: PodEvidence) -> Iterator[Hit]:
         summary = (f"{_who(c)} exits successfully (Completed, exit code 0){restarts}, but {policy} restarts it: its "
                    "main process does not stay running in the foreground.")
         key = "initContainers" if c.init else "containers"
-        cmds = [logs_command(pod, c.name or None),
-                f"kubectl get pod {pod_name(pod)}{ns_flag(pod)} -o jsonpath='{{.spec.{key}[*].command}} "
-                f"{{.spec.{key}[*].args}}'",
-                watch_command(pod)]
+        cmds: list[Step] = [logs_command(pod, c.name or None),
+                            kubectl("get", "pod", pod_arg(pod), *ns_args(pod), "-o",
+                                    f"jsonpath={{.spec.{key}[*].command}} {{.spec.{key}[*].args}}"),
+                            *((APPLY,) if patch is not None else ()), watch_command(pod)]
         confidence = 0.86 if backoff else 0.78
         probe = spec.liveness if spec is not None else None
         if probe_kill_reported(pod, c.name or None):

@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from podmortem.model import ContainerEvidence, Hit, PodEvidence, Remedy
+from podmortem.model import APPLY, Command, ContainerEvidence, Hit, PodEvidence, Remedy, Step
 from podmortem.rules import _patterns as pt
 from podmortem.rules._app_analysis import _Candidate
 from podmortem.rules._app_findings import _base_commands, _evidence, _log_rule_hits, _quoted, _who
 from podmortem.rules._base import rule
-from podmortem.rules._evidence import ns_flag, watch_command
+from podmortem.rules._evidence import kubectl, namespace_of, ns_args, watch_command
+from podmortem.rules._patch import template_patch
+from podmortem.shell import render_command
 
 # Ports and names by which a dependency's kind shows, for the finer detail and the wording.
 _KIND_BY_TEXT = (
@@ -179,9 +181,9 @@ def dependency_unreachable(pod: PodEvidence) -> Iterator[Hit]:
         if socket:
             target = f"the Unix socket {host}"
         detail = f"{kind}-{_MODE_WORDS.get(mode, 'unreachable')}" + ("-localhost" if loopback else "")
-        ns = ns_flag(pod)
-        namespace = pod.namespace or "NAMESPACE"
-        cmds = [*_base_commands(pod, c), f"kubectl get svc,endpoints{ns}"]
+        ns = ns_args(pod)
+        namespace = namespace_of(pod) or "NAMESPACE"
+        cmds: list[Step] = [*_base_commands(pod, c), kubectl("get", "svc,endpoints", *ns)]
         patch = None
         if loopback and mode != "tls":  # a TLS handshake means something did answer there
             env = _loopback_env(c, host or "")
@@ -201,15 +203,16 @@ def dependency_unreachable(pod: PodEvidence) -> Iterator[Hit]:
                    "NODE_EXTRA_CA_CERTS, a JVM truststore), or fix the server's certificate if it expired or does not "
                    "name the host the app uses; do not switch verification off.")
             if host:
-                cmds.append(f"kubectl run tls-test{ns} --rm -it --restart=Never --image=alpine/openssl -- s_client "
-                            f"-connect {host}:{port or 443} -servername {host} -showcerts")
+                cmds.append(kubectl("run", "tls-test", *ns, "--rm", "-it", "--restart=Never", "--image=alpine/openssl",
+                                    "--", "s_client", "-connect", f"{host}:{port or 443}", "-servername", host,
+                                    "-showcerts"))
         elif mode == "dns":
             summary = f"{who} cannot resolve {host or 'the name of a service it needs'}: {_quoted(cand)}."
             fix = (f"Make {host or 'the name'} resolvable: create the Service, or use the right name and namespace "
                    f"(NAME.NAMESPACE.svc.cluster.local); then let the app retry until DNS answers.")
             if host:
-                cmds.append(f"kubectl run dns-test{ns} --rm -it --restart=Never --image=busybox:1.36 -- "
-                            f"nslookup {host}")
+                cmds.append(kubectl("run", "dns-test", *ns, "--rm", "-it", "--restart=Never", "--image=busybox:1.36",
+                                    "--", "nslookup", host))
         else:
             what = {"refused": "refuses the connection", "timeout": "does not answer (connect timeout)",
                     "unreachable": "is unreachable (no route)"}.get(mode, "is unreachable")
@@ -218,16 +221,19 @@ def dependency_unreachable(pod: PodEvidence) -> Iterator[Hit]:
                    "uses (and that no NetworkPolicy blocks it); make the app retry, or wait for it in an init "
                    "container.")
             if host and port:
-                cmds.append(f"kubectl run net-test{ns} --rm -it --restart=Never --image=busybox:1.36 -- "
-                            f"nc -zv -w 3 {host} {port}")
-            cmds.append(f"kubectl get networkpolicy{ns}")
+                cmds.append(kubectl("run", "net-test", *ns, "--rm", "-it", "--restart=Never", "--image=busybox:1.36",
+                                    "--", "nc", "-zv", "-w", "3", host, port))
+            cmds.append(kubectl("get", "networkpolicy", *ns))
         if host and not loopback and not c.init and mode != "tls" \
                 and not re.fullmatch(r"[\d.]+|\[?[0-9a-fA-F:]+\]?", host):
             # Wait for the name the app uses (a Service); a raw IP says nothing about what to wait for.
-            probe = f"nc -z -w 2 {host} {port}" if port else f"nslookup {host}"
-            patch = ("spec:\n  template:\n    spec:\n      initContainers:\n"
-                     f"      - name: wait-for-{_safe_name(host)}\n        image: busybox:1.36\n"
-                     f"        command: ['sh', '-c', 'until {probe}; do echo waiting for {target}; sleep 2; done']\n")
+            probe = Command(("nc", "-z", "-w", "2", host, port)) if port else Command(("nslookup", host))
+            wait = (f"until {render_command(probe)}; do {render_command(Command(('echo', 'waiting for ' + target)))}; "
+                    "sleep 2; done")
+            patch = template_patch({"initContainers": [{"name": f"wait-for-{_safe_name(host)}", "image": "busybox:1.36",
+                                                        "command": ["sh", "-c", wait]}]})
+        if patch is not None:
+            cmds.append(APPLY)
         cmds.append(watch_command(pod))
         yield Hit(c.name or None, summary, _evidence(pod, c, an, cand), Remedy(fix, patch, tuple(cmds)),
                   cand.confidence, c.init, detail, cand.strength)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
-from podmortem.model import ContainerEvidence, Hit, PodEvidence, Remedy
+from podmortem.model import APPLY, ContainerEvidence, Hit, Joined, Placeholder, PodEvidence, Remedy, Step
 from podmortem.rules import _patterns as pt
 from podmortem.rules._app_analysis import _Analysis, _Candidate
 from podmortem.rules._app_findings import _container_patch, _evidence, _log_rule_hits, _quoted, _who
 from podmortem.rules._base import rule
-from podmortem.rules._evidence import ns_flag, quote, watch_command, workload_ref
+from podmortem.rules._evidence import kubectl, ns_args, watch_command, workload_ref
+from podmortem.rules._patch import template_patch
 
 _SECRETISH = re.compile(r"(?i)pass(?:word|wd)?|secret|token|key|credential|auth|private|cert")
 
@@ -98,11 +100,12 @@ def env_var_missing(pod: PodEvidence) -> Iterator[Hit]:
             svc_text = f"the Service named {svc}" if svc else "a Service in the namespace"
             summary = (f"{who} exits because it reads {named}, a variable Kubernetes injects for {svc_text} "
                        f"(service links), where it expects a plain value: {_quoted(cand)}")
-            patch = "spec:\n  template:\n    spec:\n      enableServiceLinks: false\n"
+            patch = template_patch({"enableServiceLinks": False})
             fix = ("Turn off service-link variables (enableServiceLinks: false) or rename the Service so "
                    f"{var or 'its <NAME>_PORT variable'} no longer collides with the app's own setting.")
-            cmds = [f"kubectl get svc{ns_flag(pod)}", f"kubectl set env {workload_ref(pod)}{ns_flag(pod)} --list",
-                    watch_command(pod)]
+            cmds: list[Step] = [kubectl("get", "svc", *ns_args(pod)),
+                                kubectl("set", "env", workload_ref(pod), *ns_args(pod), "--list"), APPLY,
+                                watch_command(pod)]
             yield Hit(c.name or None, summary, _evidence(pod, c, an, cand), Remedy(fix, patch, tuple(cmds)),
                       cand.confidence, c.init, cand.detail, cand.strength)
             continue
@@ -113,26 +116,27 @@ def env_var_missing(pod: PodEvidence) -> Iterator[Hit]:
         if cand.detail == "env-value-rejected":
             summary = f"{who} exits because {what} is set to a value it rejects: {_quoted(cand)}.{situation}"
         name = var if var and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var) else None
-        wl = workload_ref(pod) + ns_flag(pod) + (f" -c {c.name}" if c.name else "")
+        wl = (workload_ref(pod), *ns_args(pod), *(("-c", c.name) if c.name else ()))
         loaded = [f for f in (c.spec.env_from if c.spec else ()) if not f.prefix]
-        entry: str | None
+        entry: dict[str, Any] | None
         if name and _SECRETISH.search(name):
-            entry = (f"        env:\n        - name: {name}\n          valueFrom:\n            secretKeyRef:\n"
-                     f"              name: SECRET_NAME\n              key: {name}\n")
-            fix = f"Add {name} to the container's env from a Secret (secretKeyRef), and check the Secret holds it."
-            cmds = [f"kubectl create secret generic SECRET_NAME{ns_flag(pod)} --from-literal={name}=VALUE",
-                    f"kubectl set env {wl} --from=secret/SECRET_NAME --keys={name}"]
+            entry = {"env": [{"name": name, "valueFrom": {"secretKeyRef": {"name": "SECRET_NAME", "key": name}}}]}
+            fix = (f"Add {name} to the container's env from a Secret (secretKeyRef), and check the Secret holds it "
+                   "(SECRET_NAME and VALUE are yours to fill in).")
+            cmds = [kubectl("create", "secret", "generic", Placeholder("SECRET_NAME"), *ns_args(pod),
+                            Joined(("--from-literal=", name, "=", Placeholder("VALUE")))),
+                    kubectl("set", "env", *wl, "--from=secret/SECRET_NAME", Joined(("--keys=", name)))]
         elif name:
-            entry = f"        env:\n        - name: {name}\n          value: \"VALUE\"\n"
-            fix = f"Add {name} to the container's env (or to the ConfigMap/Secret it loads with envFrom)."
-            cmds = [f"kubectl set env {wl} {name}=VALUE"]
-            if loaded and loaded[0].ref_kind == "configmap":
+            entry = None  # the value is the reader's to give: `set env NAME=VALUE` below, not a patch of a guess
+            fix = f"Add {name} to the container's env (or to the ConfigMap/Secret it loads with envFrom); VALUE is yours."
+            cmds = [kubectl("set", "env", *wl, Joined((name, "=", Placeholder("VALUE"))))]
+            if loaded and loaded[0].ref_kind == "configmap" and loaded[0].ref_name:
                 src = loaded[0].ref_name
                 fix = (f"Add {name} to configmap {src}, which the container loads with envFrom (or set it in the "
                        "container's env); pods read env at start, so restart them after the change.")
-                cmds = [f"kubectl patch configmap {src}{ns_flag(pod)} --type merge -p "
-                        + quote(f'{{"data":{{"{name}":"VALUE"}}}}'),
-                        f"kubectl rollout restart {workload_ref(pod)}{ns_flag(pod)}"]
+                cmds = [kubectl("patch", "configmap", src, *ns_args(pod), "--type", "merge", "-p",
+                                '{"data":{' + _json_str(name) + ':"VALUE"}}'),
+                        kubectl("rollout", "restart", workload_ref(pod), *ns_args(pod))]
         elif cand.detail == "db-password-not-sent":
             entry = None
             summary = (f"{who} exits because it connects to its database without any password: {_quoted(cand)}. "
@@ -145,7 +149,13 @@ def env_var_missing(pod: PodEvidence) -> Iterator[Hit]:
             fix = ("Find the variable the app names in its log and add it to the container's env "
                    "(or to the ConfigMap/Secret it loads with envFrom).")
             cmds = []
-        cmds = [f"kubectl set env {wl} --list", *cmds, watch_command(pod)]
         env_patch = _container_patch(c, entry) if entry else None
+        cmds = [kubectl("set", "env", *wl, "--list"), *cmds, *((APPLY,) if env_patch else ()), watch_command(pod)]
         yield Hit(c.name or None, summary, _evidence(pod, c, an, cand), Remedy(fix, env_patch, tuple(cmds)),
                   cand.confidence, c.init, cand.detail, cand.strength)
+
+
+def _json_str(text: str) -> str:
+    import json
+
+    return json.dumps(text)

@@ -12,10 +12,11 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from podmortem.model import ContainerEvidence, Hit, PodEvidence, Remedy
+from podmortem.model import APPLY, ContainerEvidence, Hit, Joined, PodEvidence, Remedy
 from podmortem.model.evidence import VolumeMount
 from podmortem.rules import _patterns as pt
 from podmortem.rules._app_findings import (
+    SECRET_KEYS,
     _base_commands,
     _container_patch,
     _evidence,
@@ -26,7 +27,7 @@ from podmortem.rules._app_findings import (
     _who,
 )
 from podmortem.rules._base import rule
-from podmortem.rules._evidence import debug_command, ns_flag, quote, watch_command
+from podmortem.rules._evidence import debug_command, kubectl, ns_args, watch_command
 
 # --- app.file-missing ----------------------------------------------------------------------------
 
@@ -96,10 +97,9 @@ def file_not_found(pod: PodEvidence) -> Iterator[Hit]:
                    "and subPath), or point the app at where the file really is. A volume mounted over a directory "
                    "of the image hides the image's own files there; mount single files with subPath.")
             if vol is not None and vol.ref_name and vol.kind == "configMap":
-                cmds.append(f"kubectl get configmap {vol.ref_name}{ns_flag(pod)} -o jsonpath='{{.data}}'")
+                cmds.append(kubectl("get", "configmap", vol.ref_name, *ns_args(pod), "-o", "jsonpath={.data}"))
             elif vol is not None and vol.ref_name and vol.kind == "secret":
-                cmds.append(f"kubectl get secret {vol.ref_name}{ns_flag(pod)} -o go-template="
-                            "'{{range $k, $v := .data}}{{$k}}{{\"\\n\"}}{{end}}'")
+                cmds.append(kubectl("get", "secret", vol.ref_name, *ns_args(pod), "-o", SECRET_KEYS))
         else:
             fix = ("Mount the ConfigMap, Secret or volume that holds the file at the path the app reads, or fix the "
                    "path the app is given; if the file belongs in the image, add it to the image.")
@@ -113,24 +113,28 @@ def file_not_found(pod: PodEvidence) -> Iterator[Hit]:
                             f"{base}, the app looks in the wrong place.")
                 fix = (f"Mount {_volume_text(pod, m)} where the app reads it ({directory}), or point the app at "
                        f"{posixpath.join(m.mount_path, base)}.")
-                patch = _container_patch(c, f"        volumeMounts:\n        - name: {m.name}\n"
-                                            f"          mountPath: {directory}\n          readOnly: true\n")
+                patch = _container_patch(c, {"volumeMounts": [{"name": m.name, "mountPath": directory,
+                                                                "readOnly": True}]})
             elif path and path.startswith("/") and cand.detail not in ("entry-script-missing", "jar-missing",
                                                                          "node-entry-script-missing"):
                 base = posixpath.basename(path)
+                mount: dict[str, object] = {"name": "app-config", "mountPath": path}
                 if "." in base:
-                    mount = (f"        - name: app-config\n          mountPath: {path}\n          subPath: {base}\n")
-                else:
-                    mount = f"        - name: app-config\n          mountPath: {path}\n"
-                patch = _container_patch(c, "        volumeMounts:\n" + mount) + (
-                    "      volumes:\n      - name: app-config\n        configMap:\n          name: CONFIGMAP_NAME\n")
+                    mount["subPath"] = base
+                # A template: CONFIGMAP_NAME is the reader's to fill in, so it is shown, not applied.
+                template = _container_patch(c, {"volumeMounts": [mount]},
+                                            {"volumes": [{"name": "app-config", "configMap": {"name": "CONFIGMAP_NAME"}}]})
+                fix += (" A mount to start from (fill in CONFIGMAP_NAME, the ConfigMap that holds the file): "
+                        + _flow(template) + ".")
         image = c.spec.image if c.spec and c.spec.image else None
         if image and path:
             look = posixpath.dirname(path.rstrip("/")) or "/"
-            cmds.append(f"kubectl run fs-check{ns_flag(pod)} --rm -it --restart=Never --image={image} --command -- "
-                        f"ls -la {quote(look)}")
+            cmds.append(kubectl("run", "fs-check", *ns_args(pod), "--rm", "-it", "--restart=Never",
+                                Joined(("--image=", image)), "--command", "--", "ls", "-la", look))
         else:
             cmds.append(debug_command(pod, c.name or None))
+        if patch is not None:
+            cmds.append(APPLY)
         cmds.append(watch_command(pod))
         yield Hit(c.name or None, summary, _evidence(pod, c, an, cand), Remedy(fix, patch, tuple(cmds)),
                   cand.confidence, c.init, cand.detail, cand.strength)
@@ -222,11 +226,18 @@ def module_not_found(pod: PodEvidence) -> Iterator[Hit]:
         cmds = _base_commands(pod, c)
         image = c.spec.image if c.spec and c.spec.image else None
         if image and module and cand.detail.startswith("python") and re.fullmatch(r"[\w.]+", module):
-            cmds.append(f"kubectl run import-check{ns_flag(pod)} --rm -it --restart=Never --image={image} --command -- "
-                        f"python -c {quote('import ' + module)}")
+            cmds.append(kubectl("run", "import-check", *ns_args(pod), "--rm", "-it", "--restart=Never",
+                                Joined(("--image=", image)), "--command", "--", "python", "-c", "import " + module))
         else:
             cmds.append(debug_command(pod, c.name or None))
         cmds.append(watch_command(pod))
         yield Hit(c.name or None, summary, _evidence(pod, c, an, cand),
                   Remedy(_module_fix(cand.detail, module), None, tuple(cmds)),
                   cand.confidence, c.init, cand.detail, cand.strength)
+
+
+def _flow(patch: dict[str, object]) -> str:
+    """A patch as one line of JSON, for a template shown in the text (not applied)."""
+    import json
+
+    return json.dumps(patch, separators=(",", ":"))

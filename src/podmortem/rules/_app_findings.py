@@ -9,11 +9,13 @@ quoting), the volume a path falls under.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from podmortem.model import Citation, ContainerEvidence, PodEvidence
+from podmortem.model import Citation, ContainerEvidence, PodEvidence, Step
 from podmortem.model.evidence import VolumeMount
 from podmortem.rules._app_analysis import _analyse, _Analysis, _Candidate
 from podmortem.rules._evidence import LogMatch, cite_log, cite_termination, logs_command, status_source
+from podmortem.rules._patch import container_patch
 
 
 def _who(c: ContainerEvidence) -> str:
@@ -47,13 +49,17 @@ def _quoted(cand: _Candidate, limit: int = 160) -> str:
     return f'"{text}"'
 
 
-def _container_patch(c: ContainerEvidence, body: str) -> str:
-    """A strategic-merge patch of the pod template that changes one container (indented YAML body)."""
-    key = "initContainers" if c.init else "containers"
-    return (f"spec:\n  template:\n    spec:\n      {key}:\n      - name: {c.name or 'CONTAINER'}\n" + body)
+def _container_patch(c: ContainerEvidence, fields: dict[str, Any], pod_fields: dict[str, Any] | None = None
+                     ) -> dict[str, Any]:
+    """A strategic-merge patch of the pod template that changes one container (and pod-level fields)."""
+    return container_patch(c.name or None, c.init, fields, pod_fields)
 
 
-def _base_commands(pod: PodEvidence, c: ContainerEvidence) -> list[str]:
+# The key names of a Secret, never its values.
+SECRET_KEYS = "go-template={{range $k, $v := .data}}{{$k}}{{\"\\n\"}}{{end}}"
+
+
+def _base_commands(pod: PodEvidence, c: ContainerEvidence) -> list[Step]:
     return [logs_command(pod, c.name or None)]
 
 
@@ -87,9 +93,3 @@ def _volume_text(pod: PodEvidence, m: VolumeMount) -> str:
     return f"volume {m.name}{ref}"
 
 
-def _yaml_list(items: tuple[str, ...]) -> str:
-    return "[" + ", ".join(_yaml_str(a) for a in items) + "]"
-
-
-def _yaml_str(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

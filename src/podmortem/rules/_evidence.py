@@ -9,13 +9,13 @@ and commands alike.
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from podmortem.logline.fold import other_sentence_case
 from podmortem.model import Citation, ContainerEvidence, Event, LogLine, PodEvidence, Termination
 from podmortem.model.evidence import DESCRIBE, EVENTS, LOGS, STATUS
+from podmortem.model.remedy import Arg, Command, Joined, Placeholder, Target, Value
 
 # Waiting reasons that mean "not started yet, nothing wrong by itself".
 BENIGN_WAITING = frozenset({"ContainerCreating", "PodInitializing"})
@@ -257,44 +257,6 @@ def where(pod: PodEvidence, c: ContainerEvidence | None) -> tuple[str | None, bo
     return (c.name or None), c.init
 
 
-def ns_flag(pod: PodEvidence) -> str:
-    """` -n NAMESPACE` for kubectl commands, empty for the default namespace."""
-    return f" -n {pod.namespace}" if pod.namespace and pod.namespace != "default" else ""
-
-
-def namespace_of(pod: PodEvidence) -> str:
-    """The pod's namespace as the kubelet's messages name it (`default` when unknown)."""
-    return pod.namespace or "default"
-
-
-def pod_name(pod: PodEvidence) -> str:
-    return pod.name or "POD"
-
-
-def logs_command(pod: PodEvidence, container: str | None, previous: bool = True) -> str:
-    c = f" -c {container}" if container else ""
-    prev = " --previous" if previous else ""
-    return f"kubectl logs {pod_name(pod)}{ns_flag(pod)}{c}{prev}"
-
-
-def describe_command(pod: PodEvidence) -> str:
-    return f"kubectl describe pod {pod_name(pod)}{ns_flag(pod)}"
-
-
-def events_command(pod: PodEvidence) -> str:
-    return (f"kubectl get events{ns_flag(pod)} --field-selector involvedObject.name={pod_name(pod)}"
-            " --sort-by=.lastTimestamp")
-
-
-def watch_command(pod: PodEvidence) -> str:
-    owner = pod.owner
-    if owner and owner.kind in ("ReplicaSet", "Deployment", "StatefulSet", "DaemonSet"):
-        kind = "deployment" if owner.kind == "ReplicaSet" else owner.kind.lower()
-        name = owner.name.rsplit("-", 1)[0] if owner.kind == "ReplicaSet" else owner.name
-        return f"kubectl rollout status {kind}/{name}{ns_flag(pod)} --timeout=5m"
-    return f"kubectl get pod {pod_name(pod)}{ns_flag(pod)} -w"
-
-
 # Names the API server generates for controller-made pods: ReplicaSet pods `name-<hash>-<5>`,
 # DaemonSet/Job pods `name-<5>`; the random part uses an alphabet without vowels or 0, 1, 3.
 _GENERATED_NAME = re.compile(r"-[bcdfghjklmnpqrstvwxz2456789]{5}$")
@@ -312,66 +274,112 @@ def is_bare_pod(pod: PodEvidence) -> bool:
             and not _GENERATED_NAME.search(pod.name or ""))
 
 
-def workload_ref(pod: PodEvidence) -> str:
-    """`deployment/NAME` (or `pod/NAME` for a bare pod) for kubectl commands that edit the template."""
+def kubectl(*argv: Arg, pipe: Command | None = None, stdout: str | Placeholder | None = None) -> Command:
+    """A kubectl command as data; every value in it is quoted when it is rendered."""
+    return Command(("kubectl", *argv), pipe=pipe, stdout=stdout)
+
+
+# Where the cluster's own text names a pod's namespace: the scheduler's `Successfully assigned NS/POD
+# to NODE` (kubernetes pkg/scheduler/schedule_one.go), the kubelet's pod format `POD_NS(UID)`
+# (pkg/kubelet/util/format/pod.go) and structured `pod="NS/POD"` (klog.KObj) lines.
+_NS_FORMS = (
+    r"Successfully assigned (?P<ns>[a-z0-9][-a-z0-9]{{0,62}})/{pod}(?![-a-z0-9.])",
+    r"(?<![-a-z0-9.]){pod}_(?P<ns>[a-z0-9][-a-z0-9]{{0,62}})\(",
+    r"pod=\\?\"(?P<ns>[a-z0-9][-a-z0-9]{{0,62}})/{pod}\\?\"",
+)
+_ANY_POD = r"[a-z0-9][-a-z0-9.]{0,252}"
+
+
+def namespace_of(pod: PodEvidence) -> str | None:
+    """The pod's namespace from any evidence that names it; None when nothing does (never `default`
+    by assumption: creating an object in the wrong namespace is a classic cause of the failure)."""
+    if pod.namespace:
+        return pod.namespace
+    name = re.escape(pod.name) if pod.name else _ANY_POD
+    texts = [e.message for e in pod.events] + [e.raw for e in pod.events if e.raw] + list(pod.loose_lines)
+    for form in _NS_FORMS:
+        pattern = re.compile(form.format(pod=name))
+        for text in texts:
+            m = pattern.search(text[:4096])
+            if m:
+                return m.group("ns")
+    return None
+
+
+def ns_args(pod: PodEvidence) -> tuple[Arg, Arg]:
+    """`-n NAMESPACE` for kubectl: the namespace the evidence names, else a placeholder to fill in."""
+    ns = namespace_of(pod)
+    return ("-n", ns if ns else Placeholder("NAMESPACE"))
+
+
+def ns_text(pod: PodEvidence) -> str:
+    """The namespace for prose: its name, or `its namespace` when the evidence does not say."""
+    ns = namespace_of(pod)
+    return f"namespace {ns}" if ns else "the pod's namespace"
+
+
+def pod_name(pod: PodEvidence) -> str:
+    return pod.name or "POD"
+
+
+def pod_arg(pod: PodEvidence) -> Value:
+    return pod.name if pod.name else Placeholder("POD")
+
+
+def container_arg(name: str | None) -> Value:
+    return name if name else Placeholder("CONTAINER")
+
+
+def logs_command(pod: PodEvidence, container: str | None, previous: bool = True) -> Command:
+    c: tuple[Arg, ...] = ("-c", container) if container else ()
+    return kubectl("logs", pod_arg(pod), *ns_args(pod), *c, *(("--previous",) if previous else ()))
+
+
+def describe_command(pod: PodEvidence) -> Command:
+    return kubectl("describe", "pod", pod_arg(pod), *ns_args(pod))
+
+
+def events_command(pod: PodEvidence, extra: str = "") -> Command:
+    return kubectl("get", "events", *ns_args(pod), "--field-selector",
+                   Joined(("involvedObject.name=", pod_arg(pod), extra)), "--sort-by=.lastTimestamp")
+
+
+def workload_target(pod: PodEvidence, container: str | None = None) -> Target:
+    """The object whose spec makes this pod: its workload, or the Pod itself when nothing owns it."""
+    ns = namespace_of(pod)
     if is_bare_pod(pod):
-        return f"pod/{pod.name}"
+        return Target("Pod", ns, pod.name, container)
     owner = pod.owner
     if owner and owner.kind == "ReplicaSet" and "-" in owner.name:
-        return f"deployment/{owner.name.rsplit('-', 1)[0]}"
+        return Target("Deployment", ns, owner.name.rsplit("-", 1)[0], container)
     if owner and owner.kind in ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"):
-        return f"{owner.kind.lower()}/{owner.name}"
-    return "deployment/NAME"
+        return Target(owner.kind, ns, owner.name, container)
+    return Target(None, ns, None, container)
 
 
-def patch_command(pod: PodEvidence, patch_file: str) -> str:
-    """Apply a remedy's strategic-merge patch to the workload that owns the pod."""
-    return f"kubectl patch {workload_ref(pod)}{ns_flag(pod)} --patch-file {patch_file}"
+def workload_ref(pod: PodEvidence) -> Arg:
+    """`deployment/NAME` (or `pod/NAME` for a bare pod) for kubectl commands that edit the template."""
+    t = workload_target(pod)
+    return Joined((t.kind.lower() if t.kind else Placeholder("KIND"), "/", t.name if t.name else Placeholder("NAME")))
 
 
-def debug_command(pod: PodEvidence, container: str | None) -> str:
+def watch_command(pod: PodEvidence) -> Command:
+    t = workload_target(pod)
+    if t.kind in ("Deployment", "StatefulSet", "DaemonSet") and t.name:
+        return kubectl("rollout", "status", Joined((t.kind.lower(), "/", t.name)), *ns_args(pod), "--timeout=5m")
+    return kubectl("get", "pod", pod_arg(pod), *ns_args(pod), "-w")
+
+
+def debug_command(pod: PodEvidence, container: str | None) -> Command:
     """Start a copy of the pod whose container runs a shell instead, to look inside the image."""
-    c = container or "CONTAINER"
-    return (f"kubectl debug {pod_name(pod)}{ns_flag(pod)} -it --copy-to={pod_name(pod)}-debug "
-            f"--container={c} -- sh")
-
-
-def quote(text: str) -> str:
-    return shlex.quote(text)
+    return kubectl("debug", pod_arg(pod), *ns_args(pod), "-it", Joined(("--copy-to=", pod_arg(pod), "-debug")),
+                   Joined(("--container=", container_arg(container))), "--", "sh")
 
 
 __all__ = [
-    "BENIGN_WAITING",
-    "DESCRIBE",
-    "EVENTS",
-    "LOGS",
-    "STATUS",
-    "LogMatch",
-    "Message",
-    "cite_log",
-    "cite_message",
-    "cite_termination",
-    "cite_waiting",
-    "container_named_in",
-    "debug_command",
-    "describe_command",
-    "event_text",
-    "events_command",
-    "failing_containers",
-    "find_log_lines",
-    "find_messages",
-    "log_records",
-    "logs_command",
-    "main_suspect",
-    "messages",
-    "patch_command",
-    "pod_name",
-    "quote",
-    "quoted_original",
-    "search_text",
-    "status_source",
-    "termination_text",
-    "watch_command",
-    "where",
-    "workload_ref",
+    "BENIGN_WAITING", "DESCRIBE", "EVENTS", "LOGS", "STATUS", "LogMatch", "Message", "cite_log", "cite_message",
+    "cite_termination", "cite_waiting", "container_arg", "container_named_in", "debug_command", "describe_command",
+    "event_text", "events_command", "failing_containers", "find_log_lines", "find_messages", "is_bare_pod", "kubectl",
+    "log_records", "logs_command", "main_suspect", "messages", "namespace_of", "ns_args", "ns_text", "pod_arg", "pod_name",
+    "quoted_original", "search_text", "status_source", "termination_text", "watch_command", "where", "workload_ref", "workload_target",
 ]

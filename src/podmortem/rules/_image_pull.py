@@ -11,16 +11,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
-from podmortem.model import Citation, ContainerEvidence, Hit, PodEvidence, Remedy
+from podmortem.model import (
+    APPLY,
+    Citation,
+    Command,
+    ContainerEvidence,
+    Hit,
+    Joined,
+    Placeholder,
+    PodEvidence,
+    Remedy,
+    Step,
+)
 from podmortem.rules._base import Rule, rule
 from podmortem.rules._evidence import (
     Message,
     cite_message,
     cite_waiting,
+    kubectl,
     main_suspect,
     messages,
-    ns_flag,
+    ns_args,
+    pod_arg,
     watch_command,
     workload_ref,
 )
@@ -112,7 +126,7 @@ _PULL_FIXES = {
 }
 
 
-def _pull_patch(kind: str, c: ContainerEvidence | None) -> str | None:
+def _pull_patch(kind: str, c: ContainerEvidence | None) -> dict[str, Any] | None:
     if kind in ("unauthorized", "not-found-or-unauthorized", "rate-limited"):
         return template_patch({"imagePullSecrets": [{"name": "regcred"}]})
     if kind == "never-pull" and c is not None:
@@ -120,22 +134,28 @@ def _pull_patch(kind: str, c: ContainerEvidence | None) -> str | None:
     return None
 
 
-def _pull_commands(pod: PodEvidence, kind: str, image: str) -> tuple[str, ...]:
-    ns = f" -n {pod.namespace}" if pod.namespace else ""
+def _pull_commands(pod: PodEvidence, kind: str, image: str, patched: bool) -> tuple[Step, ...]:
+    ns = ns_args(pod)
     registry = _registry(image)
-    cmds: list[str] = []
+    cmds: list[Step] = []
     if kind in ("not-found", "not-found-or-unauthorized", "platform-missing", "unknown"):
-        cmds.append(f"docker manifest inspect {image}")
-        cmds.append(f"skopeo list-tags docker://{image.rsplit(':', 1)[0] if ':' in image.split('/')[-1] else image}")
+        cmds.append(Command(("docker", "manifest", "inspect", image)))
+        repo = image.rsplit(":", 1)[0] if ":" in image.split("/")[-1] else image
+        cmds.append(Command(("skopeo", "list-tags", "docker://" + repo)))
     if kind in ("unauthorized", "not-found-or-unauthorized", "rate-limited"):
-        cmds.append(f"kubectl get pod {pod.name or 'POD'}{ns} -o jsonpath='{{.spec.imagePullSecrets}}'")
-        cmds.append(f"kubectl create secret docker-registry regcred{ns} --docker-server={registry} "
-                    "--docker-username=USER --docker-password=PASSWORD")
+        cmds.append(kubectl("get", "pod", pod_arg(pod), *ns, "-o", "jsonpath={.spec.imagePullSecrets}"))
+        # the patch refers to this Secret: create it first, with credentials only the reader has
+        cmds.append(kubectl("create", "secret", "docker-registry", "regcred", *ns, Joined(("--docker-server=", registry)),
+                            Joined(("--docker-username=", Placeholder("USER"))),
+                            Joined(("--docker-password=", Placeholder("PASSWORD")))))
     if kind in ("registry-unreachable", "registry-tls"):
-        node = pod.node or "NODE"
-        cmds.append(f"kubectl debug node/{node} -it --image=busybox -- nslookup {registry.split(':')[0]}")
+        node = pod.node if pod.node else Placeholder("NODE")
+        cmds.append(kubectl("debug", Joined(("node/", node)), "-it", "--image=busybox", "--", "nslookup",
+                            registry.split(":")[0]))
     if kind == "platform-missing":
-        cmds.append("kubectl get node -o jsonpath='{.items[*].status.nodeInfo.architecture}'")
+        cmds.append(kubectl("get", "node", "-o", "jsonpath={.items[*].status.nodeInfo.architecture}"))
+    if patched:
+        cmds.append(APPLY)
     cmds.append(watch_command(pod))
     return tuple(cmds)
 
@@ -232,7 +252,9 @@ def image_pull_failed(pod: PodEvidence) -> Iterator[Hit]:
             container=name, init=c.init if c is not None else False,
             summary=f"The image {image} of {subject} cannot be pulled" + (f": {reason}." if reason else "."),
             evidence=tuple(evidence),
-            remedy=Remedy(fix, _pull_patch(kind, c), _pull_commands(pod, kind, image)),
+            remedy=Remedy(fix, (patch := _pull_patch(kind, c)), _pull_commands(pod, kind, image, patch is not None),
+                          outside_spec=None if patch is not None else
+                          "the image must exist and be reachable where the pod spec points: the registry, not the spec"),
             confidence=0.5 if stale else 0.95, strength=1 if stale else 3, detail=kind,
         )
 
@@ -330,8 +352,10 @@ def image_reference_invalid(pod: PodEvidence) -> Iterator[Hit]:
             container=name, init=c.init if c is not None else False,
             summary=f"The image reference of {subject} is not valid, so it is never pulled.",
             evidence=tuple(evidence),
-            remedy=Remedy(fix, patch, (f"kubectl set image {workload_ref(pod)}{ns_flag(pod)} {name or 'CONTAINER'}=IMAGE:TAG",
-                                       watch_command(pod))),
+            remedy=Remedy(fix, patch, (*((APPLY,) if patch is not None else (
+                kubectl("set", "image", workload_ref(pod), *ns_args(pod),
+                        Joined((name if name else Placeholder("CONTAINER"), "=", Placeholder("IMAGE:TAG")))),)),
+                watch_command(pod))),
             confidence=0.95, strength=3, detail="invalid-name",
         )
 

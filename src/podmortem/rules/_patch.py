@@ -1,4 +1,4 @@
-"""Strategic-merge patches for remedies, built as data and dumped as YAML.
+"""Strategic-merge patches for remedies, built as data (rendered to YAML/JSON only by the renderers).
 
 Every patch targets a workload's pod template (`spec.template.spec`), the form `kubectl patch
 deployment/NAME --patch-file fix.yaml` takes; containers and volumes merge by name, so a patch
@@ -11,23 +11,23 @@ manifest and a recreation, since almost every field of a Pod's spec is immutable
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from podmortem.model import ContainerEvidence, PodEvidence, Remedy
-from podmortem.rules._evidence import is_bare_pod, watch_command
+from podmortem.model import ContainerEvidence, PodEvidence
+from podmortem.model.remedy import APPLY, ApplyPatch, Arg, Command, Joined, Remedy, Step
+from podmortem.rules._evidence import is_bare_pod, workload_target
 
 
-def template_patch(pod_spec: dict[str, Any]) -> str:
-    """`spec.template.spec` wrapped around the given pod-spec fields, as YAML."""
-    import yaml  # here, not at the top: `explain -o json` on healthy pods never needs it
-
-    return yaml.safe_dump({"spec": {"template": {"spec": pod_spec}}}, sort_keys=False, default_flow_style=False)
+def template_patch(pod_spec: dict[str, Any]) -> dict[str, Any]:
+    """`spec.template.spec` wrapped around the given pod-spec fields."""
+    return {"spec": {"template": {"spec": pod_spec}}}
 
 
 def container_patch(
     name: str | None, init: bool, fields: dict[str, Any], pod_fields: dict[str, Any] | None = None
-) -> str:
+) -> dict[str, Any]:
     """A patch changing one container (merged by name) and optionally pod-level fields."""
     spec: dict[str, Any] = dict(pod_fields or {})
     key = "initContainers" if init else "containers"
@@ -35,50 +35,68 @@ def container_patch(
     return template_patch(spec)
 
 
-def _pod_manifest_patch(patch: str) -> str:
-    """A template patch re-rooted at the Pod's own `spec`."""
-    import yaml
-
-    try:
-        doc = yaml.safe_load(patch)
-    except yaml.YAMLError:
-        return patch
-    template = doc.get("spec", {}).get("template") if isinstance(doc, dict) and isinstance(doc.get("spec"), dict) \
-        else None
-    if not isinstance(template, dict) or not isinstance(template.get("spec"), dict):
-        return patch
-    return str(yaml.safe_dump({"spec": template["spec"]}, sort_keys=False, default_flow_style=False))
+def pod_spec_of(patch: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The pod-spec fields of a template patch (None when it is not one)."""
+    spec = patch.get("spec")
+    template = spec.get("template") if isinstance(spec, Mapping) else None
+    inner = template.get("spec") if isinstance(template, Mapping) else None
+    return dict(inner) if isinstance(inner, Mapping) else None
 
 
-def for_pod(pod: PodEvidence, remedy: Remedy) -> Remedy:
-    """The remedy as it applies to this pod: unchanged for a controller's pod; for a bare pod the patch
-    is for the Pod manifest, and commands that would edit a template recreate the pod instead."""
-    if not is_bare_pod(pod):
-        return remedy
-    name = pod.name or "POD"
-    ns = f" -n {pod.namespace}" if pod.namespace and pod.namespace != "default" else ""
-    ref = f"pod/{name}{ns}"
-    commands: list[str] = []
+def _ref_word(cmd: Command, i: int) -> str | None:
+    if len(cmd.argv) <= i:
+        return None
+    a = cmd.argv[i]
+    if isinstance(a, Joined):
+        return "".join(p if isinstance(p, str) else p.name for p in a.parts)
+    return a if isinstance(a, str) else None
+
+
+def _edits_pod_template(cmd: Command, ref: str) -> bool:
+    words = [w for w in (_ref_word(cmd, i) for i in range(len(cmd.argv))) if w is not None]
+    if words[:1] != ["kubectl"] or ref not in words:
+        return False
+    verb = words[1:3]
+    return (verb[:1] == ["patch"] or verb == ["rollout", "restart"] or verb == ["rollout", "undo"]
+            or verb == ["rollout", "history"] or (verb == ["set", "env"] and "--list" not in words)
+            or verb == ["set", "image"])
+
+
+def _pod_jsonpath(arg: Arg) -> Arg:
+    if isinstance(arg, str):
+        return arg.replace("{.spec.template.spec.", "{.spec.")
+    return arg
+
+
+def for_pod(pod: PodEvidence, remedy: Remedy, container: str | None = None) -> Remedy:
+    """The remedy as it applies to this pod: its target filled in; for a Pod that no controller owns, the
+    patch re-rooted at the Pod's `spec` (as data) and commands that would edit a template replaced by
+    the recreation that applies the patch."""
+    target = remedy.target or workload_target(pod, container)
+    if target.kind != "Pod" or not is_bare_pod(pod):
+        return replace(remedy, target=target) if remedy.target is None else remedy
+    ref = f"pod/{pod.name}"
+    commands: list[Step] = []
     recreate = False
-    for cmd in remedy.commands:
-        if cmd.startswith((f"kubectl patch {ref} ", f"kubectl rollout restart {ref}")) or (
-                cmd.startswith(f"kubectl set env {ref}") and "--list" not in cmd):
+    for step in remedy.commands:
+        if isinstance(step, ApplyPatch):
+            commands.append(step)
+            continue
+        if _edits_pod_template(step, ref):
             recreate = True
             continue
-        if cmd.startswith(f"kubectl rollout status {ref}"):
-            cmd = watch_command(pod)
-        elif cmd.startswith(("kubectl rollout history", "kubectl rollout undo")) and f"pod/{name}" in cmd:
-            continue
-        commands.append(cmd.replace("{.spec.template.spec.", "{.spec."))
-    patch = _pod_manifest_patch(remedy.patch) if remedy.patch else None
-    if not (recreate or patch):
-        return replace(remedy, commands=tuple(commands)) if tuple(commands) != remedy.commands else remedy
-    steps = [f"kubectl get pod {name}{ns} -o yaml > {name}.yaml",
-             f"kubectl replace --force -f {name}.yaml"]
-    summary = (remedy.summary.rstrip() + f" Pod {name} has no controller and a Pod's spec cannot be changed in place: "
-               f"make the change in its manifest ({name}.yaml" + (", under spec as the patch shows" if patch else "")
-               + ") and recreate it with kubectl replace --force.")
-    return Remedy(summary, patch, tuple(steps + [c for c in commands if c not in steps]))
+        commands.append(replace(step, argv=tuple(_pod_jsonpath(a) for a in step.argv)))
+    spec = pod_spec_of(remedy.patch) if remedy.patch is not None else None
+    patch = {"spec": spec} if spec is not None else remedy.patch
+    summary = remedy.summary
+    if recreate or patch is not None:
+        summary = (summary.rstrip() + f" Pod {pod.name} has no controller and a Pod's spec cannot be changed in "
+                   "place: " + ("the command below patches its manifest and recreates it (kubectl replace --force)."
+                                if patch is not None else "change its manifest and recreate it with kubectl replace "
+                                "--force."))
+        if patch is not None and not any(isinstance(s, ApplyPatch) for s in commands):
+            commands.insert(0, APPLY)
+    return replace(remedy, summary=summary, patch=patch, commands=tuple(commands), target=target)
 
 
 def container_of(pod: PodEvidence, name: str | None) -> ContainerEvidence | None:
@@ -91,4 +109,4 @@ def volume_name_for(path: str) -> str:
     return (name or "data")[:63].rstrip("-") or "data"
 
 
-__all__ = ["container_of", "container_patch", "for_pod", "template_patch", "volume_name_for"]
+__all__ = ["container_of", "container_patch", "for_pod", "pod_spec_of", "template_patch", "volume_name_for"]

@@ -12,7 +12,18 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from podmortem.model import Citation, ContainerEvidence, Hit, PodEvidence, Remedy, SecurityContext
+from podmortem.model import (
+    APPLY,
+    Citation,
+    Command,
+    ContainerEvidence,
+    Hit,
+    Placeholder,
+    PodEvidence,
+    Remedy,
+    SecurityContext,
+)
+from podmortem.model.remedy import Value
 from podmortem.rules._base import Rule, rule
 from podmortem.rules._evidence import (
     Message,
@@ -20,8 +31,6 @@ from podmortem.rules._evidence import (
     cite_waiting,
     find_messages,
     main_suspect,
-    patch_command,
-    quote,
     watch_command,
 )
 from podmortem.rules._patch import container_patch
@@ -149,11 +158,12 @@ def _non_root_hits(pod: PodEvidence, pattern: re.Pattern[str], zero: bool) -> It
             evidence.append(cite_spec(pod, c, "securityContext",
                                       f"securityContext: runAsNonRoot={sc.run_as_non_root}, runAsUser={sc.run_as_user}"))
         uid = _KNOWN_UIDS.get(user or "", _DEFAULT_UID)
-        image = image_of(c) or "IMAGE"
+        image: Value = image_of(c) or Placeholder("IMAGE")
+        guess = "" if user in _KNOWN_UIDS else " (a guess: any uid the image's files allow)"
         if zero:
             detail = "run-as-user-zero"
             summary = f"{first_upper(who(name))} asks for runAsNonRoot and runAsUser 0 at once; the kubelet refuses it."
-            fix = (f"Set runAsUser to a non-zero uid (the patch uses {uid}) or remove runAsUser: 0; if it must run as "
+            fix = (f"Set runAsUser to a non-zero uid (the patch uses {uid}{guess}) or remove runAsUser: 0; if it must run as "
                    "root, drop runAsNonRoot for this container.")
         elif user:
             detail = "non-numeric-user"
@@ -169,18 +179,17 @@ def _non_root_hits(pod: PodEvidence, pattern: re.Pattern[str], zero: bool) -> It
         else:
             detail = "image-runs-as-root"
             summary = f"runAsNonRoot is set but the image of {who(name)} runs as root (no non-root USER)."
-            fix = (f"Run it as a non-root uid with runAsUser (the patch uses {uid}); the image must then not need root "
+            fix = (f"Run it as a non-root uid with runAsUser (the patch uses {uid}{guess}); the image must then not need root "
                    "to write its own paths. Better: build the image with a numeric USER.")
         fields: dict[str, Any] = {"securityContext": {"runAsNonRoot": True, "runAsUser": uid}}
         if user in _KNOWN_UIDS:
             fields["securityContext"]["runAsGroup"] = uid
-        id_cmd = f"docker run --rm --entrypoint id {image} {quote(user)}" if user else \
-            f"docker image inspect {image} --format '{{{{.Config.User}}}}'"
+        id_cmd = (Command(("docker", "run", "--rm", "--entrypoint", "id", image, user)) if user else
+                  Command(("docker", "image", "inspect", image, "--format", "{{.Config.User}}")))
         yield Hit(
             container=name, init=init, summary=summary.replace("  ", " "), evidence=tuple(evidence),
             remedy=Remedy(fix, container_patch(name, init, fields),
-                          (id_cmd, patch_command(pod, "run-as-user.yaml"),
-                           watch_command(pod))),
+                          (id_cmd, APPLY, watch_command(pod))),
             confidence=0.97, strength=3, detail=detail,
         )
 

@@ -29,7 +29,7 @@ from podmortem.rules._app_env import env_var_missing
 from podmortem.rules._app_files import file_not_found, module_not_found
 from podmortem.rules._app_findings import _evidence, _log_rule_hits, _quoted, _who
 from podmortem.rules._base import Rule, rule
-from podmortem.rules._evidence import logs_command, ns_flag, pod_name, watch_command
+from podmortem.rules._evidence import kubectl, logs_command, ns_args, pod_arg, watch_command
 
 # --- app.port-in-use -----------------------------------------------------------------------------
 
@@ -90,12 +90,11 @@ def listen_port_in_use(pod: PodEvidence) -> Iterator[Hit]:
                        f"holds it: {_quoted(cand)}.{clash}")
             fix = (f"Give each listener its own port: change the port setting of this app or of the container that "
                    f"also uses {port or 'it'}, or drop hostNetwork if the node itself holds it.")
-        name = pod_name(pod)
         cmds = (
             logs_command(pod, c.name or None),
-            f"kubectl get pod {name}{ns_flag(pod)} -o jsonpath='{{range .spec.containers[*]}}{{.name}}{{\"\\t\"}}"
-            f"{{.ports[*].containerPort}}{{\"\\n\"}}{{end}}'",
-            f"kubectl get pod {name}{ns_flag(pod)} -o jsonpath='{{.spec.hostNetwork}}'",
+            kubectl("get", "pod", pod_arg(pod), *ns_args(pod), "-o",
+                    'jsonpath={range .spec.containers[*]}{.name}{"\\t"}{.ports[*].containerPort}{"\\n"}{end}'),
+            kubectl("get", "pod", pod_arg(pod), *ns_args(pod), "-o", "jsonpath={.spec.hostNetwork}"),
             watch_command(pod),
         )
         yield Hit(c.name or None, summary, _evidence(pod, c, an, cand), Remedy(fix, None, cmds),

@@ -15,14 +15,27 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from podmortem.model import Citation, ContainerEvidence, Hit, PodEvidence, Remedy
+from podmortem.model import (
+    Citation,
+    Command,
+    ContainerEvidence,
+    Hit,
+    Joined,
+    Placeholder,
+    PodEvidence,
+    Remedy,
+    Target,
+)
+from podmortem.model.remedy import Arg
 from podmortem.rules._base import Rule, rule
 from podmortem.rules._evidence import (
     Message,
     cite_message,
     cite_waiting,
+    kubectl,
     main_suspect,
     messages,
+    namespace_of,
     watch_command,
 )
 from podmortem.rules._kubelet_config import (
@@ -175,8 +188,7 @@ def _ref_hit(pod: PodEvidence, said: list[Message], kind: str, name: str, c: Con
              refs: list[Reference]) -> Hit:
     shown = "Secret" if kind == "secret" else "ConfigMap"
     stated = next((n for n in map(_message_namespace, said) if n), None)
-    ns = stated or pod.namespace or "NAMESPACE"
-    in_ns = f"namespace {stated or pod.namespace}" if stated or pod.namespace else "the pod's namespace"
+    ns = stated or namespace_of(pod)
     evidence: list[Citation] = []
     if c is not None:
         w = cite_waiting(pod, c)
@@ -194,19 +206,23 @@ def _ref_hit(pod: PodEvidence, said: list[Message], kind: str, name: str, c: Con
     who = f"container {name_c}" if name_c else "the pod"
     optional_note = (" If the pod can run without it, mark the reference optional: true."
                      if not any(r.optional for r in refs) else "")
-    create = (f"kubectl create secret generic {name} -n {ns} --from-literal=KEY=VALUE" if kind == "secret"
-              else f"kubectl create configmap {name} -n {ns} --from-file=PATH")
+    nsa: Arg = ns if ns else Placeholder("NAMESPACE")
+    create = (kubectl("create", "secret", "generic", name, "-n", nsa, "--from-literal=KEY=VALUE") if kind == "secret"
+              else kubectl("create", "configmap", name, "-n", nsa, "--from-file=PATH"))
+    in_ns = f"namespace {ns}" if ns else "the pod's namespace (the evidence does not name it: fill in NAMESPACE)"
     return Hit(
         container=name_c, init=c.init if c is not None else False,
         summary=f"{shown} {name} that {who} references does not exist in {in_ns}.",
         evidence=tuple(evidence),
         remedy=Remedy(
             f"Create {shown} {name} in {in_ns} (one in another namespace does not count), or correct the name "
-            f"the pod refers to.{optional_note}",
+            f"the pod refers to; KEY, VALUE and PATH are its content, yours to give.{optional_note}",
             None,
-            (f"kubectl get {kind} {name} -n {ns}",
-             f"kubectl get {kind}s -A --field-selector metadata.name={name}",
+            (kubectl("get", kind, name, "-n", nsa),
+             kubectl("get", f"{kind}s", "-A", "--field-selector", Joined(("metadata.name=", name))),
              create, watch_command(pod)),
+            target=Target("Secret" if kind == "secret" else "ConfigMap", ns, name),
+            outside_spec=f"the {shown} is another object: its content is the application's configuration",
         ),
         confidence=0.5 if stale else 0.96, strength=1 if stale else 3, detail=detail,
     )
@@ -238,12 +254,14 @@ class _KeyMiss:
     said: list[Message]
 
 
-def _key_commands(pod: PodEvidence, kind: str, name: str, ns: str) -> tuple[str, ...]:
+def _key_commands(pod: PodEvidence, kind: str, name: str | None, ns: str | None) -> tuple[Command, ...]:
+    nsa: Arg = ns if ns else Placeholder("NAMESPACE")
+    name_arg: Arg = name if name else Placeholder("NAME")
     if kind == "secret":
         # keys only: the values of a Secret are never printed
-        return (f"kubectl get secret {name} -n {ns} -o jsonpath='{{.data}}' | jq 'keys'",
-                f"kubectl describe secret {name} -n {ns}")
-    return (f"kubectl get configmap {name} -n {ns} -o jsonpath='{{.data}}'",)
+        return (kubectl("get", "secret", name_arg, "-n", nsa, "-o", "jsonpath={.data}", pipe=Command(("jq", "keys"))),
+                kubectl("describe", "secret", name_arg, "-n", nsa))
+    return (kubectl("get", "configmap", name_arg, "-n", nsa, "-o", "jsonpath={.data}"),)
 
 
 @rule(
@@ -337,8 +355,9 @@ def config_key_missing(pod: PodEvidence) -> Iterator[Hit]:
             remedy=Remedy(
                 f"Add {key} to {shown} {miss.name or 'NAME'}{where}, or correct the key name in the "
                 "pod spec (keys are case-sensitive); mark the reference optional: true if the app can run without it.",
-                None, (*_key_commands(pod, miss.kind, miss.name or "NAME", miss.ns or "NAMESPACE"),
-                       watch_command(pod)),
+                None, (*_key_commands(pod, miss.kind, miss.name, miss.ns), watch_command(pod)),
+                target=Target(shown, miss.ns, miss.name),
+                outside_spec=f"which key is right is the application's configuration, in the {shown} or the reference",
             ),
             confidence=0.5 if stale else 0.96, strength=1 if stale else 3,
             detail=f"{miss.kind}-{'volume-item' if miss.via_volume else 'env'}",

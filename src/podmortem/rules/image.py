@@ -16,7 +16,19 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 
-from podmortem.model import Citation, ContainerEvidence, Hit, PodEvidence, Remedy
+from podmortem.model import (
+    APPLY,
+    Citation,
+    Command,
+    ContainerEvidence,
+    Hit,
+    Joined,
+    Placeholder,
+    PodEvidence,
+    Remedy,
+    Step,
+)
+from podmortem.model.remedy import Value
 from podmortem.rules._base import Rule, rule
 from podmortem.rules._evidence import (
     Message,
@@ -24,15 +36,16 @@ from podmortem.rules._evidence import (
     cite_termination,
     cite_waiting,
     debug_command,
+    kubectl,
     logs_command,
     main_suspect,
     messages,
-    quote,
+    ns_args,
     watch_command,
 )
 from podmortem.rules._image_pull import PULL_RULES
 from podmortem.rules._output import OutputMatch, by_container, find_output, placed
-from podmortem.rules._patch import container_patch, template_patch
+from podmortem.rules._patch import container_patch
 from podmortem.rules._runtime_wording import DOCKER1_COMMAND_MISSING, EXEC_LOADER_MISSING, EXEC_WORDINGS
 from podmortem.rules._spec import (
     cite_command,
@@ -43,6 +56,7 @@ from podmortem.rules._spec import (
 )
 from podmortem.rules._text import first_upper, who
 from podmortem.rules._wording import Wording
+from podmortem.shell import render_command
 
 # Terminated reasons of a task that never ran: containerd/CRI-O StartError, dockershim ContainerCannotRun.
 START_FAILED = frozenset({"StartError", "ContainerCannotRun"})
@@ -138,15 +152,31 @@ def _termination_evidence(pod: PodEvidence, c: ContainerEvidence | None) -> list
     return out
 
 
-def _check_commands(pod: PodEvidence, c: ContainerEvidence | None, program: str | None) -> tuple[str, ...]:
+def _image_arg(c: ContainerEvidence | None) -> Value:
+    image = image_of(c)
+    return image if image else Placeholder("IMAGE")
+
+
+def _run_in_image(pod: PodEvidence, name: str, image: Value, script: str) -> Command:
+    """A throw-away pod of the image that runs a shell script (already quoted where it interpolates)."""
+    return kubectl("run", name, *ns_args(pod), "--rm", "-it", "--restart=Never", Joined(("--image=", image)),
+                   "--command", "--", "sh", "-c", script)
+
+
+def _check_commands(pod: PodEvidence, c: ContainerEvidence | None, program: str | None,
+                    patched: bool = False) -> tuple[Step, ...]:
     """How to look inside the image for the program, and how to watch the fix roll out."""
     name = c.name if c is not None else None
-    image = image_of(c) or "IMAGE"
-    cmds = [debug_command(pod, name)]
+    image = _image_arg(c)
+    cmds: list[Step] = [debug_command(pod, name)]
     if program:
-        probe = f"command -v {quote(program)} || ls -l {quote(program)}"
-        cmds.append(f"kubectl run cmd-check --rm -it --restart=Never --image={image} --command -- sh -c {quote(probe)}")
-    cmds.append(f"docker image inspect {image} --format '{{{{json .Config.Entrypoint}}}} {{{{json .Config.Cmd}}}}'")
+        probe = render_command(Command(("command", "-v", program))) + " || " + render_command(
+            Command(("ls", "-l", program)))
+        cmds.append(_run_in_image(pod, "cmd-check", image, probe))
+    cmds.append(Command(("docker", "image", "inspect", image, "--format",
+                         "{{json .Config.Entrypoint}} {{json .Config.Cmd}}")))
+    if patched:
+        cmds.append(APPLY)
     cmds.append(watch_command(pod))
     return tuple(cmds)
 
@@ -181,7 +211,9 @@ def _not_found_hit(pod: PodEvidence, c: ContainerEvidence | None, program: str, 
                f"that contains {program!r}; look inside the image with the commands below.")
     return Hit(
         container=name, init=init, summary=summary, evidence=tuple(evidence),
-        remedy=Remedy(fix, patch, _check_commands(pod, c, program or None)),
+        remedy=Remedy(fix, patch, _check_commands(pod, c, program or None, patch is not None),
+                      outside_spec=None if patch is not None else "the program must be in the image, or command/args "
+                      "must name one it has: only the image's contents can say which"),
         confidence=confidence, strength=strength, detail=detail,
     )
 
@@ -563,12 +595,15 @@ def _exec_format_hit(pod: PodEvidence, c: ContainerEvidence | None, detail: str,
     init = c.init if c is not None else False
     image = image_of(c)
     shown = image or "IMAGE"
+    image_arg: Value = image if image else Placeholder("IMAGE")
     subject = who(name)
-    script = next((a for a in command_line(c) if a.startswith("/") or a.endswith((".sh", ".py"))), "/path/to/script")
-    node_arch = ("kubectl get node " + pod.node + " -o jsonpath='{.status.nodeInfo.architecture}'") if pod.node \
-        else "kubectl get node -o jsonpath='{.items[*].status.nodeInfo.architecture}'"
+    script_arg: Value = next((a for a in command_line(c) if a.startswith("/") or a.endswith((".sh", ".py"))),
+                           Placeholder("SCRIPT"))
+    node_arch = (kubectl("get", "node", pod.node, "-o", "jsonpath={.status.nodeInfo.architecture}") if pod.node
+                 else kubectl("get", "node", "-o", "jsonpath={.items[*].status.nodeInfo.architecture}"))
     patch = None
-    commands: tuple[str, ...]
+    outside = "the image must be rebuilt or replaced: its files are not in the pod spec"
+    commands: tuple[Step, ...]
     if detail == "wrong-architecture":
         arch = _arch_hint(image)
         summary = (f"The entrypoint of {subject} is built for another CPU architecture than the node's "
@@ -576,17 +611,21 @@ def _exec_format_hit(pod: PodEvidence, c: ContainerEvidence | None, detail: str,
         fix = (f"Use an image that has a variant for the node's architecture: publish {shown} as a multi-arch image "
                "(docker buildx build --platform linux/amd64,linux/arm64 --push) or pick the matching tag")
         if arch:
-            fix += f"; the image name says {arch}, so until then pin the pod to {arch} nodes with the patch below."
-            patch = template_patch({"nodeSelector": {"kubernetes.io/arch": arch}})
+            # Not a patch to apply blindly: pinning helps only where the cluster has such nodes.
+            fix += (f"; the image name says {arch} (a guess from the name), so if the cluster has {arch} nodes "
+                    f"(kubectl get nodes -L kubernetes.io/arch) you can pin the pod to them meanwhile with "
+                    f"nodeSelector kubernetes.io/arch: {arch}.")
         else:
             fix += "."
-        commands = (node_arch, f"docker buildx imagetools inspect {shown}", watch_command(pod))
+        commands = (node_arch, kubectl("get", "nodes", "-L", "kubernetes.io/arch"),
+                    Command(("docker", "buildx", "imagetools", "inspect", image_arg)), watch_command(pod))
     elif detail == "crlf-line-endings":
         summary = f"A script run by {subject} has Windows (CRLF) line endings, so its interpreter line ends in \\r."
         fix = ("Convert the script to LF line endings before building the image (`sed -i 's/\\r$//' script.sh` or "
                "dos2unix in the Dockerfile) and keep them with `*.sh text eol=lf` in .gitattributes.")
-        commands = (f"kubectl run crlf-check --rm -it --restart=Never --image={shown} --command -- "
-                    f"sh -c {quote(f'head -n1 {script} | od -c | head -n2')}", watch_command(pod))
+        look = render_command(Command(("head", "-n1", script_arg), pipe=Command(("od", "-c"),
+                                                                                pipe=Command(("head", "-n2")))))
+        commands = (_run_in_image(pod, "crlf-check", image_arg, look), watch_command(pod))
     else:
         summary = (f"The entrypoint of {subject} exists but cannot be executed: its interpreter (shebang) or dynamic "
                    "loader is missing from the image.")
@@ -596,10 +635,11 @@ def _exec_format_hit(pod: PodEvidence, c: ContainerEvidence | None, detail: str,
                        "(`ls -l` on it in the image tells which).")
         fix = ("Install the interpreter the script names (e.g. bash on Alpine), change the shebang to one the image "
                "has (#!/bin/sh), or for a binary use a base image with its libc or build it static (CGO_ENABLED=0).")
-        commands = (f"kubectl run interp-check --rm -it --restart=Never --image={shown} --command -- "
-                    f"sh -c {quote(f'head -n1 {script}; ls -l /bin/bash /lib/ld-*')}", node_arch, watch_command(pod))
+        look = render_command(Command(("head", "-n1", script_arg))) + "; ls -l /bin/bash /lib/ld-*"
+        commands = (_run_in_image(pod, "interp-check", image_arg, look), node_arch, watch_command(pod))
     return Hit(container=name, init=init, summary=summary, evidence=tuple(evidence),
-               remedy=Remedy(fix, patch, commands), confidence=confidence, strength=strength, detail=detail)
+               remedy=Remedy(fix, patch, commands, outside_spec=outside), confidence=confidence, strength=strength,
+               detail=detail)
 
 
 RULES: tuple[Rule, ...] = (

@@ -21,16 +21,29 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from podmortem.model import Citation, ContainerEvidence, Hit, PodEvidence, Remedy
+from podmortem.model import (
+    APPLY,
+    Citation,
+    Command,
+    ContainerEvidence,
+    Hit,
+    Joined,
+    Placeholder,
+    PodEvidence,
+    Remedy,
+    Step,
+)
+from podmortem.model.remedy import Value
 from podmortem.quantity import format_bytes, parse_bytes
 from podmortem.rules._base import Rule, rule
 from podmortem.rules._evidence import (
     Message,
     cite_message,
     cite_termination,
+    kubectl,
     main_suspect,
     messages,
-    namespace_of,
+    ns_args,
     status_source,
     watch_command,
 )
@@ -77,10 +90,17 @@ _UNSCHEDULABLE = re.compile(r"(?<!\d)\d+/\d+ nodes are available: (?P<why>.*)", 
 
 
 
-def _node_commands(pod: PodEvidence) -> tuple[str, ...]:
-    node = pod.node or "NODE"
-    return (f"kubectl describe node {node}",
-            f"kubectl get pods -n {namespace_of(pod)} --field-selector=status.phase=Failed",
+_NODE_OUTSIDE = "the node's state or capacity: not something the pod spec can change"
+
+
+def _node_arg(pod: PodEvidence) -> Value:
+    return pod.node if pod.node else Placeholder("NODE")
+
+
+def _node_commands(pod: PodEvidence, patched: bool = False) -> tuple[Step, ...]:
+    return (kubectl("describe", "node", _node_arg(pod)),
+            kubectl("get", "pods", *ns_args(pod), "--field-selector=status.phase=Failed"),
+            *((APPLY,) if patched else ()),
             watch_command(pod))
 
 
@@ -93,7 +113,7 @@ def _pod_citation(pod: PodEvidence) -> list[Citation]:
     return out
 
 
-def _requests_patch(pod: PodEvidence, resource: str, usage: dict[str, str]) -> str | None:
+def _requests_patch(pod: PodEvidence, resource: str, usage: dict[str, str]) -> dict[str, Any] | None:
     """Requests raised to the observed usage: the eviction manager evicts pods above their requests first."""
     if resource not in ("memory", "ephemeral-storage") or not usage:
         return None
@@ -206,7 +226,9 @@ def pod_evicted(pod: PodEvidence) -> Iterator[Hit]:
         patch = _requests_patch(pod, resource or "", usage)
     name = (c.name or None) if c is not None else None
     yield Hit(container=name, init=c.init if c is not None else False, summary=summary, evidence=tuple(evidence),
-              remedy=Remedy(fix, patch, _node_commands(pod)), confidence=0.95, strength=3, detail=detail)
+              remedy=Remedy(fix, patch, _node_commands(pod, patch is not None),
+                            outside_spec=None if patch is not None else _NODE_OUTSIDE),
+              confidence=0.95, strength=3, detail=detail)
 
 
 @rule(
@@ -294,7 +316,7 @@ def node_lost_or_not_ready(pod: PodEvidence) -> Iterator[Hit]:
         evidence=tuple(evidence[:4]),
         remedy=Remedy("Check the node's conditions and kubelet/runtime health; the pod's own containers are not the "
                       "cause. Set requests that fit the nodes and give important workloads a PriorityClass.",
-                      None, _node_commands(pod)),
+                      None, _node_commands(pod), outside_spec=_NODE_OUTSIDE),
         confidence=confidence, strength=strength, detail=detail,
     )
 
@@ -329,7 +351,6 @@ def pod_sandbox_failed(pod: PodEvidence) -> Iterator[Hit]:
     failed = [m for m in messages(pod) if _SANDBOX.search(m.text) or
               (m.event is not None and m.event.reason == "FailedCreatePodSandBox")]
     changed = [m for m in messages(pod) if _SANDBOX_CHANGED.search(m.text)]
-    node = pod.node or "NODE"
     if failed:
         m = failed[0]
         cni = bool(_CNI.search(m.text))
@@ -342,8 +363,9 @@ def pod_sandbox_failed(pod: PodEvidence) -> Iterator[Hit]:
                 ("Fix the CNI plugin on the node: check its DaemonSet pod there and its logs (IP pool exhausted, "
                  "plugin binary or config missing)." if cni else
                  "Check the container runtime on the node (its logs, disk space, runtime class); drain the node meanwhile."),
-                None, (f"kubectl get pods -n kube-system -o wide --field-selector spec.nodeName={node}",
-                       f"kubectl describe node {node}", watch_command(pod))),
+                None, (kubectl("get", "pods", "-n", "kube-system", "-o", "wide", "--field-selector",
+                               Joined(("spec.nodeName=", _node_arg(pod)))),
+                       kubectl("describe", "node", _node_arg(pod)), watch_command(pod)), outside_spec=_NODE_OUTSIDE),
             confidence=0.9, strength=3, detail="cni" if cni else "sandbox",
         )
         return
@@ -355,7 +377,7 @@ def pod_sandbox_failed(pod: PodEvidence) -> Iterator[Hit]:
             evidence=tuple(cite_message(x) for x in changed[:2]),
             remedy=Remedy("Repeated sandbox changes come from the node (runtime restarts, the pause container killed, "
                           "network re-setup): check the runtime and kubelet logs on the node.", None,
-                          (f"kubectl describe node {node}", watch_command(pod))),
+                          (kubectl("describe", "node", _node_arg(pod)), watch_command(pod)), outside_spec=_NODE_OUTSIDE),
             confidence=0.58 if count >= 3 else 0.4, strength=2 if count >= 3 else 1, detail="sandbox-changed",
         )
 
@@ -404,8 +426,8 @@ def node_disk_full(pod: PodEvidence) -> Iterator[Hit]:
                     evidence=(cite_message(m),),
                     remedy=Remedy("The node's disk was remounted read-only (usually after I/O errors): drain the node, "
                                   "check its disk and kernel log, and repair or replace it.", None,
-                                  (f"kubectl drain {pod.node or 'NODE'} --ignore-daemonsets --delete-emptydir-data",
-                                   *_node_commands(pod))),
+                                  (kubectl("drain", _node_arg(pod), "--ignore-daemonsets", "--delete-emptydir-data"),
+                                   *_node_commands(pod)), outside_spec=_NODE_OUTSIDE),
                     confidence=0.85, strength=3, detail="node-filesystem-read-only",
                 )
                 return
@@ -414,7 +436,8 @@ def node_disk_full(pod: PodEvidence) -> Iterator[Hit]:
                 summary=f"{first_upper(node_of(pod))} has no disk space left, so the pod cannot be set up.".replace("  ", " "),
                 evidence=(cite_message(m),),
                 remedy=Remedy("Free disk space on the node (unused images: crictl rmi --prune; old logs) or add disk; "
-                              "cordon it meanwhile so pods go elsewhere.", None, _node_commands(pod)),
+                              "cordon it meanwhile so pods go elsewhere.", None, _node_commands(pod),
+                              outside_spec=_NODE_OUTSIDE),
                 confidence=0.9, strength=3, detail="node-disk-full",
             )
             return
@@ -446,18 +469,18 @@ _HOST_LIMIT = re.compile(
     re.I)
 # What to look at on the node, by detail (a node debug pod sees the host's filesystem under /host).
 _HOST_CHECK = {
-    "kernel-sysctl": "sysctl vm.max_map_count",
-    "ulimit": "sh -c 'ulimit -a'",
-    "inotify-limit": "sysctl fs.inotify.max_user_instances fs.inotify.max_user_watches",
-    "dns-forward-loop": "cat /host/etc/resolv.conf",
+    "kernel-sysctl": ("sysctl", "vm.max_map_count"),
+    "ulimit": ("sh", "-c", "ulimit -a"),
+    "inotify-limit": ("sysctl", "fs.inotify.max_user_instances", "fs.inotify.max_user_watches"),
+    "dns-forward-loop": ("cat", "/host/etc/resolv.conf"),
 }
-_HOST_EXTRA = {"dns-forward-loop": ("kubectl get configmap coredns -n kube-system -o yaml",)}
+_HOST_EXTRA = {"dns-forward-loop": (kubectl("get", "configmap", "coredns", "-n", "kube-system", "-o", "yaml"),)}
 _HOST_LIMIT_NEEDLES = ("too low", "not locked", "fsnotify", "inotify", "file watchers", "plugin/loop")
 _ULIMIT_NAMES = {"max file descriptors": "nofile", "max number of threads": "nproc",
                  "max size virtual memory": "as", "max file size": "fsize"}
 
 
-def _host_limit_remedy(m: re.Match[str]) -> tuple[str, str, str, str | None]:
+def _host_limit_remedy(m: re.Match[str]) -> tuple[str, str, str, dict[str, Any] | None]:
     """(detail, what is wrong, fix, patch) for one host-limit message."""
     if m.group("sysctl"):
         want = m.group("want")
@@ -543,14 +566,15 @@ def node_host_limit(pod: PodEvidence) -> Iterator[Hit]:
         confidence, strength = placed(om, 0.9)
         name = om.name
         where = f"container {name}" if name else "the container"
-        node = pod.node or "NODE"
         yield Hit(
             container=name, init=om.init,
             summary=f"The program in {where} exits because {what}; that is a setting of {node_of(pod)}, "
                     "not of the pod.",
             evidence=(om.citation, *_termination_evidence(pod, om.container)),
-            remedy=Remedy(fix, patch, (f"kubectl debug node/{node} -it --image=busybox:1.36 -- "
-                                       + _HOST_CHECK[detail], *_HOST_EXTRA.get(detail, ()), watch_command(pod))),
+            remedy=Remedy(fix, patch, (kubectl("debug", Joined(("node/", _node_arg(pod))), "-it", "--image=busybox:1.36",
+                                               "--", *_HOST_CHECK[detail]), *_HOST_EXTRA.get(detail, ()),
+                                       *((APPLY,) if patch is not None else ()), watch_command(pod)),
+                          outside_spec=None if patch is not None else _NODE_OUTSIDE),
             confidence=confidence, strength=strength, detail=detail,
         )
 
@@ -622,8 +646,8 @@ def pod_unschedulable(pod: PodEvidence) -> Iterator[Hit]:
             evidence=(cite_message(m),),
             remedy=Remedy("Make the pod fit: lower its requests or add nodes (Insufficient ...), fix its nodeSelector, "
                           "affinity or tolerations, or relieve the node pressure that tainted the nodes.", None,
-                          ("kubectl describe nodes | grep -A5 'Allocated resources'",
-                           "kubectl get nodes -o custom-columns=NAME:.metadata.name,TAINTS:.spec.taints",
+                          (kubectl("describe", "nodes", pipe=Command(("grep", "-A5", "Allocated resources"))),
+                           kubectl("get", "nodes", "-o", "custom-columns=NAME:.metadata.name,TAINTS:.spec.taints"),
                            watch_command(pod))),
             confidence=0.75, strength=2, detail=detail,
         )

@@ -14,23 +14,35 @@ corrected path/port when the endpoint answers 404 or nothing listens there.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from podmortem.model import Citation, ContainerEvidence, Hit, PodEvidence, Probe, Remedy
+from podmortem.model import (
+    APPLY,
+    Citation,
+    Command,
+    ContainerEvidence,
+    Hit,
+    Joined,
+    PodEvidence,
+    Probe,
+    Remedy,
+    Step,
+)
+from podmortem.remedy_math import numeric_port, start_allowance, typical_start_seconds
 from podmortem.rules._base import Rule, rule
 from podmortem.rules._evidence import (
     Message,
     cite_message,
     cite_termination,
     container_named_in,
+    events_command,
     main_suspect,
     messages,
-    ns_flag,
-    patch_command,
+    ns_args,
+    pod_arg,
     watch_command,
 )
 from podmortem.rules._output import find_output
@@ -227,9 +239,17 @@ def _port_undeclared(c: ContainerEvidence | None, p: Probe | None) -> int | None
     return declared if declared != int(p.port) else None
 
 
-def _startup_patch(c: ContainerEvidence, base: Probe, need_seconds: float, existing: Probe | None) -> str:
-    period = (existing.period_seconds if existing else None) or min(base.period_seconds, 10) or 10
-    threshold = max(3, math.ceil(need_seconds / period))
+def _allowance(c: ContainerEvidence, period: int, delay: int, run: float | None,
+               started: float | None) -> tuple[int, float, str]:
+    """(failureThreshold, seconds allowed, why) from remedy_math, the same arithmetic lint uses."""
+    image = c.spec.image if c.spec is not None else None
+    a = start_allowance(period, delay, typical_seconds=typical_start_seconds(image), started_after=started,
+                        killed_after=run)
+    return a.threshold, a.seconds, a.reason
+
+
+def _startup_patch(c: ContainerEvidence, base: Probe, threshold: int, period: int, existing: Probe | None
+                   ) -> dict[str, Any]:
     probe: dict[str, Any] = {} if existing is not None else _handler(base)
     probe.update({"periodSeconds": period, "failureThreshold": threshold})
     if existing is None:
@@ -325,8 +345,7 @@ def liveness_probe_kill(pod: PodEvidence) -> Iterator[Hit]:
                 evidence=(cite_termination(pod, c, t), cite_spec(pod, c, "livenessProbe", f"Liveness: {p.describe()}")),
                 remedy=Remedy("Check the pod's events for Unhealthy/Killing; if the liveness probe kills it, give it a "
                               "startupProbe or a longer timeout.", None,
-                              (f"kubectl get events -n {pod.namespace or 'default'} --field-selector "
-                               f"involvedObject.name={pod.name or 'POD'},reason=Unhealthy", watch_command(pod))),
+                              (events_command(pod, ",reason=Unhealthy"), watch_command(pod))),
                 confidence=0.45, strength=1, detail="exit-code-only",
             )
 
@@ -390,13 +409,15 @@ def _liveness_hit(pod: PodEvidence, trail: ProbeTrail, c: ContainerEvidence | No
         patch = container_patch(name, init, {"livenessProbe": {"timeoutSeconds": new_timeout,
                                                                "failureThreshold": max(p.failure_threshold, 3)}})
     elif (detail in ("connection-refused", "timeout") or early) and p is not None and c is not None:
-        observed = _started_after(pod, c) or max(run or 0, p.budget_seconds)
-        need = max(2 * observed, 60)
+        period = (startup.period_seconds if startup else None) or min(p.period_seconds, 10) or 10
+        delay = startup.initial_delay_seconds if startup else 0
+        threshold, allowed, why = _allowance(c, period, delay, max(run or 0, p.budget_seconds) or None,
+                                             _started_after(pod, c))
         fix = (f"The app is not ready to answer within the probe's budget of {p.budget_seconds}s"
                + (f" (killed after {run:.0f}s)" if run is not None else "")
-               + f". Add a startupProbe that allows about {need:.0f}s to start (patch); the liveness probe only "
-               "starts after it succeeds.")
-        patch = _startup_patch(c, p, need, startup)
+               + f". Add a startupProbe with failureThreshold {threshold} x periodSeconds {period}, which is sure to "
+               f"allow {allowed:.0f}s to start ({why}); the liveness probe only starts after it succeeds (patch).")
+        patch = _startup_patch(c, p, threshold, period, startup)
         detail = "slow-start" if detail != "timeout" else "timeout-at-start"
     elif detail == "timeout":
         fix = "The probe times out: raise timeoutSeconds and keep the health endpoint cheap."
@@ -406,11 +427,15 @@ def _liveness_hit(pod: PodEvidence, trail: ProbeTrail, c: ContainerEvidence | No
     else:
         fix = ("The liveness probe keeps failing: check the probe's path, port and command against what the app "
                "serves, and give a slow-starting app a startupProbe.")
-    commands = []
-    if p is not None and p.handler == "http-get" and c is not None:
-        commands.append(f"kubectl port-forward pod/{pod.name or 'POD'}{ns_flag(pod)} {p.port or 'PORT'} & curl -sv "
-                        f"http://127.0.0.1:{p.port or 'PORT'}{p.path or '/'}")
-    commands.append(patch_command(pod, "probe.yaml"))
+    commands: list[Step] = []
+    port = numeric_port(p.port) if p is not None else None
+    if p is not None and p.handler == "http-get" and c is not None and port is not None:
+        # a named port (`http`) is not a URL port: only a number the spec gives goes into the URL
+        commands.append(Command(("kubectl", "port-forward", Joined(("pod/", pod_arg(pod))), *ns_args(pod),
+                                 str(port)), background=True))
+        commands.append(Command(("curl", "-sv", f"http://127.0.0.1:{port}{p.path or '/'}")))
+    if patch is not None:
+        commands.append(APPLY)
     commands.append(watch_command(pod))
     return Hit(container=name, init=init, summary=summary, evidence=tuple(_evidence(pod, trail, p)),
                remedy=Remedy(fix, patch, tuple(commands)), confidence=confidence, strength=strength, detail=detail)
@@ -534,16 +559,15 @@ def startup_probe_kill(pod: PodEvidence) -> Iterator[Hit]:
         elif detail == "wrong-path":
             fix = "The startup probe's path returns 404: point it at an endpoint the app serves."
         elif p is not None and c is not None:
-            observed = started or max(run or 0, p.budget_seconds)
-            need = max(observed * 1.5 if started else observed * 2, 60)
-            threshold = max(3, math.ceil((need - p.initial_delay_seconds) / (p.period_seconds or 10)))
+            period = p.period_seconds or 10
+            threshold, allowed, why = _allowance(c, period, p.initial_delay_seconds, run, started)
             fix = (f"The startup probe allows {_budget_text(p)}"
                    + (f"; the app needs {started:.0f}s" if started else
                       f"; the container was killed after {run:.0f}s" if run is not None else "")
-                   + f". Raise failureThreshold to {threshold} so it allows about "
-                   f"{p.initial_delay_seconds + threshold * (p.period_seconds or 10)}s (patch).")
+                   + f". Raise failureThreshold to {threshold}, which is sure to allow {allowed:.0f}s at "
+                   f"periodSeconds {period} ({why}) (patch).")
             patch = container_patch(name, init, {"startupProbe": {"failureThreshold": threshold,
-                                                                  "periodSeconds": p.period_seconds or 10}})
+                                                                  "periodSeconds": period}})
             detail = "budget-too-short" if detail in ("connection-refused", "timeout", "probe-failed", "unknown") \
                 else detail
         else:
@@ -560,8 +584,7 @@ def startup_probe_kill(pod: PodEvidence) -> Iterator[Hit]:
             container=name, init=init,
             summary=summary,
             evidence=tuple(_evidence(pod, trail, p)),
-            remedy=Remedy(fix, patch, (patch_command(pod, "startup-probe.yaml"),
-                                       watch_command(pod))),
+            remedy=Remedy(fix, patch, ((APPLY,) if patch is not None else ()) + (watch_command(pod),)),
             confidence=confidence, strength=strength, detail=detail,
         )
 
@@ -634,7 +657,8 @@ def exit_zero_under_hair_trigger_probe(pod: PodEvidence) -> Iterator[Hit]:
             remedy=Remedy(
                 "Watch the events while it restarts: if the liveness probe fails, raise its timeoutSeconds and "
                 "failureThreshold; if it does not, the main process exits by itself (see app.exit-zero).", None,
-                (f"kubectl get events{ns_flag(pod)} --field-selector involvedObject.name={pod.name or 'POD'} -w",
+                (kubectl("get", "events", *ns_args(pod), "--field-selector",
+                         Joined(("involvedObject.name=", pod_arg(pod))), "-w"),
                  watch_command(pod))),
             confidence=0.62 if hair_trigger_exec(probe) else 0.5, strength=2, detail="exit-zero-hair-trigger-probe",
         )

@@ -9,9 +9,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
-from podmortem.model import Citation, ContainerEvidence, Hit, PodEvidence, Remedy
-from podmortem.quantity import format_bytes, parse_bytes
+from podmortem.model import (
+    APPLY,
+    Citation,
+    Command,
+    ContainerEvidence,
+    Hit,
+    Joined,
+    Placeholder,
+    PodEvidence,
+    Remedy,
+    Step,
+)
+from podmortem.model.remedy import Value
+from podmortem.quantity import parse_bytes
+from podmortem.remedy_math import format_mib, raised_memory_limit
 from podmortem.rules._base import Rule, rule
 from podmortem.rules._evidence import (
     cite_log,
@@ -19,12 +33,15 @@ from podmortem.rules._evidence import (
     cite_termination,
     find_log_lines,
     find_messages,
+    kubectl,
     main_suspect,
-    patch_command,
+    ns_args,
+    pod_arg,
     watch_command,
     where,
 )
 from podmortem.rules._output import by_container, find_output, placed
+from podmortem.rules._patch import container_patch
 from podmortem.rules._text import first_upper, who
 
 # Node-problem-detector / kernel lines and kubelet SystemOOM events that name an OOM kill.
@@ -34,22 +51,36 @@ _KERNEL_OOM = re.compile(
 )
 
 
-def _memory_patch(container: str, limit: str | None, init: bool) -> tuple[str | None, str]:
-    """A strategic-merge patch doubling the limit (or setting one), and the new value as text."""
-    current = parse_bytes(limit) if limit else None
-    if current:
-        new = format_bytes(current * 2)
-        why = f"doubles the current limit {limit}; then size it from the peak use you measure"
-    else:
-        new = "512Mi"
-        why = "sets a limit to start from; size it from the peak use you measure"
+def _memory_patch(container: str | None, limit: str | None, init: bool) -> tuple[dict[str, Any] | None, str]:
+    """A strategic-merge patch raising the limit (remedy_math: never lower), and the new value as text.
+    No patch and no number when the current limit is unknown: the remedy then reads it."""
+    new = raised_memory_limit(parse_bytes(limit) if limit else None)
+    if new is None:
+        return None, ("about twice its current limit; the evidence does not show the limit, so read it first "
+                      "(command below) and size it from the peak use you measure")
+    patch = container_patch(container, init, {"resources": {"limits": {"memory": format_mib(new)}}})
+    return patch, f"{format_mib(new)} (twice the current limit {limit}; then size it from the peak use you measure)"
+
+
+def _limit_command(pod: PodEvidence, name: str | None, init: bool) -> Command:
     key = "initContainers" if init else "containers"
-    patch = (
-        "spec:\n  template:\n    spec:\n"
-        f"      {key}:\n      - name: {container}\n        resources:\n"
-        f"          limits:\n            memory: {new}\n          requests:\n            memory: {new}\n"
-    )
-    return patch, f"{new} ({why})"
+    path = f'{{.spec.{key}[?(@.name=="{name}")].resources.limits.memory}}' if name else \
+        f"{{.spec.{key}[*].resources.limits.memory}}"
+    return kubectl("get", "pod", pod_arg(pod), *ns_args(pod), "-o", Joined(("jsonpath=", path)))
+
+
+def _memory_steps(pod: PodEvidence, patch: dict[str, Any] | None, name: str | None, init: bool) -> tuple[Step, ...]:
+    return (APPLY,) if patch is not None else (_limit_command(pod, name, init),)
+
+
+def _dmesg(pod: PodEvidence) -> Command:
+    node: Value = pod.node if pod.node else Placeholder("NODE")
+    return kubectl("debug", Joined(("node/", node)), "-it", "--profile=sysadmin", "--image=busybox:1.36", "--",
+                   "dmesg", pipe=Command(("grep", "-i", "killed process")))
+
+
+def _top(pod: PodEvidence) -> Command:
+    return kubectl("top", "pod", pod_arg(pod), *ns_args(pod), "--containers")
 
 
 @rule(
@@ -89,7 +120,7 @@ def oom_killed_last_state(pod: PodEvidence) -> Iterator[Hit]:
                 if limit:
                     evidence.append(Citation("spec" if pod.origin != "describe" else "describe",
                                              f"Limits: memory: {limit}", f"spec.containers[{c.name}].resources.limits"))
-                patch, new = _memory_patch(c.name or "CONTAINER", limit, c.init)
+                patch, new = _memory_patch(c.name or None, limit, c.init)
                 restarts = f" ({c.restart_count} restarts)" if c.restart_count else ""
                 yield Hit(
                     container=c.name or None, init=c.init,
@@ -99,7 +130,7 @@ def oom_killed_last_state(pod: PodEvidence) -> Iterator[Hit]:
                     remedy=Remedy(
                         f"Raise resources.limits.memory of {c.name or 'the container'} to {new}.",
                         patch,
-                        (patch_command(pod, "memory.yaml"), watch_command(pod)),
+                        (*_memory_steps(pod, patch, c.name or None, c.init), watch_command(pod)),
                     ),
                     confidence=0.95, strength=3,
                 )
@@ -114,8 +145,9 @@ def oom_killed_last_state(pod: PodEvidence) -> Iterator[Hit]:
                 container=name, init=init,
                 summary="The kernel's OOM killer killed a process of this pod.",
                 evidence=(cite_message(m),),
-                remedy=Remedy("Raise the container's memory limit above its peak use, or lower its memory use.",
-                              _memory_patch(name or "CONTAINER", None, init)[0], (watch_command(pod),)),
+                remedy=Remedy("Raise the container's memory limit above its peak use (read the current limit with the "
+                              "command below; never lower it), or lower its memory use.",
+                              None, (_limit_command(pod, name, init), watch_command(pod))),
                 confidence=0.7, strength=2,
             )
 
@@ -196,9 +228,8 @@ def child_sigkilled_oom(pod: PodEvidence) -> Iterator[Hit]:
         if limit and c is not None:
             evidence.append(Citation("spec" if pod.origin != "describe" else "describe", f"Limits: memory: {limit}",
                                      f"spec.containers[{c.name}].resources.limits"))
-        patch, new = _memory_patch(name or "CONTAINER", limit, init)
+        patch, new = _memory_patch(name, limit, init)
         where_text = f"container {name}" if name else "the container"
-        node = pod.node or "NODE"
         yield Hit(
             container=name, init=init,
             summary=(f"A process in {where_text} was killed with SIGKILL; inside a container that is almost always "
@@ -212,8 +243,7 @@ def child_sigkilled_oom(pod: PodEvidence) -> Iterator[Hit]:
                 f"Raise resources.limits.memory of {name or 'the container'} to {new}, or make the killed step use "
                 "less memory; the node's kernel log confirms an OOM kill.",
                 patch,
-                (f"kubectl debug node/{node} -it --profile=sysadmin --image=busybox:1.36 -- dmesg | grep -i "
-                 "'killed process'", f"kubectl top pod {pod.name or 'POD'} --containers", watch_command(pod)),
+                (_dmesg(pod), _top(pod), *_memory_steps(pod, patch, name, init), watch_command(pod)),
             ),
             confidence=confidence, strength=strength, detail="sigkill-inferred",
         )
@@ -277,9 +307,8 @@ def sigkill_exit_inferred_oom(pod: PodEvidence) -> Iterator[Hit]:
         if limit:
             evidence.append(Citation("spec" if pod.origin != "describe" else "describe", f"Limits: memory: {limit}",
                                      f"spec.containers[{c.name}].resources.limits"))
-        patch, new = _memory_patch(c.name or "CONTAINER", limit, c.init)
+        patch, new = _memory_patch(c.name or None, limit, c.init)
         name = c.name or None
-        node = pod.node or "NODE"
         yield Hit(
             container=name, init=c.init,
             summary=(f"{first_upper(who(name))} was killed with SIGKILL (exit 137) although its status does not say "
@@ -290,8 +319,7 @@ def sigkill_exit_inferred_oom(pod: PodEvidence) -> Iterator[Hit]:
                 f"Confirm the OOM kill in the node's kernel log, then raise resources.limits.memory of "
                 f"{name or 'the container'} to {new}.",
                 patch,
-                (f"kubectl debug node/{node} -it --profile=sysadmin --image=busybox:1.36 -- dmesg | grep -i "
-                 "'killed process'", f"kubectl top pod {pod.name or 'POD'} --containers", watch_command(pod)),
+                (_dmesg(pod), _top(pod), *_memory_steps(pod, patch, name, c.init), watch_command(pod)),
             ),
             confidence=0.5 if limit else 0.42, strength=1, detail="sigkill-exit-inferred",
         )

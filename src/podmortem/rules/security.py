@@ -20,25 +20,33 @@ from collections.abc import Iterator
 from typing import Any
 
 from podmortem.model import (
+    APPLY,
     Citation,
+    Command,
     ContainerEvidence,
     Hit,
+    Joined,
+    Placeholder,
     PodEvidence,
     Remedy,
     SecurityContext,
+    Step,
     Volume,
     VolumeMount,
 )
+from podmortem.model.remedy import Value
 from podmortem.rules._base import Rule, rule
 from podmortem.rules._evidence import (
     cite_message,
     cite_termination,
     cite_waiting,
+    container_arg,
     debug_command,
     find_messages,
+    kubectl,
     main_suspect,
-    ns_flag,
-    quote,
+    ns_args,
+    pod_arg,
     watch_command,
     workload_ref,
 )
@@ -48,6 +56,7 @@ from podmortem.rules._run_as_non_root import NON_ROOT_RULES
 from podmortem.rules._runtime_wording import CWD_DENIED, CWD_WORDINGS
 from podmortem.rules._spec import cite_command, cite_spec, command_line, image_of, mount_covering
 from podmortem.rules._text import who
+from podmortem.shell import render_command
 
 # --- execute permission -------------------------------------------------------------------------
 
@@ -63,7 +72,7 @@ _SHELL_DENIED = re.compile(
 )
 
 
-def _exec_fix(pod: PodEvidence, c: ContainerEvidence | None, program: str) -> tuple[str, str | None, str]:
+def _exec_fix(pod: PodEvidence, c: ContainerEvidence | None, program: str) -> tuple[str, dict[str, Any] | None, str]:
     """(fix, patch, detail) for a program that may not be executed."""
     covered = mount_covering(pod, c, program) if c is not None else None
     if covered is not None and c is not None:
@@ -184,17 +193,23 @@ def _exec_hit(pod: PodEvidence, c: ContainerEvidence | None, program: str, evide
         if cmd is not None:
             evidence.append(cmd)
     name = (c.name or None) if c is not None else None
-    image = image_of(c) or "IMAGE"
+    image: Value = image_of(c) or Placeholder("IMAGE")
     return Hit(
         container=name, init=c.init if c is not None else False,
         summary=f"{program} exists in {who(name)} but may not be executed (permission denied).".replace(
             "  ", " "),
         evidence=tuple(evidence),
         remedy=Remedy(fix, patch, (
-            f"kubectl run perm-check --rm -it --restart=Never --image={image} --command -- ls -l {quote(program)}",
-            watch_command(pod))),
+            kubectl("run", "perm-check", *ns_args(pod), "--rm", "-it", "--restart=Never", Joined(("--image=", image)),
+                    "--command", "--", "ls", "-l", program),
+            *((APPLY,) if patch is not None else ()), watch_command(pod)),
+            outside_spec=None if patch is not None else "the execute bit is set in the image"),
         confidence=confidence, strength=strength, detail=detail,
     )
+
+
+def _sa_command(pod: PodEvidence) -> Command:
+    return kubectl("get", workload_ref(pod), *ns_args(pod), "-o", "jsonpath={.spec.template.spec.serviceAccountName}")
 
 
 # --- privileged ports ---------------------------------------------------------------------------
@@ -286,8 +301,9 @@ def privileged_port_bind_denied(pod: PodEvidence) -> Iterator[Hit]:
                 "non-root processes bind low ports with the pod sysctl net.ipv4.ip_unprivileged_port_start=0 (patch; "
                 "a safe sysctl since Kubernetes 1.22, not allowed with hostNetwork); "
                 "adding NET_BIND_SERVICE only helps when the binary carries the file capability.",
-                patch, (f"kubectl get {workload_ref(pod)}{ns_flag(pod)} -o jsonpath='{{.spec.template.spec.securityContext}}'",
-                        watch_command(pod))),
+                patch, (kubectl("get", workload_ref(pod), *ns_args(pod), "-o",
+                                "jsonpath={.spec.template.spec.securityContext}"),
+                        APPLY, watch_command(pod))),
             confidence=confidence, strength=strength, detail="privileged-port",
         )
 
@@ -356,7 +372,7 @@ def _ownership_group(pod: PodEvidence, c: ContainerEvidence | None) -> int:
 
 
 def _file_remedy(pod: PodEvidence, c: ContainerEvidence | None, path: str | None, chown: bool) -> tuple[
-        str, str, str | None]:
+        str, str, dict[str, Any] | None]:
     """(detail, fix, patch) by where the refused path lives."""
     name = (c.name or None) if c is not None else None
     init = c.init if c is not None else False
@@ -382,7 +398,7 @@ def _file_remedy(pod: PodEvidence, c: ContainerEvidence | None, path: str | None
         owner = f"{sc.run_as_user}:{sc.run_as_group if sc.run_as_group is not None else group}"
         chown_init: dict[str, Any] = {
             "name": "fix-ownership", "image": "busybox:1.36",
-            "command": ["sh", "-c", f"chown -R {owner} /target"],
+            "command": ["chown", "-R", owner, "/target"],
             "securityContext": {"runAsUser": 0, "runAsNonRoot": False},
             "volumeMounts": [{"name": vol.name, "mountPath": "/target"}],
         }
@@ -476,16 +492,16 @@ def file_permission_denied(pod: PodEvidence) -> Iterator[Hit]:
                    f"{path or 'a path it needs'}: permission denied.")
         if data_dir:
             summary = f"The server in {subject} refuses its data directory {path}: wrong owner or mode."
-        image = image_of(c) or "IMAGE"
-        look = quote("id; ls -ld " + (path or "/"))
+        image: Value = image_of(c) or Placeholder("IMAGE")
+        look = "id; " + render_command(Command(("ls", "-ld", path or "/")))
         if detail in ("volume-ownership", "chown-denied", "data-dir-ownership"):
             # a copy of the pod keeps its volumes, so it shows the owner the process really meets
-            pod_ref = pod.name or "POD"
-            check = (f"kubectl debug {pod_ref}{ns_flag(pod)} -it --copy-to={pod_ref}-debug "
-                     f"--container={name or 'CONTAINER'} -- sh -c {look}")
+            check = kubectl("debug", pod_arg(pod), *ns_args(pod), "-it", Joined(("--copy-to=", pod_arg(pod), "-debug")),
+                            Joined(("--container=", container_arg(name))), "--", "sh", "-c", look)
         else:
-            check = f"kubectl run perm-check --rm -it --restart=Never --image={image} --command -- sh -c {look}"
-        commands = (check, watch_command(pod))
+            check = kubectl("run", "perm-check", *ns_args(pod), "--rm", "-it", "--restart=Never",
+                            Joined(("--image=", image)), "--command", "--", "sh", "-c", look)
+        commands: tuple[Step, ...] = (check, *((APPLY,) if patch is not None else ()), watch_command(pod))
         yield Hit(container=name, init=first.init, summary=summary, evidence=tuple(evidence),
                   remedy=Remedy(fix, patch, commands), confidence=confidence, strength=strength, detail=detail)
 
@@ -519,7 +535,7 @@ def _request_of(m: re.Match[str]) -> tuple[str | None, ...]:
     return m.group("user"), m.group("verb"), m.group("res") or m.group("res_old"), m.group("ns")
 
 
-def _rbac_commands(pod: PodEvidence, m: re.Match[str]) -> tuple[str, tuple[str, ...]]:
+def _rbac_commands(pod: PodEvidence, m: re.Match[str]) -> tuple[str, tuple[Command, ...]]:
     """(who, commands) that grant and verify what the API server refused."""
     user = m.group("user")
     resource = m.group("res") or m.group("res_old") or (m.group("resource") or "").split(".", 1)[0] or "RESOURCE"
@@ -530,23 +546,24 @@ def _rbac_commands(pod: PodEvidence, m: re.Match[str]) -> tuple[str, tuple[str, 
     sa = _SERVICE_ACCOUNT_USER.search(user or "")
     if sa is None:
         subject = user or "the pod's ServiceAccount"
-        return subject, (f"kubectl auth can-i {verb} {qualified} --as={user}" if user else
-                         f"kubectl get {workload_ref(pod)}{ns_flag(pod)} -o jsonpath='{{.spec.template.spec."
-                         "serviceAccountName}'",)
+        return subject, (kubectl("auth", "can-i", verb, qualified, Joined(("--as=", user))) if user else
+                         _sa_command(pod),)
     sa_ns, sa_name = sa.group("ns"), sa.group("name")
     verbs = ",".join(_READ_VERBS) if verb in _READ_VERBS else verb
     if resource == "leases":
         verbs = "get,create,update"  # what client-go's leader election does with its lease
     role = f"{sa_name}-{resource}"[:63].replace(".", "-")
     if m.group("cluster") or not m.group("ns"):
-        grant = (f"kubectl create clusterrole {role} --verb={verbs} --resource={qualified}",
-                 f"kubectl create clusterrolebinding {role} --clusterrole={role} --serviceaccount={sa_ns}:{sa_name}")
-        check = f"kubectl auth can-i {verb} {qualified} -A --as={user}"
+        grant = (kubectl("create", "clusterrole", role, Joined(("--verb=", verbs)), Joined(("--resource=", qualified))),
+                 kubectl("create", "clusterrolebinding", role, Joined(("--clusterrole=", role)),
+                         Joined(("--serviceaccount=", sa_ns, ":", sa_name))))
+        check = kubectl("auth", "can-i", verb, qualified, "-A", Joined(("--as=", user)))
     else:
         ns = m.group("ns")
-        grant = (f"kubectl create role {role} -n {ns} --verb={verbs} --resource={qualified}",
-                 f"kubectl create rolebinding {role} -n {ns} --role={role} --serviceaccount={sa_ns}:{sa_name}")
-        check = f"kubectl auth can-i {verb} {qualified} -n {ns} --as={user}"
+        grant = (kubectl("create", "role", role, "-n", ns, Joined(("--verb=", verbs)), Joined(("--resource=", qualified))),
+                 kubectl("create", "rolebinding", role, "-n", ns, Joined(("--role=", role)),
+                         Joined(("--serviceaccount=", sa_ns, ":", sa_name))))
+        check = kubectl("auth", "can-i", verb, qualified, "-n", ns, Joined(("--as=", user)))
     return f"ServiceAccount {sa_ns}/{sa_name}", (check, *grant)
 
 
@@ -599,7 +616,7 @@ def api_access_forbidden(pod: PodEvidence) -> Iterator[Hit]:
         m = rbac.match
         subject, commands = _rbac_commands(pod, m) if m.group("user") else (
             "the pod's ServiceAccount",
-            (f"kubectl get {workload_ref(pod)}{ns_flag(pod)} -o jsonpath='{{.spec.template.spec.serviceAccountName}}'",))
+            (_sa_command(pod),))
         resource = m.group("res") or m.group("res_old") or m.group("resource")
         scope = (" at cluster scope" if m.group("cluster") else
                  f" in namespace {m.group('ns')}" if m.group("ns") else "")
@@ -629,7 +646,8 @@ def api_access_forbidden(pod: PodEvidence) -> Iterator[Hit]:
             remedy=Remedy(
                 f"Grant {subject} the access it needs with a Role (namespaced) or ClusterRole (cluster scope) and a "
                 "binding to that ServiceAccount (commands below), or set serviceAccountName to the ServiceAccount "
-                "the RBAC was written for.", None, (*commands, watch_command(pod))),
+                "the RBAC was written for.", None, (*commands, watch_command(pod)),
+                outside_spec="RBAC objects (Role, binding) are outside the pod spec"),
             confidence=confidence, strength=strength, detail="rbac-forbidden",
         )
 
@@ -724,7 +742,7 @@ def read_only_root_filesystem(pod: PodEvidence) -> Iterator[Hit]:
             evidence.append(cite_spec(pod, c, "securityContext.readOnlyRootFilesystem", "readOnlyRootFilesystem: true"))
         evidence += _status_evidence(pod, c)
         image = image_of(c) or "IMAGE"
-        patch = None
+        patch: dict[str, Any] | None = None
         if covered is not None and (covered[0].read_only or (covered[1] is not None
                                                               and covered[1].kind in _READ_ONLY_KINDS)):
             mount, vol = covered
@@ -745,7 +763,7 @@ def read_only_root_filesystem(pod: PodEvidence) -> Iterator[Hit]:
                    f"an init container that copies {target} into an emptyDir mounted there. Better: fix the image so "
                    "its files need no change at start, or allow writes (readOnlyRootFilesystem: false) if policy permits.")
             copier: dict[str, Any] = {"name": f"copy-{vname}"[:63], "image": image,
-                                      "command": ["sh", "-c", f"cp -a {target}/. /writable/"],
+                                      "command": ["cp", "-a", f"{target}/.", "/writable/"],
                                       "volumeMounts": [{"name": vname, "mountPath": "/writable"}]}
             patch = container_patch(name, init, {"volumeMounts": [{"name": vname, "mountPath": target}]},
                                     {"initContainers": [copier], "volumes": [{"name": vname, "emptyDir": {}}]})
@@ -765,9 +783,9 @@ def read_only_root_filesystem(pod: PodEvidence) -> Iterator[Hit]:
         yield Hit(
             container=name, init=init, summary=summary, evidence=tuple(evidence),
             remedy=Remedy(fix, patch, (
-                f"kubectl get pod {pod.name or 'POD'}{ns_flag(pod)} -o "
-                f"jsonpath='{{.spec.containers[?(@.name==\"{name or 'CONTAINER'}\")].securityContext}}'",
-                watch_command(pod))),
+                kubectl("get", "pod", pod_arg(pod), *ns_args(pod), "-o",
+                        Joined(('jsonpath={.spec.containers[?(@.name=="', container_arg(name), '")].securityContext}'))),
+                *((APPLY,) if patch is not None else ()), watch_command(pod))),
             confidence=confidence, strength=strength, detail=detail,
         )
 
@@ -820,7 +838,7 @@ def workdir_permission_denied(pod: PodEvidence) -> Iterator[Hit]:
         name = (c.name or None) if c is not None else None
         user = c.spec.security.run_as_user if c is not None and c.spec is not None and c.spec.security else None
         as_user = f" as user {user}" if user is not None else " as the container's user"
-        image = image_of(c) or "IMAGE"
+        image: Value = image_of(c) or Placeholder("IMAGE")
         yield Hit(
             container=name, init=c.init if c is not None else False,
             summary=f"The runtime may not enter the working directory {cwd} of {who(name)}{as_user} "
@@ -830,8 +848,9 @@ def workdir_permission_denied(pod: PodEvidence) -> Iterator[Hit]:
                 f"Make {cwd} searchable by the container's user (chmod 755 or chown it in the Dockerfile; fsGroup if a "
                 "volume is mounted there), run as the user that owns it, or set workingDir to a directory that user "
                 "can enter.", None,
-                (f"kubectl run cwd-check --rm -it --restart=Never --image={image} --command -- ls -ld {quote(cwd)}",
-                 watch_command(pod))),
+                (kubectl("run", "cwd-check", *ns_args(pod), "--rm", "-it", "--restart=Never", Joined(("--image=", image)),
+                         "--command", "--", "ls", "-ld", cwd if cwd else Placeholder("DIR")),
+                 watch_command(pod)), outside_spec="the directory's owner and mode are set in the image"),
             confidence=0.93, strength=3, detail="workdir-not-searchable",
         )
 

@@ -16,16 +16,20 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from podmortem.model import Citation, ContainerEvidence, Hit, PodEvidence, Remedy
+from podmortem.model import APPLY, Citation, ContainerEvidence, Hit, Joined, Placeholder, PodEvidence, Remedy
+from podmortem.model.remedy import Value
 from podmortem.rules._base import Rule, rule
 from podmortem.rules._evidence import (
     Message,
     cite_message,
     cite_waiting,
+    events_command,
+    kubectl,
     main_suspect,
     messages,
     namespace_of,
-    ns_flag,
+    ns_args,
+    pod_arg,
     watch_command,
 )
 from podmortem.rules._kubelet_config import is_config_message
@@ -219,41 +223,48 @@ def _evidence(pod: PodEvidence, c: ContainerEvidence | None, found: list[VolumeP
 
 
 def _remedy(pod: PodEvidence, p: VolumeProblem, c: ContainerEvidence | None, volume: str | None) -> Remedy:
-    ns = namespace_of(pod)
+    ns_known = namespace_of(pod)
+    in_ns = f" in namespace {ns_known}" if ns_known else " in the pod's namespace"
+    ns = ns_args(pod)
     v = pod.volume(volume) if volume else None
-    claim = p.claim or (v.ref_name if v is not None and v.kind == "persistentVolumeClaim" else None) or "CLAIM"
+    claim_name = p.claim or (v.ref_name if v is not None and v.kind == "persistentVolumeClaim" else None)
+    claim = claim_name or "CLAIM"
+    claim_arg: Value = claim_name if claim_name else Placeholder("CLAIM")
+    node: Value = pod.node if pod.node else Placeholder("NODE")
+    storage = "the storage (claims, volumes, drivers) is outside the pod spec"
     name = (c.name or None) if c is not None else None
     init = c.init if c is not None else False
     if p.kind == "pvc-missing":
-        return Remedy(f"Create PersistentVolumeClaim {claim} in namespace {ns}, or correct claimName in the pod's "
+        return Remedy(f"Create PersistentVolumeClaim {claim}{in_ns}, or correct claimName in the pod's "
                       "volumes (a StatefulSet creates its claims from volumeClaimTemplates).", None,
-                      (f"kubectl get pvc -n {ns}", f"kubectl get pvc {claim} -n {ns}", watch_command(pod)))
+                      (kubectl("get", "pvc", *ns), kubectl("get", "pvc", claim_arg, *ns), watch_command(pod)),
+                      outside_spec=storage)
     if p.kind == "pvc-unbound":
         return Remedy(f"The claim {claim} is not bound: no PersistentVolume matches it and no StorageClass provisions "
                       "it. Read the claim's events, then set a storageClassName that exists or create a matching PV.",
-                      None, (f"kubectl describe pvc {claim} -n {ns}", "kubectl get storageclass",
-                             watch_command(pod)))
+                      None, (kubectl("describe", "pvc", claim_arg, *ns), kubectl("get", "storageclass"),
+                             watch_command(pod)), outside_spec=storage)
     if p.kind == "multi-attach":
         patch = None
         if pod.owner is not None and pod.owner.kind in ("ReplicaSet", "Deployment"):
-            import yaml  # only here: `explain -o json` must not load yaml when no patch needs it
-
-            patch = yaml.safe_dump({"spec": {"strategy": {"type": "Recreate", "rollingUpdate": None}}},
-                                   sort_keys=False)
+            patch = {"spec": {"strategy": {"type": "Recreate", "rollingUpdate": None}}}
         return Remedy("A ReadWriteOnce volume is still attached to another node (an old pod there, or a node that "
                       "went down). Let the old pod finish, or for a Deployment use strategy Recreate so old and new "
                       "pods never need the volume at once; use ReadWriteMany storage if several pods share it.",
-                      patch, ("kubectl get volumeattachment", f"kubectl get pods -n {ns} -o wide", watch_command(pod)))
+                      patch, (kubectl("get", "volumeattachment"), kubectl("get", "pods", *ns, "-o", "wide"),
+                              *((APPLY,) if patch is not None else ()), watch_command(pod)),
+                      outside_spec=None if patch is not None else storage)
     if p.kind == "csi-driver-missing":
         driver = p.extra or "DRIVER"
-        node = pod.node or "NODE"
         return Remedy(f"The CSI driver {driver} is not registered on the node: install it or fix its node plugin "
                       "DaemonSet (it must run on every node that mounts such volumes).", None,
-                      ("kubectl get csidrivers", f"kubectl get csinode {node} -o yaml", watch_command(pod)))
+                      (kubectl("get", "csidrivers"), kubectl("get", "csinode", node, "-o", "yaml"), watch_command(pod)),
+                      outside_spec="the CSI driver is installed on the nodes, not in the pod spec")
     if p.kind == "attach-failed":
         return Remedy("The storage backend refused to attach the volume: read the error (volume in another zone, "
                       "attach limit reached, disk deleted) and fix it there, then the kubelet retries.", None,
-                      ("kubectl get volumeattachment", f"kubectl describe pvc {claim} -n {ns}", watch_command(pod)))
+                      (kubectl("get", "volumeattachment"), kubectl("describe", "pvc", claim_arg, *ns),
+                       watch_command(pod)), outside_spec=storage)
     if p.kind == "dir-onto-file":
         target = p.target or "/path/to/file"
         if v is not None and v.kind in ("configMap", "secret", "projected") and p.target:
@@ -263,7 +274,7 @@ def _remedy(pod: PodEvidence, p: VolumeProblem, c: ContainerEvidence | None, vol
             fix = (f"Volume {v.name} is a directory of files but is mounted at {target}, which is a file in the image. "
                    f"Mount the single key with subPath (the patch uses key {key!r}), or mount the volume at a "
                    "directory.")
-            return Remedy(fix, patch, (watch_command(pod),))
+            return Remedy(fix, patch, (APPLY, watch_command(pod)))
         return Remedy(f"A volume is mounted at {target}, whose type (file or directory) does not match what the "
                       "volume provides: mount a single file with subPath, or pick a directory mountPath.", None,
                       (watch_command(pod),))
@@ -274,7 +285,7 @@ def _remedy(pod: PodEvidence, p: VolumeProblem, c: ContainerEvidence | None, vol
                       "key or file in the volume). Check that subPath names an existing key or path; recreate the pod "
                       "so the kubelet prepares it again; for content that changes, mount the volume as a directory "
                       "instead of using subPath.", None,
-                      (f"kubectl delete pod {pod.name or 'POD'}{ns_flag(pod)}", watch_command(pod)))
+                      (kubectl("delete", "pod", pod_arg(pod), *ns), watch_command(pod)))
     if p.kind == "runtime-mount-missing":
         src = f" {p.extra}" if p.extra else ""
         return Remedy(f"The runtime could not bind-mount{src} into the container: the source path does not exist "
@@ -290,23 +301,22 @@ def _remedy(pod: PodEvidence, p: VolumeProblem, c: ContainerEvidence | None, vol
                                ) if v is not None and v.kind == "hostPath" else None
         return Remedy(f"The host path {path} does not exist on the node or is not the declared type: create it on "
                       "every node that can run the pod, or let the kubelet create it (type DirectoryOrCreate).",
-                      patch, (f"kubectl debug node/{pod.node or 'NODE'} -it --image=busybox -- ls -ld /host{path}",
-                              watch_command(pod)))
+                      patch, (kubectl("debug", Joined(("node/", node)), "-it", "--image=busybox", "--", "ls", "-ld",
+                                      "/host" + path), *((APPLY,) if patch is not None else ()), watch_command(pod)))
     if p.kind == "nfs":
         server = re.search(r"(?:-t nfs4? |mounting )(?P<server>[\w.-]+):/", p.message.text)
         host = server.group("server") if server else "NFS_SERVER"
         return Remedy("The NFS mount failed on the node: check the server address and export path, that the export "
                       "allows the nodes' addresses, and that nfs client utilities are installed on the nodes.", None,
-                      (f"kubectl debug node/{pod.node or 'NODE'} -it --image=busybox -- ping -c1 {host}",
-                       watch_command(pod)))
+                      (kubectl("debug", Joined(("node/", node)), "-it", "--image=busybox", "--", "ping", "-c1", host),
+                       watch_command(pod)), outside_spec="the NFS server and the nodes' NFS client are outside the pod")
     if p.kind == "mount-timeout":
         return Remedy("The kubelet timed out waiting for the volume: the FailedMount/FailedAttachVolume events before "
                       "this one say why (claim, attach, driver); fix that, then the pod starts.", None,
-                      (f"kubectl get events -n {ns} --field-selector involvedObject.name={pod.name or 'POD'}",
-                       watch_command(pod)))
+                      (events_command(pod), watch_command(pod)))
     return Remedy("The volume could not be mounted: fix what the error names (the storage backend, driver, claim or "
                   "mount options); the kubelet retries by itself.", None,
-                  (f"kubectl describe pvc {claim} -n {ns}" if claim != "CLAIM" else "kubectl get pvc -A",
+                  (kubectl("describe", "pvc", claim_arg, *ns) if claim_name else kubectl("get", "pvc", "-A"),
                    watch_command(pod)))
 
 

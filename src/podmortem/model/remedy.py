@@ -1,0 +1,129 @@
+"""Remedies as data: what to change (a patch mapping on a target object) and which commands to run.
+
+A remedy keeps its values apart from the text it will become: commands are argument vectors whose
+values are rendered through `shlex.quote` in exactly one place (`podmortem.render.commands`), so a
+name, path or image from hostile input can never break out of its argument. Placeholders
+(`NAMESPACE`, `POD`...) stand where the evidence did not give a value; they render bare and a
+reader (or the end-to-end test) fills them from `target`.
+
+Pure data; no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+_PLACEHOLDER = re.compile(r"[A-Z][A-Z0-9_]*(?::[A-Z][A-Z0-9_]*)?")
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholder:
+    """A value the evidence did not give: rendered bare (`NAMESPACE`), for the reader to fill in."""
+
+    name: str
+
+    def __post_init__(self) -> None:
+        if not _PLACEHOLDER.fullmatch(self.name):  # shell-safe by construction: it is never quoted
+            raise ValueError(f"placeholder names are upper-case words: {self.name!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """One argument assembled from parts, e.g. `--image=` + an image name, or `NAME=` + a placeholder.
+
+    Literal parts and values are quoted together as one word; placeholder parts stay bare."""
+
+    parts: tuple[str | Placeholder, ...]
+
+
+Value = str | Placeholder  # one value: quoted when rendered, or a placeholder left bare
+Arg = Union[str, Placeholder, Joined, "Command"]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A command line as data. Every `str` in argv is a value and is quoted when rendered; a nested
+    `Command` becomes one quoted argument (for `sh -c`); `pipe` feeds the next command; `stdout`
+    redirects to a file; `background` runs it with `&` (a port-forward before a curl)."""
+
+    argv: tuple[Arg, ...]
+    pipe: Command | None = None
+    stdout: str | Placeholder | None = None
+    background: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyPatch:
+    """Apply the remedy's patch to its target. Rendered as `kubectl patch KIND/NAME -n NS --type
+    strategic -p '<json>'` (or `--patch-file FILE` when patches are written to files); for a Pod
+    that no controller owns, the fixed manifest is piped into `kubectl replace --force`."""
+
+
+Step = Command | ApplyPatch
+
+APPLY = ApplyPatch()
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The object the remedy changes. None for a field means the evidence did not name it."""
+
+    kind: str | None  # Deployment | StatefulSet | DaemonSet | Job | CronJob | Pod | ConfigMap | Secret | Node
+    namespace: str | None
+    name: str | None
+    container: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Remedy:
+    summary: str
+    # A strategic-merge patch for the target: for a workload rooted at the object (`spec.template.spec`),
+    # for a bare Pod at `spec`. None when the fix is not in the object's spec.
+    patch: Mapping[str, Any] | None = None
+    commands: tuple[Step, ...] = ()  # apply the fix, verify it, or collect more evidence, in order
+    target: Target | None = None
+    # Why the fix is outside the pod spec (the image, the application's code, a node, another object):
+    # None when the patch is the fix or the remedy has no patch for another stated reason.
+    outside_spec: str | None = None
+    patch_type: str = "strategic"
+    patch_file: str | None = None  # where `--write-patches` wrote the patch; the apply command then names it
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def placeholders_in(step: Step) -> list[str]:
+    """Placeholder names a step carries, in order (an ApplyPatch's come from its target)."""
+    out: list[str] = []
+
+    def walk(arg: Arg | None) -> None:
+        if isinstance(arg, Placeholder):
+            out.append(arg.name)
+        elif isinstance(arg, Joined):
+            for p in arg.parts:
+                walk(p)
+        elif isinstance(arg, Command):
+            for a in arg.argv:
+                walk(a)
+            walk(arg.stdout)
+            walk(arg.pipe)
+
+    if isinstance(step, Command):
+        walk(step)
+    return out
+
+
+__all__ = [
+    "APPLY",
+    "ApplyPatch",
+    "Arg",
+    "Command",
+    "Joined",
+    "Placeholder",
+    "Remedy",
+    "Step",
+    "Target",
+    "Value",
+    "placeholders_in",
+]

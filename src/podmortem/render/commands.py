@@ -1,0 +1,124 @@
+"""Remedies into text: commands become shell lines (through `podmortem.shell`, the one place values are
+quoted) and patches become YAML or JSON. Every renderer (terminal, markdown, JSON, JUnit) takes its
+command lines and patch text from these functions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from podmortem.model.remedy import (
+    ApplyPatch,
+    Arg,
+    Command,
+    Joined,
+    Placeholder,
+    Remedy,
+    Step,
+    Target,
+    placeholders_in,
+)
+from podmortem.shell import render_arg, render_command
+
+# Kinds whose pod template a strategic-merge patch changes in place (the controller rolls it out).
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet")
+
+
+def patch_yaml(patch: Mapping[str, Any] | None) -> str | None:
+    if patch is None:
+        return None
+    import yaml  # here, not at the top: `explain -o json` on healthy pods never needs it
+
+    return str(yaml.safe_dump(_plain(patch), sort_keys=False, default_flow_style=False, allow_unicode=True))
+
+
+def patch_json(patch: Mapping[str, Any]) -> str:
+    return json.dumps(_plain(patch), separators=(",", ":"), ensure_ascii=False)
+
+
+def patch_plain(patch: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The patch as plain JSON data (for `-o json`)."""
+    return _plain(patch) if patch is not None else None
+
+
+def placeholders(remedy: Remedy) -> list[str]:
+    """Every placeholder the rendered commands carry, once each, in order: what a reader fills in."""
+    out: list[str] = []
+    steps = list(remedy.commands)
+    if remedy.patch is not None:
+        steps.append(apply_command(remedy))
+    for step in steps:
+        if isinstance(step, Command):
+            for name in placeholders_in(step):
+                if name not in out:
+                    out.append(name)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _ns(target: Target | None) -> tuple[Arg, Arg]:
+    ns = target.namespace if target else None
+    return ("-n", ns if ns else Placeholder("NAMESPACE"))
+
+
+def object_ref(target: Target | None) -> Arg:
+    """`deployment/NAME` for kubectl, with placeholders where the target is not known."""
+    kind = target.kind if target else None
+    name = target.name if target else None
+    return Joined((kind.lower() if kind else Placeholder("KIND"), "/", name if name else Placeholder("NAME")))
+
+
+def apply_command(remedy: Remedy, patch_file: str | None = None) -> Command:
+    """The command that applies the remedy's patch to its target, runnable as printed."""
+    assert remedy.patch is not None
+    target = remedy.target
+    source: tuple[Arg, ...] = ("--patch-file", patch_file) if patch_file else ("-p", patch_json(remedy.patch))
+    if target is not None and target.kind == "Pod":
+        # A Pod's spec is almost all immutable: patch its manifest locally and recreate it.
+        name: Arg = target.name or Placeholder("POD")
+        replace = Command(("kubectl", "replace", "--force", "-f", "-"))
+        local = Command(("kubectl", "patch", "-f", "-", "--local", "--type", remedy.patch_type, *source, "-o", "yaml"),
+                        pipe=replace)
+        return Command(("kubectl", "get", "pod", name, *_ns(target), "-o", "yaml"), pipe=local)
+    return Command(("kubectl", "patch", object_ref(target), *_ns(target), "--type", remedy.patch_type, *source))
+
+
+def render_step(remedy: Remedy, step: Step, patch_file: str | None = None) -> str | None:
+    if isinstance(step, ApplyPatch):
+        return render_command(apply_command(remedy, patch_file)) if remedy.patch is not None else None
+    return render_command(step)
+
+
+def command_lines(remedy: Remedy, patch_file: str | None = None) -> list[str]:
+    """The remedy's commands as shell lines, in order. A remedy with a patch always says how to apply it
+    (first, unless its steps place the apply elsewhere); the patch file is the one `--write-patches` wrote."""
+    patch_file = patch_file or remedy.patch_file
+    steps = remedy.commands
+    if remedy.patch is not None and not any(isinstance(s, ApplyPatch) for s in steps):
+        steps = (ApplyPatch(), *steps)
+    out = []
+    for step in steps:
+        line = render_step(remedy, step, patch_file)
+        if line is not None:
+            out.append(line)
+    return out
+
+
+def target_dict(target: Target | None) -> dict[str, Any] | None:
+    if target is None:
+        return None
+    return {"kind": target.kind, "namespace": target.namespace, "name": target.name, "container": target.container}
+
+
+__all__ = ["WORKLOAD_KINDS", "apply_command", "command_lines", "object_ref", "patch_json", "patch_plain", "patch_yaml",
+           "placeholders",
+           "render_arg", "render_command", "render_step", "target_dict"]
