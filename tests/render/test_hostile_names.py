@@ -178,7 +178,7 @@ def hostile_gate_reports() -> list[Any]:
     from podmortem.live.collect import Collection
     from podmortem.live.fleet import group_diagnoses
     from podmortem.live.report import LiveResult
-    from podmortem.model import Citation, Finding, PodDiagnosis, Remedy
+    from podmortem.model import Citation, Command, Finding, PodDiagnosis, Remedy
 
     name = "web-" + SHORT
     failing = PodState("shop", name, "uid-1", "CrashLoopBackOff" + CORPUS["clear"], "0/1", 3, "failed",
@@ -188,7 +188,7 @@ def hostile_gate_reports() -> list[Any]:
     finding = Finding(rule="crash", cause="app.crash", category="application", detail=HOSTILE, container="app" + SHORT,
                       init=False, confidence=0.8, summary="It crashes: " + HOSTILE,
                       evidence=(Citation("logs", "panic: " + HOSTILE),),
-                      remedy=Remedy("Fix " + HOSTILE, "spec: " + HOSTILE + "\n", ("kubectl logs " + HOSTILE,)))
+                      remedy=Remedy("Fix " + HOSTILE, {"spec": HOSTILE}, (Command(("kubectl", "logs", HOSTILE)),)))
     d = PodDiagnosis("shop", name, "CrashLoopBackOff", (finding,), owner="ReplicaSet/" + HOSTILE,
                      notes=("note " + HOSTILE,))
     result = LiveResult([d], group_diagnoses([d], {("shop", name): "deployment/" + HOSTILE}), Collection())
