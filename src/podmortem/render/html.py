@@ -20,6 +20,7 @@ from typing import Any
 from podmortem.backoff import BackoffSettings
 from podmortem.model import ContainerSpec, Finding, PodDiagnosis, PodEvidence, Probe
 from podmortem.podstatus import human_duration
+from podmortem.render.commands import command_lines, patch_yaml
 from podmortem.render.escape import one_line, visible
 from podmortem.render.summary import SummaryRow, summarise
 from podmortem.render.timeline import build_timeline, render_svg
@@ -273,14 +274,15 @@ def _commands(commands: Sequence[str], ids: _Ids) -> str:
 def _fix(f: Finding, ev: PodEvidence | None, ids: _Ids) -> str:
     label = "Next steps" if f.cause == "unknown" else "Fix"
     out = [f"<h3>{label}</h3><p>{esc(f.remedy.summary)}</p>"]
-    patch = f.remedy.patch
+    patch = patch_yaml(f.remedy.patch)
     if patch:
         out.append(f'<p class="muted">Patch (YAML):</p><pre class="patch"><code>{esc(patch)}</code></pre>')
         diff = spec_diff(patch, ev)
         if diff:
             out.append('<p class="muted">Against the current spec:</p>' + _diff_html(diff))
-    if f.remedy.commands:
-        out.append(_commands(f.remedy.commands, ids))
+    commands = command_lines(f.remedy)
+    if commands:
+        out.append(_commands(commands, ids))
     for rel in f.related:
         out.append(f'<p class="muted">Related: {esc(rel)}</p>')
     return "".join(out)
