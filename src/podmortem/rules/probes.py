@@ -39,6 +39,7 @@ from podmortem.rules._evidence import (
     cite_termination,
     container_named_in,
     events_command,
+    kubectl,
     main_suspect,
     messages,
     ns_args,
