@@ -15,6 +15,7 @@ from podmortem.lint.checks._base import check
 from podmortem.lint.images import runtimes
 from podmortem.lint.model import Emit
 from podmortem.lint.workloads import ContainerView, Workload, as_dict, as_list, iter_probes, runtime_of
+from podmortem.remedy_math import start_allowance
 
 _HANDLERS = ("httpGet", "tcpSocket", "grpc", "exec")
 
@@ -44,6 +45,14 @@ def needed_seconds(c: ContainerView) -> tuple[int, str, str]:
         seconds = c.facts.start_seconds
         reason = f"{c.facts.name} typically needs about {seconds} s to start ({reason})"
     return seconds, kind, reason
+
+
+def _threshold(probe: dict[str, Any], need: int) -> int:
+    """failureThreshold that allows twice the typical start: the kubelet guarantees only
+    initialDelaySeconds + (failureThreshold - 1) x periodSeconds (remedy_math)."""
+    allowance = start_allowance(_seconds(probe, "periodSeconds", 10) or 10, _seconds(probe, "initialDelaySeconds", 0),
+                                typical_seconds=need)
+    return allowance.threshold
 
 
 def _describe(kind: str) -> str:
@@ -135,7 +144,8 @@ def startup_budget_short(w: Workload) -> Iterator[Emit]:
                 f"startup probe of container {c.name} gives up after {have} s ({sum_text}); {_describe(kind)} "
                 f"needs about {need} s: {reason}",
                 container=c.name,
-                fix=f"Raise failureThreshold to {max(3, -(-need * 2 // period))} (about {need * 2} s at periodSeconds {period}).",
+                fix=(f"Raise failureThreshold to {_threshold(startup, need)} (sure to allow about {need * 2} s at "
+                     f"periodSeconds {period}; the same arithmetic as diagnose, podmortem.remedy_math)."),
             )
 
 
