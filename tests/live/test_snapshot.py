@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakeapi import FakeCluster, FakeServer, crashlooping, pod
+from fakeapi import FakeCluster, FakeServer, crashlooping, event, pod
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -268,3 +268,31 @@ def test_anonymize_replaces_names_consistently_everywhere(kubeconfig: Path, tmp_
     assert shape(offline) == shape(live)
     web = next(g for g in json.loads(offline)["groups"] if g["count"] == 2)
     assert web["what_changed"]["began_with_revision"] == 7 and re.fullmatch(r"deployment/deployment-\d+", web["owner"])
+
+
+# -- credentials --------------------------------------------------------------------------------------
+
+PEM_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7"
+
+
+def test_no_credential_reaches_a_snapshot_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Termination and event messages, annotations and multi-line PEM keys in logs: a snapshot is shared."""
+    cluster = FakeCluster()
+    status = crashlooping("app")
+    status["lastState"]["terminated"]["message"] = "dial postgres://app:hunter2pw@db:5432/shop failed"
+    p = pod("web-1", "shop", statuses=[status], ready=False)
+    p["metadata"]["annotations"] = {"note": "password=annotationpw1"}
+    cluster.pods.append(p)
+    cluster.events.append(event(p, "BackOff", "restarting: redis://:redispw77@cache:6379 refused"))
+    cluster.add_log("shop", "web-1", "app", "loading key\n-----BEGIN RSA PRIVATE KEY-----\n" + PEM_BODY
+                    + "\n-----END RSA PRIVATE KEY-----\npanic: token=ghp_" + "a1" * 15 + "\n")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with FakeServer(cluster) as srv:
+        kc = srv.kubeconfig(tmp_path / "kc")
+        code, _, err = run(["snapshot", str(tmp_path / "snap"), "-n", "shop", "--kubeconfig", str(kc)], capsys)
+    assert code == 0, err
+    text = "".join(f.read_text() for f in (tmp_path / "snap").rglob("*") if f.is_file())
+    for secret in ("hunter2pw", "annotationpw1", "redispw77", PEM_BODY, "a1" * 15):
+        assert secret not in text, secret
+    assert "postgres://app:[REDACTED]@db" in text  # the rest of the message stays readable

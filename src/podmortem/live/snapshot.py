@@ -37,7 +37,7 @@ import orjson
 
 from podmortem.errors import InputError, SnapshotInvalid
 from podmortem.live.collect import Collection, ConfigRef, LogCapture, MissingRbac, PodKey, pod_key
-from podmortem.redact import redact
+from podmortem.redact import redact, redact_lines
 
 SNAPSHOT_KIND = "PodmortemSnapshot"
 FORMAT_VERSION = 2
@@ -135,6 +135,18 @@ def _write_new(dir_fd: int, name: str, data: bytes) -> None:
         fh.write(data)
 
 
+def redact_strings(doc: Any) -> Any:
+    """The object with every string redacted: a snapshot is shared, and termination messages, event
+    messages and annotations (kubectl's last-applied record) carry whatever the workload printed."""
+    if isinstance(doc, str):
+        return redact(doc)
+    if isinstance(doc, dict):
+        return {k: redact_strings(v) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [redact_strings(v) for v in doc]
+    return doc
+
+
 def _json(doc: Any) -> bytes:
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n"
 
@@ -163,8 +175,8 @@ def write_snapshot(col: Collection, folder: str, *, server: str | None = None, c
             written.append(name)
 
         pods = col.pods if keep_env_values else [drop_env_values(p) for p in col.pods]
-        dump("pods.json", _object_list("Pod", pods))
-        events = [e for key in sorted(col.events) for e in col.events[key]]
+        dump("pods.json", _object_list("Pod", [redact_strings(p) for p in pods]))
+        events = [redact_strings(e) for key in sorted(col.events) for e in col.events[key]]
         dump("events.json", _object_list("Event", events))
         logs_index = []
         if col.logs:
@@ -174,7 +186,9 @@ def write_snapshot(col: Collection, folder: str, *, server: str | None = None, c
                 for (ns, pod, container), cap in sorted(col.logs.items()):
                     fname = log_file_name(ns, pod, container, cap.previous)
                     # Logs are for sharing: credentials an app printed are redacted here too, as in every report.
-                    text = "".join(redact(line) for line in cap.text.splitlines(keepends=True))
+                    text = "\n".join(redact_lines(cap.text.splitlines()))
+                    if cap.text.endswith("\n"):
+                        text += "\n"
                     _write_new(logs_fd, fname, text.encode("utf-8"))
                     written.append(f"{LOGS}/{fname}")
                     logs_index.append({"namespace": ns, "pod": pod, "container": container, "file": f"{LOGS}/{fname}",
@@ -183,8 +197,8 @@ def write_snapshot(col: Collection, folder: str, *, server: str | None = None, c
                 os.close(logs_fd)
         if col.replicasets:
             rss = list(col.replicasets.values())
-            dump("replicasets.json", _object_list("ReplicaSet", rss if keep_env_values else
-                                                  [drop_env_values(rs) for rs in rss]))
+            dump("replicasets.json", _object_list("ReplicaSet", [redact_strings(rs) for rs in (
+                rss if keep_env_values else [drop_env_values(rs) for rs in rss])]))
         refs = [r.as_dict() for _, r in sorted(col.config_refs.items())]
         dump("references.json", {"apiVersion": "podmortem/v1", "kind": "ConfigReferences",
                                  "note": "key names only; values are never read into the snapshot", "references": refs})
