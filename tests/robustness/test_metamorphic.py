@@ -210,10 +210,6 @@ KNOWN_GAPS = {
         "the describe parser loses a re-indented multi-line Message block",
     ("curly", "config.ref-missing/secret-volume-failedmount.yaml"):
         "curly quotes in this FailedMount event tip the ranking to volume.mount-failed (not yet traced)",
-    ("case", "image.pull/registry-dns-events-only.yaml"):
-        "the image-pull rule matches event messages with its own case-sensitive patterns, not search_text",
-    ("case", "probes.liveness/legacy-2015-kill-events.yaml"):
-        "the liveness rule reads 2015-era 'Killing <id>' events with a case-sensitive pattern of its own",
     ("wrap80", "security.permission-denied/rbac-operator-secrets-namespace.yaml"):
         "a wrapped RBAC refusal is rejoined but its continuation starts a new record shape (not yet traced)",
 }

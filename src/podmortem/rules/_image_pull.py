@@ -35,6 +35,7 @@ from podmortem.rules._evidence import (
     messages,
     ns_args,
     pod_arg,
+    search_text,
     watch_command,
     workload_ref,
 )
@@ -197,7 +198,7 @@ def image_pull_failed(pod: PodEvidence) -> Iterator[Hit]:
     """
     per_container: dict[str | None, list[tuple[Citation, str | None, str | None]]] = {}
     for m in messages(pod):
-        hit = _PULL_MESSAGE.search(m.text)
+        hit = search_text(_PULL_MESSAGE, m.text)
         if hit is None or _INVALID_NAME.search(m.text):
             continue
         image = hit.group("image") or hit.group("backoff") or hit.group("never")
@@ -265,7 +266,7 @@ _PULL_SECRET_MISSING = re.compile(r"Unable to retrieve some image pull secrets \
 
 def _missing_pull_secrets(pod: PodEvidence) -> Iterator[tuple[Message, str]]:
     for m in messages(pod):
-        hit = _PULL_SECRET_MISSING.search(m.text)
+        hit = search_text(_PULL_SECRET_MISSING, m.text)
         if hit:
             yield m, hit.group("names")
 

@@ -44,6 +44,7 @@ from podmortem.rules._evidence import (
     messages,
     ns_args,
     pod_arg,
+    search_text,
     watch_command,
 )
 from podmortem.rules._output import find_output
@@ -110,7 +111,7 @@ def _exited_on_its_own(trail: ProbeTrail) -> bool:
 def _probe_container(pod: PodEvidence, m: Message, kind: str) -> ContainerEvidence | None:
     if m.container is not None and pod.container(m.container) is not None:
         return pod.container(m.container)
-    named = _DOCKER_ID_NAME.search(m.text)
+    named = search_text(_DOCKER_ID_NAME, m.text)
     if named and pod.container(named.group("name")) is not None:
         return pod.container(named.group("name"))
     named_c = container_named_in(pod, m.text)
@@ -134,7 +135,7 @@ def _trails(pod: PodEvidence, kind: str) -> dict[str | None, ProbeTrail]:
     for m in messages(pod):
         if m.path and m.path.endswith(".terminated.message"):
             continue
-        kill = _KILL.search(m.text)
+        kill = search_text(_KILL, m.text)
         if kill is not None:
             killed_kind = (kill.group("kind") or "liveness").lower()
             if killed_kind == kind:
@@ -142,7 +143,7 @@ def _trails(pod: PodEvidence, kind: str) -> dict[str | None, ProbeTrail]:
                 trail = trails.setdefault(c.name if c is not None else None, ProbeTrail(c))
                 trail.kills.append(m)
             continue
-        fail = _UNHEALTHY.search(m.text)
+        fail = search_text(_UNHEALTHY, m.text)
         if fail is not None and fail.group("kind").lower() == kind:
             c = _probe_container(pod, m, kind)
             trail = trails.setdefault(c.name if c is not None else None, ProbeTrail(c))
@@ -479,7 +480,7 @@ def legacy_kill_loop(pod: PodEvidence) -> Iterator[Hit]:
     killed: dict[str | None, set[str]] = {}
     cites: dict[str | None, list[Citation]] = {}
     for m in messages(pod):
-        hit = _LEGACY_KILL.search(m.text)
+        hit = search_text(_LEGACY_KILL, m.text)
         if hit is None or "probe" in m.text:
             continue
         c = pod.container(m.container) if m.container else None
@@ -601,7 +602,7 @@ def hair_trigger_exec(p: Probe | None) -> bool:
 
 
 def probe_kill_reported(pod: PodEvidence, name: str | None) -> bool:
-    return any((m.container in (None, name)) and (_KILL.search(m.text) or _UNHEALTHY.search(m.text))
+    return any((m.container in (None, name)) and (search_text(_KILL, m.text) or search_text(_UNHEALTHY, m.text))
                for m in messages(pod))
 
 
