@@ -179,3 +179,18 @@ def test_service_account_token_volume_costs_no_call(kubeconfig: Path, cluster: F
         {"serviceAccountToken": {"path": "token"}}, {"configMap": {"name": "kube-root-ca.crt"}}]}}]
     _collect(kubeconfig, Scope("shop"))
     assert not any("kube-root-ca.crt" in p for p in cluster.requests)
+
+
+def test_the_log_command_it_records_quotes_hostile_names(tmp_path: Path) -> None:
+    """A lying server can serve any container name; the recorded command stays one word per value."""
+    import shlex
+
+    cluster = FakeCluster()
+    hostile = "app;touch /tmp/x"
+    cluster.pods.append(pod("web-1", "shop", containers=[{"name": hostile, "image": "x:1"}],
+                            statuses=[crashlooping(hostile)], ready=False))
+    cluster.add_log("shop", "web-1", hostile, "panic: boom\n")
+    with FakeServer(cluster) as srv:
+        col = _collect(srv.kubeconfig(tmp_path / "kc"), Scope("shop"))
+    cmd = col.logs[("shop", "web-1", hostile)].request
+    assert shlex.split(cmd) == ["kubectl", "logs", "web-1", "-n", "shop", "-c", hostile, "--previous"]

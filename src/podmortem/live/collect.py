@@ -44,6 +44,8 @@ from podmortem.live.client import (
     pages,
 )
 from podmortem.model import ContainerEvidence, PodEvidence
+from podmortem.model.remedy import Command
+from podmortem.shell import render_command
 
 log = logging.getLogger(__name__)
 
@@ -582,7 +584,8 @@ class Collector:
                                          ("limitBytes", LOG_LIMIT_BYTES)]
         if previous:
             params.append(("previous", "true"))
-        cmd = f"kubectl logs {name} -n {ns} -c {container}" + (" --previous" if previous else "")
+        cmd = render_command(Command(("kubectl", "logs", name, "-n", ns, "-c", container,
+                                      *(("--previous",) if previous else ()))))
         try:
             body = self.client.get(f"/api/v1/namespaces/{quote(ns, safe='')}/pods/{quote(name, safe='')}/log",
                                    params, call)
