@@ -230,6 +230,32 @@ def test_stripped_indentation_keeps_blocks_apart() -> None:
     assert pod.labels == {"app": "storefront-web", "pod-template-hash": "58d4c7b9f6"}
 
 
+_RAW_MESSAGE = """\
+Name:         web-6d9c8b7f5-4kx2p
+Containers:
+  web:
+    Last State:     Terminated
+      Reason:       Error
+      Message:      Traceback (most recent call last):
+  File "/app/web/settings.py", line 12, in <module>
+    x = os.environ["X"]
+KeyError: 'X'
+
+      Exit Code:    1
+"""
+
+
+@pytest.mark.parametrize("margin", ["", "  ", "    ", "\t"])
+def test_raw_message_lines_lose_the_paste_margin_only(margin: str) -> None:
+    """A paste indented as a whole (a list item, a code block) keeps the Message's own indentation."""
+    text = "\n".join(margin + ln if ln else ln for ln in _RAW_MESSAGE.split("\n"))
+    (pod,) = parse_describe(text)
+    t = pod.containers[0].last_termination
+    assert t is not None and t.exit_code == 1
+    assert t.message == ('Traceback (most recent call last):\n  File "/app/web/settings.py", line 12, in <module>\n'
+                         '    x = os.environ["X"]\nKeyError: \'X\'')
+
+
 def test_events_only_with_wraps_empty_from_and_field_path_prefix() -> None:
     pod = _only("events-only")
     assert pod.has_events and not pod.has_status and not pod.has_spec

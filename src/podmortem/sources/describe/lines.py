@@ -32,6 +32,15 @@ def _indent(raw: str) -> int:
     return n
 
 
+def _dedent(raw: str, margin: int) -> str:
+    """`raw` without the paste's own left margin (`margin` columns of leading blanks, no more)."""
+    col = i = 0
+    while i < len(raw) and col < margin and raw[i] in " \t":
+        col += 1 if raw[i] == " " else 8 - col % 8
+        i += 1
+    return raw[i:]
+
+
 def _hard_wrapped(prev_raw: str, raw: str, width: int, at_width: int) -> bool:
     """Whether `raw` is the rest of `prev_raw`, cut by a terminal at its width.
 

@@ -32,7 +32,15 @@ from podmortem.sources.describe.events import (
     _event_row,
 )
 from podmortem.sources.describe.fields import _ENV_NAME, _PORT, _bool, _int, _none, parse_probe
-from podmortem.sources.describe.lines import _FENCE, _SEPARATOR, _SNIP, _hard_wrapped, _indent, _prepare
+from podmortem.sources.describe.lines import (
+    _FENCE,
+    _SEPARATOR,
+    _SNIP,
+    _dedent,
+    _hard_wrapped,
+    _indent,
+    _prepare,
+)
 from podmortem.sources.describe.prompts import _NOT_FOUND_BUT_EVENTS, _PROMPT, _VERBS, _describe_target
 from podmortem.sources.describe.times import parse_time
 from podmortem.sources.describe.vocabulary import (
@@ -169,7 +177,7 @@ class _Parser(_BlockLines):
         if _DNS_NAME.match(s) and self.section in ("containers", "volumes"):
             return False
         if self.cont == self.raw_cont:
-            self.cont(raw.rstrip(), "\n")
+            self.cont(_dedent(raw, self.margin).rstrip(), "\n")
         elif _hard_wrapped(self.prev_raw, raw, self.width, self.at_width):
             self.cont(raw.rstrip(), "")
         else:
@@ -209,6 +217,7 @@ class _Parser(_BlockLines):
         self._reset("top", ind)
         if key == "Name":
             pod.name = v
+            self.margin = ind
         elif key == "Namespace":
             pod.namespace = v
         elif key == "Node":

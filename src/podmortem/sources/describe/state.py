@@ -44,6 +44,9 @@ class _ParserState:
         # their own indentation and blank lines, and it runs until the next state key.
         self.raw_cont: _Append | None = None
         self.prev_raw = ""
+        # The paste's left margin, from the pod's `Name:` line: a list item or code block indents the
+        # whole paste, and lines that kubectl prints at column 0 (a raw Message's) then carry it too.
+        self.margin = 0
         self.pending_reason = -1  # line index of a top-level Reason: that may belong to a state
         lengths = [len(ln) for ln in lines]
         self.width = max(lengths, default=0)  # the terminal width, if the paste was hard-wrapped
