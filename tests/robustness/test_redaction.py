@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from podmortem.cli import cli
 from podmortem.redact import redact, redact_lines
+from podmortem.sources.boundary import guard_text
 
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8m2L4xvB"
 PEM_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7"
@@ -175,3 +176,13 @@ def test_explain_prints_no_credential_from_any_source(tmp_path: Path, fmt: str) 
         assert result.output.strip()
         leaked = [k for k, v in SECRETS.items() if v in result.output]
         assert not leaked, f"{leaked} printed by {' '.join(argv)}:\n{result.output}"
+
+
+@pytest.mark.parametrize("q", ['"', "\u201c"])
+def test_boundary_folds_quotes_before_redacting(q: str) -> None:
+    """A paste's curly quotes neither hide an object's name from the rules nor a credential from redaction."""
+    close = '"' if q == '"' else "\u201d"
+    named = guard_text(f"MountVolume.SetUp failed for volume {q}tls{close} : secret {q}gateway-tls{close} not found")
+    assert named == 'MountVolume.SetUp failed for volume "tls" : secret "gateway-tls" not found'
+    leaked = guard_text(f"connecting with password={q}hunter2-s3cr3t{close}")
+    assert leaked is not None and "hunter2-s3cr3t" not in leaked

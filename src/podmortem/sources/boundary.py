@@ -43,7 +43,9 @@ def guard_text(text: str | None) -> str | None:
                  *lines[-(MAX_MESSAGE_LINES - keep):]]
     if any(len(ln) > 4096 for ln in lines):
         lines = [bounded(ln) for ln in lines]
-    return fold_quotes(redact("\n".join(lines)))
+    # Quotes fold before redaction: the redactor tells `secret "name"` (an object's name) from a
+    # credential value by its straight quotes, and a paste's curly ones would hide that.
+    return redact(fold_quotes("\n".join(lines)))
 
 
 def _state(state: ContainerState) -> ContainerState:
