@@ -52,12 +52,16 @@ class ImageReferenceError(ValueError):
     """The reference does not parse; the message says why, in the kubelet's terms where possible."""
 
 
+_SPACE = re.compile(r"\s")
+
+
+@lru_cache(maxsize=4096)  # the same few images recur across thousands of manifests
 def parse_reference(text: str) -> ImageRef:
     if not text or not text.strip():
         raise ImageReferenceError("the image is empty")
     if "{{" in text or "${" in text or "$(" in text:
         raise ImageReferenceError("the image contains an unrendered template or variable; the kubelet does not expand it")
-    if any(c.isspace() for c in text):
+    if _SPACE.search(text):
         raise ImageReferenceError("the image contains whitespace")
     rest, digest = text, None
     if "@" in rest:

@@ -26,8 +26,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from podmortem.errors import InputError
 from podmortem.lint.loader import Source, decode
 from podmortem.lint.model import LintFinding
+from podmortem.sources.yamldocs import Loader
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 RENDER_TIMEOUT = 120.0
 MAX_DEPTH = 20  # kustomizations nest a few levels; more is a loop kustomize itself would refuse
@@ -82,7 +82,7 @@ def _kustomization(directory: str) -> dict[str, Any]:
         if os.path.isfile(path):
             try:
                 with open(path, encoding="utf-8") as fh:
-                    doc = yaml.load(fh.read(), Loader=_Loader)
+                    doc = yaml.load(fh.read(), Loader=Loader)
             except (OSError, UnicodeDecodeError, yaml.YAMLError):
                 return {}
             return doc if isinstance(doc, dict) else {}
@@ -147,7 +147,7 @@ def load_source_docs(directory: str) -> list[SourceDoc]:
         try:
             with open(file, encoding="utf-8-sig") as fh:
                 text = fh.read()
-            nodes = list(yaml.compose_all(text, Loader=_Loader))
+            nodes = list(yaml.compose_all(text, Loader=Loader))
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             continue  # kubectl rendered it or said why; a file we cannot read just maps nothing
         for node in nodes:
@@ -225,7 +225,7 @@ class SourceMap:
     @classmethod
     def build(cls, directory: str, source: Source) -> SourceMap:
         rendered = []
-        for node in yaml.compose_all(source.text, Loader=_Loader):
+        for node in yaml.compose_all(source.text, Loader=Loader):
             if isinstance(node, MappingNode):
                 rendered.append((int(node.start_mark.line), _scalar(node, "kind") or "", _name_of(node), node))
         return cls(directory, rendered, load_source_docs(directory))

@@ -25,6 +25,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from podmortem.errors import EmptyInput, InputError
 from podmortem.sources.reader import STDIN_NAME, decode_text, parse_json, read_bytes, walk_files
 from podmortem.sources.yamldocs import (
+    Loader,
     YamlSyntaxError,
     build,
     check_graph,
@@ -35,7 +36,6 @@ from podmortem.sources.yamldocs import (
 __all__ = ["BUILT_KINDS", "INDEXED_KINDS", "MANIFEST_SUFFIXES", "POD_TEMPLATE_KINDS", "STDIN_NAME", "Manifest",
            "ReadStats", "Source", "build", "decode", "load_manifests", "read_sources"]
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -227,7 +227,7 @@ def _json_fallback(source: Source, stats: ReadStats | None) -> list[Manifest] | 
     for doc in docs:
         if not isinstance(doc, dict):
             continue
-        node = yaml.compose(json.dumps(doc, indent=0), Loader=_Loader)
+        node = yaml.compose(json.dumps(doc, indent=0), Loader=Loader)
         if isinstance(node, MappingNode):
             check_graph(source.name, node)
             for m in _manifests_of(source.name, node, stats):

@@ -17,7 +17,37 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from podmortem.errors import InputError
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SCALAR_TAGS: dict[str, str] = {}  # plain scalar -> its implicit tag (keys and values repeat across manifests)
+_SCALAR_TAGS_MAX = 1 << 16
+
+
+class Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """libyaml's composer with the implicit-tag resolver memoised.
+
+    PyYAML resolves every scalar in Python, trying its regexes one by one: that was half of what
+    `lint` spends composing. With no path resolvers registered (the safe loader has none), a plain
+    scalar's tag depends on its text alone and a quoted one is always a string, so the answer can be
+    remembered by text. The table is bounded so hostile input cannot grow it without end.
+    """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is ScalarNode:
+            if not implicit[0]:
+                return "tag:yaml.org,2002:str"
+            tag = _SCALAR_TAGS.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_SCALAR_TAGS) < _SCALAR_TAGS_MAX and len(value) <= 64:
+                    _SCALAR_TAGS[value] = tag
+            return tag
+        return "tag:yaml.org,2002:seq" if kind is SequenceNode else "tag:yaml.org,2002:map"
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None  # no path resolvers are registered: nothing to track per level
+
+    def ascend_resolver(self) -> None:
+        return None
 
 # Nesting deeper than this is refused: real Kubernetes objects nest fewer than 40 levels, and
 # building a deeper document recursively would hit Python's recursion limit.
@@ -60,7 +90,7 @@ class YamlSyntaxError(InputError):
 def compose_unchecked(name: str, text: str) -> list[Node]:
     """libyaml's node graph of every document (empty documents left out); call check_graph on each."""
     try:
-        return [n for n in yaml.compose_all(text, Loader=_Loader) if n is not None]
+        return [n for n in yaml.compose_all(text, Loader=Loader) if n is not None]
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(yaml_error(name, exc), hint=yaml_hint(text)) from None
     except RecursionError:  # the pure-Python composer, when libyaml is missing

@@ -24,8 +24,7 @@ from podmortem.lint.checks._base import check
 from podmortem.lint.loader import Manifest
 from podmortem.lint.model import Emit
 from podmortem.lint.workloads import Workload, as_list
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from podmortem.sources.yamldocs import Loader
 
 
 def _near(name: str, names: list[str]) -> str:
@@ -285,7 +284,7 @@ def _parse_error(kind: str, text: str) -> tuple[str, int | None] | None:
     """(problem, 0-based line inside the value) when `text` does not parse as `kind`."""
     try:
         if kind == "YAML":
-            for _ in yaml.compose_all(text, Loader=_Loader):
+            for _ in yaml.compose_all(text, Loader=Loader):
                 pass
         elif kind == "JSON":
             json.loads(text)
