@@ -93,11 +93,6 @@ def raised_memory_limit(limit_bytes: float | None, peak_bytes: float | None = No
     return max(round_up_mib(want), int(limit_bytes))
 
 
-def heap_for_limit(limit_bytes: float) -> int:
-    """A heap ceiling for a runtime under this container limit (75%, in whole MiB)."""
-    return int(limit_bytes * HEAP_SHARE) // MiB * MiB
-
-
 def format_mib(n_bytes: float) -> str:
     """A quantity as Kubernetes writes it: Gi when whole, else Mi."""
     mib = math.ceil(n_bytes / MiB)
@@ -143,7 +138,7 @@ def numeric_port(value: object) -> int | None:
 
 
 __all__ = ["HEAP_SHARE", "MiB", "StartAllowance", "failure_threshold_for", "format_mib",
-           "guaranteed_start_seconds", "heap_for_limit", "numeric_port", "ports_in", "raised_memory_limit",
+           "guaranteed_start_seconds", "numeric_port", "ports_in", "raised_memory_limit",
            "round_up_mib", "start_allowance", "typical_start_seconds"]
 
 

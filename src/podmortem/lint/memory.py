@@ -9,16 +9,14 @@ the heap; when that is too small for any heap, the limit is what has to grow.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from podmortem.lint.images import RuntimeMemory, runtimes
 from podmortem.quantity import format_bytes
+from podmortem.remedy_math import HEAP_SHARE, round_up_mib
 
 MIB = 2**20
-HEAP_SHARE = 0.75  # of the limit, when the parts outside the heap fit in the rest
 MIN_HEAP = 16 * MIB  # below this no service's heap is worth advising: raise the limit instead
-ROUND_TO = 64 * MIB
 
 
 def runtime_memory(runtime: str) -> RuntimeMemory | None:
@@ -26,9 +24,9 @@ def runtime_memory(runtime: str) -> RuntimeMemory | None:
     return rt.memory if rt is not None else None
 
 
-def round_up(n_bytes: float, step: int = ROUND_TO) -> int:
-    """Bytes rounded up to a multiple of `step` (64Mi): a value people write in manifests."""
-    return int(math.ceil(max(n_bytes, 1) / step) * step)
+def round_up(n_bytes: float) -> int:
+    """Bytes rounded up to a multiple of 64Mi, as the diagnosis rounds the limits it advises."""
+    return round_up_mib(n_bytes)
 
 
 @dataclass(frozen=True, slots=True)
