@@ -124,3 +124,12 @@ def test_back_off_line_never_shows_an_empty_container_name() -> None:
     out = render_terminal([d], color=False)
     line = next(x for x in out.splitlines() if "back-off" in x)
     assert " : " not in line and "restart 134" in line
+
+
+@pytest.mark.parametrize("columns", [80, 200])
+def test_lint_fits(columns: int) -> None:
+    cases = ROOT / "tests" / "lint" / "cases"
+    code, out = run("lint", str(cases), "--fail-on", "never", columns=columns)
+    assert code == 0
+    assert out.count("fix:") > 20  # findings were printed, wrapped, not dropped
+    assert too_wide(out, columns) == []

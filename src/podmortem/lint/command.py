@@ -90,7 +90,7 @@ def lint(paths: tuple[str, ...], output: str, fail_on: str, select: tuple[str, .
     Silence a check for one object, with a reason, by the annotation
     podmortem.dev/ignore: "check-id=reason, other-check=reason".
     """
-    from podmortem.cli import emit, use_color
+    from podmortem.cli import emit, terminal_width, use_color
     from podmortem.lint.loader import read_sources
     from podmortem.lint.render import render_json, render_text
     from podmortem.lint.runner import LintOptions, lint_sources
@@ -128,7 +128,7 @@ def lint(paths: tuple[str, ...], output: str, fail_on: str, select: tuple[str, .
     elif output == "sarif":
         emit(render_sarif(report))
     else:
-        emit(render_text(report, color=use_color(color)))
+        emit(render_text(report, color=use_color(color), width=terminal_width()))
     worst = report.worst()
     failed = fail_on != "never" and worst is not None and SEVERITY_RANK[worst] >= SEVERITY_RANK[fail_on]
     sys.exit(1 if failed else 0)

@@ -7,6 +7,7 @@ contract documented in docs/lint.md: field names are stable; fields may be added
 from __future__ import annotations
 
 import json
+import textwrap
 from itertools import groupby
 from typing import Any
 
@@ -82,20 +83,41 @@ def summary_line(report: LintReport) -> str:
     return f"{counts} ({read}{tail})"
 
 
-def render_text(report: LintReport, color: bool = False) -> str:
+DEFAULT_WIDTH = 100  # piped output: what the other text renderers use
+
+
+def _fill(text: str, width: int, first: str, rest: str) -> list[str]:
+    """`text` wrapped to `width` after the prefix `first`, continued under `rest` (a hanging indent).
+
+    Words are never split (a path or an image reference stays whole even when longer than a line).
+    """
+    return textwrap.wrap(text, width=max(width, len(rest) + 20), initial_indent=first, subsequent_indent=rest,
+                         break_long_words=False, break_on_hyphens=False) or [first.rstrip()]
+
+
+def render_text(report: LintReport, color: bool = False, width: int | None = None) -> str:
+    """Findings by file, each wrapped to the terminal's width with hanging indents, then the summary."""
+    width = width or DEFAULT_WIDTH
+
     def style(text: str, **kw: Any) -> str:
         return click.style(text, **kw) if color else text
 
+    body = " " * 9
     lines: list[str] = []
     for file, group in groupby(report.findings, key=lambda f: f.file):
         lines.append(style(file, bold=True))
         for f in group:
             severity = style(f"{f.severity:<7}", fg=_COLORS.get(f.severity), bold=f.severity == "error")
-            lines.append(f"  {f.line:>5}  {severity}  {style(f.check, bold=True)}  {f.object}")
-            lines.append(f"         {f.message}")
-            lines.append(style(f"         fix: {f.fix}", dim=True))
+            head = f"  {f.line:>5}  {f.severity:<7}  {f.check}  {f.object}"
+            if len(head) <= width:
+                lines.append(f"  {f.line:>5}  {severity}  {style(f.check, bold=True)}  {f.object}")
+            else:
+                lines.append(f"  {f.line:>5}  {severity}  {style(f.check, bold=True)}")
+                lines.extend(_fill(f.object, width, body, body))
+            lines.extend(_fill(f.message, width, body, body))
+            lines.extend(style(line, dim=True) for line in _fill(f"fix: {f.fix}", width, body, body + "     "))
         lines.append("")
     for note in report.notes:
-        lines.append(style(f"note: {note}", dim=True))
-    lines.append(summary_line(report))
+        lines.extend(style(line, dim=True) for line in _fill(f"note: {note}", width, "", "      "))
+    lines.extend(_fill(summary_line(report), width, "", "  "))
     return "\n".join(lines)
