@@ -108,3 +108,29 @@ def test_help(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for option in ("--timeout", "--restart-budget", "--start-grace", "--settle", "-o, --output"):
         assert option in out
+
+
+def test_progress_is_one_live_line_on_a_terminal_and_plain_lines_otherwise() -> None:
+    import io
+
+    from podmortem.gate.command import Progress
+
+    ticks = iter([0.0, 1.5, 3.0, 4.5])
+    tty = io.StringIO()
+    live = Progress(False, stream=tty, tty=True, width=40, clock=lambda: next(ticks))
+    live("waiting for deployment/web: 1 of 3 updated replicas are available")
+    live("pod web-1 \x1b]52;c;aGk=\x07 is Ready")
+    live.end()
+    out = tty.getvalue()
+    assert out.count("\n") == 1 and out.endswith("\n")  # one line, rewritten in place, ended once
+    frames = out.rstrip("\n").split("\r\x1b[2K")[1:]
+    assert len(frames) == 2 and all(len(f) <= 40 for f in frames)
+    assert "\x07" not in out and "\x1b]" not in out  # a name's escapes stay inert: only ours pass
+
+    ticks = iter([0.0, 1.0, 2.0])
+    plain = io.StringIO()
+    lines = Progress(False, stream=plain, tty=False, clock=lambda: next(ticks))
+    lines("first")
+    lines("second")
+    lines.end()
+    assert plain.getvalue().splitlines() == ["podmortem gate [   1.0s] first", "podmortem gate [   2.0s] second"]

@@ -8,15 +8,17 @@ cluster cannot be reached or refuses. Progress goes to stderr, the report to std
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
 from podmortem import durations
-from podmortem.cli import EXIT_OK, EXIT_PROBLEM, emit, say, use_color
+from podmortem.cli import EXIT_OK, EXIT_PROBLEM, emit, use_color
 
 REPORT_RESERVE = 5.0  # at most this much of --timeout is kept for the diagnosis after the watch
 
@@ -37,16 +39,44 @@ def _duration(option: str) -> Any:
 
 
 class Progress:
-    """Progress lines on stderr, prefixed with the time since the gate started."""
+    """Progress on stderr, prefixed with the time since the gate started.
 
-    def __init__(self, quiet: bool) -> None:
+    On a terminal it is one status line rewritten in place (kubectl rollout status prints a line
+    per change; a CI log wants that, a person wants the current state); otherwise plain lines.
+    """
+
+    def __init__(self, quiet: bool, *, stream: TextIO | None = None, tty: bool | None = None,
+                 width: int | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         self.quiet = quiet
-        self.start = time.monotonic()
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty() if tty is None else tty
+        self.width = width
+        self.clock = clock
+        self.start = clock()
+        self.live = False  # a status line is on screen without its newline
 
     def __call__(self, text: str) -> None:
-        if not self.quiet:
-            say(f"podmortem gate [{time.monotonic() - self.start:6.1f}s] {text}")
-            sys.stderr.flush()
+        if self.quiet:
+            return
+        from podmortem.render.escape import one_line
+
+        line = one_line(f"podmortem gate [{self.clock() - self.start:6.1f}s] {text}")
+        if not self.tty:
+            self.stream.write(line + "\n")
+        else:
+            width = self.width or shutil.get_terminal_size((100, 24)).columns
+            if len(line) >= width:
+                line = line[: max(width - 2, 10)] + "…"
+            self.stream.write("\r\x1b[2K" + line)  # back to column 0, clear the line, rewrite it
+            self.live = True
+        self.stream.flush()
+
+    def end(self) -> None:
+        """Leave the status line on screen and move below it (before the report or an error)."""
+        if self.live:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.live = False
 
 
 @click.command()
@@ -109,7 +139,11 @@ def gate(targets: tuple[str, ...], namespace: str | None, selector: str | None, 
     started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     settings = Settings(timeout, Policy(restart_budget, start_grace), settle, max(0.5, poll_interval),
                         report_reserve=min(REPORT_RESERVE, timeout / 4))
-    outcome = Gate(client, ns, parsed, selector, settings, say=Progress(quiet)).run()
+    progress = Progress(quiet)
+    try:
+        outcome = Gate(client, ns, parsed, selector, settings, say=progress).run()
+    finally:
+        progress.end()
 
     diagnosis = Diagnosis()
     failed = [p for p in outcome.failing if p.state == "failed"]
