@@ -206,8 +206,6 @@ FAMILIES: dict[str, Callable[[Doc], Doc | None]] = {
 # Variants that still change the top cause, each with what is missing. Strict: a gap that closes
 # fails the test until it is taken off this list, so the list only ever shrinks.
 KNOWN_GAPS = {
-    ("wrap80", "security.permission-denied/rbac-operator-secrets-namespace.yaml"):
-        "a wrapped RBAC refusal is rejoined but its continuation starts a new record shape (not yet traced)",
 }
 _LOG_CITE = re.compile(r"^logs\[(?P<c>[^\]]*)\]:(?P<n>\d+)$")
 

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from podmortem.cli import cli
 from podmortem.redact import redact, redact_lines
 from podmortem.sources.boundary import guard_text
+from podmortem.sources.logs import log_text
 
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8m2L4xvB"
 PEM_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7"
@@ -186,3 +187,16 @@ def test_boundary_folds_quotes_before_redacting(q: str) -> None:
     assert named == 'MountVolume.SetUp failed for volume "tls" : secret "gateway-tls" not found'
     leaked = guard_text(f"connecting with password={q}hunter2-s3cr3t{close}")
     assert leaked is not None and "hunter2-s3cr3t" not in leaked
+
+
+def test_hard_wrapped_log_is_rejoined_before_redaction() -> None:
+    """Redacting the cut pieces would change their lengths (so the wrap goes unseen) and miss a split credential."""
+    line = ("E0611 08:00:01.412399       1 reflector.go:147] failed to list *v1.Secret: secrets is forbidden: "
+            'User "system:serviceaccount:ns:sa" cannot list resource "secrets" in API group ""')
+    cred = "connecting to db with password=hunter2-s3cr3t-value-that-is-long-enough-to-be-split-by-the-terminal"
+    wrapped = [chunk for ln in (line, cred) for chunk in (ln[i:i + 80] for i in range(0, len(ln), 80))]
+    assert any(len(c) == 80 and "hunter2" in c for c in wrapped) and "hunter2-s3cr3t" not in wrapped[-1]
+    log = log_text("\n".join(wrapped))
+    assert len(log.lines) == 2
+    assert "cannot list resource" in log.lines[0] and log.lines[0].endswith('in API group ""')
+    assert all("s3cr3t" not in t for t in log.lines) and all("s3cr3t" not in r.raw for r in log.records)

@@ -17,7 +17,7 @@ original line. Steps, in the order a pipeline applied them (outermost first):
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from podmortem.logline.envelope import pod_prefixes, runtime_envelope, strip_pod_prefix, strip_timestamps
 from podmortem.logline.fold import MAX_CHARS, bounded, fold_quotes, folded, other_sentence_case
@@ -121,9 +121,17 @@ def message_text(line: str) -> str:
     return bounded(fold_quotes(message(clean(line))[1][0]))
 
 
-def normalise_lines(lines: Sequence[str]) -> list[Record]:
-    """The message records of a container log, in order, each tied to the original line it came from."""
+def normalise_lines(lines: Sequence[str],
+                    scrub: Callable[[list[str]], list[str]] | None = None) -> list[Record]:
+    """The message records of a container log, in order, each tied to the original line it came from.
+
+    `scrub` (the redactor) sees the lines once hard wraps are rejoined: redacting the cut pieces
+    would change their lengths, so the wraps would no longer be recognised, and would miss a
+    credential that a wrap split in two.
+    """
     joined = rejoin_wrapped([clean(ln) for ln in lines])
+    if scrub is not None:
+        joined = list(zip(scrub([ln for ln, _ in joined]), [n for _, n in joined], strict=True))
     pairs = pod_prefixes([ln for ln, _ in joined])
     out: list[Record] = []
     partial: dict[str | None, tuple[list[str], list[str], int]] = {}

@@ -51,7 +51,7 @@ def log_text_from_lines(lines: list[str], origin: str | None, previous: bool = T
         lines = [*lines[:HEAD_LINES], f"... [{len(lines) - HEAD_LINES - TAIL_LINES} lines cut] ...",
                  *lines[-TAIL_LINES:]]
         cut = True
-    records = normalise_lines(redact_lines(clean(ln) for ln in lines))
+    records = normalise_lines([clean(ln) for ln in lines], scrub=redact_lines)
     # Unwrapping JSON can reveal what its escapes hid from the redactor: message text is redacted too.
     records = [r if r.text in r.raw else replace(r, text=redact(r.text)) for r in records]
     return LogText(tuple(r.text for r in records), previous=previous, truncated=cut, origin=origin,
