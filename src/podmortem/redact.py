@@ -55,9 +55,11 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"\"value\"\s*:\s*\")([^\"]{1,4096})"), r"\1" + REDACTED),
     # keyword = value, keyword: value, "keyword": "value" (also as the end of a longer name: DB_PASSWORD=...)
     (re.compile(
-        r"(?i)((?:\b|(?<=_))" + _KEYWORD + r"\b[\"']?\s{0,4}[:=]\s{0,4}[\"']?)"
-        # MySQL's "(using password: YES|NO)" says whether one was sent, it is not one
-        r"(?!(?:YES|NO)\))(?!\[REDACTED\])([^\s\"',;&]{3,})"),
+        # not a qualified type name (`*v1.Secret: failed to list`, `corev1.Secret:`)
+        r"(?i)((?:\b|(?<=_))(?<!\.)" + _KEYWORD + r"\b[\"']?\s{0,4}[:=]\s{0,4}[\"']?)"
+        # MySQL's "(using password: YES|NO)" says whether one was sent, it is not one; nor is a
+        # message word after a colon (`Secret: failed to list`, `password: required`)
+        r"(?!(?:YES|NO)\))(?!\[REDACTED\])(?!" + _NOT_A_VALUE + r")([^\s\"',;&]{3,})"),
      r"\1" + REDACTED),
     # keyword followed by a space and a credential-shaped value ("secret wJalrXUtnFEMI/K7MDENG...")
     # (not a Kubernetes reference: "Secret shop/db-creds" names an object)

@@ -80,6 +80,8 @@ ORDINARY = [
     "KeyError: 'DJANGO_SECRET_KEY'",
     "open /etc/ssl/private/tls.key: no such file or directory",
     "Caused by: java.lang.IllegalStateException: token store not configured",
+    'E0712 18:16:20.314448 1 reflector.go:138] *v1.Secret: failed to list *v1.Secret: secrets is forbidden',
+    "password: required",
 ]
 
 
