@@ -32,6 +32,7 @@ from podmortem.sources.describe.events import (
     _event_row,
 )
 from podmortem.sources.describe.fields import _ENV_NAME, _PORT, _bool, _int, _none, parse_probe
+from podmortem.sources.describe.getpods import pod_rows
 from podmortem.sources.describe.lines import (
     _FENCE,
     _SEPARATOR,
@@ -375,7 +376,31 @@ def _parse(text: str) -> list[PodEvidence]:
     if not text or not text.strip():
         return []
     pods = _Parser(_prepare(text)).run()
-    return [_with_event_containers(p.build()) for p in pods if p.has_content or p.loose or p.hint_name]
+    return [_with_pod_row(_with_event_containers(p.build())) for p in pods
+            if p.has_content or p.loose or p.hint_name]
+
+
+def _with_pod_row(pod: PodEvidence) -> PodEvidence:
+    """A pasted `kubectl get pods` row names the pod and says when an init container is failing.
+
+    Only for a paste without a describe of the pod itself: the row is kubectl's summary of the same
+    status. When STATUS starts with `Init:` and the paste names no init container, the container
+    whose log came with the paste is an init container, name unknown unless events gave one.
+    """
+    rows = pod_rows(pod.loose_lines)
+    if pod.name is not None:
+        rows = [r for r in rows if r.name == pod.name]
+    if len(rows) != 1:
+        return pod
+    row = rows[0]
+    pod = replace(pod, name=pod.name or row.name, namespace=pod.namespace or row.namespace)
+    if not row.init_failing or any(c.init for c in pod.containers):
+        return pod
+    if pod.containers:
+        if len(pod.containers) == 1 and pod.containers[0].status is None:
+            return replace(pod, containers=(replace(pod.containers[0], init=True),))
+        return pod
+    return replace(pod, containers=(ContainerEvidence("", True),))
 
 
 # Kubelet event messages that name the container they are about (facts 2.5).
