@@ -31,3 +31,24 @@ def parse_duration(text: str | int | float) -> float | None:
         total += float(m.group(1)) * _UNIT[m.group(2)]
         pos = m.end()
     return total if value and pos == len(value) else None
+
+
+def format_duration(seconds: float) -> str:
+    """The one way podmortem writes a duration: Go's time.Duration form under an hour, as the
+    kubelet writes its back-off (`40s`, `1m57s`, `5m0s`), then kubectl's coarser age form
+    (`2h5m`, `3d4h`, `2y14d`) where seconds no longer matter. Whole seconds, rounded (callers
+    round a wait up themselves); `0s` for anything not positive."""
+    s = round(seconds) if seconds > 0 else 0
+    if s < 60:
+        return f"{s}s"
+    m, rest = divmod(s, 60)
+    if m < 60:
+        return f"{m}m{rest}s"
+    h, m = divmod(m, 60)
+    if h < 48:
+        return f"{h}h{m}m" if m else f"{h}h"
+    d, h = divmod(h, 24)
+    if d < 730:
+        return f"{d}d{h}h" if h else f"{d}d"
+    y, d = divmod(d, 365)
+    return f"{y}y{d}d" if d else f"{y}y"

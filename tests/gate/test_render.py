@@ -147,7 +147,7 @@ def test_junit_structure_of_a_timeout() -> None:
     cases = {(c.get("classname"), c.get("name")): c for c in root.iter("testcase")}
     web = cases[("deployment/web", "rollout")].find("failure")
     assert web is not None and web.get("type") == "timeout"
-    assert "not complete after 5m: " in (web.get("message") or "")
+    assert "not complete after 5m0s: " in (web.get("message") or "")
     slow = cases[("deployment/web", "pod web-5d9f-ccccc")].find("failure")
     assert slow is not None and slow.get("type") == "not-ready"
     assert "last event: Warning Unhealthy (x30)" in (slow.text or "")

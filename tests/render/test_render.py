@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 
 from podmortem.causes import CAUSES
+from podmortem.durations import format_duration
 from podmortem.model import APPLY, Backoff, Citation, Command, Finding, PodDiagnosis, Remedy, Target
 from podmortem.render import render
 from podmortem.render.json import document, render_json
 from podmortem.render.markdown import code_span, fenced, render_markdown
-from podmortem.render.terminal import backoff_line, go_duration, render_terminal
+from podmortem.render.terminal import backoff_line, render_terminal
 from podmortem.testing import check_golden
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -279,15 +280,18 @@ def test_render_dispatch_matches_direct_calls() -> None:
     assert render(ds, "json") == render_json(ds)
 
 
-@pytest.mark.parametrize(("seconds", "text"), [(0, "0s"), (10, "10s"), (80, "1m20s"), (160, "2m40s"),
-                                               (300, "5m0s"), (3725, "1h2m5s")])
-def test_go_duration(seconds: int, text: str) -> None:
-    assert go_duration(seconds) == text
+@pytest.mark.parametrize(("seconds", "text"), [(0, "0s"), (-5, "0s"), (10, "10s"), (9.6, "10s"), (80, "1m20s"),
+                                               (117, "1m57s"), (160, "2m40s"), (300, "5m0s"), (3725, "1h2m"),
+                                               (7200, "2h"), (3 * 86400 + 4 * 3600, "3d4h"),
+                                               (800 * 86400, "2y70d")])
+def test_one_duration_format(seconds: float, text: str) -> None:
+    """Go's form under an hour (the kubelet's back-off), kubectl's age form above: never `117s`."""
+    assert format_duration(seconds) == text
 
 
 def test_backoff_line_counts_the_next_restart() -> None:
     b = _backoff("api", 5, next_restart_at="2026-01-15T10:31:32Z", seconds_until_restart=72.0)
-    assert backoff_line(b) == "restart 6 held 2m40s after the last exit; next restart in 1m12s; failing for 18m"
+    assert backoff_line(b) == "restart 6 held 2m40s after the last exit; next restart in 1m12s; failing for 18m0s"
 
 
 @pytest.mark.parametrize(("text", "span"), [("plain", "`plain`"), ("a `b` c", "``a `b` c``"),

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from podmortem.gate.report import GateReport, duration, headline, pod_last_event, target_last_event
+from podmortem.durations import format_duration
+from podmortem.gate.report import GateReport, headline, pod_last_event, target_last_event
 from podmortem.gate.run import TargetState
 from podmortem.gate.verdict import PodState
 from podmortem.model import PodDiagnosis
@@ -103,7 +104,7 @@ def _target_case(suite: ET.Element, t: TargetState, report: GateReport, diagnose
         if event:
             body.append(f"last event: {event}")
         ET.SubElement(case, "failure", type="timeout",
-                      message=xml_text(f"not complete after {duration(o.elapsed)}: {t.message}")
+                      message=xml_text(f"not complete after {format_duration(o.elapsed)}: {t.message}")
                       ).text = xml_text("\n".join(body))
         return "failed"
     ET.SubElement(case, "skipped", message=xml_text(f"the gate stopped at a failure before this rollout completed: "

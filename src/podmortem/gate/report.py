@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from podmortem.durations import format_duration
 from podmortem.gate.diagnosis import Diagnosis
 from podmortem.gate.run import Outcome, TargetState
 from podmortem.gate.verdict import PodState
@@ -31,18 +32,10 @@ class GateReport:
     requests: dict[str, int] = field(default_factory=dict)  # API requests by resource (watches included)
 
 
-def duration(seconds: float) -> str:
-    s = round(seconds)
-    if s < 60:
-        return f"{seconds:.1f}s" if seconds < 10 else f"{s}s"
-    m, s = divmod(s, 60)
-    return f"{m}m{s}s" if s else f"{m}m"
-
-
 def headline(report: GateReport) -> str:
     o = report.outcome
     when = "in" if o.result == "passed" else "after"
-    return f"podmortem gate: {VERDICT[o.result]} {when} {duration(o.elapsed)} (namespace {o.namespace}): {o.headline}"
+    return f"podmortem gate: {VERDICT[o.result]} {when} {format_duration(o.elapsed)} (namespace {o.namespace}): {o.headline}"
 
 
 def pod_last_event(report: GateReport, pod: PodState) -> str | None:
@@ -204,7 +197,7 @@ def render_markdown(report: GateReport) -> str:
 
     o = report.outcome
     out = [f"# podmortem gate: {VERDICT[o.result]}", "",
-           f"{prose(o.headline)} ({'in' if o.result == 'passed' else 'after'} {duration(o.elapsed)}, "
+           f"{prose(o.headline)} ({'in' if o.result == 'passed' else 'after'} {format_duration(o.elapsed)}, "
            f"namespace {code_span(o.namespace)})", "",
            "| Target | Complete | State |", "|---|---|---|"]
     for t in o.targets:

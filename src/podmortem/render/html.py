@@ -18,8 +18,8 @@ from datetime import datetime
 from typing import Any
 
 from podmortem.backoff import BackoffSettings
+from podmortem.durations import format_duration
 from podmortem.model import ContainerSpec, Finding, PodDiagnosis, PodEvidence, Probe
-from podmortem.podstatus import human_duration
 from podmortem.render.commands import command_lines, patch_yaml
 from podmortem.render.escape import one_line, visible
 from podmortem.render.summary import SummaryRow, summarise
@@ -296,14 +296,14 @@ def _backoff_table(d: PodDiagnosis) -> str:
         name = f"{b.container} (init)" if b.init else b.container
         nxt = b.next_restart_at or "-"
         if b.next_restart_at and b.seconds_until_restart is not None:
-            nxt += " (due)" if b.seconds_until_restart <= 0 else f" (in {human_duration(b.seconds_until_restart)})"
+            nxt += " (due)" if b.seconds_until_restart <= 0 else f" (in {format_duration(b.seconds_until_restart)})"
         rows.append(f"<tr><td><code>{esc1(name or '(unnamed)')}</code></td><td class=\"n\">{b.restart_count}</td>"
-                    f"<td>{esc1(b.state)}</td><td>{human_duration(b.delay_seconds) if b.delay_seconds is not None else '-'}"
+                    f"<td>{esc1(b.state)}</td><td>{format_duration(b.delay_seconds) if b.delay_seconds is not None else '-'}"
                     f"</td><td>{esc1(b.last_exit_at or '-')}</td><td>{esc1(nxt)}</td><td>"
-                    f"{human_duration(b.failing_for_seconds) if b.failing_for_seconds is not None else '-'}</td></tr>")
+                    f"{format_duration(b.failing_for_seconds) if b.failing_for_seconds is not None else '-'}</td></tr>")
     first = d.backoff[0]
     return ("<h3>Back-off</h3><table><caption class=\"muted\">kubelet back-off: "
-            f"{human_duration(first.initial_delay_seconds)} doubling to {human_duration(first.max_delay_seconds)}, "
+            f"{format_duration(first.initial_delay_seconds)} doubling to {format_duration(first.max_delay_seconds)}, "
             "reset after 10 minutes of running</caption><thead><tr><th scope=\"col\">container</th>"
             "<th scope=\"col\">restarts</th><th scope=\"col\">state</th><th scope=\"col\">current delay</th>"
             "<th scope=\"col\">last exit</th><th scope=\"col\">next restart</th><th scope=\"col\">failing for</th>"

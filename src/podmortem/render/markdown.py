@@ -11,8 +11,8 @@ import math
 import re
 from collections.abc import Sequence
 
+from podmortem.durations import format_duration
 from podmortem.model import Backoff, Finding, PodDiagnosis
-from podmortem.podstatus import human_duration
 from podmortem.render._text import clean
 from podmortem.render.commands import command_lines, patch_yaml
 
@@ -95,7 +95,7 @@ def _finding(f: Finding, lines: list[str], heading: str) -> None:
 
 
 def _seconds(value: float | None) -> str:
-    return human_duration(value) if value is not None and value >= 0 else "-"
+    return format_duration(value) if value is not None and value >= 0 else "-"
 
 
 def _next_restart(b: Backoff) -> str:
@@ -105,7 +105,7 @@ def _next_restart(b: Backoff) -> str:
         return b.next_restart_at
     if b.seconds_until_restart <= 0:
         return f"{b.next_restart_at} (due)"
-    return f"{b.next_restart_at} (in {human_duration(math.ceil(b.seconds_until_restart))})"
+    return f"{b.next_restart_at} (in {format_duration(math.ceil(b.seconds_until_restart))})"
 
 
 def _backoff_table(entries: Sequence[Backoff], lines: list[str]) -> None:
@@ -115,15 +115,15 @@ def _backoff_table(entries: Sequence[Backoff], lines: list[str]) -> None:
     lines.append("|---|---:|---|---:|---|---|---|")
     for b in entries:
         name = (f"{b.container} (init)" if b.init else b.container) or "(container name not in the evidence)"
-        delay = f"{b.delay_seconds}s" if b.delay_seconds is not None else "-"
+        delay = format_duration(b.delay_seconds) if b.delay_seconds is not None else "-"
         lines.append(
             f"| {_cell(name)} | {b.restart_count} | {_cell(b.state)} | {delay} | {_cell(b.last_exit_at or '')} "
             f"| {_cell(_next_restart(b))} | {_seconds(b.failing_for_seconds)} |"
         )
     lines.append("")
     default = entries[0]
-    lines.append(f"<sub>kubelet back-off: {default.initial_delay_seconds}s doubling to "
-                 f"{default.max_delay_seconds}s, reset after 10 minutes of running</sub>")
+    lines.append(f"<sub>kubelet back-off: {format_duration(default.initial_delay_seconds)} doubling to "
+                 f"{format_duration(default.max_delay_seconds)}, reset after 10 minutes of running</sub>")
     lines.append("")
 
 

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from io import StringIO
 from typing import TYPE_CHECKING
 
+from podmortem.durations import format_duration
 from podmortem.model import Backoff, Finding, PodDiagnosis
-from podmortem.podstatus import human_duration
 from podmortem.render._text import clean
 from podmortem.render.commands import command_lines, patch_yaml
 
@@ -54,38 +54,15 @@ _STYLE = {
 }
 
 
-def go_duration(seconds: float) -> str:
-    """Seconds as Go's time.Duration prints whole seconds (the kubelet's "back-off 2m40s" form)."""
-    s = round(seconds)
-    if s < 60:
-        return f"{s}s"
-    m, s = divmod(s, 60)
-    if m < 60:
-        return f"{m}m{s}s"
-    h, m = divmod(m, 60)
-    return f"{h}h{m}m{s}s"
-
-
-def _short_duration(seconds: float) -> str:
-    """A wait as a person reads it: 45s, 1m12s, 5m."""
-    s = round(seconds)
-    if s < 60:
-        return f"{s}s"
-    m, rest = divmod(s, 60)
-    if m < 60:
-        return f"{m}m{rest}s" if rest else f"{m}m"
-    return human_duration(s)
-
-
 def backoff_line(b: Backoff) -> str:
     """One container's place in the restart back-off, in words."""
     parts: list[str] = []
     if b.state == "back-off" and b.delay_seconds is not None:
-        parts.append(f"restart {b.restart_count + 1} held {go_duration(b.delay_seconds)} after the last exit")
+        parts.append(f"restart {b.restart_count + 1} held {format_duration(b.delay_seconds)} after the last exit")
         if b.seconds_until_restart is not None:
             if b.seconds_until_restart > 0:
                 # Round up: "in 0s" for a restart still half a second away would read as "due".
-                parts.append(f"next restart in {_short_duration(math.ceil(b.seconds_until_restart))}")
+                parts.append(f"next restart in {format_duration(math.ceil(b.seconds_until_restart))}")
             else:
                 parts.append("restart due now (on the kubelet's next sync)")
     elif b.state == "running":
@@ -94,9 +71,9 @@ def backoff_line(b: Backoff) -> str:
     else:
         parts.append(f"{b.restart_count} restart{'s' if b.restart_count != 1 else ''}")
         if b.delay_seconds is not None:
-            parts.append(f"next delay {go_duration(b.delay_seconds)}")
+            parts.append(f"next delay {format_duration(b.delay_seconds)}")
     if b.failing_for_seconds is not None and b.failing_for_seconds > 0:
-        parts.append(f"failing for {human_duration(b.failing_for_seconds)}")
+        parts.append(f"failing for {format_duration(b.failing_for_seconds)}")
     elif b.failing_since:
         parts.append(f"failing since {b.failing_since}")
     return "; ".join(parts)

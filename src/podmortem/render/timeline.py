@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from podmortem.backoff import BackoffSettings
+from podmortem.durations import format_duration
 from podmortem.model import ContainerEvidence, Event, PodEvidence
-from podmortem.podstatus import human_duration
 from podmortem.render.escape import one_line
 
 MAX_RESTART_MARKS = 500  # beyond this the earliest restarts are counted in a note, not drawn
@@ -108,7 +108,7 @@ def _lane(c: ContainerEvidence, now: datetime | None, settings: BackoffSettings,
         start = last_start or last_end
         code = f"exit {last.exit_code}" if last and last.exit_code is not None else "exit"
         reason = last.reason if last and last.reason else ""
-        spans.append((start, last_end, "run", False, f"ran {human_duration((last_end - start).total_seconds())}"))
+        spans.append((start, last_end, "run", False, f"ran {format_duration((last_end - start).total_seconds())}"))
         kind = "oom" if reason == "OOMKilled" else "exit"
         marks.append((last_end, kind, False, " ".join(x for x in (code, reason) if x)))
         if term_index >= 1:
@@ -118,7 +118,7 @@ def _lane(c: ContainerEvidence, now: datetime | None, settings: BackoffSettings,
         elif running_since is None and st.state.waiting is not None:
             delay = settings.delay_for(rc)
             nxt = last_end + timedelta(seconds=delay)
-            spans.append((last_end, nxt, "wait", False, f"back-off {human_duration(delay)}"))
+            spans.append((last_end, nxt, "wait", False, f"back-off {format_duration(delay)}"))
             marks.append((nxt, "next", False, f"next restart {_hms(nxt)}"))
         # Earlier instances: placed by the schedule, walking back from the observed start.
         run = (last_end - start).total_seconds()
@@ -130,7 +130,7 @@ def _lane(c: ContainerEvidence, now: datetime | None, settings: BackoffSettings,
             prev_end = cursor - timedelta(seconds=wait)
             prev_start = prev_end - timedelta(seconds=run)
             if wait:
-                spans.append((prev_end, cursor, "wait", True, f"back-off {human_duration(wait)} (estimated)"))
+                spans.append((prev_end, cursor, "wait", True, f"back-off {format_duration(wait)} (estimated)"))
             spans.append((prev_start, prev_end, "run", True, "earlier run (estimated)"))
             marks.append((prev_end, "exit", True, "exit (estimated)"))
             if index - 1 >= 1:
@@ -162,7 +162,7 @@ def _event_label(e: Event, *, first: bool) -> str:
 
 
 def _secs(d: timedelta) -> str:
-    return human_duration(max(0.0, d.total_seconds()))
+    return format_duration(max(0.0, d.total_seconds()))
 
 
 def _hms(t: datetime) -> str:
@@ -226,7 +226,7 @@ def render_svg(tl: Timeline, *, width: int = 760, title: str = "restart timeline
     out.append(f'<text class="axis" x="{LABEL_WIDTH}" y="14">{_e(_hms(tl.origin))}</text>')
     end_at = tl.origin + timedelta(seconds=tl.end)
     out.append(f'<text class="axis" x="{width - PAD}" y="14" text-anchor="end">{_e(_hms(end_at))} '
-               f'({_e(human_duration(tl.end))} shown)</text>')
+               f'({_e(format_duration(tl.end))} shown)</text>')
     for i, lane in enumerate(tl.lanes):
         y = AXIS_HEIGHT + i * LANE_HEIGHT
         mid = y + LANE_HEIGHT // 2
