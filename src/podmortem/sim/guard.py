@@ -25,6 +25,7 @@ import orjson
 import yaml
 
 from podmortem.sim.cluster import ApiError
+from podmortem.sources.yamldocs import allowed_alias_ratio  # go-yaml's budget, one definition
 
 MAX_BODY_BYTES = 3 * 1024 * 1024
 JSON_TYPES = ("application/json", "application/merge-patch+json", "application/strategic-merge-patch+json",
@@ -33,8 +34,6 @@ YAML_TYPES = ("application/yaml", "application/apply-patch+yaml")
 PROTOBUF_TYPE = "application/vnd.kubernetes.protobuf"
 ACCEPTED = "application/json, application/yaml, application/vnd.kubernetes.protobuf"
 
-_ALIAS_RANGE_LOW = 400_000
-_ALIAS_RANGE_HIGH = 4_000_000
 
 
 def too_large() -> ApiError:
@@ -59,14 +58,6 @@ def media_type(content_type: str | None) -> str:
 def token_ok(authorization: str | None, token: str) -> bool:
     scheme, _, value = (authorization or "").strip().partition(" ")
     return scheme.lower() == "bearer" and value.strip() == token
-
-
-def _allowed_alias_ratio(decodes: int) -> float:
-    if decodes <= _ALIAS_RANGE_LOW:
-        return 0.99
-    if decodes >= _ALIAS_RANGE_HIGH:
-        return 0.10
-    return 0.99 - 0.89 * (decodes - _ALIAS_RANGE_LOW) / (_ALIAS_RANGE_HIGH - _ALIAS_RANGE_LOW)
 
 
 class AliasBudgetError(ValueError):
@@ -151,7 +142,7 @@ def check_alias_budget(root: yaml.Node) -> None:
             assert target is not None
             decodes += 1 + sizes[id(target)]
             aliased += sizes[id(target)]
-            if aliased > 100 and decodes > 1000 and aliased / decodes > _allowed_alias_ratio(decodes):
+            if aliased > 100 and decodes > 1000 and aliased / decodes > allowed_alias_ratio(decodes):
                 raise AliasBudgetError("yaml: document contains excessive aliasing")
         else:
             decodes += 1
