@@ -8,19 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from clirun import run
 from fakeapi import FakeCluster, Fault
-
-from podmortem.cli import main
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def by_name(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:

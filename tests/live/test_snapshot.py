@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from clirun import run
 from fakeapi import FakeCluster, FakeServer, crashlooping, event, pod
 from hypothesis import given
 from hypothesis import strategies as st
 
-from podmortem.cli import main
 from podmortem.live.snapshot import (
     FORMAT_VERSION,
     decode_name,
@@ -26,17 +26,6 @@ from podmortem.live.snapshot import (
     write_snapshot,
 )
 from podmortem.redact import redact
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
 
 # -- names ------------------------------------------------------------------------------------------
 

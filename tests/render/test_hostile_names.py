@@ -22,9 +22,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "live"))  # fakeapi, as tests/live/conftest.py does
 
+from clirun import run
 from fakeapi import FakeCluster, FakeServer, Fault, crashlooping, event, pod
 
-from podmortem.cli import main
 from podmortem.render.escape import has_unsafe
 
 CORPUS = {
@@ -83,14 +83,6 @@ def strings(doc: Any) -> Iterator[str]:
             yield from strings(v)
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def hostile_pod(ns: str = "shop") -> dict[str, Any]:
