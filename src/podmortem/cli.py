@@ -13,8 +13,9 @@ import importlib.util  # find_spec below; `import importlib` alone does not load
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -79,7 +80,10 @@ def parse_now(value: str | None) -> datetime:
     return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
-def details_option(fn: Any) -> Any:
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def details_option(fn: _F) -> _F:
     def check(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
         from podmortem.render.summary import parse_details
 
@@ -107,12 +111,12 @@ def terminal_width() -> int | None:
     return None
 
 
-def output_option(*formats: str) -> Any:
+def output_option(*formats: str) -> Callable[[_F], _F]:
     return click.option("-o", "--output", "output", type=click.Choice(formats), default="text", show_default=True,
                         help="Output format.")
 
 
-def backoff_options(fn: Any) -> Any:
+def backoff_options(fn: _F) -> _F:
     fn = click.option("--backoff-max", type=click.IntRange(1, 300), default=None,
                       help="The node's crashLoopBackOff.maxContainerRestartPeriod in seconds.")(fn)
     fn = click.option("--reduced-backoff", is_flag=True,
@@ -326,9 +330,12 @@ def rules_explain(rule_id: str, color: bool | None) -> None:
 @click.option("--color/--no-color", default=None)
 def demo(output: str, color: bool | None) -> None:
     """Diagnose the bundled demo: the simulated cluster when available, else bundled example pods."""
+    run_demo: Callable[..., int] | None
     try:
         import podmortem.sim.cluster  # noqa: F401  (the live demo runs the simulated cluster)
-        from podmortem.live.demo import run_demo
+        from podmortem.live.demo import run_demo as live_demo
+
+        run_demo = live_demo
     except ModuleNotFoundError:
         run_demo = None
     if run_demo is not None:

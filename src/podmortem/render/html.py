@@ -328,8 +328,8 @@ def _pod_section(d: PodDiagnosis, ev: PodEvidence | None, now: datetime | None, 
     if d.owner:
         out.append(f'<p class="muted">Owner: <code>{esc1(d.owner)}</code></p>')
     if group is not None and len(group.pods) > 1:
-        others = [p.name or "" for p in group.pods if p is not d]
-        shown = ", ".join(others[:10]) + (f" and {len(others) - 10} more" if len(others) > 10 else "")
+        names = [p.name or "" for p in group.pods if p is not d]
+        shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
         out.append(f'<p class="muted">Shown for its group of {len(group.pods)} pods; the others: {esc(shown)}</p>')
     if not d.findings:
         out.append("<p>Nothing wrong found.</p></section>")
@@ -416,8 +416,8 @@ def render_html(items: Sequence[Item], *, title: str = "podmortem incident repor
         detailed = [(r.representative, r) for r in rows[:DETAILED_UP_TO]]
     if len(diagnoses) <= FLEET_TABLE_FROM:
         detailed += [(d, None) for d in diagnoses if not d.findings]
-    group_anchor = {}
-    pod_anchor = {}
+    group_anchor: dict[int, str] = {}
+    pod_anchor: dict[str, str] = {}
     for d, row in detailed:
         if row is not None:
             group_anchor.setdefault(rows.index(row), _anchor(d))

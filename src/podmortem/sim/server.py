@@ -435,7 +435,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _access_review(self, review: dict[str, Any]) -> dict[str, Any]:
         """`kubectl auth can-i`: the sim's user may do everything, except what a `forbidden` fault denies."""
-        spec = review.get("spec") if isinstance(review.get("spec"), dict) else {}
+        spec: dict[str, Any] = review["spec"] if isinstance(review.get("spec"), dict) else {}
         attrs = spec.get("resourceAttributes") if isinstance(spec.get("resourceAttributes"), dict) else None
         allowed, reason = True, ""
         if attrs is not None:

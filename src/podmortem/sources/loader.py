@@ -132,9 +132,9 @@ class Bundle:
             base = parts[-1]
             if (m := _LOG_NAME.match(base)) and len(parts) <= 2:
                 pod = m.group("pod") if len(parts) == 1 else f"{parts[0]}/{m.group('pod')}"
-                text = read_log_file(file, previous=bool(m.group("prev")), allow_empty=True)
+                log = read_log_file(file, previous=bool(m.group("prev")), allow_empty=True)
                 key = (pod, m.group("container"))
-                self.logs[key] = (*self.logs.get(key, ()), text)
+                self.logs[key] = (*self.logs.get(key, ()), log)
                 continue
             if len(parts) > 1:
                 continue  # objects and describe text are read from the folder itself

@@ -22,7 +22,7 @@ _SCALAR_TAGS: dict[str, str] = {}  # plain scalar -> its implicit tag (keys and 
 _SCALAR_TAGS_MAX = 1 << 16
 
 
-class Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class Loader(_BaseLoader):  # type: ignore[misc]
     """libyaml's composer with the implicit-tag resolver memoised.
 
     PyYAML resolves every scalar in Python, trying its regexes one by one: that was half of what
