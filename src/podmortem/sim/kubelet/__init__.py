@@ -7,8 +7,9 @@ StartError/RunContainerError, image pulls with their own back-off, restartPolicy
 phase. What each program does when it runs comes from its behaviour profile (profile.py); what
 it prints when it fails comes from messages.py.
 
-`PodSim` (pod.py) is assembled from one layer per job, each a class that builds on the one below
-and imports only it and the package's pure helpers, so that there are no import cycles:
+`PodSim` (pod.py) is the shared `PodState` plus one composed part per job. Each part is an
+object given the state and the few other parts it calls (never a base class), so each can be
+built and tested alone (tests/sim/test_kubelet_parts.py) and there are no import cycles:
 
 - `state`      `PodState` (attributes, event queue, object reference) and `World`, the cluster it needs
 - `emit`       events: now, scheduled, while an instance runs, recurring
@@ -22,7 +23,7 @@ and imports only it and the package's pure helpers, so that there are no import 
 - `eviction`   node memory pressure and deletion
 - `status`     the status the kubelet writes (phase, conditions, container states)
 - `logs`       which instance the log subresource reads
-- `pod`        `PodSim`: the event loop on top of all layers
+- `pod`        `PodSim`: builds the parts, runs the event loop, answers the cluster
 
 and the pure helpers `model` (dataclasses), `images`, `runtime` (memory, heap, SIGTERM),
 `templates` (log line placeholders) and `ports`. Only the names below are API.

@@ -2,7 +2,7 @@
 
 CreateContainerConfigError texts for missing ConfigMaps, Secrets and keys (optional references
 honoured) and the runAsNonRoot checks; runc's StartError text for a command not in the image.
-A layer of `PodSim` on top of `StartOrder`. Imports `order`, `model` and `templates`, nothing above.
+A part of `PodSim` that needs only the pod's state; it can be built and tested alone.
 """
 
 from __future__ import annotations
@@ -12,18 +12,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from podmortem.sim.kubelet.model import PATH_DIRS, ContainerSim
-from podmortem.sim.kubelet.order import StartOrder
+from podmortem.sim.kubelet.state import PodState
 from podmortem.sim.kubelet.templates import _template
 
 
-class StartChecks(StartOrder):
+class StartChecks:
     """What the kubelet and runc check before a container runs."""
 
-    def _lookup(self, kind: str, name: str) -> Mapping[str, Any] | None:
-        return self.world.configmap(self.namespace, name) if kind == "configmap" else self.world.secret(self.namespace, name)
+    def __init__(self, pod: PodState) -> None:
+        self.pod = pod
+
+    def lookup(self, kind: str, name: str) -> Mapping[str, Any] | None:
+        return self.pod.world.configmap(self.pod.namespace, name) if kind == "configmap" else self.pod.world.secret(self.pod.namespace, name)
 
     @staticmethod
-    def _data(obj: Mapping[str, Any]) -> dict[str, Any]:
+    def data(obj: Mapping[str, Any]) -> dict[str, Any]:
         return {**(obj.get("data") or {}), **(obj.get("binaryData") or {}), **(obj.get("stringData") or {})}
 
     def resolve_env(self, c: ContainerSim) -> tuple[dict[str, str], str | None]:
@@ -34,12 +37,12 @@ class StartChecks(StartOrder):
                 ref = ef.get(key)
                 if not isinstance(ref, Mapping):
                     continue
-                obj = self._lookup(kind, str(ref.get("name")))
+                obj = self.lookup(kind, str(ref.get("name")))
                 if obj is None:
                     if ref.get("optional"):
                         continue
                     return env, f'{kind} "{ref.get("name")}" not found'
-                for k, v in self._data(obj).items():
+                for k, v in self.data(obj).items():
                     env[f"{ef.get('prefix') or ''}{k}"] = str(v) if kind == "configmap" else "<secret>"
         for e in c.spec.get("env") or []:
             name = str(e.get("name"))
@@ -52,25 +55,25 @@ class StartChecks(StartOrder):
                 ref = vf.get(key)
                 if not isinstance(ref, Mapping):
                     continue
-                obj = self._lookup(kind, str(ref.get("name")))
+                obj = self.lookup(kind, str(ref.get("name")))
                 if obj is None:
                     if ref.get("optional"):
                         break
                     return env, f'{kind} "{ref.get("name")}" not found'
-                data = self._data(obj)
+                data = self.data(obj)
                 if ref.get("key") not in data:
                     if ref.get("optional"):
                         break
-                    return env, f"couldn't find key {ref.get('key')} in {label} {self.namespace}/{ref.get('name')}"
+                    return env, f"couldn't find key {ref.get('key')} in {label} {self.pod.namespace}/{ref.get('name')}"
                 env[name] = str(data[str(ref.get("key"))]) if kind == "configmap" else "<secret>"
                 break
             else:
                 fr = vf.get("fieldRef")
                 if isinstance(fr, Mapping):
                     path = str(fr.get("fieldPath"))
-                    env[name] = {"metadata.name": self.name, "metadata.namespace": self.namespace,
-                                 "status.podIP": self.ip or "", "spec.nodeName": self.node.name if self.node else "",
-                                 "metadata.uid": self.uid}.get(path, "")
+                    env[name] = {"metadata.name": self.pod.name, "metadata.namespace": self.pod.namespace,
+                                 "status.podIP": self.pod.ip or "", "spec.nodeName": self.pod.node.name if self.pod.node else "",
+                                 "metadata.uid": self.pod.uid}.get(path, "")
                 elif isinstance(vf.get("resourceFieldRef"), Mapping):
                     env[name] = "0"
         return env, None
@@ -79,24 +82,24 @@ class StartChecks(StartOrder):
     def _expand(value: str, env: Mapping[str, str]) -> str:
         return re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: env.get(m.group(1), m.group(0)), value)
 
-    def _security(self, c: ContainerSim) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
-        return (self.spec.get("securityContext") or {}), (c.spec.get("securityContext") or {})
+    def security(self, c: ContainerSim) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+        return (self.pod.spec.get("securityContext") or {}), (c.spec.get("securityContext") or {})
 
     def effective_uid(self, c: ContainerSim) -> int | str:
-        pod_sc, sc = self._security(c)
+        pod_sc, sc = self.security(c)
         for source in (sc, pod_sc):
             if isinstance(source.get("runAsUser"), int):
                 return int(source["runAsUser"])
         return c.profile.image_user
 
-    def _config_error(self, c: ContainerSim) -> str | None:
+    def config_error(self, c: ContainerSim) -> str | None:
         _, err = self.resolve_env(c)
         if err:
             return err
-        pod_sc, sc = self._security(c)
+        pod_sc, sc = self.security(c)
         non_root = sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot"))
         if non_root:
-            who = f'(pod: "{self._pod_ref_text()}", container: {c.name})'
+            who = f'(pod: "{self.pod.ref_text()}", container: {c.name})'
             run_as = sc.get("runAsUser", pod_sc.get("runAsUser"))
             if isinstance(run_as, int):
                 if run_as == 0:
@@ -113,7 +116,7 @@ class StartChecks(StartOrder):
                 return f"container has runAsNonRoot and image will run as root {who}"
         return None
 
-    def _start_error(self, c: ContainerSim) -> str | None:
+    def start_error(self, c: ContainerSim) -> str | None:
         """runc's error when the entrypoint cannot be executed, or None."""
         command = [str(x) for x in (c.spec.get("command") or [])]
         if not command or not c.profile.executables:

@@ -1,20 +1,23 @@
 """The log subresource: which instance `kubectl logs [--previous]` reads, or the kubelet's error text.
 
-A layer of `PodSim` on top of `StatusWriter`. Imports `status` and `model`, nothing above.
+A part of `PodSim` that needs only the pod's state.
 """
 
 from __future__ import annotations
 
 from podmortem.sim.kubelet.model import ContainerSim, Instance
-from podmortem.sim.kubelet.status import StatusWriter
+from podmortem.sim.kubelet.state import PodState
 
 
-class Logs(StatusWriter):
+class Logs:
     """validateContainerLogStatus."""
+
+    def __init__(self, pod: PodState) -> None:
+        self.pod = pod
 
     def instance_for_logs(self, c: ContainerSim, previous: bool, t: float) -> tuple[Instance | None, str | None]:
         """The kubelet's choice of instance for /log (validateContainerLogStatus), or its error text."""
-        who = f'container "{c.name}" in pod "{self.name}"'
+        who = f'container "{c.name}" in pod "{self.pod.name}"'
         last, prev = c.latest, c.previous
         running = last is not None and last.running(t)
         exited = last is not None and last.end is not None and last.end <= t
@@ -22,15 +25,15 @@ class Logs(StatusWriter):
         if previous:
             if running:
                 return (prev, None) if prev is not None else (None, f'previous terminated container "{c.name}" in pod '
-                                                                     f'"{self.name}" not found')
+                                                                     f'"{self.pod.name}" not found')
             if exited and waiting_now:
                 return last, None  # lastState is the instance that just exited
             if exited and prev is not None:
                 return prev, None
-            return None, f'previous terminated container "{c.name}" in pod "{self.name}" not found'
+            return None, f'previous terminated container "{c.name}" in pod "{self.pod.name}" not found'
         if running or exited:
             return last, None
-        reason = (c.waiting or (self._default_waiting(), ""))[0]
+        reason = (c.waiting or (self.pod.default_waiting(), ""))[0]
         if reason == "ErrImagePull":
             return None, f"{who} is waiting to start: image can't be pulled"
         if reason == "ImagePullBackOff":

@@ -1,21 +1,24 @@
 """Which containers may (re)start: init order, native sidecars, and the restart policy.
 
-A layer of `PodSim` on top of `Emitters`. Imports `emit` and `model`, nothing above.
+A part of `PodSim` that needs only the pod's state.
 """
 
 from __future__ import annotations
 
-from podmortem.sim.kubelet.emit import Emitters
 from podmortem.sim.kubelet.model import ContainerSim
+from podmortem.sim.kubelet.state import PodState
 
 
-class StartOrder(Emitters):
+class StartOrder:
     """computePodActions' choice of containers and restartPolicy."""
 
+    def __init__(self, pod: PodState) -> None:
+        self.pod = pod
+
     def initialized(self, t: float) -> bool:
-        if self._init_done_at is not None and t >= self._init_done_at:
+        if self.pod.init_done_at is not None and t >= self.pod.init_done_at:
             return True
-        for c in self._inits():
+        for c in self.pod.inits():
             if c.sidecar:
                 if not (c.latest and c.latest.started(t)):
                     return False
@@ -23,17 +26,17 @@ class StartOrder(Emitters):
                 return False
         return True
 
-    def _startable(self, t: float) -> list[ContainerSim]:
+    def startable(self, t: float) -> list[ContainerSim]:
         """Containers the kubelet would (re)start now, in the order computePodActions picks them."""
-        if self.volumes_ok_at is None or self.phase_final or self.deleting_at is not None:
+        if self.pod.volumes_ok_at is None or self.pod.phase_final or self.pod.deleting_at is not None:
             return []
         out = []
-        if self._init_done_at is not None:
+        if self.pod.init_done_at is not None:
             # Initialised once: sidecars restart on their own and no longer hold the app containers back.
-            out = [c for c in self._inits() if c.sidecar and (c.latest is None or (c.exited(t) and not c.done))]
-            out += [c for c in self._apps() if c.latest is None or (c.exited(t) and not c.done)]
-            return out + [c for c in self._ephemeral_list if c.latest is None and not c.done]
-        for c in self._inits():
+            out = [c for c in self.pod.inits() if c.sidecar and (c.latest is None or (c.exited(t) and not c.done))]
+            out += [c for c in self.pod.apps() if c.latest is None or (c.exited(t) and not c.done)]
+            return out + [c for c in self.pod.ephemerals if c.latest is None and not c.done]
+        for c in self.pod.inits():
             if c.sidecar:
                 if c.latest is None or (c.exited(t) and not c.done):
                     out.append(c)
@@ -45,19 +48,19 @@ class StartOrder(Emitters):
             if c.latest is None or (c.exited(t) and not c.done):
                 out.append(c)
             return out
-        if self._init_done_at is None:
-            self._init_done_at = t
-        for c in self._apps():
+        if self.pod.init_done_at is None:
+            self.pod.init_done_at = t
+        for c in self.pod.apps():
             if c.latest is None or (c.exited(t) and not c.done):
                 out.append(c)
         return out
 
-    def _restart_allowed(self, c: ContainerSim, exit_code: int) -> bool:
-        if self.deleting_at is not None or self.phase_final or c.ephemeral:
+    def restart_allowed(self, c: ContainerSim, exit_code: int) -> bool:
+        if self.pod.deleting_at is not None or self.pod.phase_final or c.ephemeral:
             return False
         if c.sidecar:
-            return not all(a.done for a in self._apps()) or not self._apps()
-        policy = str(c.spec.get("restartPolicy") or self.policy) if not c.init else self.policy
+            return not all(a.done for a in self.pod.apps()) or not self.pod.apps()
+        policy = str(c.spec.get("restartPolicy") or self.pod.policy) if not c.init else self.pod.policy
         if policy == "Never":
             return False
         if policy == "OnFailure":

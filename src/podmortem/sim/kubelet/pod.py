@@ -2,9 +2,9 @@
 
 It jumps from one moment where something happens to the next (a container exits, a back-off
 ends, a probe fails, a sync retries), so twenty minutes of a crash loop cost a few dozen steps and
-a pod can be brought to any time without ticking. The top of the layers (logs -> status ->
-eviction -> restarts -> starting -> volumes -> program -> probes -> checks -> order -> emit ->
-state); only the package's `__init__` imports it.
+a pod can be brought to any time without ticking. `PodSim` is the pod's state (`PodState`) plus
+one object per part, each given the state and the few parts it calls; only the package's
+`__init__` imports it.
 """
 
 from __future__ import annotations
@@ -13,22 +13,68 @@ import heapq
 from collections.abc import Mapping
 from typing import Any
 
+from podmortem.sim.kubelet.checks import StartChecks
+from podmortem.sim.kubelet.emit import Emitter
+from podmortem.sim.kubelet.eviction import Eviction
 from podmortem.sim.kubelet.logs import Logs
-from podmortem.sim.kubelet.model import KubeletSettings, NodeSim
-from podmortem.sim.kubelet.state import World
+from podmortem.sim.kubelet.model import ContainerSim, Instance, KubeletSettings, NodeSim
+from podmortem.sim.kubelet.order import StartOrder
+from podmortem.sim.kubelet.probes import Probes
+from podmortem.sim.kubelet.program import Program
+from podmortem.sim.kubelet.restarts import Restarts
+from podmortem.sim.kubelet.starting import Starting
+from podmortem.sim.kubelet.state import PodState, World
+from podmortem.sim.kubelet.status import StatusWriter
+from podmortem.sim.kubelet.volumes import Volumes
 
 
-class PodSim(Logs):
-    """One pod on one node, simulated from its creation on."""
+class PodSim(PodState):
+    """One pod on one node, simulated from its creation on: the state plus one part per job."""
 
     def __init__(self, pod: Mapping[str, Any], world: World, node: NodeSim | None, created: float,
                  settings: KubeletSettings, ip: str | None = None,
                  sim_annotations: Mapping[str, str] | None = None) -> None:
         super().__init__(pod, world, node, created, settings, ip, sim_annotations)
+        self.events = Emitter(self)
+        self.order = StartOrder(self)
+        self.checks = StartChecks(self)
+        self.probes = Probes(self, self.events, self.order)
+        self.program = Program(self, self.checks, self.probes)
+        self.volumes = Volumes(self, self.order)
+        self.starting = Starting(self, self.events, self.checks, self.program, self.volumes)
+        self.restarts = Restarts(self, self.events, self.order, self.starting)
+        self.eviction = Eviction(self, self.events, self.program)
+        self.writer = StatusWriter(self, self.order)
+        self.logs = Logs(self)
         if node is not None:
-            self._at(created, self._schedule)
+            self.at(created, self.starting.schedule)
         else:
-            self._at(created, self._unschedulable)
+            self.at(created, self.starting.unschedulable)
+
+    # The cluster's view of the pod (cluster/); each answer comes from the part that owns it.
+    def ready(self, t: float) -> bool:
+        return self.writer.ready(t)
+
+    def phase(self, t: float) -> str:
+        return self.writer.phase(t)
+
+    def status(self, t: float) -> dict[str, Any]:
+        return self.writer.status(t)
+
+    def memory_over_request(self, t: float) -> float:
+        return self.eviction.memory_over_request(t)
+
+    def critical(self) -> bool:
+        return self.eviction.critical()
+
+    def evict_for_pressure(self, t: float) -> None:
+        self.eviction.evict_for_pressure(t)
+
+    def delete(self, t: float, grace: float) -> None:
+        self.eviction.delete(t, grace)
+
+    def instance_for_logs(self, c: ContainerSim, previous: bool, t: float) -> tuple[Instance | None, str | None]:
+        return self.logs.instance_for_logs(c, previous, t)
 
     def next_time(self) -> float | None:
         if self.finished:
@@ -74,11 +120,11 @@ class PodSim(Logs):
             last = c.latest
             if last is not None and last.end is not None and last.end <= t and not last.handled:
                 last.handled = True
-                self._exited(c, last.end)
+                self.restarts.exited(c, last.end)
         if self.gone_at is not None and self.gone_at <= t:
             self.finished = True
             return
         if self.mount_retry is not None and self.mount_retry[0] <= t:
-            self._mount(t)
-        self._sync(t)
-        self._update_conditions(t)
+            self.volumes.mount(t)
+        self.restarts.sync(t)
+        self.writer.update_conditions(t)

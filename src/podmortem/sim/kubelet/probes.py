@@ -1,7 +1,6 @@
 """Startup, liveness and readiness probes: their results over time, Unhealthy events, probe kills.
 
-A layer of `PodSim` on top of `StartChecks`. Imports `checks`, `model`, `ports` and `runtime`,
-nothing above.
+A part of `PodSim`; uses the `Emitter` and `StartOrder` it is given.
 """
 
 from __future__ import annotations
@@ -9,14 +8,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from podmortem.sim.kubelet.checks import StartChecks
+from podmortem.sim.kubelet.emit import Emitter
 from podmortem.sim.kubelet.model import ContainerSim, Instance
+from podmortem.sim.kubelet.order import StartOrder
 from podmortem.sim.kubelet.ports import _resolve_port, _spec_ports
 from podmortem.sim.kubelet.runtime import _sigterm_behaviour
+from podmortem.sim.kubelet.state import PodState
 
 
-class Probes(StartChecks):
+class Probes:
     """The prober: plans every probe of a container instance when it starts."""
+
+    def __init__(self, pod: PodState, events: Emitter, order: StartOrder) -> None:
+        self.pod = pod
+        self.events = events
+        self.order = order
 
     def _probe_result(self, c: ContainerSim, probe: Mapping[str, Any], x: float) -> str | None:
         """None when the probe succeeds x seconds after the start, else the failure output."""
@@ -25,7 +31,7 @@ class Probes(StartChecks):
         ports = _spec_ports(c.spec)
         listening = prof.listening_ports(ports)
         timeout = int(probe.get("timeoutSeconds") or 1)
-        ip = self.ip or "10.244.0.1"
+        ip = self.pod.ip or "10.244.0.1"
         healthy_after = h.healthy_after if h.healthy_after is not None else prof.start_seconds
         if "exec" in probe:
             if h.exec_fails or x < prof.start_seconds:
@@ -68,22 +74,22 @@ class Probes(StartChecks):
         points = [c.profile.start_seconds, h.healthy_after or 0.0, h.unhealthy_after or 0.0]
         return max(points)
 
-    def _probe_plan(self, c: ContainerSim, inst: Instance, horizon: float | None) -> tuple[float, str, int, list[str]] | None:
+    def plan(self, c: ContainerSim, inst: Instance, horizon: float | None) -> tuple[float, str, int, list[str]] | None:
         """Schedule Unhealthy events and readiness changes; return the probe kill as an end, if any."""
         assert inst.start is not None
         start = inst.start
         spec = c.spec
         stable_after = self._change_points(c)
-        restartable = self._restart_allowed(c, 1)
+        restartable = self.order.restart_allowed(c, 1)
         suffix = ", will be restarted" if restartable else ""
-        grace = float(self.spec.get("terminationGracePeriodSeconds", 30) or 0)
+        grace = float(self.pod.spec.get("terminationGracePeriodSeconds", 30) or 0)
 
         def probe_times(p: Mapping[str, Any], first: float) -> tuple[float, float, int, int]:
             return (max(first, start + int(p.get("initialDelaySeconds") or 0)), float(int(p.get("periodSeconds") or 10)),
                     int(p.get("failureThreshold") or 3), int(p.get("successThreshold") or 1))
 
         def kill_end(at: float, what: str) -> tuple[float, str, int, list[str]]:
-            self._at(at, self._while_running(c, inst, "Normal", "Killing", f"Container {c.name} failed {what} probe{suffix}"))
+            self.pod.at(at, self.events.while_running(c, inst, "Normal", "Killing", f"Container {c.name} failed {what} probe{suffix}"))
             inst.stopping_from = at
             behaviour = _sigterm_behaviour(c.profile)
             if behaviour == "ignore":
@@ -109,7 +115,7 @@ class Probes(StartChecks):
                     started = pt
                     break
                 fails += 1
-                self._at(pt, self._while_running(c, inst, "Warning", "Unhealthy", f"Startup probe failed: {out}"))
+                self.pod.at(pt, self.events.while_running(c, inst, "Warning", "Unhealthy", f"Startup probe failed: {out}"))
                 if fails >= threshold:
                     return kill_end(pt, "startup")
                 k += 1
@@ -138,7 +144,7 @@ class Probes(StartChecks):
                         break  # healthy from here on
                 else:
                     fails += 1
-                    self._at(pt, self._while_running(c, inst, "Warning", "Unhealthy", f"Liveness probe failed: {out}"))
+                    self.pod.at(pt, self.events.while_running(c, inst, "Warning", "Unhealthy", f"Liveness probe failed: {out}"))
                     if fails >= threshold:
                         kill = kill_end(pt, "liveness")
                         limit = pt
@@ -169,11 +175,11 @@ class Probes(StartChecks):
                     succ = 0
                     if pt - start > stable_after + period * 2:
                         # Failing for good: one Unhealthy per period from here on, as a recurring item.
-                        self._recurring(c, pt, period, limit, f"Readiness probe failed: {out}")
+                        self.events.recurring(c, pt, period, limit, f"Readiness probe failed: {out}")
                         if ready:
                             inst.ready_changes.append((pt, False))
                         break
-                    self._at(pt, self._while_running(c, inst, "Warning", "Unhealthy", f"Readiness probe failed: {out}"))
+                    self.pod.at(pt, self.events.while_running(c, inst, "Warning", "Unhealthy", f"Readiness probe failed: {out}"))
                     if ready and fails >= threshold:
                         ready = False
                         inst.ready_changes.append((pt, False))

@@ -2,8 +2,8 @@
 
 Plans one run (`Instance`) of a container from its behaviour profile: log lines, the first thing
 that ends it (its own exit, a startup failure, an OOM kill, a probe kill) and the texts it prints
-(messages.py). A layer of `PodSim` on top of `Probes`. Imports `probes` and the pure helpers of
-the package (`model`, `ports`, `runtime`, `templates`), nothing above.
+(messages.py). A part of `PodSim`; uses the
+`StartChecks` (environment, files) and `Probes` (probe kills) it is given.
 """
 
 from __future__ import annotations
@@ -13,18 +13,25 @@ from collections.abc import Mapping
 from typing import Any
 
 from podmortem.sim import messages
+from podmortem.sim.kubelet.checks import StartChecks
 from podmortem.sim.kubelet.model import ContainerSim, Instance
 from podmortem.sim.kubelet.ports import _spec_ports, _split_target
 from podmortem.sim.kubelet.probes import Probes
 from podmortem.sim.kubelet.runtime import _RUNTIME_OVERHEAD, _heap_limit_mib, memory_limit_mib
+from podmortem.sim.kubelet.state import PodState
 from podmortem.sim.kubelet.templates import _template, _time_values
 
 
-class Program(Probes):
+class Program:
     """A container's program, as its profile describes it."""
 
+    def __init__(self, pod: PodState, checks: StartChecks, probes: Probes) -> None:
+        self.pod = pod
+        self.checks = checks
+        self.probes = probes
+
     def _mounts(self, c: ContainerSim) -> list[tuple[str, Mapping[str, Any], bool, str | None]]:
-        vols = {str(v.get("name")): v for v in self.spec.get("volumes") or []}
+        vols = {str(v.get("name")): v for v in self.pod.spec.get("volumes") or []}
         out = []
         for m in c.spec.get("volumeMounts") or []:
             v = vols.get(str(m.get("name")))
@@ -33,7 +40,7 @@ class Program(Probes):
         out.sort(key=lambda x: len(x[0]), reverse=True)
         return out
 
-    def _file(self, c: ContainerSim, path: str) -> tuple[bool, str | None]:
+    def file(self, c: ContainerSim, path: str) -> tuple[bool, str | None]:
         """(exists, content when known) of a file the program reads."""
         for mount, vol, _, sub in self._mounts(c):
             if path != mount and not path.startswith(mount + "/"):
@@ -43,11 +50,11 @@ class Program(Probes):
                 src = vol.get(kind)
                 if not isinstance(src, Mapping):
                     continue
-                obj = self._lookup("configmap" if kind == "configMap" else "secret",
+                obj = self.checks.lookup("configmap" if kind == "configMap" else "secret",
                                    str(src.get("name") or src.get("secretName") or ""))
                 if obj is None:
                     return False, None
-                data = self._data(obj)
+                data = self.checks.data(obj)
                 items = {str(i.get("path")): str(i.get("key")) for i in src.get("items") or []}
                 if sub:
                     key = items.get(str(sub), str(sub)) if items else str(sub)
@@ -65,8 +72,8 @@ class Program(Probes):
 
     def _writable(self, c: ContainerSim, path: str) -> str | None:
         """None when the program may create files under path, else 'readonly' or 'denied'."""
-        pod_sc, sc = self._security(c)
-        uid = self.effective_uid(c)
+        pod_sc, sc = self.checks.security(c)
+        uid = self.checks.effective_uid(c)
         for mount, vol, ro, _ in self._mounts(c):
             if path != mount and not path.startswith(mount + "/"):
                 continue
@@ -85,7 +92,7 @@ class Program(Probes):
         return "denied"
 
     def _port_conflict(self, c: ContainerSim, port: int) -> bool:
-        for other in self.containers:
+        for other in self.pod.containers:
             if other is c or (other.init and not other.sidecar):
                 continue
             if other.index >= c.index and not other.sidecar:
@@ -101,11 +108,11 @@ class Program(Probes):
             if not env.get(name):
                 return messages.missing_env(rt, name)
         for path in prof.needs_files:
-            exists, _ = self._file(c, path)
+            exists, _ = self.file(c, path)
             if not exists:
                 return messages.file_missing(rt, path)
         if prof.config_file:
-            exists, content = self._file(c, prof.config_file.path)
+            exists, content = self.file(c, prof.config_file.path)
             if not exists:
                 return messages.file_missing(rt, prof.config_file.path)
             if content is not None:
@@ -116,10 +123,10 @@ class Program(Probes):
             problem = self._writable(c, path)
             if problem:
                 return messages.write_failed(rt, path, problem == "readonly")
-        uid = self.effective_uid(c)
+        uid = self.checks.effective_uid(c)
         caps = ((c.spec.get("securityContext") or {}).get("capabilities") or {}).get("add") or []
         for port in prof.listening_ports(_spec_ports(c.spec)):
-            if port < 1024 and uid != 0 and "NET_BIND_SERVICE" not in caps and not self.spec.get("hostNetwork"):
+            if port < 1024 and uid != 0 and "NET_BIND_SERVICE" not in caps and not self.pod.spec.get("hostNetwork"):
                 return messages.bind_denied(rt, port)
             if self._port_conflict(c, port):
                 return messages.port_in_use(rt, port)
@@ -129,7 +136,7 @@ class Program(Probes):
         """The error the program prints when a service it connects to at start-up cannot be reached at t."""
         for target in c.profile.connects_to:
             host, port = _split_target(target)
-            how, ip = self.world.resolve(self.namespace, host, port, t)
+            how, ip = self.pod.world.resolve(self.pod.namespace, host, port, t)
             if how:
                 return messages.dependency_unreachable(c.profile.runtime, host, port, ip, how)
         return None
@@ -149,12 +156,12 @@ class Program(Probes):
             ts = when - 0.002 * (len(lines) - i)
             inst.logs.append((ts, _template(line, {**inst.vars, **_time_values(ts)})))
 
-    def _plan(self, c: ContainerSim, t: float, cid: str) -> Instance:
+    def plan(self, c: ContainerSim, t: float, cid: str) -> Instance:
         prof = c.profile
         inst = Instance(c.total - 1, cid, t, None)
-        env, _ = self.resolve_env(c)
-        values = {**_time_values(t), "pod": self.name, "namespace": self.namespace, "container": c.name,
-                  "node": self.node.name if self.node else "", "podIP": self.ip or "", "restart": str(c.restart_count)}
+        env, _ = self.checks.resolve_env(c)
+        values = {**_time_values(t), "pod": self.pod.name, "namespace": self.pod.namespace, "container": c.name,
+                  "node": self.pod.node.name if self.pod.node else "", "podIP": self.pod.ip or "", "restart": str(c.restart_count)}
         for k, v in env.items():
             values[f"env:{k}"] = v
         inst.vars = values
@@ -179,8 +186,8 @@ class Program(Probes):
         horizon = min((e[0] for e in ends), default=None)
         if prof.connects_to and (horizon is None or horizon > t + prof.fail_after):
             # Reachability is decided when the program gives up waiting, with the cluster as it is then.
-            self._at(t + prof.fail_after, functools.partial(self._dependency_check, c, inst))
-        probe_end = self._probe_plan(c, inst, horizon)
+            self.pod.at(t + prof.fail_after, functools.partial(self._dependency_check, c, inst))
+        probe_end = self.probes.plan(c, inst, horizon)
         if probe_end:
             ends.append(probe_end)
         if ends:

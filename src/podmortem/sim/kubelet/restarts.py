@@ -2,68 +2,77 @@
 
 The back-off is keyed per container (10 s doubling to the maximum, reset after a run longer than
 `reset_seconds`); restarts happen at exactly `finishedAt + delay`; failed syncs retry with jitter.
-A layer of `PodSim` on top of `Starting`. Imports `starting`, `model` and `timefmt`, nothing above.
+A part of `PodSim`; uses the `Emitter`, `StartOrder` and `Starting` it is given.
 """
 
 from __future__ import annotations
 
+from podmortem.sim.kubelet.emit import Emitter
 from podmortem.sim.kubelet.model import ContainerSim
+from podmortem.sim.kubelet.order import StartOrder
 from podmortem.sim.kubelet.starting import Starting
+from podmortem.sim.kubelet.state import PodState
 from podmortem.sim.timefmt import go_duration
 
 
-class Restarts(Starting):
+class Restarts:
     """The pod worker's sync: start attempts, the back-off, exits."""
 
-    def _sync(self, t: float) -> None:
-        for c in self.containers:
+    def __init__(self, pod: PodState, events: Emitter, order: StartOrder, starting: Starting) -> None:
+        self.pod = pod
+        self.events = events
+        self.order = order
+        self.starting = starting
+
+    def sync(self, t: float) -> None:
+        for c in self.pod.containers:
             if c.next_attempt is not None and c.next_attempt <= t:
                 c.next_attempt = None
-                if c in self._startable(t):
+                if c in self.order.startable(t):
                     self._attempt(c, t)
         # Newly startable containers (a previous init finished) get their first attempt.
-        for c in self._startable(t):
+        for c in self.order.startable(t):
             if c.next_attempt is None and c.latest is None and c.waiting is None and c.pulled_until is None:
                 self._attempt(c, t)
             elif c.next_attempt is None and c.latest is None and c.pulled_until is None:
-                c.next_attempt = t + self._retry()
+                c.next_attempt = t + self.pod.retry_delay()
 
     def _attempt(self, c: ContainerSim, t: float) -> None:
         last = c.latest
         if last is not None and last.end is not None:
             finished = last.end
             entry = c.backoff
-            fresh = entry is not None and finished - entry[1] <= self.settings.reset_seconds
+            fresh = entry is not None and finished - entry[1] <= self.pod.settings.reset_seconds
             if entry is not None and fresh and t - finished < entry[0]:
                 delay = entry[0]
                 c.waiting = ("CrashLoopBackOff", f"back-off {go_duration(delay)} restarting failed container="
-                                                 f"{c.name} pod={self._pod_ref_text()}")
-                self._emit(c, t, "Warning", "BackOff",
-                           f"Back-off restarting failed container {c.name} in pod {self._pod_ref_text()}")
-                c.next_attempt = min(finished + delay, t + self._retry())
+                                                 f"{c.name} pod={self.pod.ref_text()}")
+                self.events.emit(c, t, "Warning", "BackOff",
+                           f"Back-off restarting failed container {c.name} in pod {self.pod.ref_text()}")
+                c.next_attempt = min(finished + delay, t + self.pod.retry_delay())
                 return
-            b = self.settings.backoff
+            b = self.pod.settings.backoff
             if entry is None or not fresh:
                 c.backoff = (float(b.initial_seconds), t)
             else:
                 c.backoff = (float(min(entry[0] * 2, b.max_seconds)), t)
-        self._start(c, t)
+        self.starting.start(c, t)
 
-    def _exited(self, c: ContainerSim, t: float) -> None:
+    def exited(self, c: ContainerSim, t: float) -> None:
         inst = c.latest
         assert inst is not None
         if c.init and not c.sidecar and inst.exit_code == 0 and inst.reason == "Completed":
             c.done = True
             c.waiting = None
-            for nxt in self._startable(t):
+            for nxt in self.order.startable(t):
                 if nxt.next_attempt is None:
-                    nxt.next_attempt = t + self.settings.sync_lag
+                    nxt.next_attempt = t + self.pod.settings.sync_lag
             return
-        if c.init and not c.sidecar and self.policy == "Never":
+        if c.init and not c.sidecar and self.pod.policy == "Never":
             c.done = True
             self._fail_pod(t)
             return
-        if not self._restart_allowed(c, inst.exit_code):
+        if not self.order.restart_allowed(c, inst.exit_code):
             c.done = True
             if c.waiting and c.waiting[0] == "RunContainerError":
                 c.waiting = None
@@ -71,22 +80,22 @@ class Restarts(Starting):
             return
         if inst.reason != "StartError":
             c.waiting = None  # terminated is shown until the next sync
-        c.next_attempt = t + self.settings.sync_lag
+        c.next_attempt = t + self.pod.settings.sync_lag
 
     def _after_app_exit(self, t: float) -> None:
-        apps = self._apps()
+        apps = self.pod.apps()
         if apps and all(a.done for a in apps):
             # Sidecars stop once every app container has finished.
-            for s in self._inits():
+            for s in self.pod.inits():
                 if s.sidecar and s.latest is not None and s.latest.running(t):
-                    self._emit(s, t, "Normal", "Killing", f"Stopping container {s.name}")
+                    self.events.emit(s, t, "Normal", "Killing", f"Stopping container {s.name}")
                     s.latest.end = t + 0.2
                     s.latest.reason, s.latest.exit_code = "Error", 143
                     s.done = True
 
     def _fail_pod(self, t: float) -> None:
-        self.phase_final = "Failed"
-        for c in self.containers:
+        self.pod.phase_final = "Failed"
+        for c in self.pod.containers:
             c.next_attempt = None
             if c.latest is None:
                 c.done = True

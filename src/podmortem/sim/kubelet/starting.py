@@ -1,65 +1,75 @@
 """Scheduling, the sandbox, image pulls and starting a container (Created/Started or its error).
 
 Image pulls with containerd's messages and their own back-off (10 s -> 300 s), ErrImageNeverPull,
-CreateContainerConfigError and StartError. A layer of `PodSim` on top of `Volumes`. Imports
-`volumes`, `model` and `images`, nothing above.
+CreateContainerConfigError and StartError. A part of `PodSim`; uses
+the `Emitter`, `StartChecks`, `Program` and `Volumes` it is given.
 """
 
 from __future__ import annotations
 
 from podmortem.sim.derive import derive_profile
-from podmortem.sim.kubelet.emit import _noop
+from podmortem.sim.kubelet.checks import StartChecks
+from podmortem.sim.kubelet.emit import Emitter, _noop
 from podmortem.sim.kubelet.images import _hash, image_pull_policy, normalize_image
 from podmortem.sim.kubelet.model import ContainerSim, Instance
+from podmortem.sim.kubelet.program import Program
+from podmortem.sim.kubelet.state import PodState
 from podmortem.sim.kubelet.volumes import Volumes
 from podmortem.sim.profile import Profile
 
 
-class Starting(Volumes):
+class Starting:
     """The first steps of a pod and of each container start."""
 
-    def _unschedulable(self, t: float) -> None:
-        self.unschedulable = self.unschedulable or "0/0 nodes are available: no nodes available to schedule pods."
-        self.world.emit(self, t, "Warning", "FailedScheduling", self.unschedulable, None, "default-scheduler")
+    def __init__(self, pod: PodState, events: Emitter, checks: StartChecks, program: Program, volumes: Volumes) -> None:
+        self.pod = pod
+        self.events = events
+        self.checks = checks
+        self.program = program
+        self.volumes = volumes
 
-    def _schedule(self, t: float) -> None:
-        assert self.node is not None
-        self.scheduled_at = t
-        self.world.emit(self, t, "Normal", "Scheduled",
-                        f"Successfully assigned {self.namespace}/{self.name} to {self.node.name}", None, "default-scheduler")
-        self._at(t + 1.0, self._sandbox)
+    def unschedulable(self, t: float) -> None:
+        self.pod.unschedulable = self.pod.unschedulable or "0/0 nodes are available: no nodes available to schedule pods."
+        self.pod.world.emit(self.pod, t, "Warning", "FailedScheduling", self.pod.unschedulable, None, "default-scheduler")
+
+    def schedule(self, t: float) -> None:
+        assert self.pod.node is not None
+        self.pod.scheduled_at = t
+        self.pod.world.emit(self.pod, t, "Normal", "Scheduled",
+                        f"Successfully assigned {self.pod.namespace}/{self.pod.name} to {self.pod.node.name}", None, "default-scheduler")
+        self.pod.at(t + 1.0, self._sandbox)
 
     def _sandbox(self, t: float) -> None:
-        assert self.node is not None
-        self.sandbox_at = t
-        if self.ip is None:
-            self.ip = self.node.ip if self.spec.get("hostNetwork") else self.node.allocate_ip()
-        self._mount(t)
+        assert self.pod.node is not None
+        self.pod.sandbox_at = t
+        if self.pod.ip is None:
+            self.pod.ip = self.pod.node.ip if self.pod.spec.get("hostNetwork") else self.pod.node.allocate_ip()
+        self.volumes.mount(t)
 
     def _derived(self, c: ContainerSim) -> Profile:
         """What the image and command do, for a container without a profile (derive.py)."""
-        env, _ = self.resolve_env(c)
+        env, _ = self.checks.resolve_env(c)
 
         def read(path: str) -> str | None:
-            exists, content = self._file(c, path)
+            exists, content = self.program.file(c, path)
             return (content or "") if exists else None
 
-        return derive_profile(c.spec, env, read, self.name)
+        return derive_profile(c.spec, env, read, self.pod.name)
 
-    def _start(self, c: ContainerSim, t: float) -> None:
+    def start(self, c: ContainerSim, t: float) -> None:
         image = str(c.spec.get("image") or "")
         if not c.profile.explicit:
             c.profile = self._derived(c)
         prof = c.profile
-        node = self.node
+        node = self.pod.node
         assert node is not None
         if prof.pull_error == "invalid":
             # pkg/kubelet/images/image_manager.go (v1.32) EnsureImageExists: no pull, no image back-off.
             msg = f'Failed to apply default image tag "{image}": {prof.pull_message}'
             c.waiting = ("InvalidImageName", msg)
-            self._emit(c, t, "Warning", "InspectFailed", msg)
-            self._emit(c, t, "Warning", "Failed", "Error: InvalidImageName")
-            c.next_attempt = t + self._retry()
+            self.events.emit(c, t, "Warning", "InspectFailed", msg)
+            self.events.emit(c, t, "Warning", "Failed", "Error: InvalidImageName")
+            c.next_attempt = t + self.pod.retry_delay()
             return
         if c.pulled_until is not None and c.pulled_until <= t:
             c.pulled_until = None
@@ -72,76 +82,76 @@ class Starting(Volumes):
             if policy == "Never" and not present:
                 c.waiting = ("ErrImageNeverPull",
                              f'Container image "{image}" is not present with pull policy of Never')
-                self._emit(c, t, "Warning", "ErrImageNeverPull", c.waiting[1])
-                self._emit(c, t, "Warning", "Failed", "Error: ErrImageNeverPull")
-                c.next_attempt = t + self._retry()
+                self.events.emit(c, t, "Warning", "ErrImageNeverPull", c.waiting[1])
+                self.events.emit(c, t, "Warning", "Failed", "Error: ErrImageNeverPull")
+                c.next_attempt = t + self.pod.retry_delay()
                 return
             if policy == "Always" or not present:
                 h = int(_hash(image)[:8], 16)
                 secs = (0.35 + (h % 1000) / 1000) if present else (1.2 + (h % 7000) / 1000)
                 size = prof.image_size or (20_000_000 + h % 180_000_000)
-                self._emit(c, t, "Normal", "Pulling", f'Pulling image "{image}"')
+                self.events.emit(c, t, "Normal", "Pulling", f'Pulling image "{image}"')
                 done = t + secs
                 pretty = f"{secs:.3f}".rstrip("0").rstrip(".") + "s" if secs >= 1 else f"{int(secs * 1000)}ms"
                 node.images.add(normalize_image(image))
                 pulled = (f'Successfully pulled image "{image}" in {pretty} ({pretty} including waiting). '
                           f"Image size: {size} bytes.")
-                self._at(done, self._emitter(c, "Normal", "Pulled", pulled))
+                self.pod.at(done, self.events.emitter(c, "Normal", "Pulled", pulled))
                 c.pulled_until = done
                 c.next_attempt = done
                 if c.waiting is None:
-                    c.waiting = (self._default_waiting(), "")
+                    c.waiting = (self.pod.default_waiting(), "")
                 return
-            self._emit(c, t, "Normal", "Pulled", f'Container image "{image}" already present on machine')
-        err = self._config_error(c)
+            self.events.emit(c, t, "Normal", "Pulled", f'Container image "{image}" already present on machine')
+        err = self.checks.config_error(c)
         if err:
             c.waiting = ("CreateContainerConfigError", err)
-            self._emit(c, t, "Warning", "Failed", f"Error: {err}")
-            c.next_attempt = t + self._retry()
+            self.events.emit(c, t, "Warning", "Failed", f"Error: {err}")
+            c.next_attempt = t + self.pod.retry_delay()
             return
-        self._emit(c, t, "Normal", "Created", f"Created container {c.name}")
+        self.events.emit(c, t, "Normal", "Created", f"Created container {c.name}")
         c.total += 1
-        cid = "containerd://" + _hash(self.uid, c.name, str(c.total))
-        start_err = self._start_error(c)
+        cid = "containerd://" + _hash(self.pod.uid, c.name, str(c.total))
+        start_err = self.checks.start_error(c)
         if start_err:
             msg = ("failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create "
                    f"failed: unable to start container process: error during container init: {start_err}: unknown")
             inst = Instance(c.total - 1, cid, None, t, "StartError", 128, msg)
-            self._push(c, inst)
-            self._emit(c, t, "Warning", "Failed", f"Error: {msg}")
+            self.pod.push_instance(c, inst)
+            self.events.emit(c, t, "Warning", "Failed", f"Error: {msg}")
             c.waiting = ("RunContainerError", msg)
             return
-        self._emit(c, t, "Normal", "Started", f"Started container {c.name}")
+        self.events.emit(c, t, "Normal", "Started", f"Started container {c.name}")
         c.waiting = None
-        inst = self._plan(c, t, cid)
-        self._push(c, inst)
+        inst = self.program.plan(c, t, cid)
+        self.pod.push_instance(c, inst)
         # Wake up when the container counts as started or changes readiness: the pod's status changes then.
         for when in [inst.started_at, *(w for w, _ in inst.ready_changes)]:
             if when is not None:
-                self._at(when, _noop)
-        if not c.init and self.node is not None and self.node.pressure is not None:
-            self.world.pressure_check(self.node, t)
+                self.pod.at(when, _noop)
+        if not c.init and self.pod.node is not None and self.pod.node.pressure is not None:
+            self.pod.world.pressure_check(self.pod.node, t)
 
     def _pull_failed(self, c: ContainerSim, t: float, image: str) -> None:
-        state = self.image_backoff.get(image)
+        state = self.pod.image_backoff.get(image)
         if state is not None and t - state[2] < state[0]:
             c.waiting = ("ImagePullBackOff", f'Back-off pulling image "{image}"')
-            self._emit(c, t, "Normal", "BackOff", f'Back-off pulling image "{image}"')
-            self._emit(c, t, "Warning", "Failed", "Error: ImagePullBackOff")
-            c.next_attempt = min(state[2] + state[0], t + self._retry())
+            self.events.emit(c, t, "Normal", "BackOff", f'Back-off pulling image "{image}"')
+            self.events.emit(c, t, "Warning", "Failed", "Error: ImagePullBackOff")
+            c.next_attempt = min(state[2] + state[0], t + self.pod.retry_delay())
             return
         err = self._pull_error_text(image, c.profile.pull_error or "not-found")
-        self._emit(c, t, "Normal", "Pulling", f'Pulling image "{image}"')
-        self._emit(c, t, "Warning", "Failed", f'Failed to pull image "{image}": {err}')
-        self._emit(c, t, "Warning", "Failed", "Error: ErrImagePull")
+        self.events.emit(c, t, "Normal", "Pulling", f'Pulling image "{image}"')
+        self.events.emit(c, t, "Warning", "Failed", f'Failed to pull image "{image}": {err}')
+        self.events.emit(c, t, "Warning", "Failed", "Error: ErrImagePull")
         c.waiting = ("ErrImagePull", err)
-        b = self.settings.backoff
+        b = self.pod.settings.backoff
         if state is None or t - state[1] > 2 * 300:
             delay = float(b.initial_seconds)
         else:
             delay = float(min(state[0] * 2, 300))
-        self.image_backoff[image] = (delay, t, t)
-        c.next_attempt = t + self._retry()
+        self.pod.image_backoff[image] = (delay, t, t)
+        c.next_attempt = t + self.pod.retry_delay()
 
     @staticmethod
     def _pull_error_text(image: str, kind: str) -> str:

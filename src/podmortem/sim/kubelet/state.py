@@ -1,7 +1,7 @@
 """The state of one simulated pod (`PodState`) and what it needs from the cluster (`World`).
 
-The base of the layers that make up `PodSim` (pod.py): attributes, the event queue, the pod's
-object reference and a few small lookups. Imports only `model` and `profile`; never a layer above.
+The state every part of `PodSim` (pod.py) shares: attributes, the event queue, the pod's object
+reference and a few small lookups. Imports only `model` and `profile`; never a part.
 """
 
 from __future__ import annotations
@@ -56,9 +56,9 @@ class PodState:
                     prof = DEFAULT  # the profile describes another image than the one now in the spec
                 self.containers.append(ContainerSim(dict(c), init, init and c.get("restartPolicy") == "Always", prof, idx))
                 idx += 1
-        self._init_list = [c for c in self.containers if c.init]
-        self._app_list = [c for c in self.containers if not c.init]
-        self._ephemeral_list: list[ContainerSim] = []
+        self.init_list = [c for c in self.containers if c.init]
+        self.app_list = [c for c in self.containers if not c.init]
+        self.ephemerals: list[ContainerSim] = []
         self.policy = str(self.spec.get("restartPolicy") or "Always")
         self.scheduled_at: float | None = None
         self.sandbox_at: float | None = None
@@ -78,10 +78,10 @@ class PodState:
         self.unschedulable: str | None = None
         self.evicted_at: float | None = None
         self.evict_info: tuple[str, str] | None = None
-        self._init_done_at: float | None = None
+        self.init_done_at: float | None = None
         self.image_backoff: dict[str, tuple[float, float, float]] = {}  # image -> (delay, updated, last failure)
 
-    def _at(self, t: float, fn: Callable[[float], None]) -> None:
+    def at(self, t: float, fn: Callable[[float], None]) -> None:
         self._seq += 1
         heapq.heappush(self.pending, (t, self._seq, fn))
 
@@ -92,23 +92,23 @@ class PodState:
             ref["fieldPath"] = field_path
         return ref
 
-    def _pod_ref_text(self) -> str:
+    def ref_text(self) -> str:
         return f"{self.name}_{self.namespace}({self.uid})"
 
-    def _inits(self) -> list[ContainerSim]:
-        return self._init_list
+    def inits(self) -> list[ContainerSim]:
+        return self.init_list
 
-    def _apps(self) -> list[ContainerSim]:
-        return self._app_list
+    def apps(self) -> list[ContainerSim]:
+        return self.app_list
 
-    def _retry(self) -> float:
+    def retry_delay(self) -> float:
         s = self.settings
         return s.retry_period * (1 + s.retry_jitter * self.rng.random())
 
-    def _default_waiting(self) -> str:
-        return "PodInitializing" if self._inits() else "ContainerCreating"
+    def default_waiting(self) -> str:
+        return "PodInitializing" if self.inits() else "ContainerCreating"
 
-    def _push(self, c: ContainerSim, inst: Instance) -> None:
+    def push_instance(self, c: ContainerSim, inst: Instance) -> None:
         c.instances.append(inst)
         if len(c.instances) > 2:
             del c.instances[0]  # the runtime keeps one dead instance per container
@@ -120,7 +120,7 @@ class PodState:
             return False
         c = ContainerSim(dict(spec), False, False, DEFAULT, len(self.containers), ephemeral=True)
         self.containers.append(c)
-        self._ephemeral_list.append(c)
+        self.ephemerals.append(c)
         c.next_attempt = t + self.settings.sync_lag
         return True
 

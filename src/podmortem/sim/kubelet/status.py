@@ -1,7 +1,6 @@
 """The pod status the kubelet writes: phase, conditions, container states, lastState, restartCount.
 
-A layer of `PodSim` on top of `Eviction`; reads the model, never changes it. Imports `eviction`,
-`model`, `images` and `timefmt`, nothing above.
+A part of `PodSim`; reads the pod's state, never changes it, and uses the `StartOrder` it is given.
 """
 
 from __future__ import annotations
@@ -9,33 +8,38 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from podmortem.sim.kubelet.eviction import Eviction
 from podmortem.sim.kubelet.images import _hash, normalize_image
 from podmortem.sim.kubelet.model import ContainerSim, Instance
+from podmortem.sim.kubelet.order import StartOrder
+from podmortem.sim.kubelet.state import PodState
 from podmortem.sim.timefmt import ZERO_TIME, rfc3339
 
 
-class StatusWriter(Eviction):
+class StatusWriter:
     """The pod's status as the API shows it at a time t."""
 
+    def __init__(self, pod: PodState, order: StartOrder) -> None:
+        self.pod = pod
+        self.order = order
+
     def ready(self, t: float) -> bool:
-        if self.phase_final or not self.initialized(t):
+        if self.pod.phase_final or not self.order.initialized(t):
             return False
-        members = [c for c in self.containers if not c.init or c.sidecar]
+        members = [c for c in self.pod.containers if not c.init or c.sidecar]
         return bool(members) and all(c.latest is not None and c.latest.ready(t) for c in members)
 
     def phase(self, t: float) -> str:
-        if self.phase_final:
-            return self.phase_final
-        if self.scheduled_at is None or self.sandbox_at is None:
+        if self.pod.phase_final:
+            return self.pod.phase_final
+        if self.pod.scheduled_at is None or self.pod.sandbox_at is None:
             return "Pending"
-        if not self.initialized(t):
-            for c in self._inits():
-                if not c.sidecar and self.policy == "Never" and c.exited(t) and c.latest and c.latest.exit_code != 0:
+        if not self.order.initialized(t):
+            for c in self.pod.inits():
+                if not c.sidecar and self.pod.policy == "Never" and c.exited(t) and c.latest and c.latest.exit_code != 0:
                     return "Failed"
             return "Pending"
         running = waiting = stopped = succeeded = failed = 0
-        for c in self._apps():
+        for c in self.pod.apps():
             last = c.latest
             if last is not None and last.running(t):
                 running += 1
@@ -52,34 +56,34 @@ class StatusWriter(Eviction):
         if running:
             return "Running"
         if stopped:
-            if self.policy == "Always":
+            if self.pod.policy == "Always":
                 return "Running"
             if stopped == succeeded:
                 return "Succeeded"
-            if self.policy == "Never":
+            if self.pod.policy == "Never":
                 return "Failed"
             return "Running"
         return "Pending"
 
-    def _update_conditions(self, t: float) -> None:
+    def update_conditions(self, t: float) -> None:
         want: dict[str, tuple[bool, str | None, str | None]] = {}
-        scheduled = self.scheduled_at is not None
+        scheduled = self.pod.scheduled_at is not None
         want["PodScheduled"] = (scheduled, None if scheduled else "Unschedulable",
-                                None if scheduled else self.unschedulable)
+                                None if scheduled else self.pod.unschedulable)
         if scheduled:
             phase = self.phase(t)
             finished = phase in ("Succeeded", "Failed") and not any(
-                c.latest is not None and c.latest.running(t) for c in self.containers)
-            want["PodReadyToStartContainers"] = (self.sandbox_at is not None and not finished, None, None)
-            init_ok = self.initialized(t) or phase == "Succeeded"
+                c.latest is not None and c.latest.running(t) for c in self.pod.containers)
+            want["PodReadyToStartContainers"] = (self.pod.sandbox_at is not None and not finished, None, None)
+            init_ok = self.order.initialized(t) or phase == "Succeeded"
             pending = "" if init_ok else " ".join(
-                c.name for c in self._init_list
+                c.name for c in self.pod.init_list
                 if not (c.done and c.latest and c.latest.exit_code == 0) and not (c.sidecar and c.latest and c.latest.started(t)))
             want["Initialized"] = (init_ok, None if init_ok else "ContainersNotInitialized",
                                    None if init_ok else f"containers with incomplete status: [{pending}]")
-            unready = [c.name for c in self.containers if (not c.init or c.sidecar)
+            unready = [c.name for c in self.pod.containers if (not c.init or c.sidecar)
                        and not (c.latest is not None and c.latest.ready(t))]
-            ok = not unready and not self.phase_final and init_ok and phase != "Succeeded"
+            ok = not unready and not self.pod.phase_final and init_ok and phase != "Succeeded"
             if phase == "Succeeded":
                 reason, msg = "PodCompleted", ""
             elif not init_ok:
@@ -88,13 +92,13 @@ class StatusWriter(Eviction):
                 reason, msg = "ContainersNotReady", f"containers with unready status: [{' '.join(unready)}]"
             want["ContainersReady"] = (ok, None if ok else reason, None if ok else (msg or None))
             want["Ready"] = want["ContainersReady"]
-            if self.evicted_at is not None and self.evict_info:
-                want["DisruptionTarget"] = (True, "TerminationByKubelet", self.evict_info[1])
-        conditions = self.conditions
+            if self.pod.evicted_at is not None and self.pod.evict_info:
+                want["DisruptionTarget"] = (True, "TerminationByKubelet", self.pod.evict_info[1])
+        conditions = self.pod.conditions
         for name, (status, why, message) in want.items():
             old = conditions.get(name)
             if old is None or old[0] != status or old[2] != why:
-                since = self.scheduled_at if name == "PodScheduled" and scheduled else t
+                since = self.pod.scheduled_at if name == "PodScheduled" and scheduled else t
                 conditions[name] = (status, since or t, why, message)
             elif old[3] != message:
                 conditions[name] = (status, old[1], why, message)
@@ -126,7 +130,7 @@ class StatusWriter(Eviction):
                     st["lastState"] = {"terminated": _terminated(prev)}
             st["started"] = False
         else:
-            reason, message = c.waiting or (self._default_waiting(), "")
+            reason, message = c.waiting or (self.pod.default_waiting(), "")
             waiting: dict[str, Any] = {"reason": reason}
             if message:
                 waiting["message"] = message
@@ -142,8 +146,8 @@ class StatusWriter(Eviction):
         conds = []
         for name in ("DisruptionTarget", "PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady",
                      "PodScheduled"):
-            if name in self.conditions:
-                ok, since, reason, message = self.conditions[name]
+            if name in self.pod.conditions:
+                ok, since, reason, message = self.pod.conditions[name]
                 cond: dict[str, Any] = {"type": name, "status": "True" if ok else "False", "lastProbeTime": None,
                                         "lastTransitionTime": rfc3339(since)}
                 if reason:
@@ -153,22 +157,22 @@ class StatusWriter(Eviction):
                 conds.append(cond)
         if conds:
             status["conditions"] = conds
-        if self.failed_reason:
-            status["reason"], status["message"] = self.failed_reason
-        if self.node is not None and self.scheduled_at is not None:
-            status["hostIP"] = self.node.ip
-            status["hostIPs"] = [{"ip": self.node.ip}]
-            if self.ip and self.sandbox_at is not None:
-                status["podIP"] = self.ip
-                status["podIPs"] = [{"ip": self.ip}]
-            status["startTime"] = rfc3339(self.scheduled_at)
-            inits = [self._container_status(c, t) for c in self._inits()]
+        if self.pod.failed_reason:
+            status["reason"], status["message"] = self.pod.failed_reason
+        if self.pod.node is not None and self.pod.scheduled_at is not None:
+            status["hostIP"] = self.pod.node.ip
+            status["hostIPs"] = [{"ip": self.pod.node.ip}]
+            if self.pod.ip and self.pod.sandbox_at is not None:
+                status["podIP"] = self.pod.ip
+                status["podIPs"] = [{"ip": self.pod.ip}]
+            status["startTime"] = rfc3339(self.pod.scheduled_at)
+            inits = [self._container_status(c, t) for c in self.pod.inits()]
             if inits:
                 status["initContainerStatuses"] = inits
-            status["containerStatuses"] = [self._container_status(c, t) for c in self._apps()]
-            if self._ephemeral_list:
-                status["ephemeralContainerStatuses"] = [self._container_status(c, t) for c in self._ephemeral_list]
-        status["qosClass"] = qos_class(self.spec)
+            status["containerStatuses"] = [self._container_status(c, t) for c in self.pod.apps()]
+            if self.pod.ephemerals:
+                status["ephemeralContainerStatuses"] = [self._container_status(c, t) for c in self.pod.ephemerals]
+        status["qosClass"] = qos_class(self.pod.spec)
         return status
 
 

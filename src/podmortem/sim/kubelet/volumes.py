@@ -1,27 +1,32 @@
 """Volume mounts: FailedMount for missing ConfigMaps, Secrets, keys, CSI drivers and NFS servers.
 
 The volume manager's retries (500 ms doubling to 2m2s) and the two-minute "Unable to attach or
-mount" event. A layer of `PodSim` on top of `Program`. Imports `program`, nothing above.
+mount" event. A part of `PodSim`; uses the `StartOrder` it is given.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from podmortem.sim.kubelet.program import Program
+from podmortem.sim.kubelet.order import StartOrder
+from podmortem.sim.kubelet.state import PodState
 
 
-class Volumes(Program):
+class Volumes:
     """Mounting the pod's volumes before any container starts."""
+
+    def __init__(self, pod: PodState, order: StartOrder) -> None:
+        self.pod = pod
+        self.order = order
 
     def _volume_errors(self) -> list[tuple[str, str]]:
         errors = []
-        for v in self.spec.get("volumes") or []:
+        for v in self.pod.spec.get("volumes") or []:
             name = str(v.get("name"))
             csi = v.get("csi")
             if isinstance(csi, Mapping):
                 driver = str(csi.get("driver") or "")
-                if self.node is None or driver not in self.node.csi_drivers:
+                if self.pod.node is None or driver not in self.pod.node.csi_drivers:
                     errors.append((name, f'MountVolume.SetUp failed for volume "{name}" : kubernetes.io/csi: '
                                          f"mounter.SetUpAt failed to get CSI client: driver name {driver} not found "
                                          "in the list of registered CSI drivers"))
@@ -29,12 +34,12 @@ class Volumes(Program):
             nfs = v.get("nfs")
             if isinstance(nfs, Mapping):
                 server = str(nfs.get("server") or "")
-                how, _ = self.world.resolve(self.namespace, server, 2049, self.now)
+                how, _ = self.pod.world.resolve(self.pod.namespace, server, 2049, self.pod.now)
                 if how:
                     export = f"{server}:{nfs.get('path') or '/'}"
                     errors.append((name, f'MountVolume.SetUp failed for volume "{name}" : mount failed: exit status 32\n'
                                          "Mounting command: mount\nMounting arguments: -t nfs "
-                                         f"{export} /var/lib/kubelet/pods/{self.uid}/volumes/kubernetes.io~nfs/{name}\n"
+                                         f"{export} /var/lib/kubelet/pods/{self.pod.uid}/volumes/kubernetes.io~nfs/{name}\n"
                                          + (f"Output: mount.nfs: Failed to resolve server {server}: Name or service not known"
                                             if how == "dns" else "Output: mount.nfs: Connection refused")))
                 continue
@@ -43,7 +48,7 @@ class Volumes(Program):
                 if not isinstance(src, Mapping) or src.get("optional"):
                     continue
                 ref = str(src.get(key) or "")
-                obj = self.world.configmap(self.namespace, ref) if kind == "configMap" else self.world.secret(self.namespace, ref)
+                obj = self.pod.world.configmap(self.pod.namespace, ref) if kind == "configMap" else self.pod.world.secret(self.pod.namespace, ref)
                 if obj is None:
                     errors.append((name, f'MountVolume.SetUp failed for volume "{name}" : {label} "{ref}" not found'))
                     continue
@@ -58,27 +63,27 @@ class Volumes(Program):
                         break
         return errors
 
-    def _mount(self, t: float) -> None:
+    def mount(self, t: float) -> None:
         errors = self._volume_errors()
         if not errors:
-            self.mount_retry = None
-            if self.volumes_ok_at is None:
-                self.volumes_ok_at = t
-                for c in self._startable(t):
+            self.pod.mount_retry = None
+            if self.pod.volumes_ok_at is None:
+                self.pod.volumes_ok_at = t
+                for c in self.order.startable(t):
                     c.next_attempt = t
             return
         for _, msg in errors:
-            self.world.emit(self, t, "Warning", "FailedMount", msg, None)
-        if self.mount_timeout_at is None:
-            self.mount_timeout_at = t + 121
-        elif t >= self.mount_timeout_at:
+            self.pod.world.emit(self.pod, t, "Warning", "FailedMount", msg, None)
+        if self.pod.mount_timeout_at is None:
+            self.pod.mount_timeout_at = t + 121
+        elif t >= self.pod.mount_timeout_at:
             # The pod worker gives up waiting after about two minutes, logs this, and tries again.
             names = sorted({n for n, _ in errors})
-            all_vols = sorted(str(v.get("name")) for v in self.spec.get("volumes") or [])
-            self.world.emit(self, t, "Warning", "FailedMount",
+            all_vols = sorted(str(v.get("name")) for v in self.pod.spec.get("volumes") or [])
+            self.pod.world.emit(self.pod, t, "Warning", "FailedMount",
                             f"Unable to attach or mount volumes: unmounted volumes=[{' '.join(names)}], "
                             f"unattached volumes=[{' '.join(all_vols)}]: timed out waiting for the condition", None)
-            self.mount_timeout_at = t + 121
+            self.pod.mount_timeout_at = t + 121
         # The volume manager retries with exponential back-off from 500 ms up to 2m2s.
-        delay = 0.5 if self.mount_retry is None else min(self.mount_retry[1] * 2, 122.0)
-        self.mount_retry = (t + delay, delay)
+        delay = 0.5 if self.pod.mount_retry is None else min(self.pod.mount_retry[1] * 2, 122.0)
+        self.pod.mount_retry = (t + delay, delay)
