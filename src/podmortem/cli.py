@@ -181,7 +181,8 @@ def explain(
     """
     from dataclasses import replace
 
-    from podmortem.engine import diagnose
+    from podmortem.engine import PlainPod, diagnose, diagnose_plain
+    from podmortem.model import PodEvidence
     from podmortem.render import render
     from podmortem.sources.loader import Inputs, read_bundle, with_logs
 
@@ -194,8 +195,20 @@ def explain(
         _explain_snapshot(snapshots[0], output, now, reduced_backoff, backoff_max, color, details)
         return
     given = Inputs(list(inputs), list(describe), list(logs), container)
-    bundle = read_bundle(given)
-    pods = with_logs(bundle.pods(), given)
+    # Plainly healthy pods of a big list stay summaries unless a report needs their evidence:
+    # the HTML report shows every pod, --logs attaches to the first, config checks read specs.
+    bundle = read_bundle(given, keep_plain=output != "html" and not logs)
+    others = bundle.others()
+    index = None
+    if others:
+        from podmortem.sources.related import config_index
+
+        index = config_index(others)
+    pods: list[PodEvidence | PlainPod] = []
+    if bundle.keep_plain and not index:
+        pods = bundle.pods_or_plain()
+    if not pods:
+        pods = list(with_logs(bundle.pods(), given))
     when = parse_now(now)
     stale_note = None
     if now is None:
@@ -206,22 +219,21 @@ def explain(
             stale_note = (f"times computed against the input's latest timestamp {latest:%Y-%m-%dT%H:%M:%SZ}, "
                           "not now (the input is older than an hour); --now sets the time")
     settings = backoff_settings(reduced_backoff, backoff_max)
-    results = [diagnose(p, now=when, backoff=settings) for p in pods]
+    results = [diagnose_plain(p) if isinstance(p, PlainPod) else diagnose(p, now=when, backoff=settings)
+               for p in pods]
     if stale_note:
         results = [replace(d, notes=(*d.notes, stale_note)) if d.backoff else d for d in results]
-    others = bundle.others()
-    if others:
-        from podmortem.sources.related import config_index, config_notes
+    if index:
+        from podmortem.sources.related import config_notes
 
-        index = config_index(others)
-        if index:
-            for i, (pod, d) in enumerate(zip(pods, results, strict=True)):
-                if notes := config_notes(pod, index):
-                    results[i] = replace(d, notes=(*notes, *d.notes))
+        for i, (pod, d) in enumerate(zip(pods, results, strict=True)):
+            if isinstance(pod, PodEvidence) and (notes := config_notes(pod, index)):
+                results[i] = replace(d, notes=(*notes, *d.notes))
     if output == "html":
         from podmortem.render.html import render_html
 
-        emit(render_html(list(zip(results, pods, strict=True)), now=when, settings=settings))
+        full = [p for p in pods if isinstance(p, PodEvidence)]  # all of them: no summaries for HTML
+        emit(render_html(list(zip(results, full, strict=True)), now=when, settings=settings))
     else:
         emit(render(results, output, color=use_color(color), width=terminal_width(), details=details, now=when))
     sys.exit(EXIT_PROBLEM if any(r.findings for r in results) else EXIT_OK)
@@ -232,8 +244,13 @@ STALE_PASTE_SECONDS = 3600  # a crash loop's newest timestamp is minutes old (ba
 
 def _latest_time(pods: Any) -> datetime | None:
     """The newest absolute time in the evidence: events, container starts and exits."""
+    from podmortem.engine import PlainPod
+
     times = []
     for p in pods:
+        if isinstance(p, PlainPod):
+            times += p.times
+            continue
         times += [t for e in p.events for t in (e.last_seen, e.first_seen) if t is not None]
         for c in p.containers:
             st = c.status

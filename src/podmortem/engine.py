@@ -33,6 +33,10 @@ from podmortem.rules._evidence import (
     workload_target,
 )
 from podmortem.rules._patch import for_pod
+from podmortem.sources.healthy import PlainPod, is_plainly_healthy, plain_pod
+
+__all__ = ["PlainPod", "diagnose", "diagnose_all", "diagnose_plain", "is_plainly_healthy", "looks_healthy",
+           "plain_pod"]
 
 log = logging.getLogger(__name__)
 
@@ -249,6 +253,13 @@ def diagnose(
         ranked = [_unknown(pod, missing)]
     return PodDiagnosis(pod.namespace, pod.name, status, tuple(ranked), tuple(backoffs), owner, tuple(missing),
                         tuple(notes))
+
+
+def diagnose_plain(pod: PlainPod) -> PodDiagnosis:
+    """The diagnosis of a plainly healthy pod (sources.healthy), equal to what `diagnose` gives for its
+    full evidence: running, nothing found, no back-off, logs (and events unless supplied) missing."""
+    missing = ("logs",) if pod.has_events else ("logs", "events")
+    return PodDiagnosis(pod.namespace, pod.name, "Running", (), (), pod.owner, missing)
 
 
 def diagnose_all(pods: Iterable[PodEvidence], **kwargs: object) -> list[PodDiagnosis]:

@@ -42,6 +42,12 @@ def parse_streaming(text: str, on_item: Callable[[Any, dict[str, Any]], Any]) ->
     what `on_item` returned other than None. Any other document is parsed whole and returned.
     Raises StreamError (a ValueError) for invalid or truncated JSON.
     """
+    return parse_streaming_spans(text, lambda item, top, _start, _end: on_item(item, top))
+
+
+def parse_streaming_spans(text: str, on_item: Callable[[Any, dict[str, Any], int, int], Any]) -> Any:
+    """`parse_streaming`, with each item's place in the text: `on_item(item, top, start, end)`, where
+    `decode_at(text, start)` gives the item again (a caller may keep the place instead of the item)."""
     raw = _decoder.raw_decode
     n = len(text)
     i = _skip(text, 0)
@@ -71,8 +77,9 @@ def parse_streaming(text: str, on_item: Callable[[Any, dict[str, Any]], Any]) ->
                         i += 1
                     else:
                         while True:
+                            start = i
                             item, i = raw(text, i)
-                            out = on_item(item, result)
+                            out = on_item(item, result, start, i)
                             del item  # let the item's dicts go before the next one is parsed
                             if out is not None:
                                 kept.append(out)
@@ -103,3 +110,8 @@ def parse_streaming(text: str, on_item: Callable[[Any, dict[str, Any]], Any]) ->
         raise StreamError(str(exc)) from None
     except RecursionError:
         raise StreamError("nested too deeply") from None
+
+
+def decode_at(text: str, start: int) -> Any:
+    """The JSON value that starts at `start` (an item's place given by `parse_streaming_spans`)."""
+    return _decoder.raw_decode(text, start)[0]

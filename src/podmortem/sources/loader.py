@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from podmortem.errors import EmptyInput, InputError, UnknownInputKind
 from podmortem.model import LogText, PodEvidence
+from podmortem.sources.healthy import PlainPod, plain_pod
 from podmortem.sources.logs import attach_logs, logs_only_pod
 from podmortem.sources.logs import read_log_file as _read_log_file
 from podmortem.sources.reader import (
@@ -64,12 +65,32 @@ def _kube_docs(docs: list[Any], path: str) -> list[Any]:
     return ok
 
 
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """A plainly healthy pod of a streamed list: its summary, and where its object is in the input
+    text (shared, not copied), to build its evidence after all if something turns up about it."""
+
+    plain: PlainPod
+    text: str
+    start: int
+
+    def evidence(self) -> PodEvidence:
+        from podmortem.sources.jsonstream import decode_at
+        from podmortem.sources.objects import pod_evidence
+
+        return pod_evidence(decode_at(self.text, self.start))
+
+
 @dataclass
 class Bundle:
-    """Every object of every input, pooled: pods are built once all inputs are read."""
+    """Every object of every input, pooled: pods are built once all inputs are read.
+
+    `keep_plain`: plainly healthy pods of a streamed list are kept as summaries (sources.healthy)
+    instead of evidence; `pods_or_plain` hands them out as such, `pods` builds their evidence."""
 
     docs: list[Any] = field(default_factory=list)  # object documents (pods, events, configmaps...)
-    streamed: list[PodEvidence] = field(default_factory=list)  # pods normalised while a big list was read
+    streamed: list[PodEvidence | _Kept] = field(default_factory=list)  # pods normalised while a big list was read
+    keep_plain: bool = False
     described: list[PodEvidence] = field(default_factory=list)
     logs: dict[tuple[str, str], tuple[LogText, ...]] = field(default_factory=dict)  # (pod, container)
     object_inputs: list[str] = field(default_factory=list)  # inputs that held objects, for messages
@@ -92,7 +113,7 @@ class Bundle:
         if _JSON_OBJECT.match(text):
             # A JSON object, typically a big PodList: read item by item and let go of the text, so
             # memory stays near the size of the text (see sources/jsonstream.py).
-            self._add_docs(name, _stream_json(text, name, self.streamed))
+            self._add_docs(name, _stream_json(text, name, self.streamed, self.keep_plain))
             return
         if looks_like_json(text) or re.search(r"^(apiVersion|kind|items|metadata)\s*:", text, re.M):
             self._add_docs(name, parse_documents(name, text))
@@ -154,15 +175,42 @@ class Bundle:
 
     def pods(self) -> list[PodEvidence]:
         """The pods of every input, with the events of every input attached."""
-        from podmortem.sources.objects import pods_from_objects, split_objects, with_events
+        return [p for p in self._pods(keep_plain=False) if isinstance(p, PodEvidence)]
+
+    def pods_or_plain(self) -> list[PodEvidence | PlainPod]:
+        """`pods`, except that plainly healthy pods of a streamed list that no event or log names
+        stay summaries (engine.diagnose_plain diagnoses them as `diagnose` would their evidence)."""
+        return self._pods(keep_plain=True)
+
+    def _pods(self, *, keep_plain: bool) -> list[PodEvidence | PlainPod]:
+        from podmortem.sources.objects import (
+            attach_events,
+            events_about,
+            events_by_pod,
+            pods_from_objects,
+            split_objects,
+        )
 
         pods = pods_from_objects(self.docs, self.logs)
-        streamed = self.streamed
-        if streamed:
+        streamed: list[PodEvidence | PlainPod] = []
+        if self.streamed:
             _, events, _ = split_objects(self.docs)
-            streamed = with_events(streamed, events) if events else streamed
-            if self.logs:
-                streamed = [_with_logs_by_name(p, self.logs) for p in streamed]
+            grouped = events_by_pod(events) if events else None
+            log_pods = {pod for pod, _ in self.logs}
+            for p in self.streamed:
+                if isinstance(p, _Kept):
+                    plain = p.plain
+                    named = (plain.name in log_pods or f"{plain.namespace}/{plain.name}" in log_pods
+                             or (grouped is not None and events_about(grouped, plain.namespace, plain.name)))
+                    if keep_plain and not named:
+                        streamed.append(replace(plain, has_events=True) if grouped is not None else plain)
+                        continue
+                    p = p.evidence()
+                if grouped is not None:
+                    p = attach_events(p, grouped)
+                if self.logs:
+                    p = _with_logs_by_name(p, self.logs)
+                streamed.append(p)
         found = streamed + pods + self.described
         if not found and self.object_inputs:
             names = ", ".join(self.object_inputs)
@@ -184,8 +232,6 @@ class Bundle:
 
 def _with_logs_by_name(pod: PodEvidence, logs: dict[tuple[str, str], tuple[LogText, ...]]) -> PodEvidence:
     """A folder's logs (keyed by pod or namespace/pod, then container) added to a pod read earlier."""
-    from dataclasses import replace
-
     names = (pod.name or "", f"{pod.namespace}/{pod.name}")
     if not any((n, c.name) in logs for n in names for c in pod.containers):
         return pod
@@ -196,21 +242,22 @@ def _with_logs_by_name(pod: PodEvidence, logs: dict[tuple[str, str], tuple[LogTe
     return replace(pod, containers=tuple(containers))
 
 
-def _stream_json(text: str, path: str, streamed: list[PodEvidence]) -> list[Any]:
+def _stream_json(text: str, path: str, streamed: list[PodEvidence | _Kept], keep_plain: bool = False) -> list[Any]:
     """Pods of a JSON object's `items`, normalised as they are parsed, and the rest of the document."""
-    from podmortem.sources.jsonstream import StreamError, parse_streaming
+    from podmortem.sources.jsonstream import StreamError, parse_streaming_spans
     from podmortem.sources.objects import pod_evidence
 
-    def take(item: Any, top: dict[str, Any]) -> Any:
+    def take(item: Any, top: dict[str, Any], start: int, _end: int) -> Any:
         if isinstance(item, dict):
             kind = item.get("kind") or ("Pod" if top.get("kind") == "PodList" else None)
             if kind == "Pod":
-                streamed.append(pod_evidence(item))
+                plain = plain_pod(item) if keep_plain else None
+                streamed.append(_Kept(plain, text, start) if plain is not None else pod_evidence(item))
                 return None
         return item  # events, nested lists, kind-less items: handled with the rest of the document
 
     try:
-        doc = parse_streaming(text, take)
+        doc = parse_streaming_spans(text, take)
     except StreamError as exc:
         raise InputError(f"{path}: truncated or invalid JSON ({exc})",
                          "pass the complete output of `kubectl get pods -o json`") from None
@@ -233,9 +280,9 @@ def load_path(path: str) -> list[PodEvidence]:
     return bundle.pods()
 
 
-def read_bundle(inputs: Inputs) -> Bundle:
-    """Every positional input and --describe file in one bundle."""
-    bundle = Bundle()
+def read_bundle(inputs: Inputs, *, keep_plain: bool = False) -> Bundle:
+    """Every positional input and --describe file in one bundle (`keep_plain`: see Bundle)."""
+    bundle = Bundle(keep_plain=keep_plain)
     for path in inputs.paths:
         bundle.add_path(path)
     for path in inputs.describe:

@@ -393,12 +393,19 @@ def events_by_pod(events: Iterable[Obj]) -> dict[tuple[str | None, str], list[Ev
 def with_events(pods: Iterable[PodEvidence], raw_events: Iterable[Obj]) -> list[PodEvidence]:
     """Pods that were normalised before the events were read (a streamed list), with their events."""
     grouped = events_by_pod(raw_events)
-    out = []
-    for p in pods:
-        name = p.name or ""
-        evs = grouped.get((p.namespace, name)) or grouped.get((None, name)) or []
-        out.append(replace(p, events=ordered_events((*p.events, *evs)), has_events=True))
-    return out
+    return [attach_events(p, grouped) for p in pods]
+
+
+def events_about(grouped: Mapping[tuple[str | None, str], list[Event]], namespace: str | None,
+                 name: str | None) -> list[Event]:
+    """The events of `events_by_pod` about one pod (events without a namespace match any)."""
+    return grouped.get((namespace, name or "")) or grouped.get((None, name or "")) or []
+
+
+def attach_events(pod: PodEvidence, grouped: Mapping[tuple[str | None, str], list[Event]]) -> PodEvidence:
+    """A pod normalised before the events were read, with its events from `events_by_pod`."""
+    evs = events_about(grouped, pod.namespace, pod.name)
+    return replace(pod, events=ordered_events((*pod.events, *evs)), has_events=True)
 
 
 def pods_from_objects(
