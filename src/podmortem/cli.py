@@ -246,7 +246,7 @@ def _latest_time(pods: Any) -> datetime | None:
     """The newest absolute time in the evidence: events, container starts and exits."""
     from podmortem.engine import PlainPod
 
-    times = []
+    times: list[datetime] = []
     for p in pods:
         if isinstance(p, PlainPod):
             times += p.times
