@@ -5,8 +5,8 @@ virtual clock: pods step through their own timelines (the kubelet package) in gl
 the controllers react when a workload or one of its pods changes (controllers.py), and the changed
 pod statuses and events are written to the store, where list and watch requests see them.
 
-`SimCluster` (core.py) is assembled from one layer per job, each a class that builds on the one
-below and imports only it and the package's pure modules, so that there are no import cycles:
+`SimCluster` (core.py) is the shared `ClusterState` plus one composed part per job: each part is an
+object given the state and the few parts it calls (never a base class), so there are no import cycles:
 
 - `state`           `ClusterState`: store, clock, nodes, pod models, queues
 - `timeline`        virtual time, the queue of pod steps, reconciles, publishing to the store
@@ -15,7 +15,7 @@ below and imports only it and the package's pure modules, so that there are no i
 - `placement`       nodes joining, scheduling, creating a pod's kubelet model
 - `verbs`           get, create, replace, patch, delete, apply, the log target
 - `controller_api`  the controllers' view of the cluster (`controllers.Api`)
-- `core`            `SimCluster`: start, serve, tick, stop, kubeconfig
+- `core`            `SimCluster`: builds the parts; start, serve, tick, stop, kubeconfig
 
 and the pure modules `options` (`SimOptions`, `Clock`, constants), `errors` (`ApiError`),
 `defaults` (defaulting of containers, pod specs, nodes) and `nodes` (tolerations, memory pressure).

@@ -1,7 +1,6 @@
 """Validation and defaulting of objects on create and update, as the API server does them.
 
-A layer of `SimCluster` on top of `KubeletWorld`. Imports `world`, `errors`, `options` and `defaults`,
-nothing above.
+A part of `SimCluster` that needs only the cluster's state.
 """
 
 from __future__ import annotations
@@ -14,15 +13,18 @@ from podmortem.errors import InputError
 from podmortem.sim.cluster.defaults import _default_node, _default_pod_spec
 from podmortem.sim.cluster.errors import ApiError
 from podmortem.sim.cluster.options import WORKLOADS
-from podmortem.sim.cluster.world import KubeletWorld
+from podmortem.sim.cluster.state import ClusterState
 from podmortem.sim.profile import profiles_of
 from podmortem.sim.resources import ResourceType
 
 
-class Admission(KubeletWorld):
+class Admission:
     """Required fields, profile annotations and defaults."""
 
-    def _validate(self, rt: ResourceType, obj: dict[str, Any], sim_meta: Mapping[str, str] | None = None,
+    def __init__(self, state: ClusterState) -> None:
+        self.state = state
+
+    def validate(self, rt: ResourceType, obj: dict[str, Any], sim_meta: Mapping[str, str] | None = None,
                   sim_template: Mapping[str, str] | None = None) -> None:
         """Required fields, and the profiles among the simulator's annotations (taken off the object)."""
         where = f'{rt.kind} "{obj["metadata"]["name"]}"'
@@ -58,7 +60,7 @@ class Admission(KubeletWorld):
                                                  "causes": [{"reason": "FieldValueInvalid", "message": m, "field": f}
                                                             for f, m in causes]})
 
-    def _default(self, rt: ResourceType, obj: dict[str, Any], t: float,
+    def default(self, rt: ResourceType, obj: dict[str, Any], t: float,
                  sim_meta: Mapping[str, str] | None = None) -> None:
         p = rt.plural
         if p == "pods":
@@ -110,7 +112,7 @@ class Admission(KubeletWorld):
             spec.setdefault("type", "ClusterIP")
             spec.setdefault("sessionAffinity", "None")
             if spec.get("clusterIP") not in ("None",):
-                n = next(self._service_ip)
+                n = next(self.state.service_ips)
                 spec["clusterIP"] = spec.get("clusterIP") or f"10.96.{(n // 250) % 250}.{n % 250 + 1}"
             spec["clusterIPs"] = [spec["clusterIP"]]
             for port in spec.get("ports") or []:
@@ -131,6 +133,6 @@ class Admission(KubeletWorld):
             labels = obj["metadata"].setdefault("labels", {})
             labels["kubernetes.io/metadata.name"] = obj["metadata"]["name"]
         elif p == "nodes":
-            _default_node(obj, len(self.nodes), sim_meta)
+            _default_node(obj, len(self.state.nodes), sim_meta)
         elif p == "serviceaccounts":
             pass

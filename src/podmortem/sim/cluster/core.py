@@ -2,8 +2,9 @@
 
 Start one in tests with `with SimCluster(SimOptions(...)) as cluster:`; it serves HTTP on a free
 loopback port (`cluster.url`), writes a kubeconfig (`cluster.write_kubeconfig(path)`), and lets
-virtual time jump (`cluster.advance(seconds)`). The top of the layers (controller_api -> verbs ->
-placement -> admission -> world -> timeline -> state); only the package's `__init__` imports it.
+virtual time jump (`cluster.advance(seconds)`). It builds the parts (timeline, world,
+admission, placement, verbs, controller_api) on its state and answers through them; only the
+package's `__init__` imports it.
 The scenario loader and the HTTP server are imported when the cluster starts (they import it).
 """
 
@@ -11,23 +12,85 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from podmortem.sim.cluster.admission import Admission
 from podmortem.sim.cluster.controller_api import ControllerApi
 from podmortem.sim.cluster.options import SimOptions
+from podmortem.sim.cluster.placement import Placement
+from podmortem.sim.cluster.state import ClusterState
+from podmortem.sim.cluster.timeline import Timeline
+from podmortem.sim.cluster.verbs import Verbs
+from podmortem.sim.cluster.world import KubeletWorld
 from podmortem.sim.controllers import Controllers
+from podmortem.sim.kubelet import PodSim
+from podmortem.sim.resources import ResourceType
 
 
-class SimCluster(ControllerApi):
-    """A simulated cluster: start it, serve it, stop it."""
+class SimCluster(ClusterState):
+    """A simulated cluster: start it, serve it, stop it; the state plus one part per job."""
 
     def __init__(self, options: SimOptions | None = None, docs: Iterable[Mapping[str, Any]] | None = None) -> None:
         super().__init__(options, docs)
-        self.controllers = Controllers(self, self.options.seed)
+        self.timeline = Timeline(self)
+        self.world = KubeletWorld(self, self.timeline)
+        self.admission = Admission(self)
+        self.placement = Placement(self, self.timeline, self.world)
+        self.verbs = Verbs(self, self.admission, self.placement, self.timeline)
+        self.controller_api = ControllerApi(self, self.timeline, self.verbs)
+        self.controllers = Controllers(self.controller_api, self.options.seed)
+
+    # Virtual time (timeline.py).
+    def now(self) -> float:
+        return self.timeline.now()
+
+    def advance(self, seconds: float) -> None:
+        """Move virtual time forward and bring the cluster up to it."""
+        self.timeline.advance(seconds)
+
+    def advance_to(self, until: float) -> None:
+        self.timeline.advance_to(until)
+
+    def sync(self) -> None:
+        self.timeline.sync()
+
+    def flush(self) -> None:
+        self.timeline.flush()
+
+    def at(self, t: float, fn: Callable[[float], None]) -> None:
+        self.timeline.at(t, fn)
+
+    # The API verbs (verbs.py), which the HTTP server and the scenario loader call.
+    def get(self, rt: ResourceType, ns: str, name: str) -> dict[str, Any]:
+        return self.verbs.get(rt, ns, name)
+
+    def create(self, rt: ResourceType, ns: str, obj: dict[str, Any], dry_run: bool = False) -> dict[str, Any]:
+        return self.verbs.create(rt, ns, obj, dry_run)
+
+    def replace(self, rt: ResourceType, ns: str, name: str, obj: dict[str, Any], subresource: str | None = None,
+                dry_run: bool = False) -> dict[str, Any]:
+        return self.verbs.replace(rt, ns, name, obj, subresource, dry_run)
+
+    def patch(self, rt: ResourceType, ns: str, name: str, body: bytes, content_type: str,
+              subresource: str | None = None, dry_run: bool = False) -> dict[str, Any]:
+        return self.verbs.patch(rt, ns, name, body, content_type, subresource, dry_run)
+
+    def delete(self, rt: ResourceType, ns: str, name: str, grace: float | None = None,
+               dry_run: bool = False) -> dict[str, Any]:
+        return self.verbs.delete(rt, ns, name, grace, dry_run)
+
+    def apply_manifest(self, doc: Mapping[str, Any], t: float) -> dict[str, Any]:
+        return self.verbs.apply_manifest(doc, t)
+
+    def log_target(self, ns: str, name: str, container: str | None, previous: bool) -> tuple[PodSim, Any]:
+        return self.verbs.log_target(ns, name, container, previous)
+
+    def objects(self, storage: str, namespace: str | None = None) -> list[dict[str, Any]]:
+        return self.controller_api.objects(storage, namespace)
 
     def start(self) -> SimCluster:
         from podmortem.sim.scenario import load_scenario

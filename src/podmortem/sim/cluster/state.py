@@ -1,7 +1,7 @@
 """The state of a simulated cluster (`ClusterState`): store, clock, nodes, pod models, queues.
 
-The base of the layers that make up `SimCluster` (core.py). Imports `options` and the simulator's
-store, recorder, faults and kubelet model; never a layer above (controllers only for the type).
+The state shared by every part of `SimCluster` (core.py). Imports `options` and the simulator's
+store, recorder, faults and kubelet model; never a part (controllers only for the type).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from podmortem.sim.store import Store
 
 
 class ClusterState:
-    """The cluster's objects, pods, nodes, clock and queues, shared by every layer of `SimCluster`."""
+    """The cluster's objects, pods, nodes, clock and queues, shared by every part of `SimCluster`."""
 
     controllers: Controllers  # set by SimCluster, which is the controllers' Api
 
@@ -41,19 +41,19 @@ class ClusterState:
         self.nodes: dict[str, NodeSim] = {}
         self.pods: dict[tuple[str, str], PodSim] = {}
         self.hidden = Hidden()
-        self._queued: dict[tuple[str, str], float] = {}
-        self._heap: list[tuple[float, int, Any]] = []
-        self._seq = itertools.count()
-        self._dirty: set[tuple[str, str]] = set()
-        self._observed: dict[tuple[str, str], tuple[bool, str]] = {}
-        self._reconcile: list[tuple[str, str, str]] = []
-        self._sched = 0
+        self.queued: dict[tuple[str, str], float] = {}
+        self.heap: list[tuple[float, int, Any]] = []
+        self.seq = itertools.count()
+        self.dirty: set[tuple[str, str]] = set()
+        self.observed: dict[tuple[str, str], tuple[bool, str]] = {}
+        self.reconcile_queue: list[tuple[str, str, str]] = []
+        self.sched_counter = 0
         self.sim_time = start
         self.rng = random.Random(self.options.seed)
-        self._next_ttl_check = 0.0
-        self._pressure_pending: set[str] = set()
-        self._uid_counter = itertools.count()
-        self._service_ip = itertools.count(10)
+        self.next_ttl_check = 0.0
+        self.pressure_pending: set[str] = set()
+        self.uid_counter = itertools.count()
+        self.service_ips = itertools.count(10)
         self.server: Any = None
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()

@@ -1,8 +1,7 @@
 """The API verbs: get, create, replace, patch, delete, `kubectl apply` of a manifest, and the log target.
 
 Each public verb takes the lock and syncs first; the underscore ones run at a given virtual time.
-A layer of `SimCluster` on top of `Placement`. Imports `placement`, `errors`, `options`, `defaults`
-and `nodes`, nothing above.
+A part of `SimCluster`; uses the `Admission`, `Placement` and `Timeline` it is given.
 """
 
 from __future__ import annotations
@@ -16,12 +15,15 @@ from typing import Any
 import orjson
 
 from podmortem.errors import InputError
+from podmortem.sim.cluster.admission import Admission
 from podmortem.sim.cluster.defaults import _default_pod_spec
 from podmortem.sim.cluster.errors import ApiError, not_found
 from podmortem.sim.cluster.hidden import take_sim_annotations, template_meta
 from podmortem.sim.cluster.nodes import _parse_pressure
 from podmortem.sim.cluster.options import LAST_APPLIED, WORKLOADS
 from podmortem.sim.cluster.placement import Placement
+from podmortem.sim.cluster.state import ClusterState
+from podmortem.sim.cluster.timeline import Timeline
 from podmortem.sim.controllers import controller_uid
 from podmortem.sim.kubelet import PodSim
 from podmortem.sim.patch import PatchError, json_patch, merge_patch, strategic_merge
@@ -31,31 +33,37 @@ from podmortem.sim.store import clone
 from podmortem.sim.timefmt import rfc3339
 
 
-class Verbs(Placement):
+class Verbs:
     """The operations the HTTP server and the scenario loader call."""
+
+    def __init__(self, state: ClusterState, admission: Admission, placement: Placement, timeline: Timeline) -> None:
+        self.state = state
+        self.admission = admission
+        self.placement = placement
+        self.timeline = timeline
 
     def _uid(self, kind: str, ns: str, name: str) -> str:
         """A random (version 4) UUID as the API server gives, from a seeded generator: runs repeat."""
-        n = next(self._uid_counter)
-        digest = uuid.uuid5(uuid.NAMESPACE_URL, f"podmortem-sim/{self.options.seed}/{kind}/{ns}/{name}/{n}").int
+        n = next(self.state.uid_counter)
+        digest = uuid.uuid5(uuid.NAMESPACE_URL, f"podmortem-sim/{self.state.options.seed}/{kind}/{ns}/{name}/{n}").int
         return str(uuid.UUID(int=digest, version=4))
 
     def _check_namespace(self, rt: ResourceType, ns: str) -> None:
-        if rt.namespaced and self.store.get("namespaces", "", ns) is None:
+        if rt.namespaced and self.state.store.get("namespaces", "", ns) is None:
             raise ApiError(404, "NotFound", f'namespaces "{ns}" not found', {"name": ns, "kind": "namespaces"})
 
     def get(self, rt: ResourceType, ns: str, name: str) -> dict[str, Any]:
-        obj = self.store.get(STORAGE_KEY[rt], ns if rt.namespaced else "", name)
+        obj = self.state.store.get(STORAGE_KEY[rt], ns if rt.namespaced else "", name)
         if obj is None:
             raise not_found(rt, name)
         return obj
 
     def create(self, rt: ResourceType, ns: str, obj: dict[str, Any], dry_run: bool = False) -> dict[str, Any]:
-        with self.lock:
-            self.sync()
-            return self._create(rt, ns, obj, self.sim_time, dry_run)
+        with self.state.lock:
+            self.timeline.sync()
+            return self.create_at(rt, ns, obj, self.state.sim_time, dry_run)
 
-    def _create(self, rt: ResourceType, ns: str, obj: dict[str, Any], t: float, dry_run: bool = False) -> dict[str, Any]:
+    def create_at(self, rt: ResourceType, ns: str, obj: dict[str, Any], t: float, dry_run: bool = False) -> dict[str, Any]:
         obj = clone(obj)
         meta = obj.setdefault("metadata", {})
         if rt.namespaced:
@@ -68,7 +76,7 @@ class Verbs(Placement):
         obj["apiVersion"], obj["kind"] = rt.api_version, rt.kind
         if not meta.get("name"):
             if meta.get("generateName"):
-                meta["name"] = f"{meta['generateName']}{''.join(self.rng.choice('bcdfghjklmnpqrstvwxz2456789') for _ in range(5))}"
+                meta["name"] = f"{meta['generateName']}{''.join(self.state.rng.choice('bcdfghjklmnpqrstvwxz2456789') for _ in range(5))}"
             else:
                 raise ApiError(422, "Invalid", f"{rt.kind} \"\" is invalid: metadata.name: Required value: name or "
                                                "generateName is required",
@@ -78,7 +86,7 @@ class Verbs(Placement):
         name = meta["name"]
         self._check_namespace(rt, ns)
         storage = STORAGE_KEY[rt]
-        if self.store.get(storage, ns if rt.namespaced else "", name) is not None:
+        if self.state.store.get(storage, ns if rt.namespaced else "", name) is not None:
             raise ApiError(409, "AlreadyExists", f'{rt.group_resource} "{name}" already exists',
                            {"name": name, "group": rt.group, "kind": rt.plural} if rt.group else
                            {"name": name, "kind": rt.plural})
@@ -89,22 +97,22 @@ class Verbs(Placement):
         if rt.plural in WORKLOADS:
             meta["generation"] = 1
         sim_meta, sim_template = self._take_hidden(rt, obj)
-        self._validate(rt, obj, sim_meta, sim_template)
-        self._default(rt, obj, t, sim_meta)
+        self.admission.validate(rt, obj, sim_meta, sim_template)
+        self.admission.default(rt, obj, t, sim_meta)
         if dry_run:
             return obj
-        self.hidden.record(meta["uid"], sim_meta, sim_template)
+        self.state.hidden.record(meta["uid"], sim_meta, sim_template)
         if rt.plural == "pods":
-            return self._create_pod(obj, t)
-        stored = self.store.put(storage, obj)
+            return self.placement.create_pod(obj, t)
+        stored = self.state.store.put(storage, obj)
         if rt.plural == "nodes":
-            self._node_added(stored, t)
+            self.placement.node_added(stored, t)
         elif rt.plural == "namespaces":
             self._namespace_added(stored, t)
         elif rt.plural in WORKLOADS:
-            self._enqueue(rt.plural, ns, name)
-            self._run_reconciles(t)
-            stored = self.store.get(storage, ns, name) or stored
+            self.timeline.enqueue(rt.plural, ns, name)
+            self.timeline.run_reconciles(t)
+            stored = self.state.store.get(storage, ns, name) or stored
         return stored
 
     def _take_hidden(self, rt: ResourceType, obj: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
@@ -115,7 +123,7 @@ class Verbs(Placement):
         sim_meta = take_sim_annotations(obj["metadata"])
         tmeta = template_meta(obj) if rt.plural in WORKLOADS else None
         sim_template = take_sim_annotations(tmeta) if tmeta is not None else {}
-        inherited = self.hidden.of_template(controller_uid(obj))
+        inherited = self.state.hidden.of_template(controller_uid(obj))
         if inherited:
             if rt.plural == "pods":
                 sim_meta = {**inherited, **sim_meta}
@@ -125,10 +133,10 @@ class Verbs(Placement):
 
     def _namespace_added(self, ns_obj: Mapping[str, Any], t: float) -> None:
         ns = ns_obj["metadata"]["name"]
-        if self.store.get("serviceaccounts", ns, "default") is None:
-            self._create(by_plural("serviceaccounts"), ns, {"metadata": {"name": "default"}}, t)
-        if self.store.get("configmaps", ns, "kube-root-ca.crt") is None:
-            self._create(by_plural("configmaps"), ns, {"metadata": {"name": "kube-root-ca.crt", "annotations": {
+        if self.state.store.get("serviceaccounts", ns, "default") is None:
+            self.create_at(by_plural("serviceaccounts"), ns, {"metadata": {"name": "default"}}, t)
+        if self.state.store.get("configmaps", ns, "kube-root-ca.crt") is None:
+            self.create_at(by_plural("configmaps"), ns, {"metadata": {"name": "kube-root-ca.crt", "annotations": {
                 "kubernetes.io/description": "Contains a CA bundle that can be used to verify the kube-apiserver when "
                                              "using internal endpoints such as the internal service IP or "
                                              "kubernetes.default.svc. No other usage is guaranteed across "
@@ -138,8 +146,8 @@ class Verbs(Placement):
 
     def replace(self, rt: ResourceType, ns: str, name: str, obj: dict[str, Any], subresource: str | None = None,
                 dry_run: bool = False) -> dict[str, Any]:
-        with self.lock:
-            self.sync()
+        with self.state.lock:
+            self.timeline.sync()
             current = self.get(rt, ns, name)
             meta = obj.get("metadata") or {}
             if meta.get("name") and meta["name"] != name:
@@ -150,12 +158,12 @@ class Verbs(Placement):
                                                 "object has been modified; please apply your changes to the latest "
                                                 "version and try again",
                                {"name": name, "group": rt.group, "kind": rt.plural})
-            return self._update(rt, current, obj, self.sim_time, subresource, dry_run)
+            return self._update(rt, current, obj, self.state.sim_time, subresource, dry_run)
 
     def patch(self, rt: ResourceType, ns: str, name: str, body: bytes, content_type: str,
               subresource: str | None = None, dry_run: bool = False) -> dict[str, Any]:
-        with self.lock:
-            self.sync()
+        with self.state.lock:
+            self.timeline.sync()
             current = self.get(rt, ns, name)
             ctype = content_type.split(";")[0].strip()
             if ctype == "application/apply-patch+yaml":
@@ -190,7 +198,7 @@ class Verbs(Placement):
                 raise ApiError(409, "Conflict", f'Operation cannot be fulfilled on {rt.group_resource} "{name}": the '
                                                 "object has been modified; please apply your changes to the latest "
                                                 "version and try again")
-            return self._update(rt, current, new, self.sim_time, subresource, dry_run)
+            return self._update(rt, current, new, self.state.sim_time, subresource, dry_run)
 
     def _update(self, rt: ResourceType, current: dict[str, Any], new: dict[str, Any], t: float,
                 subresource: str | None, dry_run: bool) -> dict[str, Any]:
@@ -220,7 +228,7 @@ class Verbs(Placement):
         elif rt.plural == "pods" and new.get("spec") != current.get("spec"):
             self._check_pod_update(current, new)
         if rt.plural in WORKLOADS and subresource is None:
-            self._validate(rt, new, sim_meta, sim_template)
+            self.admission.validate(rt, new, sim_meta, sim_template)
             if rt.plural != "jobs":
                 _default_pod_spec(((new.setdefault("spec", {})).setdefault("template", {})).setdefault("spec", {}),
                                   template=True)
@@ -234,28 +242,28 @@ class Verbs(Placement):
             new["data"] = data
         if dry_run:
             return new
-        self.hidden.record(cur_meta["uid"], sim_meta, sim_template)
+        self.state.hidden.record(cur_meta["uid"], sim_meta, sim_template)
         if new == current:
             return current
-        stored = self.store.put(storage, new)
+        stored = self.state.store.put(storage, new)
         ns = cur_meta.get("namespace", "")
         if rt.plural in WORKLOADS:
-            self._enqueue(rt.plural, ns, cur_meta["name"])
-            self._run_reconciles(t)
-            stored = self.store.get(storage, ns, cur_meta["name"]) or stored
+            self.timeline.enqueue(rt.plural, ns, cur_meta["name"])
+            self.timeline.run_reconciles(t)
+            stored = self.state.store.get(storage, ns, cur_meta["name"]) or stored
         elif rt.plural == "pods":
-            sim = self.pods.get((ns, cur_meta["name"]))
+            sim = self.state.pods.get((ns, cur_meta["name"]))
             if sim is not None:
                 sim.meta = stored["metadata"]
                 added = [sim.add_ephemeral(e, t) for e in (stored.get("spec") or {}).get("ephemeralContainers") or []]
                 if any(added):
-                    self._queue_pod((ns, cur_meta["name"]))
+                    self.timeline.queue_pod((ns, cur_meta["name"]))
         elif rt.plural == "nodes" and MEMORY_PRESSURE in sim_meta:
             pressure = sim_meta[MEMORY_PRESSURE]
-            node = self.nodes.get(cur_meta["name"])
+            node = self.state.nodes.get(cur_meta["name"])
             if node is not None:
                 node.pressure = _parse_pressure(pressure, t) if pressure.strip() else None
-        self.flush()
+        self.timeline.flush()
         return stored
 
     def _with_ephemeral(self, current: dict[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
@@ -306,57 +314,57 @@ class Verbs(Placement):
 
     def delete(self, rt: ResourceType, ns: str, name: str, grace: float | None = None,
                dry_run: bool = False) -> dict[str, Any]:
-        with self.lock:
-            self.sync()
+        with self.state.lock:
+            self.timeline.sync()
             current = self.get(rt, ns, name)
             if dry_run:
                 return current
-            return self._delete(rt, ns, name, self.sim_time, grace)
+            return self.delete_at(rt, ns, name, self.state.sim_time, grace)
 
-    def _delete(self, rt: ResourceType, ns: str, name: str, t: float, grace: float | None = None) -> dict[str, Any]:
+    def delete_at(self, rt: ResourceType, ns: str, name: str, t: float, grace: float | None = None) -> dict[str, Any]:
         storage = STORAGE_KEY[rt]
         key_ns = ns if rt.namespaced else ""
-        current = self.store.get(storage, key_ns, name)
+        current = self.state.store.get(storage, key_ns, name)
         if current is None:
             raise not_found(rt, name)
         if rt.plural == "pods":
-            sim = self.pods.get((ns, name))
+            sim = self.state.pods.get((ns, name))
             if current["metadata"].get("deletionTimestamp"):
                 return current
             g = float(grace if grace is not None else (current.get("spec") or {}).get("terminationGracePeriodSeconds", 30))
             if sim is None or g <= 0 or sim.phase(t) in ("Succeeded", "Failed"):
-                self._remove_pod((ns, name), t)
-                self.flush()
+                self.timeline.remove_pod((ns, name), t)
+                self.timeline.flush()
                 return {**current, "metadata": {**current["metadata"], "deletionTimestamp": rfc3339(t),
                                                 "deletionGracePeriodSeconds": 0}}
-            marked = self.store.put("pods", {**current, "metadata": {**current["metadata"],
+            marked = self.state.store.put("pods", {**current, "metadata": {**current["metadata"],
                                                                      "deletionTimestamp": rfc3339(t + g),
                                                                      "deletionGracePeriodSeconds": int(g)}})
             sim.meta = marked["metadata"]
             sim.delete(t, g)
-            self._dirty.add((ns, name))
-            self._queue_pod((ns, name))
-            self._owner_changed(marked, t)
-            self._run_reconciles(t)
-            self.flush()
+            self.state.dirty.add((ns, name))
+            self.timeline.queue_pod((ns, name))
+            self.timeline.owner_changed(marked, t)
+            self.timeline.run_reconciles(t)
+            self.timeline.flush()
             return marked
         if rt.plural == "namespaces":
             for r_storage in ("pods", "deployments", "replicasets", "statefulsets", "jobs", "services", "configmaps",
                               "secrets", "serviceaccounts", "events"):
-                for obj in list(self.store.items(r_storage, name)):
+                for obj in list(self.state.store.items(r_storage, name)):
                     if r_storage == "pods":
-                        self._remove_pod((name, obj["metadata"]["name"]), t)
+                        self.timeline.remove_pod((name, obj["metadata"]["name"]), t)
                     else:
-                        self.store.remove(r_storage, name, obj["metadata"]["name"])
-        gone = self.store.remove(storage, key_ns, name)
+                        self.state.store.remove(r_storage, name, obj["metadata"]["name"])
+        gone = self.state.store.remove(storage, key_ns, name)
         if rt.plural == "nodes":
-            self.nodes.pop(name, None)
+            self.state.nodes.pop(name, None)
         # Background cascading deletion: the garbage collector deletes what the object owned.
         uid = current["metadata"]["uid"]
         for dep_storage in ("replicasets", "pods"):
-            for obj in list(self.store.owned(dep_storage, uid)):
-                self._delete(by_plural(dep_storage), ns, obj["metadata"]["name"], t)
-        self.flush()
+            for obj in list(self.state.store.owned(dep_storage, uid)):
+                self.delete_at(by_plural(dep_storage), ns, obj["metadata"]["name"], t)
+        self.timeline.flush()
         details: dict[str, Any] = {"name": name, "kind": rt.plural, "uid": uid}
         if rt.group:
             details["group"] = rt.group
@@ -378,12 +386,12 @@ class Verbs(Placement):
         ann[LAST_APPLIED] = orjson.dumps(applied).decode() + "\n"
         meta["annotations"] = ann
         ns = str(meta.get("namespace") or "default") if rt.namespaced else ""
-        if rt.namespaced and self.store.get("namespaces", "", ns) is None:
-            self._create(by_plural("namespaces"), "", {"metadata": {"name": ns}}, t)
+        if rt.namespaced and self.state.store.get("namespaces", "", ns) is None:
+            self.create_at(by_plural("namespaces"), "", {"metadata": {"name": ns}}, t)
         storage = STORAGE_KEY[rt]
-        current = self.store.get(storage, ns, str(meta.get("name")))
+        current = self.state.store.get(storage, ns, str(meta.get("name")))
         if current is None:
-            return self._create(rt, ns, obj, t)
+            return self.create_at(rt, ns, obj, t)
         merged = {**current, **{k: v for k, v in obj.items() if k != "metadata"},
                   "metadata": {**current["metadata"], "labels": meta.get("labels") or current["metadata"].get("labels"),
                                "annotations": ann}}
@@ -391,10 +399,10 @@ class Verbs(Placement):
 
     def log_target(self, ns: str, name: str, container: str | None, previous: bool) -> tuple[PodSim, Any]:
         """The pod and container instance whose log a /log request reads, or an ApiError."""
-        with self.lock:
-            self.sync()
-            pod = self.store.get("pods", ns, name)
-            sim = self.pods.get((ns, name))
+        with self.state.lock:
+            self.timeline.sync()
+            pod = self.state.store.get("pods", ns, name)
+            sim = self.state.pods.get((ns, name))
             if pod is None or sim is None:
                 raise not_found(by_plural("pods"), name)
             apps = [c.name for c in sim.containers if not c.init]
@@ -410,7 +418,7 @@ class Verbs(Placement):
             c = sim.container(container)
             if c is None:
                 raise ApiError(400, "BadRequest", f"container {container} is not valid for pod {name}")
-            inst, err = sim.instance_for_logs(c, previous, self.sim_time)
+            inst, err = sim.instance_for_logs(c, previous, self.state.sim_time)
             if err:
                 raise ApiError(400, "BadRequest", err)
             return sim, inst
