@@ -67,9 +67,9 @@ def evidence(line: str) -> PodEvidence:
 
 
 def time_rule(check: Callable[[PodEvidence], object], pod: PodEvidence) -> float:
-    from podmortem.rules import _app_analysis
+    from podmortem.rules import app_analysis
 
-    _app_analysis._CACHE.clear()  # each rule pays for the shared log analysis, as the first one does
+    app_analysis._CACHE.clear()  # each rule pays for the shared log analysis, as the first one does
     start = time.perf_counter()
     list(check(pod))  # type: ignore[call-overload]
     return (time.perf_counter() - start) * 1000

@@ -29,7 +29,7 @@ from podmortem.engine import diagnose
 from podmortem.logline import clean
 from podmortem.model import LogText, PodEvidence
 from podmortem.redact import redact
-from podmortem.rules import _app_analysis
+from podmortem.rules import app_analysis
 from podmortem.sources.logs import attach_logs, log_text
 from podmortem.sources.objects import pods_from_objects
 
@@ -78,7 +78,7 @@ def pod_with(log: LogText) -> PodEvidence:
 
 
 def scan(build: object, text: str) -> tuple[float, str]:
-    _app_analysis._CACHE.clear()
+    app_analysis._CACHE.clear()
     start = time.perf_counter()
     log = build(text)  # type: ignore[operator]
     result = diagnose(pod_with(log))

@@ -64,8 +64,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--strict", action="store_true")
     args = parser.parse_args(argv)
 
-    from podmortem.rules._app_analysis import _Line as Line
-    from podmortem.rules._app_analysis import _scan
+    from podmortem.rules.app_analysis import _Line as Line
+    from podmortem.rules.app_analysis import _scan
     from podmortem.sources.describe import looks_like_describe, parse_describe
     from podmortem.sources.describe import parser as describe_text
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from podmortem.causes import CAUSES
 from podmortem.rules import ALL_RULES, Rule
-from podmortem.rules._wording import wordings_markdown
+from podmortem.rules.wording import wordings_markdown
 
 
 def rule_markdown(r: Rule) -> str:

@@ -19,7 +19,7 @@ from podmortem.causes import CAUSES
 from podmortem.model import Backoff, Citation, Finding, PodDiagnosis, PodEvidence, Remedy, Step
 from podmortem.podstatus import pod_status
 from podmortem.rules import ALL_RULES, Rule
-from podmortem.rules._evidence import (
+from podmortem.rules.evidence import (
     BENIGN_WAITING,
     cite_termination,
     cite_waiting,
@@ -32,7 +32,7 @@ from podmortem.rules._evidence import (
     pod_arg,
     workload_target,
 )
-from podmortem.rules._patch import for_pod
+from podmortem.rules.patch import for_pod
 from podmortem.sources.healthy import PlainPod, is_plainly_healthy, plain_pod
 
 __all__ = ["PlainPod", "diagnose", "diagnose_all", "diagnose_plain", "is_plainly_healthy", "looks_healthy",

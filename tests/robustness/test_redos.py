@@ -31,7 +31,7 @@ MATCH_ONLY = {"podmortem.sources.loader._JSON_OBJECT"}
 def test_the_index_finds_the_patterns() -> None:
     assert len(PATTERNS) > 300
     assert any(n.startswith("podmortem.redact.") for n in PATTERNS)
-    assert any(n.startswith("podmortem.rules._patterns.") for n in PATTERNS)
+    assert any(n.startswith("podmortem.rules.patterns.") for n in PATTERNS)
     assert any(n.startswith("podmortem.sources.describe.") for n in PATTERNS)
 
 

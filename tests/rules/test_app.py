@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from podmortem.model import PodEvidence
-from podmortem.rules import _app_analysis, app
+from podmortem.rules import app, app_analysis
 from podmortem.sources.logs import attach_logs, log_text, logs_only_pod
 from podmortem.sources.objects import pods_from_objects
 
@@ -96,9 +96,9 @@ def test_analysis_is_shared_between_rules_and_not_between_containers() -> None:
     pod = attach_logs(base, [log_text("listen tcp :8080: bind: address already in use")], "a")
     pod = attach_logs(pod, [log_text("Error: unknown flag: --verbose")], "b")
     a, b = pod.containers
-    assert _app_analysis._analyse(a) is _app_analysis._analyse(a)
-    assert [c.cause for c in _app_analysis._analyse(a).candidates] == ["app.port-in-use"]
-    assert [c.cause for c in _app_analysis._analyse(b).candidates] == ["app.config-invalid"]
+    assert app_analysis.analyse(a) is app_analysis.analyse(a)
+    assert [c.cause for c in app_analysis.analyse(a).candidates] == ["app.port-in-use"]
+    assert [c.cause for c in app_analysis.analyse(b).candidates] == ["app.config-invalid"]
     assert [h.container for h in app.listen_port_in_use(pod)] == ["a"]
     assert [h.container for h in app.config_rejected(pod)] == ["b"]
 

@@ -1,4 +1,4 @@
-"""The log-pattern tables of rules/_patterns.py, message form by message form.
+"""The log-pattern tables of rules/patterns.py, message form by message form.
 
 Every entry is a line as the named runtime, library or server prints it, with the cause and the
 finer detail the app rules must read from it, and the subject (variable, endpoint, module, path,
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from podmortem.rules import _patterns as pt
-from podmortem.rules._app_analysis import _Line as Line
-from podmortem.rules._app_analysis import _scan, _subject
-from podmortem.rules._app_dependency import _endpoint
+from podmortem.rules import patterns as pt
+from podmortem.rules.app_analysis import _Line as Line
+from podmortem.rules.app_analysis import _scan, _subject
+from podmortem.rules.app_dependency import _endpoint
 
 ENV, DEP, PORT, CONF, FILE, MOD, CRASH = (
     pt.MISSING_ENV, pt.DEPENDENCY, pt.PORT_IN_USE, pt.CONFIG_INVALID, pt.FILE_MISSING, pt.MISSING_MODULE, pt.CRASH,
@@ -495,9 +495,9 @@ def test_endpoint_extraction(line: str, host: str | None, port: str | None) -> N
     found = pt.classify(line)
     assert found is not None
     pattern, m = found
-    from podmortem.rules._app_analysis import _Candidate
+    from podmortem.rules.app_analysis import Candidate
 
-    cand = _Candidate(pattern.cause, pattern.detail, pattern.confidence, 0, Line(line, 1, 0), m,
+    cand = Candidate(pattern.cause, pattern.detail, pattern.confidence, 0, Line(line, 1, 0), m,
                       _subject(pattern.cause, m))
     assert _endpoint(cand) == (host, port)
 

@@ -11,7 +11,7 @@ import pytest
 
 from podmortem.engine import diagnose
 from podmortem.render.commands import command_lines
-from podmortem.rules._evidence import namespace_of
+from podmortem.rules.evidence import namespace_of
 from podmortem.testing import load_case
 
 CASES = sorted(Path(__file__).parent.joinpath("cases").glob("*/*.yaml"))

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from podmortem.rules import ALL_RULES, Rule
-from podmortem.rules._wording import Wording
+from podmortem.rules.wording import Wording
 from podmortem.testing import build_evidence
 
 CASES = [(r, w) for r in ALL_RULES for w in r.wordings]

@@ -20,8 +20,8 @@ from podmortem.gate.report import GateReport, headline, pod_last_event, target_l
 from podmortem.gate.run import TargetState
 from podmortem.gate.verdict import PodState
 from podmortem.model import PodDiagnosis
-from podmortem.render._text import clean
 from podmortem.render.commands import command_lines, patch_yaml
+from podmortem.render.text import clean
 
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 

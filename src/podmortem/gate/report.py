@@ -16,7 +16,7 @@ from podmortem.durations import format_duration
 from podmortem.gate.diagnosis import Diagnosis
 from podmortem.gate.run import Outcome, TargetState
 from podmortem.gate.verdict import PodState
-from podmortem.render._text import clean
+from podmortem.render.text import clean
 
 VERDICT = {"passed": "PASSED", "failed": "FAILED", "timeout": "TIMED OUT"}
 MAX_POD_ROWS = 30

@@ -208,7 +208,7 @@ def log_plan(ev: PodEvidence) -> list[tuple[ContainerEvidence, bool]]:
     last terminated instance, the same one `previous=true` names; a container that never ran has
     no log at all ("is waiting to start"), so it costs no request.
     """
-    from podmortem.rules._evidence import failing_containers
+    from podmortem.rules.evidence import failing_containers
 
     plan = []
     for c in failing_containers(ev):
@@ -225,7 +225,7 @@ def log_plan(ev: PodEvidence) -> list[tuple[ContainerEvidence, bool]]:
 
 def failure_signature(ev: PodEvidence) -> tuple[Any, ...]:
     """How a pod fails, from status alone: pods of one owner with equal signatures fail alike."""
-    from podmortem.rules._evidence import failing_containers
+    from podmortem.rules.evidence import failing_containers
 
     sig = []
     for c in failing_containers(ev):

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from podmortem.durations import format_duration
 from podmortem.model import Backoff, Finding, PodDiagnosis
-from podmortem.render._text import clean
 from podmortem.render.commands import command_lines, patch_yaml
+from podmortem.render.text import clean
 
 _PROSE_SPECIAL = re.compile(r"([\\*<>\[\]|])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from podmortem.durations import format_duration
 from podmortem.model import Backoff, Finding, PodDiagnosis
-from podmortem.render._text import clean
 from podmortem.render.commands import command_lines, patch_yaml
+from podmortem.render.text import clean
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -7,7 +7,7 @@ by import side effect. Order does not decide ranking (the engine does), but it i
 from __future__ import annotations
 
 from podmortem.rules import app, config, image, node, probes, resources, security, volume
-from podmortem.rules._base import DOC_HEADINGS, Rule, rule
+from podmortem.rules.base import DOC_HEADINGS, Rule, rule
 
 ALL_RULES: tuple[Rule, ...] = (
     *node.RULES,

@@ -1,7 +1,7 @@
 """Rules for the application family: the app starts, then gives up on something it needs.
 
-All log-reading app rules share one pass over each container's log (rules/_app_analysis.py,
-cached per container): every line is matched against the tables of rules/_patterns.py once,
+All log-reading app rules share one pass over each container's log (rules/app_analysis.py,
+cached per container): every line is matched against the tables of rules/patterns.py once,
 tracebacks and stack traces are read in context, and each finding gets a confidence that falls
 for lines the app shrugged off (warnings, retries) and for lines long before the log ends. Each
 rule then reports the decisive line of its own cause; the engine ranks causes against each other.
@@ -9,10 +9,10 @@ rule then reports the decisive line of its own cause; the engine ranks causes ag
 `app.exit-zero` reads the status alone.
 
 This module holds `app.port-in-use` and the family's RULES; the other rules live in private
-modules by what they share: rules/_app_env.py (app.missing-env), rules/_app_dependency.py
-(app.dependency-unreachable), rules/_app_config.py (app.config-invalid), rules/_app_files.py
-(app.file-missing, app.missing-module) and rules/_app_crash.py (app.crash, app.exit-zero), with
-the pieces of a finding they all use in rules/_app_findings.py.
+modules by what they share: rules/app_env.py (app.missing-env), rules/app_dependency.py
+(app.dependency-unreachable), rules/app_config.py (app.config-invalid), rules/app_files.py
+(app.file-missing, app.missing-module) and rules/app_crash.py (app.crash, app.exit-zero), with
+the pieces of a finding they all use in rules/app_findings.py.
 """
 
 from __future__ import annotations
@@ -20,21 +20,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from podmortem.model import Hit, PodEvidence, Remedy
-from podmortem.rules import _patterns as pt
-from podmortem.rules._app_analysis import _Candidate
-from podmortem.rules._app_config import config_rejected
-from podmortem.rules._app_crash import crash_signal_exit, main_process_exited_zero, unhandled_crash
-from podmortem.rules._app_dependency import dependency_unreachable
-from podmortem.rules._app_env import env_var_missing
-from podmortem.rules._app_files import file_not_found, module_not_found
-from podmortem.rules._app_findings import _evidence, _log_rule_hits, _quoted, _who
-from podmortem.rules._base import Rule, rule
-from podmortem.rules._evidence import kubectl, logs_command, ns_args, pod_arg, watch_command
+from podmortem.rules import patterns as pt
+from podmortem.rules.app_analysis import Candidate
+from podmortem.rules.app_config import config_rejected
+from podmortem.rules.app_crash import crash_signal_exit, main_process_exited_zero, unhandled_crash
+from podmortem.rules.app_dependency import dependency_unreachable
+from podmortem.rules.app_env import env_var_missing
+from podmortem.rules.app_files import file_not_found, module_not_found
+from podmortem.rules.app_findings import app_citations, container_title, log_rule_hits, quoted_match
+from podmortem.rules.base import Rule, rule
+from podmortem.rules.evidence import kubectl, logs_command, ns_args, pod_arg, watch_command
 
 # --- app.port-in-use -----------------------------------------------------------------------------
 
 
-def _listen_port(cand: _Candidate) -> str | None:
+def _listen_port(cand: Candidate) -> str | None:
     if cand.subject and cand.subject.isdigit():
         return cand.subject
     m = pt.LISTEN_PORT.search(cand.line.text)
@@ -70,7 +70,7 @@ def listen_port_in_use(pod: PodEvidence) -> Iterator[Hit]:
     "bind: permission denied" on a port below 1024 is a non-root process that may not bind a
     privileged port (`security.permission-denied`).
     """
-    for c, an, cand in _log_rule_hits(pod, pt.PORT_IN_USE):
+    for c, an, cand in log_rule_hits(pod, pt.PORT_IN_USE):
         port = _listen_port(cand)
         others = []
         if port and port.isdigit():
@@ -81,13 +81,13 @@ def listen_port_in_use(pod: PodEvidence) -> Iterator[Hit]:
                  "share one network namespace." if others else "")
         on = f"port {port}" if port else "its listen port"
         if cand.detail == "address-not-available":
-            summary = (f"{_who(c)} cannot listen on {on}: the address it binds is not one of the pod's own "
-                       f"addresses: {_quoted(cand)}.")
+            summary = (f"{container_title(c)} cannot listen on {on}: the address it binds is not one of the pod's own "
+                       f"addresses: {quoted_match(cand)}.")
             fix = ("Bind to 0.0.0.0 (all interfaces) or to the pod IP from the downward API (status.podIP) "
                    "instead of a fixed IP address.")
         else:
-            summary = (f"{_who(c)} cannot listen on {on}: another process in the same network namespace already "
-                       f"holds it: {_quoted(cand)}.{clash}")
+            summary = (f"{container_title(c)} cannot listen on {on}: another process in the same network namespace already "
+                       f"holds it: {quoted_match(cand)}.{clash}")
             fix = (f"Give each listener its own port: change the port setting of this app or of the container that "
                    f"also uses {port or 'it'}, or drop hostNetwork if the node itself holds it.")
         cmds = (
@@ -97,7 +97,7 @@ def listen_port_in_use(pod: PodEvidence) -> Iterator[Hit]:
             kubectl("get", "pod", pod_arg(pod), *ns_args(pod), "-o", "jsonpath={.spec.hostNetwork}"),
             watch_command(pod),
         )
-        yield Hit(c.name or None, summary, _evidence(pod, c, an, cand), Remedy(fix, None, cmds),
+        yield Hit(c.name or None, summary, app_citations(pod, c, an, cand), Remedy(fix, None, cmds),
                   cand.confidence, c.init, cand.detail, cand.strength)
 
 

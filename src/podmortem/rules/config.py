@@ -27,8 +27,8 @@ from podmortem.model import (
     Target,
 )
 from podmortem.model.remedy import Arg
-from podmortem.rules._base import Rule, rule
-from podmortem.rules._evidence import (
+from podmortem.rules.base import Rule, rule
+from podmortem.rules.evidence import (
     Message,
     cite_message,
     cite_waiting,
@@ -38,14 +38,14 @@ from podmortem.rules._evidence import (
     namespace_of,
     watch_command,
 )
-from podmortem.rules._kubelet_config import (
+from podmortem.rules.kubelet_config import (
     ITEM_KEY_MISSING,
     KEY_MISSING,
     KEY_WORDINGS,
     REF_MISSING,
     REF_WORDINGS,
 )
-from podmortem.rules._spec import cite_spec
+from podmortem.rules.spec import cite_spec
 
 _VOLUME_IN_MESSAGE = re.compile(r"volume \\*[\"'](?P<volume>[^\"'\\]+)\\*[\"']")
 # `couldn't get configMap NS/NAME` (envFrom) names the namespace the kubelet looked in.

@@ -7,7 +7,7 @@ cannot run on this node fails at execve: `exec format error` (another CPU archit
 ENOENT from a missing interpreter or loader (`bad interpreter`, `'bash\\r'`, `exec user process
 caused: no such file or directory`). A pull failure never gets that far: ErrImagePull /
 ImagePullBackOff with the registry's own error in the `Failed` event; those rules live in
-rules/_image_pull.py and are listed in this module's RULES.
+rules/image_pull.py and are listed in this module's RULES.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from podmortem.model import (
     Step,
 )
 from podmortem.model.remedy import Value
-from podmortem.rules._base import Rule, rule
-from podmortem.rules._evidence import (
+from podmortem.rules.base import Rule, rule
+from podmortem.rules.evidence import (
     Message,
     cite_message,
     cite_termination,
@@ -43,19 +43,19 @@ from podmortem.rules._evidence import (
     ns_args,
     watch_command,
 )
-from podmortem.rules._image_pull import PULL_RULES
-from podmortem.rules._output import OutputMatch, by_container, find_output, placed
-from podmortem.rules._patch import container_patch
-from podmortem.rules._runtime_wording import DOCKER1_COMMAND_MISSING, EXEC_LOADER_MISSING, EXEC_WORDINGS
-from podmortem.rules._spec import (
+from podmortem.rules.image_pull import PULL_RULES
+from podmortem.rules.output import OutputMatch, by_container, find_output, placed
+from podmortem.rules.patch import container_patch
+from podmortem.rules.runtime_wording import DOCKER1_COMMAND_MISSING, EXEC_LOADER_MISSING, EXEC_WORDINGS
+from podmortem.rules.spec import (
     cite_command,
     command_line,
     image_of,
     is_service_account_mount,
     mount_covering,
 )
-from podmortem.rules._text import first_upper, who
-from podmortem.rules._wording import Wording
+from podmortem.rules.text import first_upper, who
+from podmortem.rules.wording import Wording
 from podmortem.shell import render_command
 
 # Terminated reasons of a task that never ran: containerd/CRI-O StartError, dockershim ContainerCannotRun.

@@ -35,8 +35,8 @@ from podmortem.model import (
 )
 from podmortem.model.remedy import Value
 from podmortem.quantity import format_bytes, parse_bytes
-from podmortem.rules._base import Rule, rule
-from podmortem.rules._evidence import (
+from podmortem.rules.base import Rule, rule
+from podmortem.rules.evidence import (
     Message,
     cite_message,
     cite_termination,
@@ -47,9 +47,9 @@ from podmortem.rules._evidence import (
     status_source,
     watch_command,
 )
-from podmortem.rules._output import by_container, find_output, placed
-from podmortem.rules._patch import template_patch
-from podmortem.rules._text import first_upper, node_of
+from podmortem.rules.output import by_container, find_output, placed
+from podmortem.rules.patch import template_patch
+from podmortem.rules.text import first_upper, node_of
 
 # pkg/kubelet/eviction/helpers.go: the eviction message and its per-container fragments (two phrasings).
 _LOW_ON = re.compile(r"The node was low on resource: \[?(?P<resource>[\w-]+(?:\.[\w-]+)*)")

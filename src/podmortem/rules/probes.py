@@ -32,8 +32,8 @@ from podmortem.model import (
     Step,
 )
 from podmortem.remedy_math import numeric_port, start_allowance, typical_start_seconds
-from podmortem.rules._base import Rule, rule
-from podmortem.rules._evidence import (
+from podmortem.rules.base import Rule, rule
+from podmortem.rules.evidence import (
     Message,
     cite_message,
     cite_termination,
@@ -47,10 +47,10 @@ from podmortem.rules._evidence import (
     search_text,
     watch_command,
 )
-from podmortem.rules._output import find_output
-from podmortem.rules._patch import container_patch
-from podmortem.rules._spec import cite_spec
-from podmortem.rules._text import who
+from podmortem.rules.output import find_output
+from podmortem.rules.patch import container_patch
+from podmortem.rules.spec import cite_spec
+from podmortem.rules.text import who
 
 # The kubelet's Killing texts: current (`Container app failed liveness probe, will be restarted`), 1.7-1.9
 # (`Killing container with id docker://app:Container failed liveness probe.. Container will be killed and

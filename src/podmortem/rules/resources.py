@@ -26,8 +26,8 @@ from podmortem.model import (
 from podmortem.model.remedy import Value
 from podmortem.quantity import parse_bytes
 from podmortem.remedy_math import format_mib, raised_memory_limit
-from podmortem.rules._base import Rule, rule
-from podmortem.rules._evidence import (
+from podmortem.rules.base import Rule, rule
+from podmortem.rules.evidence import (
     cite_log,
     cite_message,
     cite_termination,
@@ -40,9 +40,9 @@ from podmortem.rules._evidence import (
     watch_command,
     where,
 )
-from podmortem.rules._output import by_container, find_output, placed
-from podmortem.rules._patch import container_patch
-from podmortem.rules._text import first_upper, who
+from podmortem.rules.output import by_container, find_output, placed
+from podmortem.rules.patch import container_patch
+from podmortem.rules.text import first_upper, who
 
 # Node-problem-detector / kernel lines and kubelet SystemOOM events that name an OOM kill.
 _KERNEL_OOM = re.compile(

@@ -1,7 +1,7 @@
 """Rules for the security family: the process may not do what it needs, as the pod's securityContext set it up.
 
 Three causes. `security.run-as-non-root` is decided by the kubelet before the container exists
-(CreateContainerConfigError with its own words; those rules live in rules/_run_as_non_root.py
+(CreateContainerConfigError with its own words; those rules live in rules/run_as_non_root.py
 and are listed in this module's RULES). `security.read-only-fs` is EROFS from a
 process writing to a root filesystem mounted read-only. `security.permission-denied` is EACCES /
 EPERM in any other form: a file or volume owned by another uid, a port below 1024 for a
@@ -35,8 +35,8 @@ from podmortem.model import (
     VolumeMount,
 )
 from podmortem.model.remedy import Value
-from podmortem.rules._base import Rule, rule
-from podmortem.rules._evidence import (
+from podmortem.rules.base import Rule, rule
+from podmortem.rules.evidence import (
     cite_message,
     cite_termination,
     cite_waiting,
@@ -50,12 +50,12 @@ from podmortem.rules._evidence import (
     watch_command,
     workload_ref,
 )
-from podmortem.rules._output import by_container, find_output, placed
-from podmortem.rules._patch import container_patch, template_patch, volume_name_for
-from podmortem.rules._run_as_non_root import NON_ROOT_RULES
-from podmortem.rules._runtime_wording import CWD_DENIED, CWD_WORDINGS
-from podmortem.rules._spec import cite_command, cite_spec, command_line, image_of, mount_covering
-from podmortem.rules._text import who
+from podmortem.rules.output import by_container, find_output, placed
+from podmortem.rules.patch import container_patch, template_patch, volume_name_for
+from podmortem.rules.run_as_non_root import NON_ROOT_RULES
+from podmortem.rules.runtime_wording import CWD_DENIED, CWD_WORDINGS
+from podmortem.rules.spec import cite_command, cite_spec, command_line, image_of, mount_covering
+from podmortem.rules.text import who
 from podmortem.shell import render_command
 
 # --- execute permission -------------------------------------------------------------------------

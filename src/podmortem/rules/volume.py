@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from podmortem.model import APPLY, Citation, ContainerEvidence, Hit, Joined, Placeholder, PodEvidence, Remedy
 from podmortem.model.remedy import Value
-from podmortem.rules._base import Rule, rule
-from podmortem.rules._evidence import (
+from podmortem.rules.base import Rule, rule
+from podmortem.rules.evidence import (
     Message,
     cite_message,
     cite_waiting,
@@ -32,10 +32,10 @@ from podmortem.rules._evidence import (
     pod_arg,
     watch_command,
 )
-from podmortem.rules._kubelet_config import is_config_message
-from podmortem.rules._patch import container_patch, template_patch
-from podmortem.rules._runtime_wording import MOUNT_MISSING, MOUNT_WORDINGS
-from podmortem.rules._spec import cite_spec
+from podmortem.rules.kubelet_config import is_config_message
+from podmortem.rules.patch import container_patch, template_patch
+from podmortem.rules.runtime_wording import MOUNT_MISSING, MOUNT_WORDINGS
+from podmortem.rules.spec import cite_spec
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from podmortem.lint.checks import (
     resources,
     security,
 )
-from podmortem.lint.checks._base import DOC_HEADINGS, Check
+from podmortem.lint.checks.base import DOC_HEADINGS, Check
 
 ALL_CHECKS: tuple[Check, ...] = (
     resources.memory_limit_missing,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podmortem.lint.checks._base import check
+from podmortem.lint.checks.base import check
 from podmortem.lint.commands import invocation, one_shot
 from podmortem.lint.model import Emit
 from podmortem.lint.workloads import Workload, as_list, listen_flags

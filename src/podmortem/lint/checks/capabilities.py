@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from podmortem.lint.checks._base import check
+from podmortem.lint.checks.base import check
 from podmortem.lint.model import Emit
 from podmortem.lint.workloads import ContainerView, Workload, as_dict, as_list
 

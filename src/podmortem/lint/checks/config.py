@@ -20,7 +20,7 @@ from collections.abc import Iterator
 import yaml
 
 from podmortem.lint.bundle import BUILTIN_CONFIGMAPS, Bundle, EnvNeed, Site
-from podmortem.lint.checks._base import check
+from podmortem.lint.checks.base import check
 from podmortem.lint.loader import Manifest
 from podmortem.lint.model import Emit
 from podmortem.lint.workloads import Workload, as_list

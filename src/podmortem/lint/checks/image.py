@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from podmortem.lint.checks._base import check
+from podmortem.lint.checks.base import check
 from podmortem.lint.commands import Invocation, invocation, shell_of, shell_present
 from podmortem.lint.images import ImageFacts, ImageReferenceError, parse_reference
 from podmortem.lint.model import Emit

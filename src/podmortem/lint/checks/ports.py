@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from podmortem.lint.bundle import Bundle, Site
-from podmortem.lint.checks._base import check
+from podmortem.lint.checks.base import check
 from podmortem.lint.model import Emit
 from podmortem.lint.uses import HostPortUse, share_nodes
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from podmortem.lint.bundle import Bundle, Site
-from podmortem.lint.checks._base import check
+from podmortem.lint.checks.base import check
 from podmortem.lint.cluster import ARCH_LABEL
 from podmortem.lint.model import Emit
 

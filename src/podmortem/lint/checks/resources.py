@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from podmortem.lint.checks._base import check
+from podmortem.lint.checks.base import check
 from podmortem.lint.memory import MIB as _MIB
 from podmortem.lint.memory import (
     MIN_HEAP,

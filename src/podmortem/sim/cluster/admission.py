@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from podmortem.errors import InputError
-from podmortem.sim.cluster.defaults import _default_node, _default_pod_spec
+from podmortem.sim.cluster.defaults import default_node, default_pod_spec
 from podmortem.sim.cluster.errors import ApiError
 from podmortem.sim.cluster.options import WORKLOADS
 from podmortem.sim.cluster.state import ClusterState
@@ -64,12 +64,12 @@ class Admission:
                  sim_meta: Mapping[str, str] | None = None) -> None:
         p = rt.plural
         if p == "pods":
-            _default_pod_spec(obj.setdefault("spec", {}))
+            default_pod_spec(obj.setdefault("spec", {}))
             obj["status"] = {"phase": "Pending"}
         elif p in WORKLOADS:
             spec = obj.setdefault("spec", {})
             tmpl = spec.setdefault("template", {})
-            _default_pod_spec(tmpl.setdefault("spec", {}), template=True)
+            default_pod_spec(tmpl.setdefault("spec", {}), template=True)
             tmpl.setdefault("metadata", {}).setdefault("creationTimestamp", None)
             if p in ("deployments", "replicasets", "statefulsets"):
                 spec.setdefault("replicas", 1)
@@ -105,7 +105,7 @@ class Admission:
             spec.setdefault("failedJobsHistoryLimit", 1)
             job_spec = spec.setdefault("jobTemplate", {}).setdefault("spec", {})
             job_spec.setdefault("backoffLimit", 6)
-            _default_pod_spec(job_spec.setdefault("template", {}).setdefault("spec", {}), template=True)
+            default_pod_spec(job_spec.setdefault("template", {}).setdefault("spec", {}), template=True)
             obj.setdefault("status", {})
         elif p == "services":
             spec = obj.setdefault("spec", {})
@@ -133,6 +133,6 @@ class Admission:
             labels = obj["metadata"].setdefault("labels", {})
             labels["kubernetes.io/metadata.name"] = obj["metadata"]["name"]
         elif p == "nodes":
-            _default_node(obj, len(self.state.nodes), sim_meta)
+            default_node(obj, len(self.state.nodes), sim_meta)
         elif p == "serviceaccounts":
             pass

@@ -42,7 +42,7 @@ def _default_container(c: dict[str, Any]) -> None:
                 probe["httpGet"].setdefault("scheme", "HTTP")
 
 
-def _default_pod_spec(spec: dict[str, Any], template: bool = False) -> None:
+def default_pod_spec(spec: dict[str, Any], template: bool = False) -> None:
     for key in ("initContainers", "containers"):
         for c in spec.get(key) or []:
             if isinstance(c, dict):
@@ -80,7 +80,7 @@ def _default_pod_spec(spec: dict[str, Any], template: bool = False) -> None:
                                                      "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"})
 
 
-def _default_node(obj: dict[str, Any], index: int, sim_annotations: Mapping[str, str] | None = None) -> None:
+def default_node(obj: dict[str, Any], index: int, sim_annotations: Mapping[str, str] | None = None) -> None:
     meta = obj["metadata"]
     name = meta["name"]
     labels = meta.setdefault("labels", {})

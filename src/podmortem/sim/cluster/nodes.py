@@ -11,7 +11,7 @@ from typing import Any
 from podmortem.sim.timefmt import parse_duration
 
 
-def _tolerates(tolerations: list[Mapping[str, Any]], taint: Mapping[str, Any]) -> bool:
+def tolerates(tolerations: list[Mapping[str, Any]], taint: Mapping[str, Any]) -> bool:
     for tol in tolerations:
         if tol.get("operator") == "Exists" and not tol.get("key"):
             return True
@@ -21,7 +21,7 @@ def _tolerates(tolerations: list[Mapping[str, Any]], taint: Mapping[str, Any]) -
     return False
 
 
-def _parse_pressure(text: str, t: float) -> tuple[int, int, float]:
+def parse_pressure(text: str, t: float) -> tuple[int, int, float]:
     from podmortem.quantity import parse_bytes
 
     fields = dict(p.split("=", 1) for p in text.replace(" ", "").split(",") if "=" in p)

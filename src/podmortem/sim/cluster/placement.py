@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from podmortem.sim.cluster.nodes import _parse_pressure, _tolerates
+from podmortem.sim.cluster.nodes import parse_pressure, tolerates
 from podmortem.sim.cluster.state import ClusterState
 from podmortem.sim.cluster.timeline import Timeline
 from podmortem.sim.cluster.world import KubeletWorld
@@ -31,7 +31,7 @@ class Placement:
         annotations = self.state.hidden.of(str(node["metadata"].get("uid")))
         pressure = annotations.get(MEMORY_PRESSURE)
         if pressure:
-            sim.pressure = _parse_pressure(str(pressure), t)
+            sim.pressure = parse_pressure(str(pressure), t)
         drivers = annotations.get(CSI_DRIVERS)
         if drivers:
             sim.csi_drivers = frozenset(d.strip() for d in str(drivers).split(",") if d.strip())
@@ -51,7 +51,7 @@ class Placement:
             if any(labels.get(k) != v for k, v in selector.items()):
                 continue
             taints = [x for x in (node_obj.get("spec") or {}).get("taints") or [] if x.get("effect") == "NoSchedule"]
-            if any(not _tolerates(tolerations, x) for x in taints):
+            if any(not tolerates(tolerations, x) for x in taints):
                 continue
             candidates.append(self.state.nodes[name])
         if not candidates:

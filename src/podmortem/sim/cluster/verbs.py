@@ -16,10 +16,10 @@ import orjson
 
 from podmortem.errors import InputError
 from podmortem.sim.cluster.admission import Admission
-from podmortem.sim.cluster.defaults import _default_pod_spec
+from podmortem.sim.cluster.defaults import default_pod_spec
 from podmortem.sim.cluster.errors import ApiError, not_found
 from podmortem.sim.cluster.hidden import take_sim_annotations, template_meta
-from podmortem.sim.cluster.nodes import _parse_pressure
+from podmortem.sim.cluster.nodes import parse_pressure
 from podmortem.sim.cluster.options import LAST_APPLIED, WORKLOADS
 from podmortem.sim.cluster.placement import Placement
 from podmortem.sim.cluster.state import ClusterState
@@ -230,7 +230,7 @@ class Verbs:
         if rt.plural in WORKLOADS and subresource is None:
             self.admission.validate(rt, new, sim_meta, sim_template)
             if rt.plural != "jobs":
-                _default_pod_spec(((new.setdefault("spec", {})).setdefault("template", {})).setdefault("spec", {}),
+                default_pod_spec(((new.setdefault("spec", {})).setdefault("template", {})).setdefault("spec", {}),
                                   template=True)
             if new.get("spec") != current.get("spec"):
                 meta["generation"] = int(cur_meta.get("generation", 1)) + 1
@@ -262,7 +262,7 @@ class Verbs:
             pressure = sim_meta[MEMORY_PRESSURE]
             node = self.state.nodes.get(cur_meta["name"])
             if node is not None:
-                node.pressure = _parse_pressure(pressure, t) if pressure.strip() else None
+                node.pressure = parse_pressure(pressure, t) if pressure.strip() else None
         self.timeline.flush()
         return stored
 

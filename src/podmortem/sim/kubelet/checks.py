@@ -13,7 +13,7 @@ from typing import Any
 
 from podmortem.sim.kubelet.model import PATH_DIRS, ContainerSim
 from podmortem.sim.kubelet.state import PodState
-from podmortem.sim.kubelet.templates import _template
+from podmortem.sim.kubelet.templates import template
 
 
 class StartChecks:
@@ -48,7 +48,7 @@ class StartChecks:
             name = str(e.get("name"))
             vf = e.get("valueFrom")
             if not isinstance(vf, Mapping):
-                env[name] = _template(str(e.get("value") or ""), {k: v for k, v in env.items()}) \
+                env[name] = template(str(e.get("value") or ""), {k: v for k, v in env.items()}) \
                     if "$(" not in str(e.get("value") or "") else self._expand(str(e.get("value") or ""), env)
                 continue
             for kind, key, label in (("configmap", "configMapKeyRef", "ConfigMap"), ("secret", "secretKeyRef", "Secret")):

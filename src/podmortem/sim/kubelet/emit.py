@@ -45,5 +45,5 @@ class Emitter:
         self.pod.at(t0, fire)
 
 
-def _noop(when: float) -> None:
+def noop(when: float) -> None:
     """A wake-up: the pod's status changes at this time although nothing else happens."""

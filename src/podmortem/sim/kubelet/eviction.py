@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from podmortem.sim.kubelet.emit import Emitter
 from podmortem.sim.kubelet.program import Program
-from podmortem.sim.kubelet.runtime import _quantity_text, _sigterm_behaviour, memory_limit_mib
+from podmortem.sim.kubelet.runtime import memory_limit_mib, quantity_text, sigterm_behaviour
 from podmortem.sim.kubelet.state import PodState
 
 
@@ -37,7 +37,7 @@ class Eviction:
         if node is None or node.pressure is None:
             return
         threshold, available, _ = node.pressure
-        self.evict(t, "memory", _quantity_text(threshold), _quantity_text(available))
+        self.evict(t, "memory", quantity_text(threshold), quantity_text(available))
 
     def evict(self, t: float, resource: str, threshold: str, available: str) -> None:
         if self.pod.phase_final or self.pod.deleting_at is not None:
@@ -76,7 +76,7 @@ class Eviction:
             last = c.latest
             if last is not None and last.running(t):
                 self.events.emit(c, t, "Normal", "Killing", f"Stopping container {c.name}")
-                behaviour = _sigterm_behaviour(c.profile)
+                behaviour = sigterm_behaviour(c.profile)
                 stop = t + (min(grace, 0.5) if behaviour != "ignore" else grace)
                 last.end = stop
                 last.stopping_from = t

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 
 
-def _hash(*parts: str) -> str:
+def digest_of(*parts: str) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()
 
 

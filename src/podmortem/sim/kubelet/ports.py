@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from typing import Any
 
 
-def _spec_ports(spec: Mapping[str, Any]) -> tuple[int, ...]:
+def spec_ports(spec: Mapping[str, Any]) -> tuple[int, ...]:
     return tuple(int(p["containerPort"]) for p in spec.get("ports") or [] if isinstance(p.get("containerPort"), int))
 
 
-def _resolve_port(port: Any, spec: Mapping[str, Any]) -> int | None:
+def resolve_port(port: Any, spec: Mapping[str, Any]) -> int | None:
     if isinstance(port, int):
         return port
     if isinstance(port, str):
@@ -26,7 +26,7 @@ def _resolve_port(port: Any, spec: Mapping[str, Any]) -> int | None:
     return None
 
 
-def _split_target(target: str) -> tuple[str, int]:
+def split_target(target: str) -> tuple[str, int]:
     text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", target.strip())
     text = text.split("/", 1)[0]
     if "@" in text:

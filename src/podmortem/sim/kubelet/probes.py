@@ -11,8 +11,8 @@ from typing import Any
 from podmortem.sim.kubelet.emit import Emitter
 from podmortem.sim.kubelet.model import ContainerSim, Instance
 from podmortem.sim.kubelet.order import StartOrder
-from podmortem.sim.kubelet.ports import _resolve_port, _spec_ports
-from podmortem.sim.kubelet.runtime import _sigterm_behaviour
+from podmortem.sim.kubelet.ports import resolve_port, spec_ports
+from podmortem.sim.kubelet.runtime import sigterm_behaviour
 from podmortem.sim.kubelet.state import PodState
 
 
@@ -28,7 +28,7 @@ class Probes:
         """None when the probe succeeds x seconds after the start, else the failure output."""
         prof = c.profile
         h = prof.health
-        ports = _spec_ports(c.spec)
+        ports = spec_ports(c.spec)
         listening = prof.listening_ports(ports)
         timeout = int(probe.get("timeoutSeconds") or 1)
         ip = self.pod.ip or "10.244.0.1"
@@ -43,7 +43,7 @@ class Probes:
                 break
         else:
             return None
-        port = _resolve_port(spec.get("port"), c.spec)
+        port = resolve_port(spec.get("port"), c.spec)
         addr = f"{ip}:{port}"
         refused = port is None or port not in listening or x < prof.start_seconds
         if kind == "tcpSocket":
@@ -91,7 +91,7 @@ class Probes:
         def kill_end(at: float, what: str) -> tuple[float, str, int, list[str]]:
             self.pod.at(at, self.events.while_running(c, inst, "Normal", "Killing", f"Container {c.name} failed {what} probe{suffix}"))
             inst.stopping_from = at
-            behaviour = _sigterm_behaviour(c.profile)
+            behaviour = sigterm_behaviour(c.profile)
             if behaviour == "ignore":
                 return (at + grace, "Error", 137, [])
             if behaviour == "graceful":

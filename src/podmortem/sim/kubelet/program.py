@@ -15,11 +15,11 @@ from typing import Any
 from podmortem.sim import messages
 from podmortem.sim.kubelet.checks import StartChecks
 from podmortem.sim.kubelet.model import ContainerSim, Instance
-from podmortem.sim.kubelet.ports import _spec_ports, _split_target
+from podmortem.sim.kubelet.ports import spec_ports, split_target
 from podmortem.sim.kubelet.probes import Probes
-from podmortem.sim.kubelet.runtime import _RUNTIME_OVERHEAD, _heap_limit_mib, memory_limit_mib
+from podmortem.sim.kubelet.runtime import RUNTIME_OVERHEAD, heap_limit_mib, memory_limit_mib
 from podmortem.sim.kubelet.state import PodState
-from podmortem.sim.kubelet.templates import _template, _time_values
+from podmortem.sim.kubelet.templates import template, time_values
 
 
 class Program:
@@ -97,7 +97,7 @@ class Program:
                 continue
             if other.index >= c.index and not other.sidecar:
                 continue
-            if port in other.profile.listening_ports(_spec_ports(other.spec)):
+            if port in other.profile.listening_ports(spec_ports(other.spec)):
                 return True
         return False
 
@@ -125,7 +125,7 @@ class Program:
                 return messages.write_failed(rt, path, problem == "readonly")
         uid = self.checks.effective_uid(c)
         caps = ((c.spec.get("securityContext") or {}).get("capabilities") or {}).get("add") or []
-        for port in prof.listening_ports(_spec_ports(c.spec)):
+        for port in prof.listening_ports(spec_ports(c.spec)):
             if port < 1024 and uid != 0 and "NET_BIND_SERVICE" not in caps and not self.pod.spec.get("hostNetwork"):
                 return messages.bind_denied(rt, port)
             if self._port_conflict(c, port):
@@ -135,7 +135,7 @@ class Program:
     def _unreachable(self, c: ContainerSim, t: float) -> tuple[list[str], int] | None:
         """The error the program prints when a service it connects to at start-up cannot be reached at t."""
         for target in c.profile.connects_to:
-            host, port = _split_target(target)
+            host, port = split_target(target)
             how, ip = self.pod.world.resolve(self.pod.namespace, host, port, t)
             if how:
                 return messages.dependency_unreachable(c.profile.runtime, host, port, ip, how)
@@ -154,21 +154,21 @@ class Program:
         inst.logs = [x for x in inst.logs if x[0] < when]
         for i, line in enumerate(lines):
             ts = when - 0.002 * (len(lines) - i)
-            inst.logs.append((ts, _template(line, {**inst.vars, **_time_values(ts)})))
+            inst.logs.append((ts, template(line, {**inst.vars, **time_values(ts)})))
 
     def plan(self, c: ContainerSim, t: float, cid: str) -> Instance:
         prof = c.profile
         inst = Instance(c.total - 1, cid, t, None)
         env, _ = self.checks.resolve_env(c)
-        values = {**_time_values(t), "pod": self.pod.name, "namespace": self.pod.namespace, "container": c.name,
+        values = {**time_values(t), "pod": self.pod.name, "namespace": self.pod.namespace, "container": c.name,
                   "node": self.pod.node.name if self.pod.node else "", "podIP": self.pod.ip or "", "restart": str(c.restart_count)}
         for k, v in env.items():
             values[f"env:{k}"] = v
         inst.vars = values
         for i, line in enumerate(prof.logs):
-            inst.logs.append((t + 0.02 + 0.01 * i, _template(line, {**values, **_time_values(t + 0.02 + 0.01 * i)})))
+            inst.logs.append((t + 0.02 + 0.01 * i, template(line, {**values, **time_values(t + 0.02 + 0.01 * i)})))
         if prof.repeat_logs:
-            inst.repeat = (tuple(_template(x, values) for x in prof.repeat_logs), max(prof.repeat_every, 1.0))
+            inst.repeat = (tuple(template(x, values) for x in prof.repeat_logs), max(prof.repeat_every, 1.0))
         ends: list[tuple[float, str, int, list[str]]] = []  # (time, reason, code, lines)
         if prof.arch not in ("amd64", "x86_64"):
             command = c.spec.get("command") or [next(iter(prof.executables), "/usr/local/bin/app")]
@@ -198,15 +198,15 @@ class Program:
             base = end_t - 0.002 * (len(lines) + 1)
             for i, line in enumerate(lines):
                 ts = max(t + 0.001, base + 0.002 * i)
-                inst.logs.append((ts, _template(line, {**values, **_time_values(ts)})))
+                inst.logs.append((ts, template(line, {**values, **time_values(ts)})))
             inst.logs.sort(key=lambda x: x[0])
         return inst
 
     def _memory_end(self, c: ContainerSim, t: float, env: Mapping[str, str]) -> tuple[float, str, int, list[str]] | None:
         prof = c.profile
         limit = memory_limit_mib(c.spec)
-        heap = _heap_limit_mib(prof, c.spec, env, limit)
-        overhead = _RUNTIME_OVERHEAD.get(prof.runtime, 0.0) if heap is not None else 0.0
+        heap = heap_limit_mib(prof, c.spec, env, limit)
+        overhead = RUNTIME_OVERHEAD.get(prof.runtime, 0.0) if heap is not None else 0.0
         rate = prof.memory_growth_per_minute / 60.0
         ramp = max(0.3, min(prof.start_seconds, 3.0) * 0.5)
         candidates: list[tuple[float, str, int, list[str]]] = []

@@ -20,7 +20,7 @@ def memory_limit_mib(spec: Mapping[str, Any], key: str = "limits") -> float | No
     return b / MiB if b else None
 
 
-def _heap_limit_mib(profile: Profile, spec: Mapping[str, Any], env: Mapping[str, str], limit: float | None) -> float | None:
+def heap_limit_mib(profile: Profile, spec: Mapping[str, Any], env: Mapping[str, str], limit: float | None) -> float | None:
     """The language runtime's own heap cap: JVM -Xmx / MaxRAMPercentage, Node --max-old-space-size."""
     words = [str(w) for w in (spec.get("command") or []) + (spec.get("args") or [])]
     if profile.runtime == "java":
@@ -51,17 +51,17 @@ def _heap_limit_mib(profile: Profile, spec: Mapping[str, Any], env: Mapping[str,
     return None
 
 
-_RUNTIME_OVERHEAD = {"java": 96.0, "node": 48.0}
+RUNTIME_OVERHEAD = {"java": 96.0, "node": 48.0}
 
 
-def _sigterm_behaviour(profile: Profile) -> str:
+def sigterm_behaviour(profile: Profile) -> str:
     if profile.on_sigterm:
         return profile.on_sigterm
     # PID 1 ignores signals it has no handler for: interpreters without one are SIGKILLed after the grace period.
     return "ignore" if profile.runtime in ("python", "node", "shell", "ruby") else "exit"
 
 
-def _quantity_text(n: int) -> str:
+def quantity_text(n: int) -> str:
     if n % MiB == 0:
         return f"{n // MiB}Mi"
     return f"{n // 1024}Ki"

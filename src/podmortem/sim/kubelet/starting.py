@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from podmortem.sim.derive import derive_profile
 from podmortem.sim.kubelet.checks import StartChecks
-from podmortem.sim.kubelet.emit import Emitter, _noop
-from podmortem.sim.kubelet.images import _hash, image_pull_policy, normalize_image
+from podmortem.sim.kubelet.emit import Emitter, noop
+from podmortem.sim.kubelet.images import digest_of, image_pull_policy, normalize_image
 from podmortem.sim.kubelet.model import ContainerSim, Instance
 from podmortem.sim.kubelet.program import Program
 from podmortem.sim.kubelet.state import PodState
@@ -87,7 +87,7 @@ class Starting:
                 c.next_attempt = t + self.pod.retry_delay()
                 return
             if policy == "Always" or not present:
-                h = int(_hash(image)[:8], 16)
+                h = int(digest_of(image)[:8], 16)
                 secs = (0.35 + (h % 1000) / 1000) if present else (1.2 + (h % 7000) / 1000)
                 size = prof.image_size or (20_000_000 + h % 180_000_000)
                 self.events.emit(c, t, "Normal", "Pulling", f'Pulling image "{image}"')
@@ -111,7 +111,7 @@ class Starting:
             return
         self.events.emit(c, t, "Normal", "Created", f"Created container {c.name}")
         c.total += 1
-        cid = "containerd://" + _hash(self.pod.uid, c.name, str(c.total))
+        cid = "containerd://" + digest_of(self.pod.uid, c.name, str(c.total))
         start_err = self.checks.start_error(c)
         if start_err:
             msg = ("failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create "
@@ -128,7 +128,7 @@ class Starting:
         # Wake up when the container counts as started or changes readiness: the pod's status changes then.
         for when in [inst.started_at, *(w for w, _ in inst.ready_changes)]:
             if when is not None:
-                self.pod.at(when, _noop)
+                self.pod.at(when, noop)
         if not c.init and self.pod.node is not None and self.pod.node.pressure is not None:
             self.pod.world.pressure_check(self.pod.node, t)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from podmortem.sim.kubelet.images import _hash, normalize_image
+from podmortem.sim.kubelet.images import digest_of, normalize_image
 from podmortem.sim.kubelet.model import ContainerSim, Instance
 from podmortem.sim.kubelet.order import StartOrder
 from podmortem.sim.kubelet.state import PodState
@@ -109,7 +109,7 @@ class StatusWriter:
         st: dict[str, Any] = {"name": c.name, "state": {}, "lastState": {}, "ready": False,
                               "restartCount": c.restart_count, "image": normalize_image(image), "imageID": ""}
         if last is not None:
-            st["imageID"] = normalize_image(image).rsplit(":", 1)[0].split("@")[0] + "@sha256:" + _hash(image)[:64]
+            st["imageID"] = normalize_image(image).rsplit(":", 1)[0].split("@")[0] + "@sha256:" + digest_of(image)[:64]
         prev = c.previous
         if last is not None and last.running(t):
             st["state"] = {"running": {"startedAt": rfc3339(last.start or t)}}

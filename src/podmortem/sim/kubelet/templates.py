@@ -9,13 +9,13 @@ import re
 from collections.abc import Mapping
 
 
-def _template(text: str, values: Mapping[str, str]) -> str:
+def template(text: str, values: Mapping[str, str]) -> str:
     if "{{" not in text:
         return text
     return re.sub(r"\{\{\s*([A-Za-z0-9_.:-]+)\s*\}\}", lambda m: values.get(m.group(1), m.group(0)), text)
 
 
-def _time_values(t: float) -> dict[str, str]:
+def time_values(t: float) -> dict[str, str]:
     import time as _t
 
     whole = int(t)

@@ -12,35 +12,35 @@ from __future__ import annotations
 import re
 
 from podmortem.model import EnvFrom, VolumeMount
-from podmortem.sources.describe.builders import _StateB, _VolumeB
+from podmortem.sources.describe.builders import StateB, VolumeB
 from podmortem.sources.describe.fields import (
-    _ENV_FROM,
-    _ENV_NAME,
-    _MOUNT,
-    _RESOURCE_LINE,
-    _env,
-    _int,
-    _none,
+    ENV_FROM,
+    ENV_NAME,
+    MOUNT,
+    RESOURCE_LINE,
+    env_value,
+    leading_int,
+    none_if_unset,
 )
-from podmortem.sources.describe.state import _ParserState
+from podmortem.sources.describe.state import ParserState
 from podmortem.sources.describe.times import parse_time
 from podmortem.sources.describe.vocabulary import (
-    _ANNOTATION,
-    _CONDITION,
-    _CONTAINER_KEYS,
-    _CONTAINER_START,
-    _DNS_NAME,
-    _LABEL,
-    _STATE_KEYS,
-    _TOLERATION,
-    _TOP_KEYS,
-    _TOP_ONLY,
-    _VOLUME_ATTRS,
-    _VOLUME_KINDS,
+    ANNOTATION,
+    CONDITION,
+    CONTAINER_KEYS,
+    CONTAINER_START,
+    DNS_NAME,
+    LABEL,
+    STATE_KEYS,
+    TOLERATION,
+    TOP_KEYS,
+    TOP_ONLY,
+    VOLUME_ATTRS,
+    VOLUME_KINDS,
 )
 
 
-class _BlockLines(_ParserState):
+class BlockLines(ParserState):
     """The handlers for lines inside a block the parser has open."""
 
     def _in_block(self, idx: int, s: str, raw: str, ind: int, key: str | None, value: str | None) -> bool:
@@ -54,20 +54,20 @@ class _BlockLines(_ParserState):
         if sec == "annotations":
             return self._annotations_line(s, raw, ind, key)
         if sec in ("conditions", "gates"):
-            m = _CONDITION.match(s)
+            m = CONDITION.match(s)
             if m and sec == "conditions":
                 self.pod.conditions[m["type"]] = m["status"]
             return bool(m) or bool(re.fullmatch(r"Type[ \t]+Status", s))
         if sec in ("tolerations", "selectors", "topology"):
-            if key in _TOP_KEYS or key in _CONTAINER_KEYS:
+            if key in TOP_KEYS or key in CONTAINER_KEYS:
                 return False
-            return bool(ind > self.section_indent or _TOLERATION.search(s) or _LABEL.match(s))
+            return bool(ind > self.section_indent or TOLERATION.search(s) or LABEL.match(s))
         if sec == "ips":
             return key == "IP" or (ind > self.section_indent and key is None)
         if sec == "resources":
-            if key in ("Limits", "Requests") or (_RESOURCE_LINE.match(s) and ind > self.section_indent):
+            if key in ("Limits", "Requests") or (RESOURCE_LINE.match(s) and ind > self.section_indent):
                 return True
-            return bool(_RESOURCE_LINE.match(s)) and ind == self.section_indent and key not in _TOP_KEYS
+            return bool(RESOURCE_LINE.match(s)) and ind == self.section_indent and key not in TOP_KEYS
         return False
 
     def _container_sub(self, idx: int, s: str, ind: int, key: str | None, value: str | None) -> bool:
@@ -78,32 +78,32 @@ class _BlockLines(_ParserState):
         if sub == "state":
             st = self.state
             assert st is not None
-            if key in _STATE_KEYS and ind >= self.sub_indent:
+            if key in STATE_KEYS and ind >= self.sub_indent:
                 self._state_key(st, key, value)
                 return True
             return False
         if sub in ("limits", "requests"):
-            m = _RESOURCE_LINE.match(s)
-            if m and (deeper or key not in _CONTAINER_KEYS):
+            m = RESOURCE_LINE.match(s)
+            if m and (deeper or key not in CONTAINER_KEYS):
                 (c.limits if sub == "limits" else c.requests)[m["name"]] = m["value"]
                 return True
             return False
         if sub in ("command", "args"):
-            if not deeper and (key in _CONTAINER_KEYS or key in _TOP_KEYS):
+            if not deeper and (key in CONTAINER_KEYS or key in TOP_KEYS):
                 return False
-            if not deeper and _DNS_NAME.match(s) and self._next_key(idx) in _CONTAINER_START:
+            if not deeper and DNS_NAME.match(s) and self._next_key(idx) in CONTAINER_START:
                 return False
             (c.command if sub == "command" else c.args).append(s)
             return True
         if sub == "env":
             if not deeper:
-                if key in _CONTAINER_KEYS or key in _TOP_KEYS:
+                if key in CONTAINER_KEYS or key in TOP_KEYS:
                     return False
-                if _DNS_NAME.match(s) and self._next_key(idx) in _CONTAINER_START:
+                if DNS_NAME.match(s) and self._next_key(idx) in CONTAINER_START:
                     return False
-            m = _ENV_NAME.match(s)
+            m = ENV_NAME.match(s)
             if m:
-                e = _env(m["name"], m["value"])
+                e = env_value(m["name"], m["value"])
                 c.env.append(e)
                 self.cont = e.append if e.ref_kind is None else None
                 return True
@@ -112,14 +112,14 @@ class _BlockLines(_ParserState):
                 return True
             return False
         if sub == "envfrom":
-            m = _ENV_FROM.match(s)
+            m = ENV_FROM.match(s)
             if m:
                 kind = "configmap" if m["kind"].lower() == "configmap" else "secret"
                 c.env_from.append(EnvFrom(kind, m["name"], (m["opt"] or "").lower() == "true", m["prefix"]))
                 return True
             return False
         if sub in ("mounts", "devices"):
-            m = _MOUNT.match(s)
+            m = MOUNT.match(s)
             if m and (deeper or key is None):
                 if sub == "mounts":
                     flags = [f.strip() for f in (m["flags"] or "").split(",")]
@@ -131,11 +131,11 @@ class _BlockLines(_ParserState):
                 return True
             return False
         if sub == "qos":
-            return bool(_RESOURCE_LINE.match(s)) and key not in _CONTAINER_KEYS
+            return bool(RESOURCE_LINE.match(s)) and key not in CONTAINER_KEYS
         return False
 
-    def _state_key(self, st: _StateB, key: str | None, value: str | None) -> None:
-        v = _none(value)
+    def _state_key(self, st: StateB, key: str | None, value: str | None) -> None:
+        v = none_if_unset(value)
         st.seen = True
         self.cont = None
         if key == "Reason":
@@ -144,9 +144,9 @@ class _BlockLines(_ParserState):
             st.message = v or ""
             self.cont = self.raw_cont = st.append
         elif key == "Exit Code":
-            st.exit_code = _int(v)
+            st.exit_code = leading_int(v)
         elif key == "Signal":
-            st.signal = _int(v)
+            st.signal = leading_int(v)
         elif key == "Started":
             st.started = parse_time(v)
         elif key == "Finished":
@@ -154,24 +154,24 @@ class _BlockLines(_ParserState):
 
     def _volumes_line(self, idx: int, s: str, ind: int, key: str | None, value: str | None) -> bool:
         vol = self.volume
-        m = _DNS_NAME.match(s)
+        m = DNS_NAME.match(s)
         # `  name:` under `Volumes:`; with the indentation lost, only a following `Type:` says so
         typed = m is not None and self._next_key(idx) == "Type"
         if m and (typed or (ind > self.section_indent and (vol is None or ind <= self.volume_indent))):
-            self.volume = _VolumeB(m["name"])
+            self.volume = VolumeB(m["name"])
             self.volume_indent = ind
             self.pod.volumes.append(self.volume)
             return True
         if vol is None:
             return s in ("No volumes.",)
         deeper = ind > self.volume_indent
-        if key is not None and (deeper or key in _VOLUME_ATTRS) and key not in _TOP_ONLY and (
+        if key is not None and (deeper or key in VOLUME_ATTRS) and key not in TOP_ONLY and (
                 deeper or key not in vol.attrs):
             vol.attrs.add(key)
-            v = _none(value)
+            v = none_if_unset(value)
             if key == "Type" and v:
                 word = v.split()[0].rstrip(",")  # `ConfigMap (a volume populated by a ConfigMap)`
-                vol.kind = _VOLUME_KINDS.get(word.lower(), word[:1].lower() + word[1:])
+                vol.kind = VOLUME_KINDS.get(word.lower(), word[:1].lower() + word[1:])
             elif key in ("Name", "SecretName", "ClaimName", "Path") and v and vol.ref_name is None:
                 if not (key == "Path" and vol.kind not in ("hostPath", None)):
                     vol.ref_name = v
@@ -185,9 +185,9 @@ class _BlockLines(_ParserState):
         return False
 
     def _labels_line(self, s: str, ind: int, key: str | None) -> bool:
-        if key in _TOP_KEYS:
+        if key in TOP_KEYS:
             return False
-        if _LABEL.match(s):
+        if LABEL.match(s):
             self._add_labels(s)
             return True
         return False
@@ -200,14 +200,14 @@ class _BlockLines(_ParserState):
                 self.pod.labels[k] = v
 
     def _annotations_line(self, s: str, raw: str, ind: int, key: str | None) -> bool:
-        top = key in _TOP_ONLY or (key in _TOP_KEYS and ind <= self.section_indent)
+        top = key in TOP_ONLY or (key in TOP_KEYS and ind <= self.section_indent)
         if top and ind <= self.section_indent:
             return False
-        m = _ANNOTATION.match(s)
+        m = ANNOTATION.match(s)
         if m and ind <= self.value_col:
             self._add_annotation(m["key"], m["value"])
             return True
-        if self.annotation is not None and (ind > self.section_indent or key not in _TOP_KEYS):
+        if self.annotation is not None and (ind > self.section_indent or key not in TOP_KEYS):
             # kubectl indents a multi-line value 2 past the value column; keep the rest (JSON nesting)
             text = raw.expandtabs(8)[min(ind, self.value_col + 2):].rstrip()
             prev = self.pod.annotations.get(self.annotation, "")

@@ -29,8 +29,8 @@ from podmortem.model import (
     Waiting,
 )
 from podmortem.model.evidence import DESCRIBE
-from podmortem.sources.describe.events import _EventB
-from podmortem.sources.describe.vocabulary import _SPEC_KEYS, _STATUS_KEYS
+from podmortem.sources.describe.events import EventB
+from podmortem.sources.describe.vocabulary import SPEC_KEYS, STATUS_KEYS
 
 # Before ownerReferences, the owner was kept in the `kubernetes.io/created-by` annotation
 # (a serialized reference); pastes from those clusters name the owner only there.
@@ -38,7 +38,7 @@ _CREATED_BY_ANNOTATION = re.compile(r'"reference":\{"kind":"(?P<kind>\w+)",(?:"n
 
 
 @dataclass
-class _EnvB:
+class EnvB:
     name: str
     value: str | None = None
     ref_kind: str | None = None
@@ -55,7 +55,7 @@ class _EnvB:
 
 
 @dataclass
-class _StateB:
+class StateB:
     kind: str | None = None
     reason: str | None = None
     message: str | None = None
@@ -86,7 +86,7 @@ class _StateB:
 
 
 @dataclass
-class _ContainerB:
+class ContainerB:
     name: str
     init: bool = False
     ephemeral: bool = False
@@ -94,7 +94,7 @@ class _ContainerB:
     ports: list[Port] = field(default_factory=list)
     command: list[str] = field(default_factory=list)
     args: list[str] = field(default_factory=list)
-    env: list[_EnvB] = field(default_factory=list)
+    env: list[EnvB] = field(default_factory=list)
     env_from: list[EnvFrom] = field(default_factory=list)
     mounts: list[VolumeMount] = field(default_factory=list)
     limits: dict[str, str] = field(default_factory=dict)
@@ -102,19 +102,19 @@ class _ContainerB:
     probes: dict[str, Probe] = field(default_factory=dict)
     container_id: str | None = None
     image_id: str | None = None
-    state: _StateB = field(default_factory=_StateB)
-    last_state: _StateB = field(default_factory=_StateB)
+    state: StateB = field(default_factory=StateB)
+    last_state: StateB = field(default_factory=StateB)
     ready: bool | None = None
     restart_count: int | None = None
     keys: set[str] = field(default_factory=set)  # keys seen, to notice a second headerless block
 
     @property
     def has_spec(self) -> bool:
-        return bool(self.keys & _SPEC_KEYS)
+        return bool(self.keys & SPEC_KEYS)
 
     @property
     def has_status(self) -> bool:
-        return bool(self.keys & _STATUS_KEYS) or self.state.seen or self.last_state.seen
+        return bool(self.keys & STATUS_KEYS) or self.state.seen or self.last_state.seen
 
     def build(self) -> ContainerEvidence:
         spec = None
@@ -134,7 +134,7 @@ class _ContainerB:
         return ContainerEvidence(self.name, self.init, spec, status)
 
 @dataclass
-class _PodB:
+class PodB:
     name: str | None = None
     namespace: str | None = None
     node: str | None = None
@@ -146,9 +146,9 @@ class _PodB:
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
     conditions: dict[str, str] = field(default_factory=dict)
-    volumes: list[_VolumeB] = field(default_factory=list)
-    containers: list[_ContainerB] = field(default_factory=list)
-    events: list[_EventB] = field(default_factory=list)
+    volumes: list[VolumeB] = field(default_factory=list)
+    containers: list[ContainerB] = field(default_factory=list)
+    events: list[EventB] = field(default_factory=list)
     loose: list[str] = field(default_factory=list)
     qos: str | None = None
     top_status: bool = False
@@ -220,7 +220,7 @@ _ALWAYS_PRINTED = frozenset({"Image", "Port", "Ports", "Host Port", "Host Ports"
 
 
 @dataclass
-class _VolumeB:
+class VolumeB:
     name: str
     kind: str | None = None
     ref_name: str | None = None

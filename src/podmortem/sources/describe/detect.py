@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from podmortem.sources.describe.events import _BARE_ROW, _HEADER_MODERN, _HEADER_OLD, _MODERN_ROW, _OLD_ROW
+from podmortem.sources.describe.events import BARE_ROW, HEADER_MODERN, HEADER_OLD, MODERN_ROW, OLD_ROW
 
 _STRONG_KEY = re.compile(
     r"^[ \t]*(?:Containers|Init Containers|State|Last State|Last Termination State|Events|Restart Count|"
@@ -35,15 +35,15 @@ def looks_like_describe(text: str) -> bool:
         s = raw.strip()
         if not s or s[0] in "{[":  # JSON log lines can quote anything
             continue
-        if _STRONG_KEY.match(s) or _HEADER_MODERN.match(s) or _HEADER_OLD.match(s):
+        if _STRONG_KEY.match(s) or HEADER_MODERN.match(s) or HEADER_OLD.match(s):
             return True
         if _WEAK_KEY.match(s):
             weak += 1
             if weak >= 2:
                 return True
             continue
-        if s[:1] in ("N", "W") and (_MODERN_ROW.match(s) or _BARE_ROW.match(s)):
+        if s[:1] in ("N", "W") and (MODERN_ROW.match(s) or BARE_ROW.match(s)):
             return True
-        if _OLD_ROW.match(s) or _KUBELET_MESSAGE.search(s):
+        if OLD_ROW.match(s) or _KUBELET_MESSAGE.search(s):
             return True
     return False

@@ -25,15 +25,15 @@ _TIME = rf"(?:{_ABS_TIME}|{_AGE})"
 _TYPES = "Normal|Warning"
 
 # `Warning  BackOff  2m10s (x87 over 25m)  kubelet  Back-off restarting ...` (kubectl >= 1.10)
-_MODERN_ROW = re.compile(
+MODERN_ROW = re.compile(
     rf"^(?P<type>{_TYPES})[ \t]+(?P<reason>[A-Za-z][\w.-]*)[ \t]+"
     rf"(?P<age>{_AGE}(?:[ \t]*{_REPEAT})?)(?:[ \t]+(?P<rest>\S.*))?[ \t]*$"
 )
 # A row whose Age/From columns were lost: `Warning  Failed  Error: ...` (aligned columns only).
-_BARE_ROW = re.compile(rf"^(?P<type>{_TYPES})(?:\t+|[ \t]{{2,}})(?P<reason>[A-Z][A-Za-z]+)(?:\t+|[ \t]{{2,}})(?P<rest>\S.*)$")
+BARE_ROW = re.compile(rf"^(?P<type>{_TYPES})(?:\t+|[ \t]{{2,}})(?P<reason>[A-Z][A-Za-z]+)(?:\t+|[ \t]{{2,}})(?P<rest>\S.*)$")
 _BARE_ROW_LOOSE = re.compile(rf"^(?P<type>{_TYPES})[ \t]+(?P<reason>[A-Z][A-Za-z]+)[ \t]+(?P<rest>\S.*)$")
 # kubectl 1.0-1.9: FirstSeen LastSeen Count From SubobjectPath [Type] Reason Message.
-_OLD_ROW = re.compile(
+OLD_ROW = re.compile(
     rf"^(?P<first>{_TIME})[ \t]+(?P<last>{_TIME})[ \t]+(?P<count>\d+)[ \t]+"
     r"(?P<src>\{[^{}]*\}|[^\s,{}]+(?:,[ \t]*[^\s,]+)?)"
     r"(?:[ \t]+(?P<path>(?:spec|status)\.\w+(?:\{[^{}]*\})?|implicitly required container \S+))?"
@@ -54,11 +54,11 @@ _FROM_TOKEN = re.compile(r"^(?P<src>[a-z][\w.-]*(?:,[ \t]*\S+)?)(?:[ \t]+(?P<msg
 # kubectl >= 1.35 prefixes the message with the involved object's fieldPath.
 _FIELD_PATH_PREFIX = re.compile(r"^(?P<path>spec\.(?:initContainers|containers|ephemeralContainers)\{[^{}]*\}):[ \t]*")
 
-_HEADER_MODERN = re.compile(r"^Type[ \t]+Reason[ \t]+Age[ \t]+From[ \t]+Message$")
-_HEADER_OLD = re.compile(
+HEADER_MODERN = re.compile(r"^Type[ \t]+Reason[ \t]+Age[ \t]+From[ \t]+Message$")
+HEADER_OLD = re.compile(
     r"^First[ \t]?Seen[ \t]+Last[ \t]?Seen[ \t]+Count[ \t]+From[ \t]+(?:Sub[ \t]?object[ \t]?Path[ \t]+)?"
     r"(?:Type[ \t]+)?Reason[ \t]+Message$", re.I)
-_HEADER_GET = re.compile(r"^LAST[ \t]?SEEN[ \t]+.*\bMESSAGE$")
+HEADER_GET = re.compile(r"^LAST[ \t]?SEEN[ \t]+.*\bMESSAGE$")
 _KINDS = {"pod": "Pod", "node": "Node", "replicaset": "ReplicaSet", "deployment": "Deployment",
           "statefulset": "StatefulSet", "daemonset": "DaemonSet", "job": "Job", "cronjob": "CronJob",
           "replicationcontroller": "ReplicationController", "persistentvolumeclaim": "PersistentVolumeClaim",
@@ -66,7 +66,7 @@ _KINDS = {"pod": "Pod", "node": "Node", "replicaset": "ReplicaSet", "deployment"
 
 
 @dataclass
-class _EventB:
+class EventB:
     type: str | None
     reason: str | None
     message: str
@@ -127,19 +127,19 @@ def _split_from_message(rest: str, aligned_only: bool = False) -> tuple[str | No
     return None, rest
 
 
-def _modern_event(m: re.Match[str], raw: str, src: str | None, msg: str) -> _EventB:
+def _modern_event(m: re.Match[str], raw: str, src: str | None, msg: str) -> EventB:
     comp, host = _split_source(src) if src else (None, None)
     count = m["count"]
-    return _EventB(type=m["type"], reason=m["reason"], message=msg, raw=raw.lstrip(),
+    return EventB(type=m["type"], reason=m["reason"], message=msg, raw=raw.lstrip(),
                    count=int(count) if count else 1, age=re.sub(r"[ \t]+", " ", m["age"]).strip(),
                    source=comp, host=host)
 
 
-def _old_event(m: re.Match[str], raw: str) -> _EventB:
+def _old_event(m: re.Match[str], raw: str) -> EventB:
     comp, host = _split_source(m["src"])
     first, last = m["first"], m["last"]
     path = m["path"]
-    return _EventB(type=m["type"], reason=m["reason"], message=m["msg"] or "", raw=raw.lstrip(),
+    return EventB(type=m["type"], reason=m["reason"], message=m["msg"] or "", raw=raw.lstrip(),
                    count=int(m["count"]) or 1, age=None if "," in last else last,
                    first_seen=parse_time(first) if "," in first else None,
                    last_seen=parse_time(last) if "," in last else None,
@@ -147,32 +147,32 @@ def _old_event(m: re.Match[str], raw: str) -> _EventB:
                    field_path=path if path and not path.startswith("implicitly") else None)
 
 
-def _get_event(m: re.Match[str], raw: str) -> _EventB:
+def _get_event(m: re.Match[str], raw: str) -> EventB:
     kind, _, name = m["obj"].partition("/")
     count = m["count"]
-    return _EventB(type=m["type"], reason=m["reason"], message=m["msg"], raw=raw.lstrip(),
+    return EventB(type=m["type"], reason=m["reason"], message=m["msg"], raw=raw.lstrip(),
                    count=int(count) if count else 1, age=re.sub(r"[ \t]+", " ", m["age"]),
                    object_kind=_KINDS.get(kind.lower(), kind[:1].upper() + kind[1:]), object_name=name)
 
 
-def _event_row(line: str, raw: str, in_events: bool) -> _EventB | None:
+def event_row(line: str, raw: str, in_events: bool) -> EventB | None:
     """One events-table row in any layout, or None. `line` is the row without its indentation."""
     first = line[:1]
     if first in ("N", "W"):
-        m = _MODERN_ROW.match(line)
+        m = MODERN_ROW.match(line)
         if m:
             src, msg = _split_from_message(m["rest"] or "")
             return _modern_event(m, raw, src, msg)
-        m = _BARE_ROW.match(line) or (_BARE_ROW_LOOSE.match(line) if in_events else None)
+        m = BARE_ROW.match(line) or (_BARE_ROW_LOOSE.match(line) if in_events else None)
         if m:
             src, msg = _split_from_message(m["rest"], aligned_only=True)
             if src is not None and not re.fullmatch(r"[a-z][\w.-]*(?:,.*)?", src):
                 src, msg = None, m["rest"]  # a capitalised first word is the message, not a From
             comp, host = _split_source(src) if src else (None, None)
-            return _EventB(type=m["type"], reason=m["reason"], message=msg, raw=raw.lstrip(),
+            return EventB(type=m["type"], reason=m["reason"], message=msg, raw=raw.lstrip(),
                            source=comp, host=host)
     if first.isdigit() or first in ("<", "M", "T", "W", "F", "S"):  # an age, or a weekday (2015)
-        m = _OLD_ROW.match(line)
+        m = OLD_ROW.match(line)
         if m:
             return _old_event(m, raw)
         m = _GET_ROW.match(line)
@@ -183,15 +183,15 @@ def _event_row(line: str, raw: str, in_events: bool) -> _EventB | None:
 
 def parse_event_line(line: str) -> Event | None:
     """One pasted events-table row (modern, 2015 or `kubectl get events` layout) as an Event."""
-    e = _event_row(line.lstrip(), line, in_events=False)
+    e = event_row(line.lstrip(), line, in_events=False)
     return e.build() if e else None
 
 
-def _columns(header: str) -> list[int]:
+def column_starts(header: str) -> list[int]:
     return [m.start() for m in re.finditer(r"\S+", header.expandtabs(8))]
 
 
-def _column_event(raw: str, cols: list[int]) -> _EventB | None:
+def column_event(raw: str, cols: list[int]) -> EventB | None:
     """A modern row cut at the header's column offsets; None unless every column lines up.
 
     Only this reading keeps an empty From column empty; the regex reading cannot know.
@@ -214,5 +214,5 @@ def _column_event(raw: str, cols: list[int]) -> _EventB | None:
         return None
     comp, host = _split_source(src) if src else (None, None)
     count = am["count"]
-    return _EventB(type=typ, reason=reason, message=raw.expandtabs(8)[msg_at:], raw=raw.lstrip(),
+    return EventB(type=typ, reason=reason, message=raw.expandtabs(8)[msg_at:], raw=raw.lstrip(),
                    count=int(count) if count else 1, age=re.sub(r"[ \t]+", " ", age), source=comp, host=host)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from podmortem.model import Probe
-from podmortem.sources.describe.builders import _EnvB
+from podmortem.sources.describe.builders import EnvB
 
 _PROBE_HANDLER = re.compile(r"^(?P<handler>http-get|tcp-socket|exec|grpc|unknown)\b[ \t]*(?P<target>.*)$")
 _PROBE_ATTR = re.compile(
@@ -68,46 +68,46 @@ def _port_of(host_port: str) -> str | None:
     return port or None
 
 
-_PORT = re.compile(r"(?P<port>\d+)(?:/(?P<proto>[A-Za-z]+))?(?:[ \t]*\((?P<name>[^)]*)\))?")
+PORT = re.compile(r"(?P<port>\d+)(?:/(?P<proto>[A-Za-z]+))?(?:[ \t]*\((?P<name>[^)]*)\))?")
 _ENV_SECRET = re.compile(r"^<set to the key '(?P<key>[^']*)' in secret '(?P<name>[^']*)'>(?P<rest>.*)$")
 _ENV_CONFIGMAP = re.compile(r"^<set to the key '(?P<key>[^']*)' of config map '(?P<name>[^']*)'>(?P<rest>.*)$")
 _ENV_OPTIONAL = re.compile(r"Optional:[ \t]*(?P<v>true|false)", re.I)
 _ENV_FIELD = re.compile(r"^(?P<value>.*?)[ \t]*\((?P<api>v\d\w*(?:/\w+)?):(?P<path>[^()]+)\)$")
 _ENV_RESOURCE = re.compile(r"^(?P<value>.*?)[ \t]*\((?P<res>(?:limits|requests)\.[\w.-]+)\)$")
-_ENV_NAME = re.compile(r"^(?P<name>[A-Za-z_][\w.-]*):(?:[ \t]+(?P<value>.*))?$")
-_ENV_FROM = re.compile(
+ENV_NAME = re.compile(r"^(?P<name>[A-Za-z_][\w.-]*):(?:[ \t]+(?P<value>.*))?$")
+ENV_FROM = re.compile(
     r"^(?P<name>\S+)[ \t]+(?P<kind>ConfigMap|Secret)(?:[ \t]+with prefix '(?P<prefix>[^']*)')?"
     r"(?:[ \t]+Optional:[ \t]*(?P<opt>true|false))?[ \t]*$", re.I)
-_MOUNT = re.compile(r"^(?P<path>\S.*?) from (?P<name>\S+)(?:[ \t]+\((?P<flags>[^)]*)\))?[ \t]*$")
-_RESOURCE_LINE = re.compile(r"^(?P<name>[a-z][\w./-]*):[ \t]*(?P<value>\S+)$")
+MOUNT = re.compile(r"^(?P<path>\S.*?) from (?P<name>\S+)(?:[ \t]+\((?P<flags>[^)]*)\))?[ \t]*$")
+RESOURCE_LINE = re.compile(r"^(?P<name>[a-z][\w./-]*):[ \t]*(?P<value>\S+)$")
 
 
-def _env(name: str, value: str | None) -> _EnvB:
+def env_value(name: str, value: str | None) -> EnvB:
     v = (value or "").strip()
     for pattern, kind in ((_ENV_SECRET, "secret"), (_ENV_CONFIGMAP, "configmap")):
         m = pattern.match(v)
         if m:
             opt = _ENV_OPTIONAL.search(m["rest"])
-            return _EnvB(name, None, kind, m["name"], m["key"], bool(opt and opt["v"].lower() == "true"))
+            return EnvB(name, None, kind, m["name"], m["key"], bool(opt and opt["v"].lower() == "true"))
     m = _ENV_FIELD.match(v)
     if m:
-        return _EnvB(name, None, "field", None, m["path"].strip())
+        return EnvB(name, None, "field", None, m["path"].strip())
     m = _ENV_RESOURCE.match(v)
     if m:
-        return _EnvB(name, None, "resource", None, m["res"])
-    return _EnvB(name, v)
+        return EnvB(name, None, "resource", None, m["res"])
+    return EnvB(name, v)
 
 
-def _none(value: str | None) -> str | None:
+def none_if_unset(value: str | None) -> str | None:
     v = (value or "").strip()
     return None if v in ("", "<none>", "<unset>", "<nil>") else v
 
 
-def _int(value: str | None) -> int | None:
+def leading_int(value: str | None) -> int | None:
     m = re.match(r"^[ \t]*(-?\d+)", value or "")
     return int(m.group(1)) if m else None
 
 
-def _bool(value: str | None) -> bool | None:
+def bool_field(value: str | None) -> bool | None:
     v = (value or "").strip().lower()
     return True if v == "true" else False if v == "false" else None

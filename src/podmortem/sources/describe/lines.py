@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import re
 
-_SEPARATOR = re.compile(r"^[ \t]*[-=_][-=_ \t]*[-=_][ \t]*$")  # `----  ------` rules, `====`
+SEPARATOR = re.compile(r"^[ \t]*[-=_][-=_ \t]*[-=_][ \t]*$")  # `----  ------` rules, `====`
 
 # Lines that mark a cut in the paste; they carry nothing and break any continuation.
-_SNIP = re.compile(
+SNIP = re.compile(
     r"^(?:\.{2,}|…+|\[\s*(?:\.{2,}|…|snip(?:ped)?|truncated|trimmed|cut|omitted)[^\]]*\]|"
     r"<\s*(?:snip(?:ped)?|truncated|\.{2,}|…|omitted)[^>]*>|\(\s*(?:snip(?:ped)?|\.{2,}|…|truncated)\s*\)|"
     r"[-=#*\s]*snip[-=#*\s]*|\.{2,}\s*(?:snip(?:ped)?|truncated|more|omitted)\b.*)$", re.I)
-_FENCE = re.compile(r"^(?:```|~~~)")
+FENCE = re.compile(r"^(?:```|~~~)")
 
 
-def _indent(raw: str) -> int:
+def indent(raw: str) -> int:
     n = 0
     for ch in raw:
         if ch == " ":
@@ -32,7 +32,7 @@ def _indent(raw: str) -> int:
     return n
 
 
-def _dedent(raw: str, margin: int) -> str:
+def dedent(raw: str, margin: int) -> str:
     """`raw` without the paste's own left margin (`margin` columns of leading blanks, no more)."""
     col = i = 0
     while i < len(raw) and col < margin and raw[i] in " \t":
@@ -41,7 +41,7 @@ def _dedent(raw: str, margin: int) -> str:
     return raw[i:]
 
 
-def _hard_wrapped(prev_raw: str, raw: str, width: int, at_width: int) -> bool:
+def hard_wrapped(prev_raw: str, raw: str, width: int, at_width: int) -> bool:
     """Whether `raw` is the rest of `prev_raw`, cut by a terminal at its width.
 
     A terminal caps every line at its width, so a cut line is as long as the longest line of
@@ -53,7 +53,7 @@ def _hard_wrapped(prev_raw: str, raw: str, width: int, at_width: int) -> bool:
 
 
 
-def _prepare(text: str) -> list[str]:
+def prepare(text: str) -> list[str]:
     text = (text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
             .replace("\ufeff", "").replace("\u200b", ""))
     lines = text.split("\n")

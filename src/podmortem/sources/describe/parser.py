@@ -21,48 +21,55 @@ from dataclasses import replace
 from podmortem.model import ContainerEvidence, Owner, PodEvidence, Port
 from podmortem.model.evidence import DESCRIBE
 from podmortem.sources.boundary import guard_pod
-from podmortem.sources.describe.blocks import _BlockLines
-from podmortem.sources.describe.builders import _ContainerB, _PodB
+from podmortem.sources.describe.blocks import BlockLines
+from podmortem.sources.describe.builders import ContainerB, PodB
 from podmortem.sources.describe.events import (
-    _HEADER_GET,
-    _HEADER_MODERN,
-    _HEADER_OLD,
-    _column_event,
-    _columns,
-    _event_row,
+    HEADER_GET,
+    HEADER_MODERN,
+    HEADER_OLD,
+    column_event,
+    column_starts,
+    event_row,
 )
-from podmortem.sources.describe.fields import _ENV_NAME, _PORT, _bool, _int, _none, parse_probe
+from podmortem.sources.describe.fields import (
+    ENV_NAME,
+    PORT,
+    bool_field,
+    leading_int,
+    none_if_unset,
+    parse_probe,
+)
 from podmortem.sources.describe.getpods import pod_rows
 from podmortem.sources.describe.lines import (
-    _FENCE,
-    _SEPARATOR,
-    _SNIP,
-    _dedent,
-    _hard_wrapped,
-    _indent,
-    _prepare,
+    FENCE,
+    SEPARATOR,
+    SNIP,
+    dedent,
+    hard_wrapped,
+    indent,
+    prepare,
 )
-from podmortem.sources.describe.prompts import _NOT_FOUND_BUT_EVENTS, _PROMPT, _VERBS, _describe_target
+from podmortem.sources.describe.prompts import NOT_FOUND_BUT_EVENTS, PROMPT, VERBS, describe_target
 from podmortem.sources.describe.times import parse_time
 from podmortem.sources.describe.vocabulary import (
-    _ANNOTATION,
-    _CONTAINER_KEYS,
-    _CONTAINER_START,
-    _DNS_NAME,
-    _KEY,
-    _OWNER,
-    _STATE_KEYS,
-    _TERMINATED_ONLY,
-    _TERMINATED_REASONS,
-    _TOP_KEYS,
+    ANNOTATION,
+    CONTAINER_KEYS,
+    CONTAINER_START,
+    DNS_NAME,
+    KEY,
+    OWNER,
+    STATE_KEYS,
+    TERMINATED_ONLY,
+    TERMINATED_REASONS,
+    TOP_KEYS,
 )
 
 
-class _Parser(_BlockLines):
+class _Parser(BlockLines):
     """One pass over the lines of a paste; the pods it found, as builders."""
 
     # -- the loop ------------------------------------------------------------------------------
-    def run(self) -> list[_PodB]:
+    def run(self) -> list[PodB]:
         for idx, raw in enumerate(self.lines):
             self._line(idx, raw)
             self.prev_raw = raw
@@ -76,26 +83,26 @@ class _Parser(_BlockLines):
                 return
             self.cont = None  # nothing else continues across a blank line
             return
-        if _FENCE.match(s) or _SNIP.match(s):
+        if FENCE.match(s) or SNIP.match(s):
             self.cont = None
             return
-        if _SEPARATOR.match(s):
+        if SEPARATOR.match(s):
             return
         if self._prompt(s):
             return
-        ind = _indent(raw)
+        ind = indent(raw)
         if self._events_line(s, raw, ind):
             return
         if self.cont is not None and self._continuation(s, raw, ind):
             return
-        key_m = _KEY.match(s)
+        key_m = KEY.match(s)
         key = key_m["key"] if key_m else None
         value = key_m["value"] if key_m else None
         if self._in_block(idx, s, raw, ind, key, value):
             return
         if key is not None and self._key(idx, key, value, raw, ind):
             return
-        m = _DNS_NAME.match(s)
+        m = DNS_NAME.match(s)
         if m and self._name_line(idx, m["name"], ind):
             return
         self.cont = None
@@ -103,16 +110,16 @@ class _Parser(_BlockLines):
 
     # -- prompts and hints ---------------------------------------------------------------------
     def _prompt(self, s: str) -> bool:
-        m = _PROMPT.match(s)
+        m = PROMPT.match(s)
         if m:
             tokens = m["args"].split()
-            if not tokens or (tokens[0] not in _VERBS and not tokens[0].startswith("-")):
+            if not tokens or (tokens[0] not in VERBS and not tokens[0].startswith("-")):
                 return False
             self.cont = None
             if "describe" in tokens:
                 self._describe_command(tokens)
             return True
-        m = _NOT_FOUND_BUT_EVENTS.match(s)
+        m = NOT_FOUND_BUT_EVENTS.match(s)
         if m:
             if self.pod.other_pod(m["name"]):
                 self._new_pod()
@@ -123,7 +130,7 @@ class _Parser(_BlockLines):
 
     def _describe_command(self, tokens: list[str]) -> None:
         """`kubectl describe pod NAME -n NS` opens a new pod and names it if its output does not."""
-        name, namespace = _describe_target(tokens)
+        name, namespace = describe_target(tokens)
         if self.pod.other_pod(name) or (name is None and self.pod.hint_name):
             self._new_pod()
         else:
@@ -135,19 +142,19 @@ class _Parser(_BlockLines):
 
     # -- events --------------------------------------------------------------------------------
     def _events_line(self, s: str, raw: str, ind: int) -> bool:
-        if _HEADER_MODERN.match(s):
+        if HEADER_MODERN.match(s):
             self._enter_events(ind)
-            self.columns = _columns(raw)
+            self.columns = column_starts(raw)
             return True
-        if _HEADER_OLD.match(s) or _HEADER_GET.match(s):
+        if HEADER_OLD.match(s) or HEADER_GET.match(s):
             self._enter_events(ind)
             return True
         in_events = self.section == "events"
         e = None
         if in_events and self.columns is not None and len(self.columns) == 5:
-            e = _column_event(raw, self.columns)
+            e = column_event(raw, self.columns)
         if e is None:
-            e = _event_row(raw.lstrip(), raw, in_events)
+            e = event_row(raw.lstrip(), raw, in_events)
         if e is None:
             return False
         if not in_events:
@@ -165,21 +172,21 @@ class _Parser(_BlockLines):
     def _continuation(self, s: str, raw: str, ind: int) -> bool:
         """A line that carries on the previous value (a wrapped event or a multi-line message)."""
         assert self.cont is not None
-        key_m = _KEY.match(s)
+        key_m = KEY.match(s)
         if key_m:
             key = key_m["key"]
-            if (key in _TOP_KEYS or key in _CONTAINER_KEYS
-                    or (self.sub == "state" and key in _STATE_KEYS)
-                    or (self.sub == "env" and _ENV_NAME.match(s))
+            if (key in TOP_KEYS or key in CONTAINER_KEYS
+                    or (self.sub == "state" and key in STATE_KEYS)
+                    or (self.sub == "env" and ENV_NAME.match(s))
                     or (self.section == "annotations" and ind <= self.value_col)):
                 return False
-        if self.section == "annotations" and ind <= self.value_col and _ANNOTATION.match(s):
+        if self.section == "annotations" and ind <= self.value_col and ANNOTATION.match(s):
             return False
-        if _DNS_NAME.match(s) and self.section in ("containers", "volumes"):
+        if DNS_NAME.match(s) and self.section in ("containers", "volumes"):
             return False
         if self.cont == self.raw_cont:
-            self.cont(_dedent(raw, self.margin).rstrip(), "\n")
-        elif _hard_wrapped(self.prev_raw, raw, self.width, self.at_width):
+            self.cont(dedent(raw, self.margin).rstrip(), "\n")
+        elif hard_wrapped(self.prev_raw, raw, self.width, self.at_width):
             self.cont(raw.rstrip(), "")
         else:
             self.cont(s, "\n")
@@ -190,19 +197,19 @@ class _Parser(_BlockLines):
     def _key(self, idx: int, key: str, value: str | None, raw: str, ind: int) -> bool:
         if key in ("Reason", "Message") and self.container is not None:
             return False  # a state line out of place: keep it searchable rather than misfile it
-        if key in _TOP_KEYS:
+        if key in TOP_KEYS:
             return self._top_key(idx, key, value, raw, ind)
         if key in ("SeccompProfile", "LocalhostProfile") and self.container is None:
             return True  # the pod-level field (kubectl >= 1.19): nothing to keep
-        if key in _CONTAINER_KEYS:
+        if key in CONTAINER_KEYS:
             self._container_key(key, value, ind)
             return True
-        if key in _TERMINATED_ONLY:
+        if key in TERMINATED_ONLY:
             # `Exit Code:` with no `State:` above it: a pasted piece of a terminated state. It is
             # the current state unless the paste showed that one, and takes the `Reason:` just above.
             c = self._ensure_container(ind)
             st = c.last_state if (c.state.seen and c.state.kind != "terminated") else c.state
-            if not st.seen and self.pending_reason == idx - 1 and self.pod.reason in _TERMINATED_REASONS:
+            if not st.seen and self.pending_reason == idx - 1 and self.pod.reason in TERMINATED_REASONS:
                 st.reason, self.pod.reason = self.pod.reason, None
             self.state, self.sub, self.sub_indent = st, "state", ind
             self._state_key(st, key, value)
@@ -211,7 +218,7 @@ class _Parser(_BlockLines):
 
     def _top_key(self, idx: int, key: str, value: str | None, raw: str, ind: int) -> bool:
         pod = self.pod
-        v = _none(value)
+        v = none_if_unset(value)
         if key == "Name" and pod.other_pod(v):
             self._new_pod()
             pod = self.pod
@@ -222,7 +229,7 @@ class _Parser(_BlockLines):
         elif key == "Namespace":
             pod.namespace = v
         elif key == "Node":
-            pod.node = _none(v.split("/", 1)[0]) if v else None
+            pod.node = none_if_unset(v.split("/", 1)[0]) if v else None
         elif key == "Start Time":
             pod.started_at = parse_time(v)
         elif key == "Status":
@@ -236,7 +243,7 @@ class _Parser(_BlockLines):
             pod.message = v
             self.cont = pod.append_message
         elif key in ("Controlled By", "Controllers", "Created By"):
-            m = _OWNER.match(v or "")
+            m = OWNER.match(v or "")
             if m:
                 pod.owner = Owner(m["kind"], m["name"].rstrip(","))
         elif key == "Replication Controllers" and v:
@@ -250,7 +257,7 @@ class _Parser(_BlockLines):
         elif key == "Annotations":
             self.section, self.value_col = "annotations", self._value_col(raw, value)
             if v:
-                m = _ANNOTATION.match(v)
+                m = ANNOTATION.match(v)
                 if m:
                     self._add_annotation(m["key"], m["value"])
         elif key in ("Init Containers", "Containers", "Ephemeral Containers"):
@@ -282,13 +289,13 @@ class _Parser(_BlockLines):
             at = line.find(value.strip()[:20])
             if at > 0:
                 return at
-        return _indent(raw) + 1
+        return indent(raw) + 1
 
-    def _ensure_container(self, ind: int) -> _ContainerB:
+    def _ensure_container(self, ind: int) -> ContainerB:
         if self.container is None:
             init = self.init if self.section == "containers" else False
             eph = self.ephemeral if self.section == "containers" else False
-            self.container = _ContainerB("", init=init, ephemeral=eph)
+            self.container = ContainerB("", init=init, ephemeral=eph)
             self.container_indent = max(ind - 2, 0)
             self.pod.containers.append(self.container)
             if self.section != "containers":
@@ -306,7 +313,7 @@ class _Parser(_BlockLines):
             key = "Last State"
         c.keys.add(key)
         self.sub, self.sub_indent, self.state, self.cont = None, ind, None, None
-        v = _none(value)
+        v = none_if_unset(value)
         if key == "Image":
             c.image = v
         elif key == "Container ID":
@@ -314,7 +321,7 @@ class _Parser(_BlockLines):
         elif key == "Image ID":
             c.image_id = v
         elif key in ("Port", "Ports"):
-            for m in _PORT.finditer(v or ""):
+            for m in PORT.finditer(v or ""):
                 c.ports.append(Port(int(m["port"]), m["name"] or None, (m["proto"] or "TCP").upper()))
         elif key in ("Command", "Args"):
             self.sub = key.lower()
@@ -331,9 +338,9 @@ class _Parser(_BlockLines):
             st = c.state
             st.seen, st.started = True, parse_time(v)
         elif key == "Ready":
-            c.ready = _bool(v)
+            c.ready = bool_field(v)
         elif key == "Restart Count":
-            c.restart_count = _int(v)
+            c.restart_count = leading_int(v)
         elif key in ("Limits", "Requests"):
             self.sub = key.lower()
         elif key in ("Liveness", "Readiness", "Startup"):
@@ -356,16 +363,16 @@ class _Parser(_BlockLines):
         """A `name:` line: a container header when the block around or after it says so."""
         nxt = self._next_key(idx)
         if self.section == "containers":
-            header = self.container is None or ind <= self.container_indent or nxt in _CONTAINER_START \
-                or nxt in _CONTAINER_KEYS or ind < self.sub_indent
+            header = self.container is None or ind <= self.container_indent or nxt in CONTAINER_START \
+                or nxt in CONTAINER_KEYS or ind < self.sub_indent
         else:
-            header = nxt in _CONTAINER_START
+            header = nxt in CONTAINER_START
             if header:
                 self._reset("containers", max(ind - 2, 0))
                 self.init = self.ephemeral = False
         if not header:
             return False
-        self.container = _ContainerB(name, init=self.init, ephemeral=self.ephemeral)
+        self.container = ContainerB(name, init=self.init, ephemeral=self.ephemeral)
         self.container_indent = ind
         self.sub, self.state, self.cont = None, None, None
         self.pod.containers.append(self.container)
@@ -375,7 +382,7 @@ class _Parser(_BlockLines):
 def _parse(text: str) -> list[PodEvidence]:
     if not text or not text.strip():
         return []
-    pods = _Parser(_prepare(text)).run()
+    pods = _Parser(prepare(text)).run()
     return [_with_pod_row(_with_event_containers(p.build())) for p in pods
             if p.has_content or p.loose or p.hint_name]
 
@@ -446,5 +453,5 @@ def parse_describe(text: str) -> list[PodEvidence]:
         return [guard_pod(p) for p in _parse(text)]
     except Exception:  # the last line of defence: a paste must never crash a diagnosis
         lines = tuple(s for s in (ln.strip() for ln in (text or "").splitlines())
-                      if s and not _SEPARATOR.match(s))
+                      if s and not SEPARATOR.match(s))
         return [guard_pod(PodEvidence(origin=DESCRIBE, loose_lines=lines))] if lines else []

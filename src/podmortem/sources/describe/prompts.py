@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 
-_PROMPT = re.compile(
+PROMPT = re.compile(
     r"^(?:(?:\[[^\]]{0,80}\]|[\w.@~:/-]{0,80}|PS [^>]{0,120})[ \t]*[$#%>]|➜\s+\S*)?[ \t]*(?:sudo[ \t]+)?"
     r"(?P<cmd>kubectl|oc|k|microk8s[. ]kubectl|k3s[ \t]+kubectl|minikube[ \t]+kubectl[ \t]+--)[ \t]+(?P<args>.*)$")
-_VERBS = frozenset({"describe", "logs", "get", "apply", "delete", "edit", "exec", "rollout", "top", "events",
+VERBS = frozenset({"describe", "logs", "get", "apply", "delete", "edit", "exec", "rollout", "top", "events",
                     "create", "run", "debug", "version", "config", "explain", "patch", "scale", "set", "label",
                     "annotate", "port-forward", "cluster-info", "auth", "adm", "project", "status", "new-app",
                     "login", "whoami", "cp", "attach", "wait", "replace", "-n", "--namespace", "--context",
@@ -21,10 +21,10 @@ _VERBS = frozenset({"describe", "logs", "get", "apply", "delete", "edit", "exec"
 _FLAGS_WITH_VALUE = frozenset({"-l", "--selector", "-f", "--filename", "-k", "--kustomize", "--context",
                                "--kubeconfig", "--cluster", "--user", "--chunk-size", "--request-timeout", "-s",
                                "--server", "--token", "--as", "--as-group"})
-_NOT_FOUND_BUT_EVENTS = re.compile(r"^Pod '(?P<name>[^']+)': error '.*', but found events\.?$")
+NOT_FOUND_BUT_EVENTS = re.compile(r"^Pod '(?P<name>[^']+)': error '.*', but found events\.?$")
 
 
-def _describe_target(tokens: list[str]) -> tuple[str | None, str | None]:
+def describe_target(tokens: list[str]) -> tuple[str | None, str | None]:
     """The pod a `kubectl describe` command names (None when it names none or may name
     several) and the namespace it gives, from the command's tokens."""
     names: list[str] = []

@@ -11,31 +11,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from podmortem.sources.describe.builders import _ContainerB, _PodB, _StateB, _VolumeB
-from podmortem.sources.describe.lines import _SNIP
-from podmortem.sources.describe.vocabulary import _KEY
+from podmortem.sources.describe.builders import ContainerB, PodB, StateB, VolumeB
+from podmortem.sources.describe.lines import SNIP
+from podmortem.sources.describe.vocabulary import KEY
 
 # Where a continuation line goes: a value's append(text, glue).
 _Append = Callable[[str, str], None]
 
 
-class _ParserState:
+class ParserState:
     """The parser's position; the line handlers live in its subclasses."""
 
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
-        self.pods: list[_PodB] = [_PodB()]
+        self.pods: list[PodB] = [PodB()]
         self.section = "top"  # top, labels, annotations, containers, conditions, volumes, events, ...
         self.section_indent = 0
         self.value_col = 0  # where values of a multi-line top-level field start (labels, annotations)
         self.init = False
         self.ephemeral = False
-        self.container: _ContainerB | None = None
+        self.container: ContainerB | None = None
         self.container_indent = -1
         self.sub: str | None = None  # command, args, state, limits, requests, env, envfrom, mounts, qos
         self.sub_indent = 0
-        self.state: _StateB | None = None
-        self.volume: _VolumeB | None = None
+        self.state: StateB | None = None
+        self.volume: VolumeB | None = None
         self.volume_indent = 0
         self.annotation: str | None = None
         self.columns: list[int] | None = None
@@ -53,7 +53,7 @@ class _ParserState:
         self.at_width = lengths.count(self.width)
 
     @property
-    def pod(self) -> _PodB:
+    def pod(self) -> PodB:
         return self.pods[-1]
 
     # -- helpers -------------------------------------------------------------------------------
@@ -64,14 +64,14 @@ class _ParserState:
         """The describe key on the next meaningful line (for telling a `name:` header)."""
         for raw in self.lines[idx + 1: idx + 4]:
             s = raw.strip()
-            if not s or _SNIP.match(s):
+            if not s or SNIP.match(s):
                 continue
-            m = _KEY.match(s)
+            m = KEY.match(s)
             return m["key"] if m else None
         return None
 
     def _new_pod(self) -> None:
-        self.pods.append(_PodB())
+        self.pods.append(PodB())
         self._reset("top", 0)
 
     def _reset(self, section: str, indent: int) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-_TOP_KEYS = frozenset({
+TOP_KEYS = frozenset({
     "Name", "Namespace", "Priority", "Priority Class Name", "PriorityClassName", "Runtime Class Name",
     "Service Account", "Node", "Start Time", "Labels", "Annotations", "Status", "Termination Grace Period",
     "Reason", "Message", "IP", "IPs", "Controlled By", "Controllers", "Created By", "Replication Controllers",
@@ -20,33 +20,33 @@ _TOP_KEYS = frozenset({
     "Host IP", "Pod IP", "Pod IPs",
 })
 # Keys that only ever appear at the top level: seeing one closes any container or volume block.
-_TOP_ONLY = _TOP_KEYS - {"Name", "Reason", "Message", "IP", "Resources"}
-_CONTAINER_KEYS = frozenset({
+TOP_ONLY = TOP_KEYS - {"Name", "Reason", "Message", "IP", "Resources"}
+CONTAINER_KEYS = frozenset({
     "Container ID", "Image", "Image ID", "Port", "Ports", "Host Port", "Host Ports", "Command", "Args",
     "State", "Last State", "Last Termination State", "Ready", "Restart Count", "Limits", "Requests",
     "Liveness", "Readiness", "Startup", "Environment", "Environment Variables", "Environment Variables from",
     "Mounts", "Devices", "QoS Tier", "SeccompProfile", "LocalhostProfile", "Started",
 })
 # The keys that open a container block, used to recognise a `name:` line as its header.
-_CONTAINER_START = frozenset({
+CONTAINER_START = frozenset({
     "Container ID", "Image", "Image ID", "Port", "Ports", "Host Port", "Host Ports", "Command", "Args",
     "State", "Last State", "Last Termination State",
 })
 # kubectl prints these for every container, so seeing one means the spec block was pasted.
-_SPEC_KEYS = frozenset({"Image", "Port", "Ports", "Host Port", "Host Ports", "Environment",
+SPEC_KEYS = frozenset({"Image", "Port", "Ports", "Host Port", "Host Ports", "Environment",
                         "Environment Variables", "Mounts", "Command", "Args", "Limits", "Requests",
                         "Liveness", "Readiness", "Startup", "Environment Variables from"})
-_STATUS_KEYS = frozenset({"Container ID", "Image ID", "State", "Last State", "Last Termination State",
+STATUS_KEYS = frozenset({"Container ID", "Image ID", "State", "Last State", "Last Termination State",
                           "Ready", "Restart Count"})
-_STATE_KEYS = frozenset({"Reason", "Message", "Exit Code", "Signal", "Started", "Finished"})
-_TERMINATED_ONLY = frozenset({"Exit Code", "Signal", "Finished"})
-_VOLUME_ATTRS = frozenset({
+STATE_KEYS = frozenset({"Reason", "Message", "Exit Code", "Signal", "Started", "Finished"})
+TERMINATED_ONLY = frozenset({"Exit Code", "Signal", "Finished"})
+VOLUME_ATTRS = frozenset({
     "Type", "Name", "SecretName", "ClaimName", "ReadOnly", "Optional", "Medium", "SizeLimit", "Path",
     "HostPathType", "ConfigMapName", "ConfigMapOptional", "DownwardAPI", "TokenExpirationSeconds", "Items",
     "Server", "Driver", "FSType", "VolumeAttributes", "Repository", "Revision", "Reference", "PullPolicy",
     "VolumeID", "PDName", "Partition", "StorageClass", "Volume", "Capacity", "Access Modes", "VolumeMode",
 })
-_VOLUME_KINDS = {
+VOLUME_KINDS = {
     "configmap": "configMap", "secret": "secret", "persistentvolumeclaim": "persistentVolumeClaim",
     "emptydir": "emptyDir", "hostpath": "hostPath", "projected": "projected", "downwardapi": "downwardAPI",
     "nfs": "nfs", "csi": "csi", "ephemeralvolume": "ephemeral", "gitrepo": "gitRepo", "iscsi": "iscsi",
@@ -56,13 +56,13 @@ _VOLUME_KINDS = {
     "image": "image", "quobyte": "quobyte", "portworxvolume": "portworxVolume", "scaleio": "scaleIO",
     "storageos": "storageos", "photonpersistentdisk": "photonPersistentDisk", "vspherevolume": "vsphereVolume",
 }
-_TERMINATED_REASONS = frozenset({"OOMKilled", "Error", "Completed", "StartError", "ContainerCannotRun",
+TERMINATED_REASONS = frozenset({"OOMKilled", "Error", "Completed", "StartError", "ContainerCannotRun",
                                  "ContainerStatusUnknown", "DeadlineExceeded"})
 
-_KEY = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9 ()/._-]{0,60}?):(?:[ \t]+(?P<value>.*?))?[ \t]*$")
-_DNS_NAME = re.compile(r"^(?P<name>[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?):[ \t]*$")
-_LABEL = re.compile(r"^[A-Za-z0-9][\w./-]*=\S*$")
-_ANNOTATION = re.compile(r"^(?P<key>[A-Za-z0-9][\w./-]*)(?::[ \t]+|:$|=)(?P<value>.*)$")
-_TOLERATION = re.compile(r"(?:\bop=|:(?:NoSchedule|NoExecute|PreferNoSchedule)\b|\bwhen max skew\b)")
-_CONDITION = re.compile(r"^(?P<type>[A-Za-z][\w./-]*)[ \t]+(?P<status>True|False|Unknown|<none>)$")
-_OWNER = re.compile(r"^(?P<kind>[A-Za-z][\w.-]*)/(?P<name>\S+)")
+KEY = re.compile(r"^(?P<key>[A-Za-z][A-Za-z0-9 ()/._-]{0,60}?):(?:[ \t]+(?P<value>.*?))?[ \t]*$")
+DNS_NAME = re.compile(r"^(?P<name>[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?):[ \t]*$")
+LABEL = re.compile(r"^[A-Za-z0-9][\w./-]*=\S*$")
+ANNOTATION = re.compile(r"^(?P<key>[A-Za-z0-9][\w./-]*)(?::[ \t]+|:$|=)(?P<value>.*)$")
+TOLERATION = re.compile(r"(?:\bop=|:(?:NoSchedule|NoExecute|PreferNoSchedule)\b|\bwhen max skew\b)")
+CONDITION = re.compile(r"^(?P<type>[A-Za-z][\w./-]*)[ \t]+(?P<status>True|False|Unknown|<none>)$")
+OWNER = re.compile(r"^(?P<kind>[A-Za-z][\w.-]*)/(?P<name>\S+)")

@@ -13,18 +13,18 @@ from collections.abc import Iterator
 
 from podmortem.model import APPLY, Citation, ContainerEvidence, Hit, PodEvidence, Remedy, Step
 from podmortem.model.evidence import LOGS, SPEC, Termination
-from podmortem.rules import _patterns as pt
-from podmortem.rules._app_analysis import _lines_of
-from podmortem.rules._app_findings import (
-    _base_commands,
-    _container_patch,
-    _evidence,
-    _log_rule_hits,
-    _quoted,
-    _who,
+from podmortem.rules import patterns as pt
+from podmortem.rules.app_analysis import lines_of
+from podmortem.rules.app_findings import (
+    app_citations,
+    base_commands,
+    container_title,
+    log_rule_hits,
+    one_container_patch,
+    quoted_match,
 )
-from podmortem.rules._base import rule
-from podmortem.rules._evidence import (
+from podmortem.rules.base import rule
+from podmortem.rules.evidence import (
     cite_termination,
     cite_waiting,
     debug_command,
@@ -97,24 +97,24 @@ def unhandled_crash(pod: PodEvidence) -> Iterator[Hit]:
     `app.dependency-unreachable`, `app.missing-env`); an OutOfMemoryError is
     `resources.runtime-oom`. An exit code of 1 with no log says nothing by itself.
     """
-    for c, an, cand in _log_rule_hits(pod, pt.CRASH):
-        who = _who(c)
+    for c, an, cand in log_rule_hits(pod, pt.CRASH):
+        who = container_title(c)
         if cand.detail == "go-panic" and "nil pointer" in cand.line.text:
             detail = "go-nil-pointer"
         else:
             detail = cand.detail
         if detail in ("fatal-log-line", "error-exit"):
             summary = (f"{who} exits after logging a fatal error that names no more specific cause: "
-                       f"{_quoted(cand)}.")
+                       f"{quoted_match(cand)}.")
             strength = 1
         else:
-            summary = f"{who} crashed with an unhandled error in its own code: {_quoted(cand)}."
+            summary = f"{who} crashed with an unhandled error in its own code: {quoted_match(cand)}."
             strength = 2
         fix = ("Find the first frame in the app's own code in the trace and fix the bug or the input that triggers "
                "it; if a new image version started this, roll back to the last good one meanwhile.")
-        cmds = [*_base_commands(pod, c), debug_command(pod, c.name or None), *_rollback_commands(pod),
+        cmds = [*base_commands(pod, c), debug_command(pod, c.name or None), *_rollback_commands(pod),
                 watch_command(pod)]
-        yield Hit(c.name or None, summary, _evidence(pod, c, an, cand), Remedy(fix, None, tuple(cmds)),
+        yield Hit(c.name or None, summary, app_citations(pod, c, an, cand), Remedy(fix, None, tuple(cmds)),
                   _crash_confidence(cand.confidence), c.init, detail, strength)
 
 
@@ -162,7 +162,7 @@ def crash_signal_exit(pod: PodEvidence) -> Iterator[Hit]:
         waiting = cite_waiting(pod, c)
         if waiting is not None:
             evidence.append(waiting)
-        summary = f"{_who(c)} died of {name} (exit {code}): {what}."
+        summary = f"{container_title(c)} died of {name} (exit {code}): {what}."
         fix = ("Get the crashed instance's log to see where it died; check native libraries and that the binary "
                "suits the node's CPU; roll back if a new image version started this.")
         cmds = (logs_command(pod, c.name or None), *_rollback_commands(pod), debug_command(pod, c.name or None))
@@ -231,7 +231,7 @@ def main_process_exited_zero(pod: PodEvidence) -> Iterator[Hit]:
         waiting = cite_waiting(pod, c)
         if waiting is not None:
             evidence.append(waiting)
-        lines = [ln for ln in _lines_of(c) if ln.origin is None and ln.text.strip()] if c.logs else []
+        lines = [ln for ln in lines_of(c) if ln.origin is None and ln.text.strip()] if c.logs else []
         if lines:
             last = lines[-1]
             evidence.append(Citation(LOGS, quoted_original(last.text, last.raw, None),
@@ -250,14 +250,14 @@ def main_process_exited_zero(pod: PodEvidence) -> Iterator[Hit]:
         for regex, argv, how in _FOREGROUND:
             if regex.search(image):
                 fix = f"The image looks like a server that daemonises: {how}. " + fix
-                patch = _container_patch(c, {"command": list(argv)})
+                patch = one_container_patch(c, {"command": list(argv)})
                 break
         if spec and _BACKGROUNDING.search(command):
             fix = ("The command starts the server in the background (or as a daemon), so the shell that is the "
                    "container's main process ends at once: run the server in the foreground with `exec`. " + fix)
         restarts = f" and was restarted {c.restart_count} times" if c.restart_count else ""
         policy = "its restartPolicy Always (a sidecar)" if c.is_sidecar else "the pod's restartPolicy"
-        summary = (f"{_who(c)} exits successfully (Completed, exit code 0){restarts}, but {policy} restarts it: its "
+        summary = (f"{container_title(c)} exits successfully (Completed, exit code 0){restarts}, but {policy} restarts it: its "
                    "main process does not stay running in the foreground.")
         key = "initContainers" if c.init else "containers"
         cmds: list[Step] = [logs_command(pod, c.name or None),

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from podmortem.rules._wording import Wording
+from podmortem.rules.wording import Wording
 
 _Q = r"(?:\\*[\"'“”‘’`])?"  # an optional quote: straight, curly, backtick or escaped
 # A DNS-1123 subdomain (object names); not one of the words that follow a kind in free text.

@@ -12,12 +12,18 @@ from collections.abc import Iterator
 from typing import Any
 
 from podmortem.model import APPLY, ContainerEvidence, Hit, Joined, Placeholder, PodEvidence, Remedy, Step
-from podmortem.rules import _patterns as pt
-from podmortem.rules._app_analysis import _Analysis, _Candidate
-from podmortem.rules._app_findings import _container_patch, _evidence, _log_rule_hits, _quoted, _who
-from podmortem.rules._base import rule
-from podmortem.rules._evidence import kubectl, ns_args, watch_command, workload_ref
-from podmortem.rules._patch import template_patch
+from podmortem.rules import patterns as pt
+from podmortem.rules.app_analysis import Analysis, Candidate
+from podmortem.rules.app_findings import (
+    app_citations,
+    container_title,
+    log_rule_hits,
+    one_container_patch,
+    quoted_match,
+)
+from podmortem.rules.base import rule
+from podmortem.rules.evidence import kubectl, ns_args, watch_command, workload_ref
+from podmortem.rules.patch import template_patch
 
 _SECRETISH = re.compile(r"(?i)pass(?:word|wd)?|secret|token|key|credential|auth|private|cert")
 
@@ -44,7 +50,7 @@ def _env_situation(pod: PodEvidence, c: ContainerEvidence, var: str | None) -> s
     return ""
 
 
-def _service_link(an: _Analysis, cand: _Candidate) -> tuple[str | None, str | None]:
+def _service_link(an: Analysis, cand: Candidate) -> tuple[str | None, str | None]:
     """(variable, service name) behind a `tcp://IP:PORT` value Kubernetes injected for a Service."""
     var = cand.subject
     if var is None:
@@ -90,8 +96,8 @@ def env_var_missing(pod: PodEvidence) -> Iterator[Hit]:
     unset and a default is used is not a failure. A ConfigMap or Secret key that the kubelet
     cannot find stops the container before it starts (`config.key-missing`).
     """
-    for c, an, cand in _log_rule_hits(pod, pt.MISSING_ENV):
-        who = _who(c)
+    for c, an, cand in log_rule_hits(pod, pt.MISSING_ENV):
+        who = container_title(c)
         if cand.detail == "service-link-env-collision":
             var, svc = _service_link(an, cand)
             value = re.search(r"tcp://[\d.]+:\d+", cand.line.text)
@@ -99,22 +105,22 @@ def env_var_missing(pod: PodEvidence) -> Iterator[Hit]:
             named = f"{var}={shown}" if var else f"a *_PORT variable set to {shown}"
             svc_text = f"the Service named {svc}" if svc else "a Service in the namespace"
             summary = (f"{who} exits because it reads {named}, a variable Kubernetes injects for {svc_text} "
-                       f"(service links), where it expects a plain value: {_quoted(cand)}")
+                       f"(service links), where it expects a plain value: {quoted_match(cand)}")
             patch = template_patch({"enableServiceLinks": False})
             fix = ("Turn off service-link variables (enableServiceLinks: false) or rename the Service so "
                    f"{var or 'its <NAME>_PORT variable'} no longer collides with the app's own setting.")
             cmds: list[Step] = [kubectl("get", "svc", *ns_args(pod)),
                                 kubectl("set", "env", workload_ref(pod), *ns_args(pod), "--list"), APPLY,
                                 watch_command(pod)]
-            yield Hit(c.name or None, summary, _evidence(pod, c, an, cand), Remedy(fix, patch, tuple(cmds)),
+            yield Hit(c.name or None, summary, app_citations(pod, c, an, cand), Remedy(fix, patch, tuple(cmds)),
                       cand.confidence, c.init, cand.detail, cand.strength)
             continue
         var = cand.subject
         situation = _env_situation(pod, c, var)
         what = f"the environment variable {var}" if var else "a required environment variable"
-        summary = f"{who} exits because {what} is missing or empty: {_quoted(cand)}.{situation}"
+        summary = f"{who} exits because {what} is missing or empty: {quoted_match(cand)}.{situation}"
         if cand.detail == "env-value-rejected":
-            summary = f"{who} exits because {what} is set to a value it rejects: {_quoted(cand)}.{situation}"
+            summary = f"{who} exits because {what} is set to a value it rejects: {quoted_match(cand)}.{situation}"
         name = var if var and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var) else None
         wl = (workload_ref(pod), *ns_args(pod), *(("-c", c.name) if c.name else ()))
         loaded = [f for f in (c.spec.env_from if c.spec else ()) if not f.prefix]
@@ -139,7 +145,7 @@ def env_var_missing(pod: PodEvidence) -> Iterator[Hit]:
                         kubectl("rollout", "restart", workload_ref(pod), *ns_args(pod))]
         elif cand.detail == "db-password-not-sent":
             entry = None
-            summary = (f"{who} exits because it connects to its database without any password: {_quoted(cand)}. "
+            summary = (f"{who} exits because it connects to its database without any password: {quoted_match(cand)}. "
                        "The variable or Secret key meant to hold the password is absent or empty.")
             fix = ("Set the database password in the container's env from a Secret (secretKeyRef), check the variable "
                    "name the app reads and that the Secret key holds a non-empty value.")
@@ -149,9 +155,9 @@ def env_var_missing(pod: PodEvidence) -> Iterator[Hit]:
             fix = ("Find the variable the app names in its log and add it to the container's env "
                    "(or to the ConfigMap/Secret it loads with envFrom).")
             cmds = []
-        env_patch = _container_patch(c, entry) if entry else None
+        env_patch = one_container_patch(c, entry) if entry else None
         cmds = [kubectl("set", "env", *wl, "--list"), *cmds, *((APPLY,) if env_patch else ()), watch_command(pod)]
-        yield Hit(c.name or None, summary, _evidence(pod, c, an, cand), Remedy(fix, env_patch, tuple(cmds)),
+        yield Hit(c.name or None, summary, app_citations(pod, c, an, cand), Remedy(fix, env_patch, tuple(cmds)),
                   cand.confidence, c.init, cand.detail, cand.strength)
 
 

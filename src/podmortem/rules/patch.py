@@ -17,7 +17,7 @@ from typing import Any
 
 from podmortem.model import ContainerEvidence, PodEvidence
 from podmortem.model.remedy import APPLY, ApplyPatch, Arg, Command, Joined, Remedy, Step
-from podmortem.rules._evidence import is_bare_pod, workload_target
+from podmortem.rules.evidence import is_bare_pod, workload_target
 
 
 def template_patch(pod_spec: dict[str, Any]) -> dict[str, Any]:

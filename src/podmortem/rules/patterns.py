@@ -1,4 +1,4 @@
-"""Log-pattern tables for the application-family rules (rules/app.py and its _app_* modules).
+"""Log-pattern tables for the application-family rules (rules/app.py and its app_* modules).
 
 Each table lists the wording with which runtimes, libraries and servers report one family of
 start-up failure. The wording is what those programs print (their own message formats), not the
@@ -686,7 +686,7 @@ MODULE_PATTERNS: tuple[LogPattern, ...] = (
 # "double free or corruption"), the shell's report of a signal ("Segmentation fault (core
 # dumped)", "Aborted", "Illegal instruction", "Bus error", "Floating point exception"), and
 # fatal-level log records (logrus/zap "level=fatal", klog "F0102", "[FATAL]"). Python tracebacks,
-# Java "Caused by:" chains and Node stack traces are read in context by rules/_app_analysis.py.
+# Java "Caused by:" chains and Node stack traces are read in context by rules/app_analysis.py.
 CRASH_PATTERNS: tuple[LogPattern, ...] = (
     _p(CRASH, "go-panic", "panic: ", r"^\s*panic: (?P<msg>.+)", 0.6),
     _p(CRASH, "go-fatal-error", "fatal error: ", r"^fatal error: (?P<msg>.+)", 0.6),
@@ -770,7 +770,7 @@ ORDERED_TABLES: tuple[tuple[LogPattern, ...], ...] = (
     FILE_PATTERNS, CONFIG_PATTERNS, CRASH_PATTERNS,
 )
 
-# --- context patterns: read by _app_analysis.py around a matched line -------------------------------------
+# --- context patterns: read by app_analysis.py around a matched line -------------------------------------
 
 # Where a log line of a stack trace or continuation starts (not a new log record): indented
 # frames (Python, Java "\tat", Node "    at", Ruby "\tfrom"), Java "... 12 more", Go goroutine

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from podmortem import logline
 from podmortem.model import Citation, ContainerEvidence, PodEvidence
 from podmortem.model.evidence import DESCRIBE
-from podmortem.rules._evidence import (
+from podmortem.rules.evidence import (
     LogMatch,
     cite_log,
     main_suspect,

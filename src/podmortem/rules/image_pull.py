@@ -25,8 +25,8 @@ from podmortem.model import (
     Remedy,
     Step,
 )
-from podmortem.rules._base import Rule, rule
-from podmortem.rules._evidence import (
+from podmortem.rules.base import Rule, rule
+from podmortem.rules.evidence import (
     Message,
     cite_message,
     cite_waiting,
@@ -39,9 +39,9 @@ from podmortem.rules._evidence import (
     watch_command,
     workload_ref,
 )
-from podmortem.rules._patch import container_patch, template_patch
-from podmortem.rules._spec import cite_spec, image_of
-from podmortem.rules._text import who
+from podmortem.rules.patch import container_patch, template_patch
+from podmortem.rules.spec import cite_spec, image_of
+from podmortem.rules.text import who
 
 _PULL_REASONS = frozenset({"ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "RegistryUnavailable",
                            "ImageInspectError", "SignatureValidationFailed"})

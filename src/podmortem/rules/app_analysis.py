@@ -1,10 +1,10 @@
 """The one pass over a container's log that every log-reading app rule shares.
 
 Every line of the crashed instance's log (or, without it, of the termination message) is matched
-against the tables of rules/_patterns.py once; Python tracebacks, pydantic settings errors and
+against the tables of rules/patterns.py once; Python tracebacks, pydantic settings errors and
 Node/Java traces are read in context; and each finding (a candidate) gets a confidence that falls
 for lines the app shrugged off (warnings, retries) and for lines long before the log ends. The
-result is cached per container, so the app rules in rules/app.py and its private modules each
+result is cached per container, so the app rules in rules/app.py and its app_* modules each
 read their own cause from the same analysis.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 from podmortem import logline
 from podmortem.model import ContainerEvidence
-from podmortem.rules import _patterns as pt
+from podmortem.rules import patterns as pt
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,7 @@ class _Line:
 
 
 @dataclass(frozen=True, slots=True)
-class _Candidate:
+class Candidate:
     cause: str
     detail: str
     confidence: float
@@ -45,18 +45,18 @@ class _Candidate:
 
 
 @dataclass(frozen=True, slots=True)
-class _Analysis:
+class Analysis:
     lines: tuple[_Line, ...]
-    candidates: tuple[_Candidate, ...]
+    candidates: tuple[Candidate, ...]
 
-    def best(self, cause: str) -> _Candidate | None:
+    def best(self, cause: str) -> Candidate | None:
         mine = [c for c in self.candidates if c.cause == cause]
         if not mine:
             return None
         # Highest confidence; among equals a line that names its subject, then the later line.
         return max(mine, key=lambda c: (round(c.confidence, 3), c.subject is not None, c.index))
 
-    def supporting(self, chosen: _Candidate, limit: int = 2) -> list[_Candidate]:
+    def supporting(self, chosen: Candidate, limit: int = 2) -> list[Candidate]:
         """Other lines of the same cause that add something (different text), latest first."""
         seen = {chosen.line.text.strip()}
         out = []
@@ -73,11 +73,11 @@ _SPECIFIC = frozenset({pt.MISSING_ENV, pt.DEPENDENCY, pt.PORT_IN_USE, pt.CONFIG_
                        pt.MISSING_MODULE})
 # Crash forms that only count near the very end of the log: how many records may follow them.
 _WEAK_CRASH = {"fatal-log-line": 3, "error-exit": 0, "dotnet-exception": 3, "goroutine-dump": 3}
-_CACHE: dict[int, tuple[ContainerEvidence, _Analysis]] = {}
+_CACHE: dict[int, tuple[ContainerEvidence, Analysis]] = {}
 _CACHE_SIZE = 64
 
 
-def _lines_of(c: ContainerEvidence) -> list[_Line]:
+def lines_of(c: ContainerEvidence) -> list[_Line]:
     lines: list[_Line] = []
     segment = 0
     for log in sorted(c.logs, key=lambda lg: not lg.previous):
@@ -107,11 +107,11 @@ def _message_lines(message: str, segment: int, path: str) -> Iterator[_Line]:
             yield _Line(logline.bounded(logline.fold_quotes(text)), no, segment, path, raw, level, k > 0)
 
 
-def _analyse(c: ContainerEvidence) -> _Analysis:
+def analyse(c: ContainerEvidence) -> Analysis:
     cached = _CACHE.get(id(c))
     if cached is not None and cached[0] is c:
         return cached[1]
-    result = _scan(_lines_of(c))
+    result = _scan(lines_of(c))
     if len(_CACHE) >= _CACHE_SIZE:
         _CACHE.pop(next(iter(_CACHE)))
     _CACHE[id(c)] = (c, result)
@@ -151,10 +151,10 @@ def _positions(lines: list[_Line], bodies: list[str]) -> _Positions:
     return _Positions(record, counted, after)
 
 
-def _scan(lines: list[_Line]) -> _Analysis:
+def _scan(lines: list[_Line]) -> Analysis:
     bodies = [_body(ln.text) for ln in lines]
     pos = _positions(lines, bodies)
-    raw: list[_Candidate] = []
+    raw: list[Candidate] = []
     classified: set[int] = set()
     for i, ln in enumerate(lines):
         found = pt.classify(bodies[i])
@@ -166,11 +166,11 @@ def _scan(lines: list[_Line]) -> _Analysis:
         pattern, m = found
         classified.add(i)
         soft = ln.level in logline.SOFT_LEVELS or pt.soft_level(ln.text)
-        raw.append(_Candidate(pattern.cause, pattern.detail, pattern.confidence, i, ln, m,
+        raw.append(Candidate(pattern.cause, pattern.detail, pattern.confidence, i, ln, m,
                               _subject(pattern.cause, m), soft))
     raw.extend(_context_candidates(lines, bodies, classified))
     kept = _without_crashes_inside_specific(_reconcile(lines, raw), pos)
-    return _Analysis(tuple(lines), tuple(_weighed(kept, pos)))
+    return Analysis(tuple(lines), tuple(_weighed(kept, pos)))
 
 
 _FATAL_LINE = next(p for p in pt.CRASH_PATTERNS if p.detail == "fatal-log-line")
@@ -185,7 +185,7 @@ def _fatal_record(body: str) -> tuple[pt.LogPattern, re.Match[str]] | None:
     return (_FATAL_LINE, m) if m else None
 
 
-def _without_crashes_inside_specific(cands: list[_Candidate], pos: _Positions) -> list[_Candidate]:
+def _without_crashes_inside_specific(cands: list[Candidate], pos: _Positions) -> list[Candidate]:
     """Crash lines that belong to a specific failure (the panic that reports a refused connection,
     the trace under a ModuleNotFoundError) are that failure, not a crash of their own."""
     firm: dict[int, list[int]] = {}
@@ -206,7 +206,7 @@ def _without_crashes_inside_specific(cands: list[_Candidate], pos: _Positions) -
     return kept
 
 
-def _weighed(cands: list[_Candidate], pos: _Positions) -> Iterator[_Candidate]:
+def _weighed(cands: list[Candidate], pos: _Positions) -> Iterator[Candidate]:
     """Each candidate with its confidence and strength adjusted for where it sits and what followed it."""
     last_specific: dict[int, int] = {}
     last_firm: dict[int, int] = {}  # per segment, the record count at the last firm failure of any kind
@@ -270,7 +270,7 @@ def _subject(cause: str, m: re.Match[str]) -> str | None:
     return pt.first_group(m, "exc", "msg")
 
 
-def _context_candidates(lines: list[_Line], bodies: list[str], classified: set[int]) -> Iterator[_Candidate]:
+def _context_candidates(lines: list[_Line], bodies: list[str], classified: set[int]) -> Iterator[Candidate]:
     """Findings that need the lines around them: Python tracebacks, pydantic settings, Node and Java traces."""
     n = len(lines)
     for i, ln in enumerate(lines):
@@ -295,15 +295,15 @@ def _context_candidates(lines: list[_Line], bodies: list[str], classified: set[i
             body = bodies[j]
             key = pt.PY_KEYERROR.match(body)
             if key and any(pt.PY_ENVIRON.search(bodies[k]) for k in range(i + 1, j)):
-                yield _Candidate(pt.MISSING_ENV, "python-environ-keyerror", 0.88, j, exc_line, key, key.group("var"))
+                yield Candidate(pt.MISSING_ENV, "python-environ-keyerror", 0.88, j, exc_line, key, key.group("var"))
             elif key and pt.ENV_NAME.fullmatch(key.group("var")):
                 # A KeyError for a name shaped like an environment variable, read through a copy of the
                 # environment or a settings dict: most likely the variable, less surely than above.
-                yield _Candidate(pt.MISSING_ENV, "python-keyerror-env-name", 0.72, j, exc_line, key, key.group("var"))
+                yield Candidate(pt.MISSING_ENV, "python-keyerror-env-name", 0.72, j, exc_line, key, key.group("var"))
             elif j not in classified and not pt.is_foreign(body):
                 em = pt.PY_EXCEPTION.match(body)
                 if em:
-                    yield _Candidate(pt.CRASH, "python-exception", 0.6, j, exc_line, em, em.group("exc"))
+                    yield Candidate(pt.CRASH, "python-exception", 0.6, j, exc_line, em, em.group("exc"))
         elif "validation error" in text:
             hm = pt.PYDANTIC_HEADER.search(text)
             if hm is None:
@@ -315,26 +315,26 @@ def _context_candidates(lines: list[_Line], bodies: list[str], classified: set[i
                 if mm and k > i + 1 and settings:
                     missing_any = True
                     var = bodies[k - 1].strip()
-                    yield _Candidate(pt.MISSING_ENV, "pydantic-settings-missing", 0.84, k - 1, lines[k - 1], mm,
+                    yield Candidate(pt.MISSING_ENV, "pydantic-settings-missing", 0.84, k - 1, lines[k - 1], mm,
                                      var.upper() if var.isidentifier() else var)
             if settings and not missing_any:
-                yield _Candidate(pt.CONFIG_INVALID, "pydantic-settings-invalid", 0.78, i, ln, hm, hm.group("model"))
+                yield Candidate(pt.CONFIG_INVALID, "pydantic-settings-invalid", 0.78, i, ln, hm, hm.group("model"))
         elif i not in classified and i + 1 < n and lines[i + 1].segment == ln.segment and not pt.is_foreign(text):
             body = text
             nm = pt.NODE_ERROR.match(body)
             if nm and pt.NODE_STACK_FRAME.match(bodies[i + 1]):
-                yield _Candidate(pt.CRASH, "node-uncaught", 0.6, i, ln, nm, nm.group("exc"))
+                yield Candidate(pt.CRASH, "node-uncaught", 0.6, i, ln, nm, nm.group("exc"))
                 continue
             cm = pt.JAVA_CAUSED_BY.match(body)
             if cm:
-                yield _Candidate(pt.CRASH, "java-exception", 0.6, i, ln, cm, cm.group("exc"))
+                yield Candidate(pt.CRASH, "java-exception", 0.6, i, ln, cm, cm.group("exc"))
 
 
-def _reconcile(lines: list[_Line], cands: list[_Candidate]) -> list[_Candidate]:
+def _reconcile(lines: list[_Line], cands: list[Candidate]) -> list[Candidate]:
     """Fix up readings that depend on neighbouring lines."""
     n = len(lines)
     main_class = {c.index for c in cands if c.detail == "java-main-class"}
-    out: list[_Candidate] = []
+    out: list[Candidate] = []
     for c in cands:
         if c.detail == "java-class-not-found" and any(0 < c.index - k <= 3 for k in main_class):
             continue  # "Caused by: ClassNotFoundException" under "Could not find or load main class"

@@ -24,8 +24,8 @@ from podmortem.model import (
     SecurityContext,
 )
 from podmortem.model.remedy import Value
-from podmortem.rules._base import Rule, rule
-from podmortem.rules._evidence import (
+from podmortem.rules.base import Rule, rule
+from podmortem.rules.evidence import (
     Message,
     cite_message,
     cite_waiting,
@@ -33,9 +33,9 @@ from podmortem.rules._evidence import (
     main_suspect,
     watch_command,
 )
-from podmortem.rules._patch import container_patch
-from podmortem.rules._spec import cite_spec, image_of
-from podmortem.rules._text import first_upper, who
+from podmortem.rules.patch import container_patch
+from podmortem.rules.spec import cite_spec, image_of
+from podmortem.rules.text import first_upper, who
 
 # The kubelet's verifyRunAsNonRoot texts (pkg/kubelet/kuberuntime/security_context_others.go) and the
 # pre-CRI sync error name.

@@ -14,20 +14,20 @@ from collections.abc import Iterator
 
 from podmortem.model import APPLY, ContainerEvidence, Hit, Joined, PodEvidence, Remedy
 from podmortem.model.evidence import VolumeMount
-from podmortem.rules import _patterns as pt
-from podmortem.rules._app_findings import (
+from podmortem.rules import patterns as pt
+from podmortem.rules.app_findings import (
     SECRET_KEYS,
-    _base_commands,
-    _container_patch,
-    _evidence,
-    _log_rule_hits,
-    _mount_for,
-    _quoted,
-    _volume_text,
-    _who,
+    app_citations,
+    base_commands,
+    container_title,
+    log_rule_hits,
+    mount_for,
+    one_container_patch,
+    quoted_match,
+    volume_text,
 )
-from podmortem.rules._base import rule
-from podmortem.rules._evidence import debug_command, kubectl, ns_args, watch_command
+from podmortem.rules.base import rule
+from podmortem.rules.evidence import debug_command, kubectl, ns_args, watch_command
 
 # --- app.file-missing ----------------------------------------------------------------------------
 
@@ -73,27 +73,27 @@ def file_not_found(pod: PodEvidence) -> Iterator[Hit]:
     `image.command-not-found`; "Permission denied" on an existing file is
     `security.permission-denied`; a missing shared library is `app.missing-module`.
     """
-    for c, an, cand in _log_rule_hits(pod, pt.FILE_MISSING):
-        who = _who(c)
+    for c, an, cand in log_rule_hits(pod, pt.FILE_MISSING):
+        who = container_title(c)
         path = cand.subject
         shown = f" {path}" if path else ""
-        summary = f"{who} exits because{shown or ' a file it needs'} does not exist: {_quoted(cand)}."
+        summary = f"{who} exits because{shown or ' a file it needs'} does not exist: {quoted_match(cand)}."
         if cand.detail == "empty-path":
-            summary = (f"{who} exits opening a file whose path is empty: {_quoted(cand)}. The setting meant to hold "
+            summary = (f"{who} exits opening a file whose path is empty: {quoted_match(cand)}. The setting meant to hold "
                        "the path (an environment variable, a flag or a config key) is most likely unset or empty.")
         patch = None
-        cmds = _base_commands(pod, c)
+        cmds = base_commands(pod, c)
         if cand.detail in ("entry-script-missing", "jar-missing", "node-entry-script-missing"):
             summary += " That is the program the container was told to run: the image lacks it at that path."
-        m = _mount_for(c, path) if path else None
+        m = mount_for(c, path) if path else None
         if m is not None and path:
             vol = pod.volume(m.name)
             rel = posixpath.relpath(path, m.mount_path) if path != m.mount_path else ""
-            summary += f" The path is inside {_volume_text(pod, m)} mounted at {m.mount_path}"
+            summary += f" The path is inside {volume_text(pod, m)} mounted at {m.mount_path}"
             summary += f" (subPath {m.sub_path})." if m.sub_path else "."
             if vol is not None and vol.items and rel and rel not in vol.items:
                 summary += f" The volume projects only {', '.join(vol.items)}, not {rel}."
-            fix = (f"Make {_volume_text(pod, m)} provide {rel or path} (check the ConfigMap/Secret key names, items "
+            fix = (f"Make {volume_text(pod, m)} provide {rel or path} (check the ConfigMap/Secret key names, items "
                    "and subPath), or point the app at where the file really is. A volume mounted over a directory "
                    "of the image hides the image's own files there; mount single files with subPath.")
             if vol is not None and vol.ref_name and vol.kind == "configMap":
@@ -109,11 +109,11 @@ def file_not_found(pod: PodEvidence) -> Iterator[Hit]:
             if path and path.startswith("/") and len(elsewhere) == 1 and not elsewhere[0].sub_path:
                 m = elsewhere[0]
                 directory, base = posixpath.split(path)
-                summary += (f" {_volume_text(pod, m).capitalize()} is mounted at {m.mount_path} instead; if it holds "
+                summary += (f" {volume_text(pod, m).capitalize()} is mounted at {m.mount_path} instead; if it holds "
                             f"{base}, the app looks in the wrong place.")
-                fix = (f"Mount {_volume_text(pod, m)} where the app reads it ({directory}), or point the app at "
+                fix = (f"Mount {volume_text(pod, m)} where the app reads it ({directory}), or point the app at "
                        f"{posixpath.join(m.mount_path, base)}.")
-                patch = _container_patch(c, {"volumeMounts": [{"name": m.name, "mountPath": directory,
+                patch = one_container_patch(c, {"volumeMounts": [{"name": m.name, "mountPath": directory,
                                                                 "readOnly": True}]})
             elif path and path.startswith("/") and cand.detail not in ("entry-script-missing", "jar-missing",
                                                                          "node-entry-script-missing"):
@@ -122,7 +122,7 @@ def file_not_found(pod: PodEvidence) -> Iterator[Hit]:
                 if "." in base:
                     mount["subPath"] = base
                 # A template: CONFIGMAP_NAME is the reader's to fill in, so it is shown, not applied.
-                template = _container_patch(c, {"volumeMounts": [mount]},
+                template = one_container_patch(c, {"volumeMounts": [mount]},
                                             {"volumes": [{"name": "app-config", "configMap": {"name": "CONFIGMAP_NAME"}}]})
                 fix += (" A mount to start from (fill in CONFIGMAP_NAME, the ConfigMap that holds the file): "
                         + _flow(template) + ".")
@@ -136,7 +136,7 @@ def file_not_found(pod: PodEvidence) -> Iterator[Hit]:
         if patch is not None:
             cmds.append(APPLY)
         cmds.append(watch_command(pod))
-        yield Hit(c.name or None, summary, _evidence(pod, c, an, cand), Remedy(fix, patch, tuple(cmds)),
+        yield Hit(c.name or None, summary, app_citations(pod, c, an, cand), Remedy(fix, patch, tuple(cmds)),
                   cand.confidence, c.init, cand.detail, cand.strength)
 
 
@@ -219,11 +219,11 @@ def module_not_found(pod: PodEvidence) -> Iterator[Hit]:
     `image.command-not-found`; a main class that cannot be found because the java command line is
     broken is `app.config-invalid`.
     """
-    for c, an, cand in _log_rule_hits(pod, pt.MISSING_MODULE):
+    for c, an, cand in log_rule_hits(pod, pt.MISSING_MODULE):
         module = cand.subject
         what = module or "a module it imports"
-        summary = f"{_who(c)} exits because the image lacks {what}: {_quoted(cand)}."
-        cmds = _base_commands(pod, c)
+        summary = f"{container_title(c)} exits because the image lacks {what}: {quoted_match(cand)}."
+        cmds = base_commands(pod, c)
         image = c.spec.image if c.spec and c.spec.image else None
         if image and module and cand.detail.startswith("python") and re.fullmatch(r"[\w.]+", module):
             cmds.append(kubectl("run", "import-check", *ns_args(pod), "--rm", "-it", "--restart=Never",
@@ -231,7 +231,7 @@ def module_not_found(pod: PodEvidence) -> Iterator[Hit]:
         else:
             cmds.append(debug_command(pod, c.name or None))
         cmds.append(watch_command(pod))
-        yield Hit(c.name or None, summary, _evidence(pod, c, an, cand),
+        yield Hit(c.name or None, summary, app_citations(pod, c, an, cand),
                   Remedy(_module_fix(cand.detail, module), None, tuple(cmds)),
                   cand.confidence, c.init, cand.detail, cand.strength)
 

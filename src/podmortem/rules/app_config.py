@@ -11,21 +11,21 @@ import re
 from collections.abc import Iterator
 
 from podmortem.model import APPLY, ContainerEvidence, Hit, PodEvidence, Remedy
-from podmortem.rules import _patterns as pt
-from podmortem.rules._app_analysis import _Analysis, _Candidate
-from podmortem.rules._app_findings import (
+from podmortem.rules import patterns as pt
+from podmortem.rules.app_analysis import Analysis, Candidate
+from podmortem.rules.app_findings import (
     SECRET_KEYS,
-    _base_commands,
-    _container_patch,
-    _evidence,
-    _log_rule_hits,
-    _mount_for,
-    _quoted,
-    _volume_text,
-    _who,
+    app_citations,
+    base_commands,
+    container_title,
+    log_rule_hits,
+    mount_for,
+    one_container_patch,
+    quoted_match,
+    volume_text,
 )
-from podmortem.rules._base import rule
-from podmortem.rules._evidence import kubectl, ns_args, pod_arg, watch_command, workload_ref
+from podmortem.rules.base import rule
+from podmortem.rules.evidence import kubectl, ns_args, pod_arg, watch_command, workload_ref
 
 _FLAG_DETAILS = frozenset({"unknown-flag", "unknown-option", "required-flag", "invalid-flag-value", "jvm-option"})
 _SYNTAX_DETAILS = frozenset({"yaml-syntax", "json-syntax", "toml-syntax", "ini-syntax", "xml-syntax"})
@@ -43,7 +43,7 @@ def _args_without(c: ContainerEvidence, flag: str) -> tuple[str, tuple[str, ...]
     return None
 
 
-def _path_near(an: _Analysis, cand: _Candidate) -> str | None:
+def _path_near(an: Analysis, cand: Candidate) -> str | None:
     """A config path named on the line or the lines just before a syntax error."""
     seg = cand.line.segment
     for k in range(cand.index, max(-1, cand.index - 4), -1):
@@ -85,19 +85,19 @@ def config_rejected(pod: PodEvidence) -> Iterator[Hit]:
     not set is `app.missing-env`; an unresolvable upstream host in an nginx config is
     `app.dependency-unreachable`.
     """
-    for c, an, cand in _log_rule_hits(pod, pt.CONFIG_INVALID):
-        who = _who(c)
+    for c, an, cand in log_rule_hits(pod, pt.CONFIG_INVALID):
+        who = container_title(c)
         subject = cand.subject
         patch = None
-        cmds = _base_commands(pod, c)
+        cmds = base_commands(pod, c)
         if cand.detail == "jvm-option":
-            summary = f"{who} starts a JVM that rejects one of its options: {_quoted(cand)}."
+            summary = f"{who} starts a JVM that rejects one of its options: {quoted_match(cand)}."
             fix = ("Remove or replace the JVM option: options are removed between Java versions, so check the "
                    "options passed in JAVA_OPTS / JAVA_TOOL_OPTIONS / JDK_JAVA_OPTIONS and in the args against the "
                    "Java version of the image.")
             cmds.append(kubectl("set", "env", workload_ref(pod), *ns_args(pod), "--list"))
         elif cand.detail in _FLAG_DETAILS:
-            summary = f"{who} rejects its command line: {_quoted(cand)}."
+            summary = f"{who} rejects its command line: {quoted_match(cand)}."
             fix = ("Fix the container's command/args: flags differ between versions, so remove or rename the flag "
                    "this image does not know (check the image's --help), or use the image version the flags are "
                    "written for.")
@@ -105,40 +105,40 @@ def config_rejected(pod: PodEvidence) -> Iterator[Hit]:
             if where is not None:
                 field, kept = where
                 summary += f" The flag comes from the container's {field}."
-                patch = _container_patch(c, {field: list(kept)})
+                patch = one_container_patch(c, {field: list(kept)})
             cmds.append(kubectl("get", "pod", pod_arg(pod), *ns_args(pod), "-o", "jsonpath={.spec.containers[*].args}"))
         elif cand.detail == "java-main-class":
             if subject and re.fullmatch(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*", subject):
-                summary = (f"{who} starts a JVM that cannot load its main class: {_quoted(cand)}. The class name or "
+                summary = (f"{who} starts a JVM that cannot load its main class: {quoted_match(cand)}. The class name or "
                            "the classpath given on the java command line is wrong.")
                 fix = ("Check the main class name (spelling, package) and the classpath (-cp, or the jar's "
                        "Main-Class manifest entry) of the java command.")
             else:
-                summary = (f"{who} starts a JVM whose command line is broken: {_quoted(cand)}. The main class it got "
+                summary = (f"{who} starts a JVM whose command line is broken: {quoted_match(cand)}. The main class it got "
                            "is not a class name: usually stray quotes or spaces in a variable expanded into the java "
                            "command (JAVA_OPTS-style settings).")
                 fix = ("Check the env values expanded into the java command line (no literal quotes inside the "
                        "value), the classpath, and the main class name.")
             cmds.append(kubectl("set", "env", workload_ref(pod), *ns_args(pod), "--list"))
         elif cand.detail == "credentials-rejected":
-            summary = f"{who} reaches its server, which rejects the configured credentials: {_quoted(cand)}."
+            summary = f"{who} reaches its server, which rejects the configured credentials: {quoted_match(cand)}."
             fix = ("Make the user and password the app is given (usually env from a Secret) match the server's; "
                    "check which Secret and key the env refers to.")
             cmds.append(kubectl("set", "env", workload_ref(pod), *ns_args(pod), "--list"))
         else:
             path = subject if subject and subject.startswith("/") else _path_near(an, cand)
             what = f" {path}" if path else ""
-            summary = f"{who} cannot use its configuration{what}: {_quoted(cand)}."
+            summary = f"{who} cannot use its configuration{what}: {quoted_match(cand)}."
             fix = ("Fix the configuration the log points at (line and column where given) and validate it before "
                    "rolling it out.")
             if cand.detail in _SYNTAX_DETAILS:
                 fix = ("Fix the syntax error at the line the parser names (indentation, quoting, a missing ':' or "
                        "','); validate the file before rolling it out.")
             if path:
-                m = _mount_for(c, path)
+                m = mount_for(c, path)
                 if m is not None:
                     vol = pod.volume(m.name)
-                    summary += f" The file comes from {_volume_text(pod, m)} mounted at {m.mount_path}."
+                    summary += f" The file comes from {volume_text(pod, m)} mounted at {m.mount_path}."
                     if vol is not None and vol.kind in ("configMap", "secret") and vol.ref_name:
                         if vol.kind == "configMap":
                             cmds.append(kubectl("get", "configmap", vol.ref_name, *ns_args(pod), "-o", "yaml"))
@@ -147,5 +147,5 @@ def config_rejected(pod: PodEvidence) -> Iterator[Hit]:
         if patch is not None:
             cmds.append(APPLY)
         cmds.append(watch_command(pod))
-        yield Hit(c.name or None, summary, _evidence(pod, c, an, cand), Remedy(fix, patch, tuple(cmds)),
+        yield Hit(c.name or None, summary, app_citations(pod, c, an, cand), Remedy(fix, patch, tuple(cmds)),
                   cand.confidence, c.init, cand.detail, cand.strength)

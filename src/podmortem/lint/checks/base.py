@@ -1,4 +1,4 @@
-"""The lint check type and the @check decorator (the lint twin of rules/_base.py).
+"""The lint check type and the @check decorator (the lint twin of rules/base.py).
 
 A check is a pure function plus metadata: a stable kebab-case id, the cause id it prevents, a
 default severity, a one-line title, a generic fix, and a docstring with the headings What it

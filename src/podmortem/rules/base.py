@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from podmortem.causes import CAUSES
 from podmortem.model import Hit, PodEvidence
-from podmortem.rules._wording import Wording
+from podmortem.rules.wording import Wording
 
 # The fixed docstring headings every rule documents itself with (checked by a meta-test).
 DOC_HEADINGS = (

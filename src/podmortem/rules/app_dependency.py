@@ -12,12 +12,18 @@ import re
 from collections.abc import Iterator
 
 from podmortem.model import APPLY, Command, ContainerEvidence, Hit, PodEvidence, Remedy, Step
-from podmortem.rules import _patterns as pt
-from podmortem.rules._app_analysis import _Candidate
-from podmortem.rules._app_findings import _base_commands, _evidence, _log_rule_hits, _quoted, _who
-from podmortem.rules._base import rule
-from podmortem.rules._evidence import kubectl, namespace_of, ns_args, watch_command
-from podmortem.rules._patch import template_patch
+from podmortem.rules import patterns as pt
+from podmortem.rules.app_analysis import Candidate
+from podmortem.rules.app_findings import (
+    app_citations,
+    base_commands,
+    container_title,
+    log_rule_hits,
+    quoted_match,
+)
+from podmortem.rules.base import rule
+from podmortem.rules.evidence import kubectl, namespace_of, ns_args, watch_command
+from podmortem.rules.patch import template_patch
 from podmortem.shell import render_command
 
 # Ports and names by which a dependency's kind shows, for the finer detail and the wording.
@@ -46,7 +52,7 @@ _MODE_WORDS = {
 }
 
 
-def _mode(cand: _Candidate) -> str:
+def _mode(cand: Candidate) -> str:
     text = cand.line.text
     if cand.detail in ("unavailable", "refused"):
         if re.search(r"(?i)name or service not known|no such host|not known|ENOTFOUND|EAI_AGAIN|could not translate"
@@ -66,7 +72,7 @@ _URL = re.compile(r"\b(?P<scheme>https?|wss?|grpcs?)://(?:[^@/\s\"']*@)?(?P<host
                   r"(?::(?P<port>\d{1,5}))?(?=[/\"'\s]|$)", re.I)
 
 
-def _endpoint(cand: _Candidate) -> tuple[str | None, str | None]:
+def _endpoint(cand: Candidate) -> tuple[str | None, str | None]:
     """(host, port) the app was trying to reach, as far as the line says."""
     host, port = _endpoint_in(cand)
     if host and "." in host and not re.fullmatch(r"[\d.]+", host):
@@ -74,7 +80,7 @@ def _endpoint(cand: _Candidate) -> tuple[str | None, str | None]:
     return host, port
 
 
-def _endpoint_in(cand: _Candidate) -> tuple[str | None, str | None]:
+def _endpoint_in(cand: Candidate) -> tuple[str | None, str | None]:
     sock = pt.SOCKET_PATH.search(cand.line.text)
     if sock:
         return sock.group("path"), None
@@ -103,7 +109,7 @@ def _endpoint_in(cand: _Candidate) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _dep_kind(cand: _Candidate, port: str | None) -> str:
+def _dep_kind(cand: Candidate, port: str | None) -> str:
     for kind, regex in _KIND_BY_TEXT:
         if regex.search(cand.line.text):
             return kind
@@ -162,8 +168,8 @@ def dependency_unreachable(pod: PodEvidence) -> Iterator[Hit]:
     kubelet failing to reach the app (`probes.liveness`). Wrong credentials are rejected by a
     reachable server (`app.config-invalid`).
     """
-    for c, an, cand in _log_rule_hits(pod, pt.DEPENDENCY):
-        who = _who(c)
+    for c, an, cand in log_rule_hits(pod, pt.DEPENDENCY):
+        who = container_title(c)
         host, port = _endpoint(cand)
         # The decisive line may be a bare "Connection refused"; the lines around it name the rest.
         siblings = sorted((o for o in an.candidates if o.cause == pt.DEPENDENCY and o is not cand
@@ -183,12 +189,12 @@ def dependency_unreachable(pod: PodEvidence) -> Iterator[Hit]:
         detail = f"{kind}-{_MODE_WORDS.get(mode, 'unreachable')}" + ("-localhost" if loopback else "")
         ns = ns_args(pod)
         namespace = namespace_of(pod) or "NAMESPACE"
-        cmds: list[Step] = [*_base_commands(pod, c), kubectl("get", "svc,endpoints", *ns)]
+        cmds: list[Step] = [*base_commands(pod, c), kubectl("get", "svc,endpoints", *ns)]
         patch = None
         if loopback and mode != "tls":  # a TLS handshake means something did answer there
             env = _loopback_env(c, host or "")
             env_text = f" The spec sets {', '.join(env)}." if env else ""
-            summary = (f"{who} cannot reach {target}: {_quoted(cand)}. That address is the pod itself and nothing "
+            summary = (f"{who} cannot reach {target}: {quoted_match(cand)}. That address is the pod itself and nothing "
                        f"listens there inside the pod, so the app is pointed at the wrong address.{env_text}")
             fix = (f"Point the app at the Service name of the {kind} (for example {kind}.{namespace}.svc.cluster.local"
                    f"{':' + port if port else ''}) instead of {host}; only a sidecar in the same pod is reachable on "
@@ -197,7 +203,7 @@ def dependency_unreachable(pod: PodEvidence) -> Iterator[Hit]:
             # The server answered, but the app does not trust its certificate: reachable on the network,
             # unusable for the app. The fix is trust (or the server's certificate), never the network.
             summary = (f"{who} cannot connect to {target}: it does not trust the server's TLS certificate "
-                       f"(unknown CA, self-signed, expired or issued for another name): {_quoted(cand)}.")
+                       f"(unknown CA, self-signed, expired or issued for another name): {quoted_match(cand)}.")
             fix = (f"Give the app the CA that signed {host or 'the server'}'s certificate (mount the CA bundle from a "
                    "ConfigMap or Secret and point the client at it: SSL_CERT_FILE, REQUESTS_CA_BUNDLE, "
                    "NODE_EXTRA_CA_CERTS, a JVM truststore), or fix the server's certificate if it expired or does not "
@@ -207,7 +213,7 @@ def dependency_unreachable(pod: PodEvidence) -> Iterator[Hit]:
                                     "--", "s_client", "-connect", f"{host}:{port or 443}", "-servername", host,
                                     "-showcerts"))
         elif mode == "dns":
-            summary = f"{who} cannot resolve {host or 'the name of a service it needs'}: {_quoted(cand)}."
+            summary = f"{who} cannot resolve {host or 'the name of a service it needs'}: {quoted_match(cand)}."
             fix = (f"Make {host or 'the name'} resolvable: create the Service, or use the right name and namespace "
                    f"(NAME.NAMESPACE.svc.cluster.local); then let the app retry until DNS answers.")
             if host:
@@ -216,7 +222,7 @@ def dependency_unreachable(pod: PodEvidence) -> Iterator[Hit]:
         else:
             what = {"refused": "refuses the connection", "timeout": "does not answer (connect timeout)",
                     "unreachable": "is unreachable (no route)"}.get(mode, "is unreachable")
-            summary = f"{who} exits because {target} {what}: {_quoted(cand)}."
+            summary = f"{who} exits because {target} {what}: {quoted_match(cand)}."
             fix = (f"Check that the {kind} is running and that its Service has ready endpoints on the port the app "
                    "uses (and that no NetworkPolicy blocks it); make the app retry, or wait for it in an init "
                    "container.")
@@ -235,5 +241,5 @@ def dependency_unreachable(pod: PodEvidence) -> Iterator[Hit]:
         if patch is not None:
             cmds.append(APPLY)
         cmds.append(watch_command(pod))
-        yield Hit(c.name or None, summary, _evidence(pod, c, an, cand), Remedy(fix, patch, tuple(cmds)),
+        yield Hit(c.name or None, summary, app_citations(pod, c, an, cand), Remedy(fix, patch, tuple(cmds)),
                   cand.confidence, c.init, detail, cand.strength)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 
-from podmortem.rules._wording import Wording
+from podmortem.rules.wording import Wording
 
 _Q = r"\\*[\"']"
 _ENOENT = r"(?i:no such file or directory|\bENOENT\b)"
