@@ -16,6 +16,7 @@ from podmortem.logline.fold import other_sentence_case
 from podmortem.model import Citation, ContainerEvidence, Event, LogLine, PodEvidence, Termination
 from podmortem.model.evidence import DESCRIBE, EVENTS, LOGS, STATUS
 from podmortem.model.remedy import Arg, Command, Joined, Placeholder, Target, Value
+from podmortem.rules.memo import per_pod
 
 # Waiting reasons that mean "not started yet, nothing wrong by itself".
 BENIGN_WAITING = frozenset({"ContainerCreating", "PodInitializing"})
@@ -55,6 +56,15 @@ def container_named_in(pod: PodEvidence, text: str) -> ContainerEvidence | None:
 
 def messages(pod: PodEvidence) -> Iterator[Message]:
     """Every message the cluster recorded about the pod, status first, then events, then loose text."""
+    return iter(_messages(pod))
+
+
+@per_pod
+def _messages(pod: PodEvidence) -> tuple[Message, ...]:
+    return tuple(_each_message(pod))
+
+
+def _each_message(pod: PodEvidence) -> Iterator[Message]:
     src = status_source(pod)
     for c in pod.containers:
         st = c.status

@@ -25,6 +25,7 @@ all of that; a namespace/name pair in the message is the kubelet's own statement
 
 from __future__ import annotations
 
+import functools
 import re
 
 from podmortem.rules.wording import Wording
@@ -53,6 +54,7 @@ ITEM_KEY_MISSING = re.compile(
     r"(?::\s*" + _Q + r"(?P<key>[^\s\"'\\]+))?")
 
 # Any of the above: the volume family leaves these FailedMount messages to the config rules.
+@functools.lru_cache(maxsize=4096)  # every volume rule asks it of every message of a pod
 def is_config_message(text: str) -> bool:
     return any(p.search(text) for p in (REF_MISSING, KEY_MISSING, ITEM_KEY_MISSING))
 

@@ -23,6 +23,7 @@ from podmortem.rules.evidence import (
     search_text,
     status_source,
 )
+from podmortem.rules.memo import per_pod
 
 # A pasted events-table row or kubelet line: the cluster's words, not the container's output.
 _EVENT_ROW = re.compile(r"^\s*(?:Warning|Normal)\s+\S+|\bkubelet\b")
@@ -56,8 +57,19 @@ class OutputMatch:
         return self.lines_after is None or self.lines_after <= NEAR_END_LINES
 
 
-def _termination_lines(pod: PodEvidence, c: ContainerEvidence) -> Iterator[tuple[str, str, str]]:
+def _termination_lines(pod: PodEvidence, c: ContainerEvidence) -> tuple[tuple[str, str, str], ...]:
     """(message text, line as printed, status path) of the termination messages' lines."""
+    found = _termination_lines_by_container(pod).get(id(c))
+    return found if found is not None else tuple(_each_termination_line(pod, c))
+
+
+@per_pod
+def _termination_lines_by_container(pod: PodEvidence) -> dict[int, tuple[tuple[str, str, str], ...]]:
+    # Keyed by identity: the cached pod keeps its containers alive, so an id is never reused meanwhile.
+    return {id(c): tuple(_each_termination_line(pod, c)) for c in pod.containers}
+
+
+def _each_termination_line(pod: PodEvidence, c: ContainerEvidence) -> Iterator[tuple[str, str, str]]:
     st = c.status
     if st is None:
         return

@@ -36,6 +36,7 @@ from podmortem.rules.kubelet_config import is_config_message
 from podmortem.rules.patch import container_patch, template_patch
 from podmortem.rules.runtime_wording import MOUNT_MISSING, MOUNT_WORDINGS
 from podmortem.rules.spec import cite_spec
+from podmortem.rules.memo import per_pod
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +144,8 @@ def _volume_of_source(source: str) -> str | None:
 _UNMOUNTED = re.compile(r"unmounted volumes=\[(?P<volumes>[^\]]*)\]")
 
 
-def _problems(pod: PodEvidence) -> list[VolumeProblem]:
+@per_pod  # three rules read them
+def _problems(pod: PodEvidence) -> tuple[VolumeProblem, ...]:
     out = []
     # volumes whose failure the config family explains (a missing ConfigMap/Secret or key behind them)
     explained = set()
@@ -161,7 +163,7 @@ def _problems(pod: PodEvidence) -> list[VolumeProblem]:
             if unmounted and explained and set(unmounted.group("volumes").split()) <= explained:
                 continue  # the timeout only repeats what the config family reports
         out.append(p)
-    return out
+    return tuple(out)
 
 
 def _pod_volume_for(pod: PodEvidence, p: VolumeProblem) -> str | None:
