@@ -37,6 +37,16 @@ class BackoffSettings:
         delay: int = self.initial_seconds * (2 ** min(restart_count - 1, 30))
         return min(delay, self.max_seconds)
 
+    def total_before(self, restart_count: int) -> int:
+        """Sum of the delays before restarts 2..restart_count (delay_for(1) .. delay_for(restart_count - 1))."""
+        total = 0
+        for n in range(1, restart_count):
+            delay = self.delay_for(n)
+            if delay >= self.max_seconds:  # the curve never falls: every later delay is the cap
+                return total + delay * (restart_count - n)
+            total += delay
+        return total
+
     def schedule(self, crashes: int) -> list[int]:
         """Delays before each restart for a container that crashes `crashes` times in a row."""
         return [self.delay_for(n) for n in range(crashes)]
@@ -80,7 +90,7 @@ def container_backoff(
     # Failing since: walk the schedule back from the last exit (each cycle is at least its delay).
     failing_since = None
     if finished is not None and rc > 0:
-        back = sum(settings.delay_for(n) for n in range(1, rc))
+        back = settings.total_before(rc)
         failing_since = finished - timedelta(seconds=back)
     failing_for = (now - failing_since).total_seconds() if (failing_since and now) else None
     if state == "back-off" and delay is not None:

@@ -57,3 +57,10 @@ def test_failing_since_sums_the_earlier_delays() -> None:
 def test_never_restarted_container_has_no_backoff() -> None:
     status = ContainerStatus("app", ready=True, restart_count=0, state=ContainerState("running", started_at=T0))
     assert container_backoff(ContainerEvidence("app", status=status), T0) is None
+
+
+@pytest.mark.parametrize("settings", [BackoffSettings(), BackoffSettings.reduced(), BackoffSettings(10, 5),
+                                      BackoffSettings(1, 1), BackoffSettings(3, 1000)])
+def test_total_before_is_the_sum_of_the_delays(settings: BackoffSettings) -> None:
+    for rc in range(0, 70):
+        assert settings.total_before(rc) == sum(settings.delay_for(n) for n in range(1, rc))

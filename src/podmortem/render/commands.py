@@ -6,6 +6,7 @@ command lines and patch text from these functions.
 from __future__ import annotations
 
 import json
+import string
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,7 +32,27 @@ def patch_yaml(patch: Mapping[str, Any] | None) -> str | None:
         return None
     import yaml  # here, not at the top: `explain -o json` on healthy pods never needs it
 
-    return str(yaml.safe_dump(_plain(patch), sort_keys=False, default_flow_style=False, allow_unicode=True))
+    data = _plain(patch)
+    # libyaml's emitter writes what PyYAML's pure-Python one writes for plain ASCII data at a
+    # fraction of the cost; they differ on empty keys and some non-ASCII text, which keep the
+    # pure-Python emitter (tests/render/test_patch_yaml.py compares the two).
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper) if emitters_agree(data) else yaml.SafeDumper
+    return str(yaml.dump(data, Dumper=dumper, sort_keys=False, default_flow_style=False, allow_unicode=True))
+
+
+_YAML_ASCII = frozenset(string.printable) - {"\r", "\x0b", "\x0c"}
+
+
+def emitters_agree(value: Any) -> bool:
+    """True when the data holds only what both YAML emitters write alike: strings of printable ASCII
+    (newlines and tabs included), non-empty string keys, numbers, booleans and nulls."""
+    if isinstance(value, str):
+        return value.isascii() and _YAML_ASCII.issuperset(value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and k and emitters_agree(k) and emitters_agree(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(emitters_agree(v) for v in value)
+    return value is None or isinstance(value, (bool, int, float))
 
 
 def patch_json(patch: Mapping[str, Any]) -> str:
