@@ -13,6 +13,8 @@ import pkgutil
 import re
 from collections.abc import Iterator
 
+from podmortem.lazyre import LazyPattern
+
 # Packages whose patterns read text a workload or a server controls.
 PACKAGES = ("podmortem.rules", "podmortem.logline", "podmortem.sources")
 MODULES = ("podmortem.redact",)
@@ -29,7 +31,9 @@ def _modules() -> Iterator[object]:
 
 
 def _walk(value: object, depth: int = 0) -> Iterator[re.Pattern[str]]:
-    if isinstance(value, re.Pattern):
+    if isinstance(value, LazyPattern):
+        yield value.compiled
+    elif isinstance(value, re.Pattern):
         if isinstance(value.pattern, str):
             yield value
     elif depth < 4 and isinstance(value, (tuple, list, frozenset, set)):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from podmortem.lazyre import lazy
 from podmortem.logline.fold import other_sentence_case
 
 MISSING_ENV = "app.missing-env"
@@ -49,9 +50,10 @@ class LogPattern:
 
 def _p(cause: str, detail: str, needles: str | tuple[str, ...], pattern: str, confidence: float,
        unless: str | None = None, flags: int = 0) -> LogPattern:
+    # Compiled on first use (podmortem.lazyre): a run needs only the patterns whose needles occur.
     return LogPattern(
         cause, detail, (needles,) if isinstance(needles, str) else needles,
-        re.compile(pattern, flags), confidence, re.compile(unless, re.I) if unless else None,
+        lazy(pattern, flags), confidence, lazy(unless, re.I) if unless else None,
     )
 
 
