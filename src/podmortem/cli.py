@@ -212,7 +212,7 @@ def explain(
     when = parse_now(now)
     stale_note = None
     if now is None:
-        latest = _latest_time(pods)
+        latest = latest_time(pods)
         if latest is not None and (when - latest).total_seconds() > STALE_PASTE_SECONDS:
             # An old paste: "failing for 3y291d" measures the paste's age, not the crash loop's.
             when = latest
@@ -242,7 +242,7 @@ def explain(
 STALE_PASTE_SECONDS = 3600  # a crash loop's newest timestamp is minutes old (back-off <= 5 min) when captured
 
 
-def _latest_time(pods: Any) -> datetime | None:
+def latest_time(pods: Any) -> datetime | None:
     """The newest absolute time in the evidence: events, container starts and exits."""
     from podmortem.engine import PlainPod
 

@@ -6,7 +6,7 @@ import re
 
 from podmortem.lazyre import LazyPattern, lazy
 from podmortem.patterns_index import all_patterns
-from podmortem.rules import _patterns as pt
+from podmortem.rules import patterns as pt
 
 
 def test_a_lazy_pattern_answers_as_re_compile_does() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from podmortem.cli import _latest_time
+from podmortem.cli import latest_time
 from podmortem.engine import PlainPod, diagnose, diagnose_plain, is_plainly_healthy, looks_healthy, plain_pod
 from podmortem.model import PodEvidence
 from podmortem.render.json import render_json
@@ -123,7 +123,7 @@ def test_the_shortcut_diagnoses_as_the_full_path_does(has_events: bool) -> None:
         full = pod_evidence(raw, has_events=has_events)
         assert looks_healthy(full)
         assert diagnose_plain(plain) == diagnose(full, now=NOW), raw["metadata"]
-        assert _latest_time([plain]) == _latest_time([full])
+        assert latest_time([plain]) == latest_time([full])
         checked += 1
     assert checked >= 100
 
@@ -140,7 +140,7 @@ def _explain(bundle_path: Path, *more: Path) -> tuple[list[str], list[PodEvidenc
     shortcut = [diagnose_plain(p) if isinstance(p, PlainPod) else diagnose(p, now=NOW) for p in entries]
     full = [diagnose(p, now=NOW) for p in bundle.pods()]
     assert render_json(shortcut) == render_json(full)
-    assert _latest_time(entries) == _latest_time(bundle.pods())
+    assert latest_time(entries) == latest_time(bundle.pods())
     return [type(p).__name__ for p in entries], entries, render_json(full)
 
 

@@ -33,10 +33,10 @@ from podmortem.rules.evidence import (
     watch_command,
 )
 from podmortem.rules.kubelet_config import is_config_message
+from podmortem.rules.memo import per_pod
 from podmortem.rules.patch import container_patch, template_patch
 from podmortem.rules.runtime_wording import MOUNT_MISSING, MOUNT_WORDINGS
 from podmortem.rules.spec import cite_spec
-from podmortem.rules.memo import per_pod
 
 
 @dataclass(frozen=True, slots=True)
