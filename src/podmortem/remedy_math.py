@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 MiB = 1024 * 1024
@@ -103,14 +104,21 @@ def format_mib(n_bytes: float) -> str:
 
 # A port is only read where the text says it is one: an address in a listen/bind/dial context
 # (`listen tcp :9100`, `bind 0.0.0.0:8080`, `EADDRINUSE: address already in use :::3000`), a URL's
-# authority, or a `port N` phrase. `main.go:197` is a source line, never a port.
+# authority, a wildcard `*:N`, a Python `(host, N)` tuple or a `port N` phrase. `main.go:197` (a klog
+# header's source line) is never a port.
 _PORT_CONTEXT = re.compile(
     r"(?:"
     r"\b(?:listen|bind|dial|serve|address|addr|listening\s+on|accepting\s+on)\b[^\n]{0,40}?"
     r"(?:\[[0-9a-fA-F:.]*\]|(?<![\w.])[0-9]{1,3}(?:\.[0-9]{1,3}){3}|::|localhost|0\.0\.0\.0|[a-z][-a-z0-9.]*)?"
-    r":(?P<a>[0-9]{1,5})(?![0-9.:])"
+    # `:9100: bind` and `:8080.` end a port; in an unbracketed IPv6 address (`fe80::1:2:3`) no group is one
+    r"(?<!:[0-9a-f])(?<!:[0-9a-f]{2})(?<!:[0-9a-f]{3})(?<!:[0-9a-f]{4})"
+    r":(?P<a>[0-9]{1,5})(?![0-9]|\.[0-9]|:\w)"
     r"|[a-z][a-z0-9+.-]*://[^/\s:]+:(?P<u>[0-9]{1,5})(?![0-9])"
     r"|\bport[= :]+(?P<p>[0-9]{1,5})(?![0-9.])"
+    # a wildcard listen address (Redis: `Could not create server TCP listening socket *:6379`) and a
+    # Python socket address tuple (gunicorn: `Connection in use: ('0.0.0.0', 8000)`)
+    r"|(?<![\w*])\*:(?P<w>[0-9]{1,5})(?![0-9.])"
+    r"|\('[^'\n]{0,64}',\s?(?P<t>[0-9]{1,5})\)"
     r")",
     re.I,
 )
@@ -120,7 +128,7 @@ def ports_in(text: str) -> list[int]:
     """TCP/UDP ports a line names in a listen/bind/URL context, in order, without repeats."""
     out: list[int] = []
     for m in _PORT_CONTEXT.finditer(text[:4096]):
-        raw = m.group("a") or m.group("u") or m.group("p")
+        raw = m.group("a") or m.group("u") or m.group("p") or m.group("w") or m.group("t")
         n = int(raw)
         if 0 < n < 65536 and n not in out:
             out.append(n)
@@ -137,8 +145,17 @@ def numeric_port(value: object) -> int | None:
     return None
 
 
-__all__ = ["HEAP_SHARE", "MiB", "StartAllowance", "failure_threshold_for", "format_mib",
-           "guaranteed_start_seconds", "numeric_port", "ports_in", "raised_memory_limit",
+def port_number(value: object, named: Mapping[str, int]) -> int | None:
+    """A probe's port as a number for a URL: the number itself, or the one a container port of that name
+    declares (`named`: name -> containerPort). None when the name is not declared."""
+    n = numeric_port(value)
+    if n is not None:
+        return n
+    return numeric_port(named.get(value)) if isinstance(value, str) else None
+
+
+__all__ = ["HEAP_SHARE", "MiB", "StartAllowance", "failure_threshold_for", "file_capabilities", "format_mib",
+           "guaranteed_start_seconds", "numeric_port", "port_number", "ports_in", "raised_memory_limit",
            "round_up_mib", "start_allowance", "typical_start_seconds"]
 
 
@@ -154,3 +171,12 @@ def typical_start_seconds(image: str | None, runtime: str | None = None) -> int 
     if facts and facts.start_seconds and facts.start_seconds > (seconds or 0):
         seconds = facts.start_seconds
     return seconds
+
+
+def file_capabilities(image: str) -> tuple[str, ...]:
+    """Capabilities the image's main binary carries as file capabilities (setcap), from lint's image table;
+    empty when unknown. Only these reach a non-root process when added to capabilities.add."""
+    from podmortem.lint.images import facts_for
+
+    facts = facts_for(image)
+    return facts.file_capabilities if facts is not None else ()

@@ -104,7 +104,7 @@ def init_crash() -> PodDiagnosis:
                   "Connection refused"),
          ("status", "Last State: Terminated, Reason: Error, Exit Code: 2")],
         Remedy("Check that the postgres Service has ready endpoints in namespace billing.", None,
-               _cmds("kubectl get endpoints postgres -n billing")),
+               _cmds("kubectl get endpoints postgres -n billing"), target=Target("StatefulSet", "billing", "invoicer")),
         rule="dependency-connection-refused", container="wait-for-db", init=True, confidence=0.85,
         detail="postgresql",
     )
@@ -144,7 +144,8 @@ def unknown() -> PodDiagnosis:
          ("status", "Last State: Terminated, Reason: Error, Exit Code: 1")],
         Remedy("Collect the missing evidence with the commands below and run podmortem again.", None,
                _cmds("kubectl logs worker-1 -n jobs -c worker --previous", "kubectl describe pod worker-1 -n jobs",
-                     "kubectl debug worker-1 -n jobs -it --copy-to=worker-1-debug --container=worker -- sh")),
+                     "kubectl debug worker-1 -n jobs -it --copy-to=worker-1-debug --container=worker -- sh"),
+               namespaces=("jobs",)),
         rule="no-rule-matched", category="-", container="worker", confidence=0.0, strength=0,
     )
     return PodDiagnosis("jobs", "worker-1", "CrashLoopBackOff", (f,),

@@ -18,6 +18,30 @@ from typing import Any, Union
 
 _PLACEHOLDER = re.compile(r"[A-Z][A-Z0-9_]*(?::[A-Z][A-Z0-9_]*)?")
 
+# Every placeholder a remedy may carry, with what the reader fills in (docs/json.md lists them). A name
+# outside this list is refused when the remedy is built, so no rule can print an unexplained word.
+PLACEHOLDERS: Mapping[str, str] = {
+    "CLAIM": "the name of a PersistentVolumeClaim",
+    "CONTAINER": "the container's name",
+    "DIR": "a directory",
+    "IMAGE": "an image reference",
+    "IMAGE:TAG": "an image reference with the tag to run",
+    "KEY": "a key of the ConfigMap or Secret",
+    "KIND": "the kind of the object to change (deployment, statefulset...)",
+    "NAME": "the name of the object to change",
+    "NAMESPACE": "the namespace (the evidence does not name it; never assume `default`)",
+    "NODE": "the node's name",
+    "PASSWORD": "the registry password or token",
+    "PATH": "the file to load",
+    "POD": "the pod's name",
+    "PORT": "the port number (the evidence gives only a port name, or none)",
+    "REVISION": "the rollout revision to return to",
+    "SCRIPT": "the script or command the container should run",
+    "SECRET_NAME": "the name of the Secret to create",
+    "USER": "the user name",
+    "VALUE": "the value to set (yours to give)",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Placeholder:
@@ -28,6 +52,8 @@ class Placeholder:
     def __post_init__(self) -> None:
         if not _PLACEHOLDER.fullmatch(self.name):  # shell-safe by construction: it is never quoted
             raise ValueError(f"placeholder names are upper-case words: {self.name!r}")
+        if self.name not in PLACEHOLDERS:
+            raise ValueError(f"placeholder {self.name!r} is not in PLACEHOLDERS (say what a reader fills in)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +117,10 @@ class Remedy:
     patch_type: str = "strategic"
     patch_file: str | None = None  # where `--write-patches` wrote the patch; the apply command then names it
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # Namespaces the evidence names that commands may pass to -n besides the target's (the pod's own, a
+    # namespace an error message names). Any other `-n` value is replaced by the NAMESPACE placeholder
+    # when rendered (podmortem.render.validate).
+    namespaces: tuple[str, ...] = ()
 
 
 def placeholders_in(step: Step) -> list[str]:
@@ -116,6 +146,7 @@ def placeholders_in(step: Step) -> list[str]:
 
 __all__ = [
     "APPLY",
+    "PLACEHOLDERS",
     "ApplyPatch",
     "Arg",
     "Command",

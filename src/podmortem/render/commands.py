@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 import string
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from podmortem.model.remedy import (
+    PLACEHOLDERS,
     ApplyPatch,
     Arg,
     Command,
@@ -65,17 +67,36 @@ def patch_plain(patch: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 
 def placeholders(remedy: Remedy) -> list[str]:
-    """Every placeholder the rendered commands carry, once each, in order: what a reader fills in."""
+    """Every placeholder the rendered commands and the patch carry, once each, in order: what a reader
+    fills in (each is explained in PLACEHOLDERS)."""
+    from podmortem.render.validate import check
+
+    remedy = check(remedy).remedy
     out: list[str] = []
     steps = list(remedy.commands)
     if remedy.patch is not None:
-        steps.append(apply_command(remedy))
+        steps.append(apply_command(remedy, remedy.patch_file))
     for step in steps:
         if isinstance(step, Command):
             for name in placeholders_in(step):
                 if name not in out:
                     out.append(name)
+    if remedy.patch is not None:
+        for name in _patch_placeholders(remedy.patch):
+            if name not in out:
+                out.append(name)
     return out
+
+
+def _patch_placeholders(value: Any) -> list[str]:
+    """Placeholder names a patch holds as whole values (a container name the evidence lost: CONTAINER)."""
+    if isinstance(value, str):
+        return [value] if value in PLACEHOLDERS else []
+    if isinstance(value, Mapping):
+        return [n for v in value.values() for n in _patch_placeholders(v)]
+    if isinstance(value, (list, tuple)):
+        return [n for v in value for n in _patch_placeholders(v)]
+    return []
 
 
 def _plain(value: Any) -> Any:
@@ -120,9 +141,15 @@ def render_step(remedy: Remedy, step: Step, patch_file: str | None = None) -> st
 
 
 def command_lines(remedy: Remedy, patch_file: str | None = None) -> list[str]:
-    """The remedy's commands as shell lines, in order. A remedy with a patch always says how to apply it
-    (first, unless its steps place the apply elsewhere); the patch file is the one `--write-patches` wrote."""
-    patch_file = patch_file or remedy.patch_file
+    """The remedy's commands as shell lines, in order, after the checks of podmortem.render.validate (every
+    renderer prints these). A remedy with a patch always says how to apply it (first, unless its steps
+    place the apply elsewhere); the patch file is the one `--write-patches` wrote."""
+    from podmortem.render.validate import check
+
+    if patch_file is not None:
+        remedy = replace(remedy, patch_file=patch_file)
+    remedy = check(remedy).remedy
+    patch_file = remedy.patch_file
     steps = remedy.commands
     if remedy.patch is not None and not any(isinstance(s, ApplyPatch) for s in steps):
         steps = (ApplyPatch(), *steps)

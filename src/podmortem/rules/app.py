@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from podmortem.model import Hit, PodEvidence, Remedy
+from podmortem.remedy_math import ports_in
 from podmortem.rules import patterns as pt
 from podmortem.rules.app_analysis import Candidate
 from podmortem.rules.app_config import config_rejected
@@ -37,10 +38,8 @@ from podmortem.rules.evidence import kubectl, logs_command, ns_args, pod_arg, wa
 def _listen_port(cand: Candidate) -> str | None:
     if cand.subject and cand.subject.isdigit():
         return cand.subject
-    m = pt.LISTEN_PORT.search(cand.line.text)
-    if m is None:
-        return None
-    return next((v for v in m.groupdict().values() if v), None)
+    ports = ports_in(cand.line.text)  # remedy_math: listen/bind/URL context only, never `main.go:197`
+    return str(ports[0]) if ports else None
 
 
 @rule("listen-port-in-use", cause="app.port-in-use", title="The app cannot bind its listen port",

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from podmortem import logline
 from podmortem.model import ContainerEvidence
+from podmortem.remedy_math import ports_in
 from podmortem.rules import patterns as pt
 
 
@@ -258,8 +259,9 @@ def _subject(cause: str, m: re.Match[str]) -> str | None:
     if cause == pt.PORT_IN_USE:
         port = pt.first_group(m, "port")
         if port is None:
-            lm = pt.LISTEN_PORT.search(m.string)
-            port = next((v for v in lm.groupdict().values() if v), None) if lm else None
+            # only a number in a listen/bind/URL context: `main.go:197]` of a klog header is a source line
+            ports = ports_in(m.string)
+            port = str(ports[0]) if ports else None
         return port
     if cause == pt.CONFIG_INVALID:
         return pt.first_group(m, "flag", "param", "path", "value", "user")

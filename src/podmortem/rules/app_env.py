@@ -131,7 +131,7 @@ def env_var_missing(pod: PodEvidence) -> Iterator[Hit]:
                    "(SECRET_NAME and VALUE are yours to fill in).")
             cmds = [kubectl("create", "secret", "generic", Placeholder("SECRET_NAME"), *ns_args(pod),
                             Joined(("--from-literal=", name, "=", Placeholder("VALUE")))),
-                    kubectl("set", "env", *wl, "--from=secret/SECRET_NAME", Joined(("--keys=", name)))]
+                    kubectl("set", "env", *wl, Joined(("--from=secret/", Placeholder("SECRET_NAME"))), Joined(("--keys=", name)))]
         elif name:
             entry = None  # the value is the reader's to give: `set env NAME=VALUE` below, not a patch of a guess
             fix = f"Add {name} to the container's env (or to the ConfigMap/Secret it loads with envFrom); VALUE is yours."
@@ -141,7 +141,7 @@ def env_var_missing(pod: PodEvidence) -> Iterator[Hit]:
                 fix = (f"Add {name} to configmap {src}, which the container loads with envFrom (or set it in the "
                        "container's env); pods read env at start, so restart them after the change.")
                 cmds = [kubectl("patch", "configmap", src, *ns_args(pod), "--type", "merge", "-p",
-                                '{"data":{' + _json_str(name) + ':"VALUE"}}'),
+                                Joined(('{"data":{' + _json_str(name) + ':"', Placeholder("VALUE"), '"}}'))),
                         kubectl("rollout", "restart", workload_ref(pod), *ns_args(pod))]
         elif cand.detail == "db-password-not-sent":
             entry = None

@@ -207,8 +207,9 @@ def _ref_hit(pod: PodEvidence, said: list[Message], kind: str, name: str, c: Con
     optional_note = (" If the pod can run without it, mark the reference optional: true."
                      if not any(r.optional for r in refs) else "")
     nsa: Arg = ns if ns else Placeholder("NAMESPACE")
-    create = (kubectl("create", "secret", "generic", name, "-n", nsa, "--from-literal=KEY=VALUE") if kind == "secret"
-              else kubectl("create", "configmap", name, "-n", nsa, "--from-file=PATH"))
+    create = (kubectl("create", "secret", "generic", name, "-n", nsa,
+                      Joined(("--from-literal=", Placeholder("KEY"), "=", Placeholder("VALUE")))) if kind == "secret"
+              else kubectl("create", "configmap", name, "-n", nsa, Joined(("--from-file=", Placeholder("PATH")))))
     in_ns = f"namespace {ns}" if ns else "the pod's namespace (the evidence does not name it: fill in NAMESPACE)"
     return Hit(
         container=name_c, init=c.init if c is not None else False,

@@ -157,7 +157,20 @@ def _image_arg(c: ContainerEvidence | None) -> Value:
     return image if image else Placeholder("IMAGE")
 
 
-def _run_in_image(pod: PodEvidence, name: str, image: Value, script: str) -> Command:
+def _script(text: str, arg: Value) -> str | Joined:
+    """A rendered script whose value `arg` may be a placeholder: that stays a bare word for the reader to fill
+    in (and is listed), the rest is one quoted argument."""
+    if not isinstance(arg, Placeholder):
+        return text
+    parts: list[str | Placeholder] = []
+    for i, piece in enumerate(text.split(arg.name)):
+        if i:
+            parts.append(arg)
+        parts.append(piece)
+    return Joined(tuple(parts))
+
+
+def _run_in_image(pod: PodEvidence, name: str, image: Value, script: str | Joined) -> Command:
     """A throw-away pod of the image that runs a shell script (already quoted where it interpolates)."""
     return kubectl("run", name, *ns_args(pod), "--rm", "-it", "--restart=Never", Joined(("--image=", image)),
                    "--command", "--", "sh", "-c", script)
@@ -625,7 +638,7 @@ def _exec_format_hit(pod: PodEvidence, c: ContainerEvidence | None, detail: str,
                "dos2unix in the Dockerfile) and keep them with `*.sh text eol=lf` in .gitattributes.")
         look = render_command(Command(("head", "-n1", script_arg), pipe=Command(("od", "-c"),
                                                                                 pipe=Command(("head", "-n2")))))
-        commands = (_run_in_image(pod, "crlf-check", image_arg, look), watch_command(pod))
+        commands = (_run_in_image(pod, "crlf-check", image_arg, _script(look, script_arg)), watch_command(pod))
     else:
         summary = (f"The entrypoint of {subject} exists but cannot be executed: its interpreter (shebang) or dynamic "
                    "loader is missing from the image.")
@@ -636,7 +649,8 @@ def _exec_format_hit(pod: PodEvidence, c: ContainerEvidence | None, detail: str,
         fix = ("Install the interpreter the script names (e.g. bash on Alpine), change the shebang to one the image "
                "has (#!/bin/sh), or for a binary use a base image with its libc or build it static (CGO_ENABLED=0).")
         look = render_command(Command(("head", "-n1", script_arg))) + "; ls -l /bin/bash /lib/ld-*"
-        commands = (_run_in_image(pod, "interp-check", image_arg, look), node_arch, watch_command(pod))
+        commands = (_run_in_image(pod, "interp-check", image_arg, _script(look, script_arg)), node_arch,
+                    watch_command(pod))
     return Hit(container=name, init=init, summary=summary, evidence=tuple(evidence),
                remedy=Remedy(fix, patch, commands, outside_spec=outside), confidence=confidence, strength=strength,
                detail=detail)

@@ -17,7 +17,7 @@ from typing import Any
 
 from podmortem.model import ContainerEvidence, PodEvidence
 from podmortem.model.remedy import APPLY, ApplyPatch, Arg, Command, Joined, Remedy, Step
-from podmortem.rules.evidence import is_bare_pod, workload_target
+from podmortem.rules.evidence import is_bare_pod, namespace_of, workload_target
 
 
 def template_patch(pod_spec: dict[str, Any]) -> dict[str, Any]:
@@ -73,6 +73,9 @@ def for_pod(pod: PodEvidence, remedy: Remedy, container: str | None = None) -> R
     patch re-rooted at the Pod's `spec` (as data) and commands that would edit a template replaced by
     the recreation that applies the patch."""
     target = remedy.target or workload_target(pod, container)
+    ns = namespace_of(pod)
+    if ns and ns not in remedy.namespaces:  # the pod's own namespace, as the evidence gives it, may be used by -n
+        remedy = replace(remedy, namespaces=(*remedy.namespaces, ns))
     if target.kind != "Pod" or not is_bare_pod(pod):
         return replace(remedy, target=target) if remedy.target is None else remedy
     ref = f"pod/{pod.name}"

@@ -855,13 +855,6 @@ HOST_HINT = re.compile(
 # Source-file names in stack frames look like host:port ("Main.java:12"); they are not endpoints.
 NOT_A_HOST = re.compile(r"\.(?:java|kt|scala|groovy|go|py|js|mjs|cjs|ts|rb|php|cs|c|cc|cpp|h|rs|ex|exs|erl|lua|pl"
                         r"|conf|cfg|yaml|yml|json|toml|ini|xml|properties|sh)$", re.I)
-LISTEN_PORT = re.compile(
-    r"bind\(\) to \S*?:(?P<port>\d+)|listen (?:tcp[46]?|udp) \S*?:(?P<port2>\d+)|:::(?P<port3>\d+)"
-    r"|\bport[:=\s]+(?P<port4>\d{2,5})\b|\('[^']*', (?P<port5>\d+)\)|address \[?[^\s\]]*\]?:(?P<port6>\d+)"
-    r"|\*:(?P<port7>\d+)|0\.0\.0\.0:(?P<port8>\d+)|\[::\]:(?P<port9>\d+)|\bhttps?://[^\s/]*:(?P<port10>\d+)"
-    r"|address '(?:[^':]*:)?(?P<port11>\d+)'|\b\d{1,3}(?:\.\d{1,3}){3}:(?P<port12>\d{1,5})\b"
-    r"|(?<=[A-Za-z\]*]):(?P<port13>\d{2,5})\b(?![:.\d])"
-)
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "0.0.0.0", "ip6-localhost"})
 
 

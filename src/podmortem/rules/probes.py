@@ -26,12 +26,14 @@ from podmortem.model import (
     ContainerEvidence,
     Hit,
     Joined,
+    Placeholder,
     PodEvidence,
     Probe,
     Remedy,
     Step,
 )
-from podmortem.remedy_math import numeric_port, start_allowance, typical_start_seconds
+from podmortem.model.remedy import Value
+from podmortem.remedy_math import port_number, start_allowance, typical_start_seconds
 from podmortem.rules.base import Rule, rule
 from podmortem.rules.evidence import (
     Message,
@@ -430,12 +432,18 @@ def _liveness_hit(pod: PodEvidence, trail: ProbeTrail, c: ContainerEvidence | No
         fix = ("The liveness probe keeps failing: check the probe's path, port and command against what the app "
                "serves, and give a slow-starting app a startupProbe.")
     commands: list[Step] = []
-    port = numeric_port(p.port) if p is not None else None
-    if p is not None and p.handler == "http-get" and c is not None and port is not None:
-        # a named port (`http`) is not a URL port: only a number the spec gives goes into the URL
+    if p is not None and p.handler == "http-get" and c is not None and p.port:
+        # a named port (`http`) is not a URL port: the number the container declares under that name,
+        # else the PORT placeholder, and the text says what to fill in
+        named = {q.name: q.container_port for q in (c.spec.ports if c.spec is not None else ()) if q.name}
+        port = port_number(p.port, named)
+        shown: Value = str(port) if port is not None else Placeholder("PORT")
+        if port is None:
+            fix += (f" (PORT below: the number of the container's port named {p.port!r}, which the evidence does "
+                    "not give.)")
         commands.append(Command(("kubectl", "port-forward", Joined(("pod/", pod_arg(pod))), *ns_args(pod),
-                                 str(port)), background=True))
-        commands.append(Command(("curl", "-sv", f"http://127.0.0.1:{port}{p.path or '/'}")))
+                                 shown), background=True))
+        commands.append(Command(("curl", "-sv", Joined(("http://127.0.0.1:", shown, p.path or "/")))))
     if patch is not None:
         commands.append(APPLY)
     commands.append(watch_command(pod))

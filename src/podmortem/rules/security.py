@@ -35,6 +35,7 @@ from podmortem.model import (
     VolumeMount,
 )
 from podmortem.model.remedy import Value
+from podmortem.remedy_math import file_capabilities
 from podmortem.rules.base import Rule, rule
 from podmortem.rules.evidence import (
     cite_message,
@@ -238,6 +239,17 @@ def _bound_port(m: re.Match[str]) -> int | None:
     return None
 
 
+def _bind_capability_note(c: ContainerEvidence | None) -> str:
+    """NET_BIND_SERVICE only when the evidence shows the image's binary carries it as a file capability:
+    an added capability reaches a non-root process through file capabilities alone (capabilities(7))."""
+    image = c.spec.image if c is not None and c.spec is not None else None
+    if image and "NET_BIND_SERVICE" in file_capabilities(image):
+        return ("; or add NET_BIND_SERVICE to the container's capabilities.add: this image's binary carries it "
+                "as a file capability, the only way it reaches a non-root process")
+    return ("; adding the NET_BIND_SERVICE capability alone would not help a non-root process (it needs a file "
+            "capability on the binary, which the evidence does not show)")
+
+
 @rule(
     "privileged-port-bind-denied",
     cause="security.permission-denied",
@@ -299,8 +311,7 @@ def privileged_port_bind_denied(pod: PodEvidence) -> Iterator[Hit]:
             remedy=Remedy(
                 "Make the server listen on a port >= 1024 (e.g. 8080) and set the Service's targetPort to it, or let "
                 "non-root processes bind low ports with the pod sysctl net.ipv4.ip_unprivileged_port_start=0 (patch; "
-                "a safe sysctl since Kubernetes 1.22, not allowed with hostNetwork); "
-                "adding NET_BIND_SERVICE only helps when the binary carries the file capability.",
+                "a safe sysctl since Kubernetes 1.22, not allowed with hostNetwork)" + _bind_capability_note(c) + ".",
                 patch, (kubectl("get", workload_ref(pod), *ns_args(pod), "-o",
                                 "jsonpath={.spec.template.spec.securityContext}"),
                         APPLY, watch_command(pod))),

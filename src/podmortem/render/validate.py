@@ -1,0 +1,173 @@
+"""Every remedy is checked before it is printed, so a rule's slip on input nobody has seen yet cannot
+reach a reader as a command that does something else than it says.
+
+`check` returns the remedy repaired where a repair is safe, and the problems it found:
+- a namespace the evidence does not give (`-n X`, `--namespace X`, `--namespace=X` whose X is not the
+  target's, not one the remedy declares from the evidence, not Kubernetes' own kube-system) becomes
+  the NAMESPACE placeholder;
+- an interpolated value that came out empty (`''`, `--as=`) becomes the VALUE placeholder;
+- a placeholder written as literal text (`"NAMESPACE"`, `--from-file=PATH`) becomes a real one, so it
+  is listed in `placeholders`;
+- `--patch-file` is only said when `--write-patches` wrote that patch: a remedy naming a file that
+  does not exist prints its patch inline, and a rule's own command that names a patch file is dropped;
+- a command that does not split as shell words (`shlex.split`) is dropped.
+
+The renderers (terminal, Markdown, HTML, JSON, JUnit) all take their command lines from
+`podmortem.render.commands.command_lines`, which calls `check` first. Tests call `check` directly
+and require no problems on every rule fixture and its metamorphic variants; at run time the repair
+protects the output and the problems are not shown.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from podmortem.model.remedy import PLACEHOLDERS, Arg, Command, Joined, Placeholder, Remedy, Step
+
+# Namespaces Kubernetes itself defines, which rules about its own components (CoreDNS, kube-proxy) name.
+KNOWN_NAMESPACES = frozenset({"kube-system"})
+_NAMESPACE_FLAGS = ("-n", "--namespace")
+# A placeholder name written inside literal text: a whole word not part of a shell or env reference
+# (`$PATH`, `${USER}`) nor of a longer identifier (`DB_PATH`, `KEY_FILE`).
+_LITERAL_PLACEHOLDER = re.compile(
+    r"(?<![\w$.{-])(?:" + "|".join(re.escape(n) for n in sorted(PLACEHOLDERS, key=len, reverse=True)) + r")(?![\w}-]|:\.)")  # `custom-columns=NAME:.metadata.name` is a column heading
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    remedy: Remedy
+    problems: tuple[str, ...]
+
+
+def allowed_namespaces(remedy: Remedy) -> frozenset[str]:
+    ns = {n for n in remedy.namespaces if n}
+    if remedy.target is not None and remedy.target.namespace:
+        ns.add(remedy.target.namespace)
+    return frozenset(ns) | KNOWN_NAMESPACES
+
+
+def check(remedy: Remedy) -> Checked:
+    problems: list[str] = []
+    allowed = allowed_namespaces(remedy)
+    steps: list[Step] = []
+    for step in remedy.commands:
+        if not isinstance(step, Command):
+            steps.append(step)
+            continue
+        fixed = _command(step, allowed, problems)
+        if fixed is not None:
+            steps.append(fixed)
+    patch_file = remedy.patch_file
+    if patch_file is not None and (remedy.patch is None or not os.path.isfile(patch_file)):
+        problems.append(f"patch file {patch_file!r} was not written: the patch is printed inline")
+        patch_file = None
+    if remedy.patch is not None:
+        _patch_values(remedy.patch, "patch", problems)
+    out = replace(remedy, commands=tuple(steps), patch_file=patch_file)
+    return Checked(out, tuple(problems))
+
+
+def _command(cmd: Command, allowed: frozenset[str], problems: list[str]) -> Command | None:
+    argv: list[Arg] = []
+    namespace_next = False
+    for arg in cmd.argv:
+        if (isinstance(arg, str) and arg == "--patch-file") or (isinstance(arg, str) and arg.startswith("--patch-file=")):
+            problems.append("a command names a patch file that --write-patches did not write: dropped")
+            return None
+        if namespace_next and isinstance(arg, str) and arg not in allowed:
+            problems.append(f"namespace {arg!r} is not one the evidence gives: NAMESPACE instead")
+            arg = Placeholder("NAMESPACE")
+        elif isinstance(arg, str) and arg.startswith("--namespace=") and arg[len("--namespace="):] not in allowed:
+            problems.append(f"namespace {arg[len('--namespace='):]!r} is not one the evidence gives: NAMESPACE instead")
+            arg = Joined(("--namespace=", Placeholder("NAMESPACE")))
+        namespace_next = isinstance(arg, str) and arg in _NAMESPACE_FLAGS
+        argv.append(_value(arg, allowed, problems))
+    pipe = _command(cmd.pipe, allowed, problems) if cmd.pipe is not None else None
+    if cmd.pipe is not None and pipe is None:
+        return None
+    stdout = cmd.stdout
+    if stdout == "":
+        problems.append("an empty redirection target: VALUE instead")
+        stdout = Placeholder("VALUE")
+    out = replace(cmd, argv=tuple(argv), pipe=pipe, stdout=stdout)
+    from podmortem.shell import render_command
+
+    try:
+        shlex.split(render_command(out))
+    except ValueError as e:  # unbalanced quotes cannot come from shlex.quote; checked all the same
+        problems.append(f"a command does not split as shell words ({e}): dropped")
+        return None
+    return out
+
+
+def _value(arg: Arg, allowed: frozenset[str], problems: list[str]) -> Arg:
+    if isinstance(arg, Command):
+        inner = _command(arg, allowed, problems)
+        return inner if inner is not None else Placeholder("SCRIPT")
+    if isinstance(arg, Placeholder):
+        return arg
+    if isinstance(arg, Joined):
+        parts: list[str | Placeholder] = []
+        for i, p in enumerate(arg.parts):
+            if p == "" and i > 0 and not any(isinstance(q, Placeholder) or q for q in arg.parts[i + 1:]):
+                problems.append(f"an empty value after {''.join(_text(q) for q in arg.parts[:i])!r}: VALUE instead")
+                parts.append(Placeholder("VALUE"))
+            elif isinstance(p, str):
+                parts.extend(_literal_parts(p, problems))
+            else:
+                parts.append(p)
+        if all(p == "" for p in parts):
+            problems.append("an empty argument: VALUE instead")
+            return Placeholder("VALUE")
+        return Joined(tuple(parts))
+    if arg == "":
+        problems.append("an empty argument: VALUE instead")
+        return Placeholder("VALUE")
+    split = _literal_parts(arg, problems)
+    if len(split) == 1 and isinstance(split[0], str):
+        return split[0]
+    if len(split) == 1:
+        return split[0]
+    return Joined(tuple(split))
+
+
+def _literal_parts(text: str, problems: list[str]) -> list[str | Placeholder]:
+    """A literal string with the placeholder names it spells out turned into placeholders."""
+    out: list[str | Placeholder] = []
+    pos = 0
+    for m in _LITERAL_PLACEHOLDER.finditer(text):
+        problems.append(f"placeholder {m.group(0)} written as literal text in {text!r}")
+        if m.start() > pos:
+            out.append(text[pos:m.start()])
+        out.append(Placeholder(m.group(0)))
+        pos = m.end()
+    if pos < len(text) or not out:
+        out.append(text[pos:])
+    return out
+
+
+def _text(p: str | Placeholder) -> str:
+    return p.name if isinstance(p, Placeholder) else p
+
+
+_PATCH_NAMES = ("name", "mountPath", "image", "claimName", "path")
+
+
+def _patch_values(value: Any, where: str, problems: list[str]) -> None:
+    """Empty names and paths in a patch: a strategic merge keyed on an empty name changes nothing sensible."""
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            if k in _PATCH_NAMES and (v == "" or v is None):
+                problems.append(f"{where}.{k} is empty")
+            _patch_values(v, f"{where}.{k}", problems)
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _patch_values(v, f"{where}[{i}]", problems)
+
+
+__all__ = ["KNOWN_NAMESPACES", "Checked", "allowed_namespaces", "check"]
