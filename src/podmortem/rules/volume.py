@@ -11,6 +11,7 @@ missing ConfigMap or Secret behind a volume is `config.*`, so those messages are
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Iterator
@@ -87,13 +88,23 @@ _MOUNT_TARGET = re.compile(r"to rootfs at \\*\"(?P<t1>[^\"\\]+)|/merged(?P<t2>/[
 _ATTACH_EVENTS = frozenset({"FailedAttachVolume", "FailedMount", "FailedMapVolume"})
 
 
+@functools.lru_cache(maxsize=4096)
+def _volume_match(text: str) -> tuple[str, re.Match[str]] | None:
+    """The first volume pattern the text matches. Cached by text: three rules classify every message
+    of a pod, and pods of one owner share their messages."""
+    for kind, pattern in _PATTERNS:
+        hit = pattern.search(text)
+        if hit is not None:
+            return kind, hit
+    return None
+
+
 def _classify(m: Message) -> VolumeProblem | None:
     if is_config_message(m.text):
         return None
-    for kind, pattern in _PATTERNS:
-        hit = pattern.search(m.text)
-        if hit is None:
-            continue
+    found = _volume_match(m.text)
+    if found is not None:
+        kind, hit = found
         groups = {k: v for k, v in hit.groupdict().items() if v}
         volume = groups.get("volume")
         if volume is None and "volumes" in groups:
