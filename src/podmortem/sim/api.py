@@ -35,7 +35,7 @@ from podmortem.sim.selectors import (
 )
 from podmortem.sim.tables import table
 from podmortem.sim.timefmt import nano_time, parse_rfc3339
-from podmortem.sim.watchstream import matching, watch_stream
+from podmortem.sim.watchstream import list_page, matching, watch_stream
 from podmortem.sim.wire import Request, Response, error_response, json_response
 
 EXPIRED_CONTINUE = (
@@ -317,16 +317,13 @@ def _list(c: _Call, tg: _Target) -> Response:
             if token_rv < store.oldest_rv or cluster.faults.pick("list", rt.plural, ns, ("expire-continue",)):
                 raise ApiError(410, "Expired", EXPIRED_CONTINUE, {})
             list_rv = token_rv
-        items = matching(cluster, rt, ns, labels, fields)
-        if start_key is not None:
-            items = [o for o in items if ((o["metadata"].get("namespace") or ""), o["metadata"]["name"]) > start_key]
+        items, more, remaining = list_page(cluster, rt, ns, labels, fields, start_key, limit)
         meta: dict[str, Any] = {"resourceVersion": str(list_rv)}
-        if limit and len(items) > limit:
-            page = items[:limit]
-            last = page[-1]["metadata"]
+        if more:
+            last = items[-1]["metadata"]
             meta["continue"] = _encode_token(list_rv, (last.get("namespace") or "", last["name"]))
-            meta["remainingItemCount"] = len(items) - limit
-            items = page
+            if remaining is not None:
+                meta["remainingItemCount"] = remaining
         now = cluster.now()
         if "as=Table" in c.accept:
             include = c.q("includeObject", "Metadata") or "Metadata"

@@ -8,6 +8,7 @@ cluster stopping, or a drop-watch fault (`StreamDropped`: the adapter cuts the c
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -37,6 +38,32 @@ def matching(cluster: SimCluster, rt: ResourceType, ns: str | None, labels: Any,
         items = [o for o in items if labels_match(labels, (o.get("metadata") or {}).get("labels"))
                  and fields_match(fields, o, rt.plural)]
     return items
+
+
+def list_page(cluster: SimCluster, rt: ResourceType, ns: str | None, labels: Any, fields: Any,
+              start_key: tuple[str, str] | None, limit: int) -> tuple[list[dict[str, Any]], bool, int | None]:
+    """One page of a list: (items, more follow, remainingItemCount or None), read the way etcd3's store
+    reads it (apiserver pkg/storage/etcd3/store.go GetList): from the key after the continue token, in
+    key order, filtering as it goes, until `limit` objects match. What remains is counted only without
+    selectors (with one the count would include objects that do not match). Filtering the whole store
+    on every page made a field-selected list of 60,000 events quadratic."""
+    ordered = cluster.store.items(STORAGE_KEY[rt], ns)
+    start = 0
+    if start_key is not None:
+        start = bisect.bisect_right(ordered, start_key,
+                                    key=lambda o: ((o["metadata"].get("namespace") or ""), o["metadata"]["name"]))
+    if not (labels or fields):
+        if limit and len(ordered) - start > limit:
+            return ordered[start:start + limit], True, len(ordered) - start - limit
+        return ordered[start:], False, None
+    page: list[dict[str, Any]] = []
+    for i in range(start, len(ordered)):
+        o = ordered[i]
+        if labels_match(labels, (o.get("metadata") or {}).get("labels")) and fields_match(fields, o, rt.plural):
+            if limit and len(page) == limit:
+                return page, True, None
+            page.append(o)
+    return page, False, None
 
 
 def watch_stream(cluster: SimCluster, rt: ResourceType, ns: str | None, selectors: tuple[Any, Any],
