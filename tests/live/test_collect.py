@@ -28,16 +28,17 @@ def test_calls_only_for_failing_pods(kubeconfig: Path, cluster: FakeCluster) -> 
     assert col.failing == {("shop", "web-7c9b-bbbb0"), ("shop", "web-7c9b-bbbb1"), ("shop", "worker-0"),
                            ("shop", "api-0")}
     logs = {p for p in cluster.requests if p.endswith("/log")}
-    # one log request per failing container that ran; api-0 never started, so it has no log to ask for
-    assert logs == {"/api/v1/namespaces/shop/pods/web-7c9b-bbbb0/log", "/api/v1/namespaces/shop/pods/web-7c9b-bbbb1/log",
-                    "/api/v1/namespaces/shop/pods/worker-0/log"}
+    # one log request per owner and way of failing, for a container that ran: the two web pods fail
+    # alike (bbbb1 is given bbbb0's log); api-0 never started, so it has no log to ask for
+    assert logs == {"/api/v1/namespaces/shop/pods/web-7c9b-bbbb0/log", "/api/v1/namespaces/shop/pods/worker-0/log"}
+    assert col.log_samples == {("shop", "web-7c9b-bbbb1"): ("shop", "web-7c9b-bbbb0")}
     assert all(cluster.requests[p] == 1 for p in logs)
     # four failing pods in one namespace: one namespace-wide event list instead of four
     assert cluster.requests["/api/v1/namespaces/shop/events"] == 1
     # nothing about healthy pods, nothing cluster-wide
     assert not any("cache-0" in p or "web-6d8f-aaaaa" in p for p in cluster.requests)
     # pods, events, logs, ReplicaSet list; no Secret without --secret-keys
-    assert sum(cluster.requests.values()) == 1 + 1 + 3 + 1
+    assert sum(cluster.requests.values()) == 1 + 1 + 2 + 1
 
 
 def test_log_requests_are_bounded_and_previous(kubeconfig: Path, cluster: FakeCluster) -> None:
@@ -126,8 +127,8 @@ def test_sampling_reads_logs_of_a_few_pods_of_a_big_group(tmp_path: Path, monkey
         monkeypatch.setenv("HOME", str(tmp_path))
         col = _collect(kc, Scope("prod"))
     logs = [p for p in cluster.requests if p.endswith("/log")]
-    assert len(logs) == collect_mod.SAMPLE_SIZE + 1  # a sample of the 40 alike, plus the one failing differently
-    assert len(col.log_samples) == 40 - collect_mod.SAMPLE_SIZE
+    assert len(logs) == collect_mod.LOGS_PER_GROUP + 1  # a sample of the 40 alike, plus the one failing differently
+    assert len(col.log_samples) == 40 - collect_mod.LOGS_PER_GROUP
     assert ("prod", "api-5f6d-oom") not in col.log_samples
 
 

@@ -105,6 +105,9 @@ def test_explain_dir_equals_diagnose_field_by_field(kubeconfig: Path, tmp_path: 
     import podmortem.live.collect
 
     monkeypatch.setattr(podmortem.live.collect, "datetime", _FrozenClock)
+    # A snapshot keeps every failing pod's log; diagnose shares one per owner and way of failing,
+    # which would add "logs not read" notes: compared here without sharing, the evidence must match.
+    monkeypatch.setattr(podmortem.live.collect, "LOGS_PER_GROUP", 1000)
     snap = tmp_path / "snap"
     code, _, err = run(["snapshot", str(snap), "--secret-keys", *(["--keep-env-values"] if keep else [])], capsys)
     assert code == 0, err
@@ -230,6 +233,9 @@ def test_anonymize_replaces_names_consistently_everywhere(kubeconfig: Path, tmp_
     import podmortem.live.collect
 
     monkeypatch.setattr(podmortem.live.collect, "datetime", _FrozenClock)
+    # A snapshot keeps every failing pod's log; diagnose shares one per owner and way of failing,
+    # which would add "logs not read" notes: compared here without sharing, the evidence must match.
+    monkeypatch.setattr(podmortem.live.collect, "LOGS_PER_GROUP", 1000)
     snap = tmp_path / "snap"
     code, _, err = run(["snapshot", str(snap), "--secret-keys", "--anonymize"], capsys)
     assert code == 0, err

@@ -23,9 +23,9 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -63,8 +63,13 @@ NAMESPACE_EVENTS_FROM = 4  # failing pods in a namespace from which one namespac
 # per namespace: one cluster-wide events list measured 27 s against 2.6 s for the concurrent
 # per-namespace lists (its pages cannot be fetched in parallel), see benchmarks/bench_diagnose.py.
 CLUSTER_WIDE_FROM = 8
-SAMPLE_FROM = 10  # pods of one owner failing the same way from which only a sample's logs are read
-SAMPLE_SIZE = 3
+# Pods of one owner whose status fails the same way (same containers, waiting reasons, exit codes and
+# reasons) share one log: the first such pod's, in list order. On --scale 10000 that is 66 log requests
+# for 1,000 failing pods instead of 198 with three per group; the others say whose log they were given.
+LOGS_PER_GROUP = 1  # pods of a group that read their own log, the first in list order
+# Events are small and many (60,000 on the simulator's --scale 10000, 90% about healthy pods): big pages
+# keep the calls few. Measured there: 101 requests at 500, 11 at 5,000, the same ~2 s either way.
+EVENT_PAGE_SIZE = 5000
 RECOVERED_AFTER = timedelta(hours=1)  # running and ready, last crash longer ago: not failing now
 STUCK_AFTER = timedelta(minutes=3)  # a pod still not started after this long is stuck, not slow
 DEFAULT_CONCURRENCY = 8
@@ -276,6 +281,21 @@ def controller_of(pod: Mapping[str, Any]) -> tuple[str, str] | None:
     return chosen
 
 
+def _involved_key(e: Mapping[str, Any]) -> PodKey:
+    """The (namespace, name) of the pod an event is about; ("", "") when it is about something else."""
+    inv = e.get("involvedObject") or e.get("regarding") or {}
+    if inv.get("kind") not in (None, "Pod"):
+        return ("", "")
+    return (str(inv.get("namespace") or (e.get("metadata") or {}).get("namespace") or ""), str(inv.get("name") or ""))
+
+
+def _same_pod(e: Mapping[str, Any], pod: Mapping[str, Any]) -> bool:
+    """False for an event about an earlier pod of the same name (another uid)."""
+    inv = e.get("involvedObject") or e.get("regarding") or {}
+    uid = (pod.get("metadata") or {}).get("uid")
+    return not (uid and inv.get("uid") and inv.get("uid") != uid)
+
+
 def api_error(message: str, exc: ApiCallError) -> SourceError:
     """A failed call that ends the run, on its branch of the error tree (5xx and no answer vs 4xx)."""
     if exc.status == 0 or exc.status >= 500:
@@ -301,6 +321,11 @@ class Progress:
             self.stage, self.total, self.done = stage, total, 0
         self._show()
 
+    def add(self, n: int) -> None:
+        """More steps than announced: the pipelined plan finds its calls while the pod list pages."""
+        with self._lock:
+            self.total += n
+
     def step(self) -> None:
         with self._lock:
             self.done += 1
@@ -315,6 +340,86 @@ class Progress:
         if self.enabled:
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()
+
+
+class _Relist(Exception):
+    """The pod list's continue token expired while the pipelined plan was under way."""
+
+
+class _Listing:
+    """How far the pod list has got, for the event list that runs beside it."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self.done = False
+        self.failed = False
+
+    def advance(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+    def finish(self, failed: bool = False) -> None:
+        with self._cond:
+            self.done = True
+            self.failed = self.failed or failed
+            self._cond.notify_all()
+
+    def wait_for(self, keys: Iterable[PodKey], listed: Mapping[PodKey, Any]) -> bool:
+        """Wait until every key is listed or the list has ended; False when it ended in failure."""
+        waiting = [k for k in keys if k not in listed]
+        with self._cond:
+            while waiting and not self.done:
+                self._cond.wait()
+                waiting = [k for k in waiting if k not in listed]
+            return not self.failed
+
+
+class _FollowUps:
+    """The log and ConfigMap/Secret calls failing pods need, decided pod by pod in list order, so the
+    plain and the pipelined plan choose the same samples."""
+
+    def __init__(self, collector: Collector) -> None:
+        self.c = collector
+        self.samples: dict[tuple[Any, ...], tuple[PodKey, bool]] = {}  # group -> (sample pod, its logs asked)
+        self.seen: Counter[tuple[Any, ...]] = Counter()
+        self.refs: set[tuple[str, str, str]] = set()
+        self.unchecked: set[tuple[str, str, str]] = set()
+
+    def add(self, key: PodKey, pod: Obj, ev: PodEvidence) -> list[Callable[[], None]]:
+        c = self.c
+        tasks: list[Callable[[], None]] = []
+        group = (key[0], controller_of(pod) or ("Pod", key[1]), failure_signature(ev))
+        self.seen[group] += 1
+        sample = self.samples.get(group)
+        if c.sample and sample is not None and self.seen[group] > LOGS_PER_GROUP:
+            if sample[1]:  # the sample's containers ran: its log stands for this pod's
+                c.out.log_samples[key] = sample[0]
+        else:
+            plan = log_plan(ev)
+            if sample is None:
+                self.samples[group] = (key, bool(plan))
+            tasks += [partial(c._log, key, container.name, previous) for container, previous in plan]
+        for kind, name in sorted(config_refs_of(pod)):
+            ref = (kind, key[0], name)
+            if ref in self.refs:
+                continue
+            self.refs.add(ref)
+            if kind == "secret" and not c.secret_keys:
+                self.unchecked.add(ref)
+                c.out.config_refs[ref] = ConfigRef(kind, key[0], name, None, why_unknown=NOT_CHECKED)
+            else:
+                tasks.append(partial(c._config_ref, *ref))
+        return tasks
+
+    def finish(self) -> None:
+        unchecked = sorted(self.unchecked)
+        if unchecked:
+            n = len(unchecked)
+            self.c.out.warnings.append(
+                f"{n} Secret{'s' if n > 1 else ''} referenced by failing pods not checked "
+                f"({', '.join(f'{ns}/{name}' for _, ns, name in unchecked[:5])}{', ...' if n > 5 else ''}): "
+                "pass --secret-keys, with the role in deploy/rbac/clusterrole-secret-keys.yaml, "
+                "to confirm that they and their keys exist")
 
 
 class Collector:
@@ -412,12 +517,13 @@ class Collector:
             raise NotFound(f'pods "{missing[0]}" not found{more}', f"in namespace {ns}; check the name and -n NAMESPACE")
         return pods
 
-    def list_all(self, path: str, params: Sequence[tuple[str, Any]], call: Call) -> list[Obj]:
+    def list_all(self, path: str, params: Sequence[tuple[str, Any]], call: Call, page_size: int | None = None
+                 ) -> list[Obj]:
         """Every item of a paginated list; on 410 Expired the list starts again, at most MAX_RELISTS times."""
         for attempt in range(MAX_RELISTS + 1):
             items: list[Obj] = []
             try:
-                for doc in pages(self.client, path, params, call, PAGE_SIZE):
+                for doc in pages(self.client, path, params, call, page_size or PAGE_SIZE):
                     items.extend(i for i in doc.get("items") or [] if isinstance(i, dict))
                 return items
             except Gone:
@@ -438,18 +544,143 @@ class Collector:
         """all_failing: the caller already knows every listed pod is in trouble (`gate`: pods that never
         turned Ready), so each gets its evidence even when its status alone looks healthy."""
         self.progress.start("listing pods", 1)
+        if self.cluster_wide and self.concurrency > 1 and not scope.names:
+            try:
+                self._collect_pipelined(scope, all_failing)
+            except _Relist:
+                # A continue token expired while follow-ups were already running on the first pages:
+                # what they read may not match the list read again, so the run starts over, in order.
+                self._reset()
+                self.out.warnings.append(f"{Call('list', 'pods', scope.namespace).describe()}: "
+                                         "the continue token expired; listed again")
+                self._collect_in_order(scope, all_failing)
+        else:
+            self._collect_in_order(scope, all_failing)
+        self.progress.finish()
+        return self.out
+
+    def _reset(self) -> None:
+        self.out = Collection()
+        self._forbidden.clear()
+        self.by_key = {}
+
+    def _collect_in_order(self, scope: Scope, all_failing: bool) -> None:
+        """The plain plan, kept as the reference the pipelined one is tested against: the whole pod
+        list, then the follow-up calls it calls for."""
         pods = self.list_pods(scope)
         self.out.pods = pods
         self.out.listed_at = self.now()
         failing = self.classify(pods, all_failing=all_failing)
+        plan = _FollowUps(self)
         tasks: list[Callable[[], None]] = []
         tasks += self._event_tasks(failing, self.by_key, scope)
-        tasks += self._log_tasks(failing, self.by_key)
-        tasks += self._config_tasks(self.by_key)
+        for key, ev in failing.items():
+            tasks += plan.add(key, self.by_key[key], ev)
+        plan.finish()
         tasks += self._owner_tasks(self.by_key, scope)
         self._run(tasks, "fetching evidence")
-        self.progress.finish()
-        return self.out
+
+    def _collect_pipelined(self, scope: Scope, all_failing: bool) -> None:
+        """The same calls, decided page by page while the pod list is still paging: each failing pod's
+        log, ConfigMap and (once enough namespaces fail) the cluster-wide event and ReplicaSet lists
+        start as soon as its page is read, on `concurrency` workers."""
+        ns = scope.namespace
+        path = f"/api/v1/namespaces/{quote(ns, safe='')}/pods" if ns else "/api/v1/pods"
+        params: list[tuple[str, Any]] = [("labelSelector", scope.selector)] if scope.selector else []
+        call = Call("list", "pods", ns)
+        # Pods are judged against one moment, taken as listing starts (the plain plan takes it after).
+        self.out.listed_at = now = self.now()
+        plan = _FollowUps(self)
+        listing = _Listing()
+        failing: dict[PodKey, PodEvidence] = {}
+        failing_ns: set[str] = set()
+        listed_ns: set[str] = set()
+        rs_ns: set[str] = set()
+        futures: list[Future[None]] = []
+        events_list: Future[bool] | None = None
+        rs_list: Future[list[Obj] | None] = None
+        all_ns = ns is None
+        pool = ThreadPoolExecutor(max_workers=self.concurrency)
+
+        def submit(tasks: Sequence[Callable[[], None]]) -> None:
+            self.progress.add(len(tasks))
+            futures.extend(pool.submit(self._step, t) for t in tasks)
+
+        try:
+            try:
+                for doc in pages(self.client, path, params, call, PAGE_SIZE):
+                    items = [i for i in doc.get("items") or [] if isinstance(i, dict)]
+                    for key, pod, ev in self._judge(items, now, all_failing):
+                        if key in failing or key not in self.out.failing:
+                            continue
+                        failing[key] = ev
+                        failing_ns.add(key[0])
+                        if (controller_of(pod) or ("",))[0] == "ReplicaSet":
+                            rs_ns.add(key[0])
+                        submit(plan.add(key, pod, ev))
+                    listed_ns.update(pod_key(i)[0] for i in items)
+                    listing.advance()
+                    if all_ns and events_list is None and self._events_cluster_wide(failing_ns, listed_ns):
+                        self.progress.add(1)
+                        events_list = pool.submit(self._cluster_events, listing)
+                    if all_ns and rs_list is None and len(rs_ns) > CLUSTER_WIDE_FROM:
+                        self.progress.add(1)
+                        rs_list = pool.submit(self._cluster_replicaset_items)
+            except Forbidden as exc:
+                hint = "use -n NAMESPACE" if ns is None else "ask for the role in deploy/rbac/"
+                raise ApiForbidden(f"missing RBAC: list pods{' in namespace ' + ns if ns else ' cluster-wide'} "
+                                   f"({exc.message})", hint) from None
+            except Gone:
+                raise _Relist() from None
+            except ApiCallError as exc:
+                raise api_error(f"cannot list pods: {exc.message}", exc) from None
+            listing.finish()
+            if not self.out.pods and ns is not None:
+                self._check_namespace(ns)
+            plan.finish()
+            if events_list is None:
+                submit(self._event_tasks(failing, self.by_key, scope))
+            if rs_list is None:
+                submit(self._owner_tasks(self.by_key, scope))
+            if events_list is not None and not events_list.result():
+                # Refused or failed cluster-wide: per namespace, where each refusal is recorded.
+                submit(self._event_tasks(failing, self.by_key, Scope(ns, (), None), per_namespace=True))
+            if rs_list is not None:
+                items = rs_list.result()
+                if items is None:
+                    submit(self._owner_tasks(self.by_key, None))
+                else:
+                    self._keep_replicasets(items, rs_ns)
+            for f in futures:  # every task is submitted by now: none submits another
+                f.result()  # tasks handle their own API errors; anything else is a bug and must surface
+        finally:
+            listing.finish(failed=True)  # no effect after a complete list; else frees the event list's wait
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _step(self, task: Callable[[], None]) -> None:
+        try:
+            task()
+        finally:
+            self.progress.step()
+
+    def _judge(self, items: Sequence[Obj], now: datetime, all_failing: bool) -> Iterator[tuple[PodKey, Obj, PodEvidence]]:
+        """Each listed pod's status evidence; failing ones are recorded as such before the pod counts as listed."""
+        from podmortem.sources.objects import pod_evidence
+
+        for p in items:
+            key = pod_key(p)
+            ev = pod_evidence(p)
+            self.out.status_evidence[key] = ev
+            if all_failing or is_failing(ev, now):
+                self.out.failing.add(key)
+            self.by_key[key] = p
+            self.out.pods.append(p)
+            yield key, p, ev
+
+    def _events_cluster_wide(self, failing_ns: set[str], listed_ns: set[str]) -> bool:
+        """One cluster-wide event list instead of one per namespace: when many namespaces have failing
+        pods and they are most of the namespaces seen, so the list reads few events nobody needs."""
+        return len(failing_ns) > CLUSTER_WIDE_FROM and 2 * len(failing_ns) >= len(listed_ns)
 
     def classify(self, pods: Sequence[Obj], *, all_failing: bool = False) -> dict[PodKey, PodEvidence]:
         """The failing pods, with the evidence their status alone gives; every pod's is kept in the collection."""
@@ -490,13 +721,13 @@ class Collector:
     # -- 3a. events ---
 
     def _event_tasks(self, failing: Mapping[PodKey, PodEvidence], by_key: Mapping[PodKey, Obj],
-                     scope: Scope) -> list[Callable[[], None]]:
+                     scope: Scope, *, per_namespace: bool = False) -> list[Callable[[], None]]:
         per_ns: dict[str, list[PodKey]] = defaultdict(list)
         for key in failing:
             per_ns[key[0]].append(key)
         tasks: list[Callable[[], None]] = []
         for ns, keys in sorted(per_ns.items()):
-            if len(keys) >= NAMESPACE_EVENTS_FROM:
+            if per_namespace or len(keys) >= NAMESPACE_EVENTS_FROM:
                 tasks.append(partial(self._namespace_events, ns, keys, by_key))
             else:
                 tasks.extend(partial(self._pod_events, k, by_key[k]) for k in keys)
@@ -505,25 +736,45 @@ class Collector:
     def _events_list(self, ns: str, selector: str, call: Call) -> list[Obj]:
         path = f"/api/v1/namespaces/{quote(ns, safe='')}/events"
         try:
-            return self.list_all(path, [("fieldSelector", selector)], call)
+            return self.list_all(path, [("fieldSelector", selector)], call, EVENT_PAGE_SIZE)
         except BadRequest:
             # A server that does not know a field label: list without it and filter here.
-            return self.list_all(path, [], call)
+            return self.list_all(path, [], call, EVENT_PAGE_SIZE)
+
+    def _cluster_events(self, listing: _Listing) -> bool:
+        """Every pod event of the cluster in one paged list, kept for the failing pods; False when the
+        list was refused or failed (the caller then lists per namespace, recording each refusal).
+
+        Pages are filtered as they arrive, each once the pod list has passed every pod it names, so
+        at most one page waits in memory however far the events run ahead of the pods."""
+        call = Call("list", "events", None)
+        kept: dict[PodKey, list[Obj]] = {}
+        try:
+            for doc in pages(self.client, "/api/v1/events", [("fieldSelector", "involvedObject.kind=Pod")], call,
+                             EVENT_PAGE_SIZE):
+                items = [e for e in doc.get("items") or [] if isinstance(e, dict)]
+                about = [(_involved_key(e), e) for e in items]
+                if not listing.wait_for({k for k, _ in about}, self.by_key):
+                    return True  # the pod list failed: the run is ending
+                failing = self.out.failing
+                for key, e in about:
+                    if key in failing and _same_pod(e, self.by_key[key]):
+                        kept.setdefault(key, []).append(e)
+        except ApiCallError as exc:
+            if not isinstance(exc, Forbidden):
+                log.debug("cluster-wide events list failed (%s); listing per namespace", exc.message)
+            return False
+        with self._lock:
+            for key in self.out.failing:
+                self.out.events[key] = kept.get(key, [])
+        return True
 
     def _keep_events(self, raw: Iterable[Obj], wanted: Mapping[PodKey, Obj]) -> None:
         grouped: dict[PodKey, list[Obj]] = {k: [] for k in wanted}
         for e in raw:
-            inv = e.get("involvedObject") or e.get("regarding") or {}
-            if inv.get("kind") not in (None, "Pod"):
-                continue
-            ns = str(inv.get("namespace") or (e.get("metadata") or {}).get("namespace") or "")
-            key = (ns, str(inv.get("name") or ""))
-            if key not in grouped:
-                continue
-            uid = (wanted[key].get("metadata") or {}).get("uid")
-            if uid and inv.get("uid") and inv.get("uid") != uid:
-                continue  # about an earlier pod of the same name
-            grouped[key].append(e)
+            key = _involved_key(e)
+            if key in grouped and _same_pod(e, wanted[key]):
+                grouped[key].append(e)
         with self._lock:
             self.out.events.update(grouped)
 
@@ -556,27 +807,6 @@ class Collector:
 
     # -- 3b. logs ---
 
-    def _log_tasks(self, failing: Mapping[PodKey, PodEvidence], by_key: Mapping[PodKey, Obj]
-                   ) -> list[Callable[[], None]]:
-        groups: dict[tuple[Any, ...], list[PodKey]] = defaultdict(list)
-        for key, ev in failing.items():
-            owner = controller_of(by_key[key])
-            groups[(key[0], owner or ("Pod", key[1]), failure_signature(ev))].append(key)
-        tasks: list[Callable[[], None]] = []
-        for members in groups.values():
-            members.sort()
-            chosen = members
-            if self.sample and len(members) >= SAMPLE_FROM:
-                step = (len(members) - 1) / (SAMPLE_SIZE - 1)
-                chosen = sorted({members[round(i * step)] for i in range(SAMPLE_SIZE)})
-                for k in members:
-                    if k not in chosen:
-                        self.out.log_samples[k] = chosen[0]
-            for k in chosen:
-                for container, previous in log_plan(failing[k]):
-                    tasks.append(partial(self._log, k, container.name, previous))
-        return tasks
-
     def _log(self, key: PodKey, container: str, previous: bool) -> None:
         ns, name = key
         call = Call("get", "pods/log", ns)
@@ -603,23 +833,6 @@ class Collector:
             self.out.logs[(ns, name, container)] = capture
 
     # -- 3c. ConfigMaps and Secrets ---
-
-    def _config_tasks(self, by_key: Mapping[PodKey, Obj]) -> list[Callable[[], None]]:
-        wanted: set[tuple[str, str, str]] = set()
-        for key in self.out.failing:
-            for kind, name in config_refs_of(by_key[key]):
-                wanted.add((kind, key[0], name))
-        unchecked = sorted(ref for ref in wanted if ref[0] == "secret" and not self.secret_keys)
-        for kind, ns, name in unchecked:
-            self.out.config_refs[(kind, ns, name)] = ConfigRef(kind, ns, name, None, why_unknown=NOT_CHECKED)
-        if unchecked:
-            n = len(unchecked)
-            self.out.warnings.append(
-                f"{n} Secret{'s' if n > 1 else ''} referenced by failing pods not checked "
-                f"({', '.join(f'{ns}/{name}' for _, ns, name in unchecked[:5])}{', ...' if n > 5 else ''}): "
-                "pass --secret-keys, with the role in deploy/rbac/clusterrole-secret-keys.yaml, "
-                "to confirm that they and their keys exist")
-        return [partial(self._config_ref, *ref) for ref in sorted(set(wanted) - set(unchecked))]
 
     def _config_ref(self, kind: str, ns: str, name: str) -> None:
         resource = "configmaps" if kind == "configmap" else "secrets"
@@ -653,22 +866,30 @@ class Collector:
         return [partial(self._replicasets, ns) for ns in namespaces]
 
     def _cluster_replicasets(self, namespaces: Sequence[str]) -> None:
-        call = Call("list", "replicasets", None)
-        try:
-            items = self.list_all("/apis/apps/v1/replicasets", [], call)
-        except Forbidden:
+        items = self._cluster_replicaset_items()
+        if items is None:
             for ns in namespaces:
                 self._replicasets(ns)
-            return
+        else:
+            self._keep_replicasets(items, set(namespaces))
+
+    def _cluster_replicaset_items(self) -> list[Obj] | None:
+        """Every ReplicaSet of the cluster, [] when the list failed (a warning says so), None when refused."""
+        call = Call("list", "replicasets", None)
+        try:
+            return self.list_all("/apis/apps/v1/replicasets", [], call)
+        except Forbidden:
+            return None
         except ApiCallError as exc:
             with self._lock:
                 self.out.warnings.append(f"replicasets not read: {exc.message}")
-            return
-        wanted = set(namespaces)
+            return []
+
+    def _keep_replicasets(self, items: Iterable[Obj], namespaces: set[str]) -> None:
         with self._lock:
             for rs in items:
                 meta = rs.get("metadata") or {}
-                if str(meta.get("namespace") or "") in wanted:
+                if str(meta.get("namespace") or "") in namespaces:
                     self.out.replicasets[(str(meta["namespace"]), str(meta.get("name") or ""))] = rs
 
     def _replicasets(self, ns: str) -> None:
