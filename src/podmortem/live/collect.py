@@ -151,7 +151,8 @@ class Collection:
     log_samples: dict[PodKey, PodKey] = field(default_factory=dict)  # pod -> the pod whose logs stand for it
     config_refs: dict[tuple[str, str, str], ConfigRef] = field(default_factory=dict)  # (kind, ns, name)
     replicasets: dict[PodKey, Obj] = field(default_factory=dict)
-    status_evidence: dict[PodKey, PodEvidence] = field(default_factory=dict)  # built once from the pod list
+    # built once from the pod list; not for plainly healthy pods (sources.healthy), which need none
+    status_evidence: dict[PodKey, PodEvidence] = field(default_factory=dict)
     missing_rbac: list[MissingRbac] = field(default_factory=list)
     pod_notes: dict[PodKey, list[str]] = field(default_factory=lambda: defaultdict(list))
     warnings: list[str] = field(default_factory=list)
@@ -598,7 +599,7 @@ class Collector:
         rs_ns: set[str] = set()
         futures: list[Future[None]] = []
         events_list: Future[bool] | None = None
-        rs_list: Future[list[Obj] | None] = None
+        rs_list: Future[list[Obj] | None] | None = None
         all_ns = ns is None
         pool = ThreadPoolExecutor(max_workers=self.concurrency)
 
@@ -611,7 +612,7 @@ class Collector:
                 for doc in pages(self.client, path, params, call, PAGE_SIZE):
                     items = [i for i in doc.get("items") or [] if isinstance(i, dict)]
                     for key, pod, ev in self._judge(items, now, all_failing):
-                        if key in failing or key not in self.out.failing:
+                        if key in failing:
                             continue
                         failing[key] = ev
                         failing_ns.add(key[0])
@@ -646,11 +647,11 @@ class Collector:
                 # Refused or failed cluster-wide: per namespace, where each refusal is recorded.
                 submit(self._event_tasks(failing, self.by_key, Scope(ns, (), None), per_namespace=True))
             if rs_list is not None:
-                items = rs_list.result()
-                if items is None:
+                replicasets = rs_list.result()
+                if replicasets is None:
                     submit(self._owner_tasks(self.by_key, None))
                 else:
-                    self._keep_replicasets(items, rs_ns)
+                    self._keep_replicasets(replicasets, rs_ns)
             for f in futures:  # every task is submitted by now: none submits another
                 f.result()  # tasks handle their own API errors; anything else is a bug and must surface
         finally:
@@ -665,17 +666,22 @@ class Collector:
 
     def _judge(self, items: Sequence[Obj], now: datetime, all_failing: bool) -> Iterator[tuple[PodKey, Obj, PodEvidence]]:
         """Each listed pod's status evidence; failing ones are recorded as such before the pod counts as listed."""
+        from podmortem.engine import is_plainly_healthy
         from podmortem.sources.objects import pod_evidence
 
         for p in items:
             key = pod_key(p)
-            ev = pod_evidence(p)
-            self.out.status_evidence[key] = ev
-            if all_failing or is_failing(ev, now):
-                self.out.failing.add(key)
+            if all_failing or not is_plainly_healthy(p):  # most pods: no evidence built at all
+                ev = pod_evidence(p)
+                self.out.status_evidence[key] = ev
+                if all_failing or is_failing(ev, now):
+                    self.out.failing.add(key)
+                    self.by_key[key] = p
+                    self.out.pods.append(p)
+                    yield key, p, ev
+                    continue
             self.by_key[key] = p
             self.out.pods.append(p)
-            yield key, p, ev
 
     def _events_cluster_wide(self, failing_ns: set[str], listed_ns: set[str]) -> bool:
         """One cluster-wide event list instead of one per namespace: when many namespaces have failing
@@ -684,12 +690,15 @@ class Collector:
 
     def classify(self, pods: Sequence[Obj], *, all_failing: bool = False) -> dict[PodKey, PodEvidence]:
         """The failing pods, with the evidence their status alone gives; every pod's is kept in the collection."""
+        from podmortem.engine import is_plainly_healthy
         from podmortem.sources.objects import pod_evidence
 
         assert self.out.listed_at is not None
         now = self.out.listed_at
         status_only: dict[PodKey, PodEvidence] = {}
         for p in pods:
+            if not all_failing and is_plainly_healthy(p):
+                continue  # running, ready, never restarted: neither failing nor stuck (sources.healthy)
             ev = pod_evidence(p)
             key = pod_key(p)
             self.out.status_evidence[key] = ev

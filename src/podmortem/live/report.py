@@ -10,7 +10,7 @@ Markdown show each group once.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -20,6 +20,7 @@ from podmortem.live.changes import what_changed
 from podmortem.live.collect import Collection, ConfigRef, LogCapture, PodKey, controller_of, pod_key
 from podmortem.live.fleet import Group, group_diagnoses, owner_label, pick_representatives
 from podmortem.model import LogText, PodDiagnosis, PodEvidence
+from podmortem.sources.healthy import PlainPod
 
 SHOW_HEALTHY_UP_TO = 20  # with more pods than this, healthy ones are counted, not listed
 
@@ -48,19 +49,21 @@ def _log_text(cap: LogCapture, origin: str) -> LogText:
     return log_text_from_lines(cap.text.splitlines(), origin, previous=True, cut=cap.truncated)
 
 
-def build_evidence(col: Collection) -> list[tuple[PodKey, PodEvidence]]:
-    """PodEvidence for every listed pod: status for all, events and logs for the failing ones."""
+def build_evidence(col: Collection) -> Iterator[tuple[PodKey, PodEvidence | PlainPod]]:
+    """The evidence of every listed pod: a PlainPod for a plainly healthy one (sources.healthy), its
+    status for another healthy one, status, events and logs for the failing ones."""
+    from podmortem.engine import plain_pod
     from podmortem.sources.objects import event, pod_evidence
 
     logs: dict[PodKey, dict[str, LogCapture]] = defaultdict(dict)
     for (ns, name, container), cap in col.logs.items():
         logs[(ns, name)][container] = cap
-    out = []
     for pod in col.pods:
         key = pod_key(pod)
         if key not in col.failing:
             cached = col.status_evidence.get(key)
-            out.append((key, cached if cached is not None else pod_evidence(pod)))
+            yield key, (cached if cached is not None
+                        else plain_pod(pod, has_events=key in col.events) or pod_evidence(pod))
             continue
         events = [event(e) for e in col.events.get(key, ())]
         source = col.log_samples.get(key, key)
@@ -68,8 +71,7 @@ def build_evidence(col: Collection) -> list[tuple[PodKey, PodEvidence]]:
         for container, cap in logs.get(source, {}).items():
             origin = cap.request if source == key else f"{cap.request} (a pod of the same owner failing the same way)"
             texts[container] = (_log_text(cap, origin),)
-        out.append((key, pod_evidence(pod, events, texts, has_events=key in col.events)))
-    return out
+        yield key, pod_evidence(pod, events, texts, has_events=key in col.events)
 
 
 def _referenced_keys(pod: Mapping[str, Any]) -> dict[tuple[str, str], set[tuple[str, bool]]]:
@@ -188,7 +190,7 @@ def _what_changed(col: Collection) -> dict[PodKey, dict[str, Any]]:
 
 
 def diagnose_collection(col: Collection, *, now: datetime, backoff: BackoffSettings | None = None) -> LiveResult:
-    from podmortem.engine import diagnose
+    from podmortem.engine import diagnose, diagnose_plain
 
     settings = backoff or BackoffSettings()
     by_key = {pod_key(p): p for p in col.pods}
@@ -198,8 +200,11 @@ def diagnose_collection(col: Collection, *, now: datetime, backoff: BackoffSetti
     extras: dict[PodKey, dict[str, Any]] = {}
     evidence: dict[PodKey, PodEvidence] = {}
     for key, ev in build_evidence(col):
-        evidence[key] = ev
-        d = diagnose(ev, now=now, backoff=settings)
+        if isinstance(ev, PlainPod):
+            d = diagnose_plain(ev)
+        else:
+            evidence[key] = ev
+            d = diagnose(ev, now=now, backoff=settings)
         notes: list[str] = []
         extra: dict[str, Any] = {}
         if key in col.failing:
