@@ -146,13 +146,9 @@ def phases(kubeconfig: str) -> tuple[dict[str, float], dict[str, int]]:
         col.out.listed_at = col.now()
         failing = col.classify(pods)
         out["status triage"] = time.perf_counter() - t
-        by_key = col.by_key
-        for name, make in (("events", lambda: col._event_tasks(failing, by_key, Scope(None))),
-                           ("logs", lambda: col._log_tasks(failing, by_key)),
-                           ("config checks", lambda: col._config_tasks(by_key)),
-                           ("replicasets", lambda: col._owner_tasks(by_key, Scope(None)))):
+        for name, tasks in col.follow_ups(failing, Scope(None)).items():
             t = time.perf_counter()
-            col._run(make(), name)
+            col._run(tasks, name)
             out[name] = time.perf_counter() - t
         t = time.perf_counter()
         assert col.out.listed_at is not None

@@ -46,6 +46,7 @@ from podmortem.live.client import (
 from podmortem.model import ContainerEvidence, PodEvidence
 from podmortem.model.remedy import Command
 from podmortem.shell import render_command
+from podmortem.sources.healthy import PlainPod
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +154,7 @@ class Collection:
     replicasets: dict[PodKey, Obj] = field(default_factory=dict)
     # built once from the pod list; not for plainly healthy pods (sources.healthy), which need none
     status_evidence: dict[PodKey, PodEvidence] = field(default_factory=dict)
+    plain: dict[PodKey, PlainPod] = field(default_factory=dict)  # the plainly healthy pods' summaries
     missing_rbac: list[MissingRbac] = field(default_factory=list)
     pod_notes: dict[PodKey, list[str]] = field(default_factory=lambda: defaultdict(list))
     warnings: list[str] = field(default_factory=list)
@@ -387,8 +389,14 @@ class _FollowUps:
         self.unchecked: set[tuple[str, str, str]] = set()
 
     def add(self, key: PodKey, pod: Obj, ev: PodEvidence) -> list[Callable[[], None]]:
+        logs, configs = self.split(key, pod, ev)
+        return logs + configs
+
+    def split(self, key: PodKey, pod: Obj, ev: PodEvidence) -> tuple[list[Callable[[], None]], list[Callable[[], None]]]:
+        """(log calls, ConfigMap/Secret calls) the pod adds."""
         c = self.c
         tasks: list[Callable[[], None]] = []
+        configs: list[Callable[[], None]] = []
         group = (key[0], controller_of(pod) or ("Pod", key[1]), failure_signature(ev))
         self.seen[group] += 1
         sample = self.samples.get(group)
@@ -409,8 +417,8 @@ class _FollowUps:
                 self.unchecked.add(ref)
                 c.out.config_refs[ref] = ConfigRef(kind, key[0], name, None, why_unknown=NOT_CHECKED)
             else:
-                tasks.append(partial(c._config_ref, *ref))
-        return tasks
+                configs.append(partial(c._config_ref, *ref))
+        return tasks, configs
 
     def finish(self) -> None:
         unchecked = sorted(self.unchecked)
@@ -572,14 +580,33 @@ class Collector:
         self.out.pods = pods
         self.out.listed_at = self.now()
         failing = self.classify(pods, all_failing=all_failing)
+        self._run([t for tasks in self.follow_ups(failing, scope).values() for t in tasks], "fetching evidence")
+
+    def follow_ups(self, failing: Mapping[PodKey, PodEvidence], scope: Scope) -> dict[str, list[Callable[[], None]]]:
+        """The calls the failing pods need, by kind (events, logs, config checks, replicasets), after
+        a complete pod list: per namespace, or with `cluster_wide` the lists the pipeline would choose."""
         plan = _FollowUps(self)
-        tasks: list[Callable[[], None]] = []
-        tasks += self._event_tasks(failing, self.by_key, scope)
+        out: dict[str, list[Callable[[], None]]] = {"events": [], "logs": [], "config checks": [], "replicasets": []}
         for key, ev in failing.items():
-            tasks += plan.add(key, self.by_key[key], ev)
+            logs, configs = plan.split(key, self.by_key[key], ev)
+            out["logs"] += logs
+            out["config checks"] += configs
         plan.finish()
-        tasks += self._owner_tasks(self.by_key, scope)
-        self._run(tasks, "fetching evidence")
+        failing_ns = {k[0] for k in failing}
+        if (self.cluster_wide and scope.namespace is None and not scope.names
+                and self._events_cluster_wide(failing_ns, {pod_key(p)[0] for p in self.out.pods})):
+            listing = _Listing()
+            listing.finish()
+
+            def cluster_events() -> None:
+                if not self._cluster_events(listing):
+                    self._run(self._event_tasks(failing, self.by_key, scope, per_namespace=True), "events")
+
+            out["events"].append(cluster_events)
+        else:
+            out["events"] += self._event_tasks(failing, self.by_key, scope)
+        out["replicasets"] += self._owner_tasks(self.by_key, scope)
+        return out
 
     def _collect_pipelined(self, scope: Scope, all_failing: bool) -> None:
         """The same calls, decided page by page while the pod list is still paging: each failing pod's
@@ -666,12 +693,15 @@ class Collector:
 
     def _judge(self, items: Sequence[Obj], now: datetime, all_failing: bool) -> Iterator[tuple[PodKey, Obj, PodEvidence]]:
         """Each listed pod's status evidence; failing ones are recorded as such before the pod counts as listed."""
-        from podmortem.engine import is_plainly_healthy
+        from podmortem.engine import plain_pod
         from podmortem.sources.objects import pod_evidence
 
         for p in items:
             key = pod_key(p)
-            if all_failing or not is_plainly_healthy(p):  # most pods: no evidence built at all
+            plain = None if all_failing else plain_pod(p)
+            if plain is not None:  # most pods: no evidence built at all
+                self.out.plain[key] = plain
+            else:
                 ev = pod_evidence(p)
                 self.out.status_evidence[key] = ev
                 if all_failing or is_failing(ev, now):
@@ -690,17 +720,19 @@ class Collector:
 
     def classify(self, pods: Sequence[Obj], *, all_failing: bool = False) -> dict[PodKey, PodEvidence]:
         """The failing pods, with the evidence their status alone gives; every pod's is kept in the collection."""
-        from podmortem.engine import is_plainly_healthy
+        from podmortem.engine import plain_pod
         from podmortem.sources.objects import pod_evidence
 
         assert self.out.listed_at is not None
         now = self.out.listed_at
         status_only: dict[PodKey, PodEvidence] = {}
         for p in pods:
-            if not all_failing and is_plainly_healthy(p):
-                continue  # running, ready, never restarted: neither failing nor stuck (sources.healthy)
-            ev = pod_evidence(p)
             key = pod_key(p)
+            plain = None if all_failing else plain_pod(p)
+            if plain is not None:
+                self.out.plain[key] = plain  # running, ready, never restarted: neither failing nor stuck
+                continue
+            ev = pod_evidence(p)
             self.out.status_evidence[key] = ev
             if all_failing or is_failing(ev, now):
                 self.out.failing.add(key)

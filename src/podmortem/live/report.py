@@ -53,15 +53,16 @@ def build_evidence(col: Collection) -> Iterator[tuple[PodKey, PodEvidence | Plai
     """The evidence of every listed pod: a PlainPod for a plainly healthy one (sources.healthy), its
     status for another healthy one, status, events and logs for the failing ones."""
     from podmortem.engine import plain_pod
-    from podmortem.sources.objects import event, pod_evidence
+    from podmortem.sources.objects import event, pod_evidence, with_evidence
 
     logs: dict[PodKey, dict[str, LogCapture]] = defaultdict(dict)
     for (ns, name, container), cap in col.logs.items():
         logs[(ns, name)][container] = cap
+    shared: dict[tuple[PodKey, str], LogText] = {}
     for pod in col.pods:
         key = pod_key(pod)
         if key not in col.failing:
-            cached = col.status_evidence.get(key)
+            cached = col.status_evidence.get(key) or col.plain.get(key)
             yield key, (cached if cached is not None
                         else plain_pod(pod, has_events=key in col.events) or pod_evidence(pod))
             continue
@@ -69,9 +70,18 @@ def build_evidence(col: Collection) -> Iterator[tuple[PodKey, PodEvidence | Plai
         source = col.log_samples.get(key, key)
         texts: dict[str, tuple[LogText, ...]] = {}
         for container, cap in logs.get(source, {}).items():
-            origin = cap.request if source == key else f"{cap.request} (a pod of the same owner failing the same way)"
-            texts[container] = (_log_text(cap, origin),)
-        yield key, pod_evidence(pod, events, texts, has_events=key in col.events)
+            if source == key:
+                texts[container] = (_log_text(cap, cap.request),)
+            else:  # one parse of a sampled log for every pod it stands for
+                shared_key = (source, container)
+                if shared_key not in shared:
+                    shared[shared_key] = _log_text(cap, f"{cap.request} (a pod of the same owner failing the same way)")
+                texts[container] = (shared[shared_key],)
+        status = col.status_evidence.get(key)
+        if status is not None:
+            yield key, with_evidence(status, events, texts, has_events=key in col.events)
+        else:
+            yield key, pod_evidence(pod, events, texts, has_events=key in col.events)
 
 
 def _referenced_keys(pod: Mapping[str, Any]) -> dict[tuple[str, str], set[tuple[str, bool]]]:

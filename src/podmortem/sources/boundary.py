@@ -12,6 +12,7 @@ pattern ever reads more than MAX_CHARS of one line.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import replace
 
@@ -36,6 +37,22 @@ def guard_text(text: str | None) -> str | None:
     """A message redacted, each line bounded and the number of lines capped; None stays None."""
     if not text:
         return text
+    if len(text) <= _MEMO_UP_TO:
+        return _guard_short(text)
+    return _guard(text)
+
+
+# Short messages are remembered: pods of one owner carry the same kubelet messages (on diagnose -A of
+# 1,000 failing pods, 5,300 event messages, 1,800 distinct). Only short ones, so the memo stays small.
+_MEMO_UP_TO = 1024
+
+
+@functools.lru_cache(maxsize=4096)
+def _guard_short(text: str) -> str:
+    return _guard(text)
+
+
+def _guard(text: str) -> str:
     lines = text.split("\n")
     if len(lines) > MAX_MESSAGE_LINES:
         keep = MAX_MESSAGE_LINES // 4
@@ -83,8 +100,10 @@ def _container(c: ContainerEvidence) -> ContainerEvidence:
     return replace(c, spec=_spec(c.spec), status=_status(c.status))
 
 
-def _event(e: Event) -> Event:
+def guard_event(e: Event) -> Event:
+    """An event with its message (and pasted row) redacted and bounded."""
     return replace(e, message=guard_text(e.message) or "", raw=guard_text(e.raw))
+
 
 
 def guard_pod(pod: PodEvidence) -> PodEvidence:
@@ -95,6 +114,6 @@ def guard_pod(pod: PodEvidence) -> PodEvidence:
         reason=guard_text(pod.reason),
         annotations={k: guard_text(v) or "" for k, v in pod.annotations.items()},
         containers=tuple(_container(c) for c in pod.containers),
-        events=tuple(_event(e) for e in pod.events),
+        events=tuple(guard_event(e) for e in pod.events),
         loose_lines=tuple(guard_text(ln) or "" for ln in pod.loose_lines),
     )

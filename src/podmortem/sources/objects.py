@@ -32,7 +32,7 @@ from podmortem.model import (
     Waiting,
 )
 from podmortem.model.evidence import STATUS
-from podmortem.sources.boundary import guard_pod
+from podmortem.sources.boundary import guard_event, guard_pod
 
 Obj = Mapping[str, Any]
 _EMPTY: Obj = {}
@@ -349,6 +349,17 @@ def pod_evidence(
         has_status=bool(status),
         has_events=has_events,
     ))
+
+
+def with_evidence(status: PodEvidence, events: Iterable[Event] = (),
+                  logs: Mapping[str, tuple[LogText, ...]] | None = None, *, has_events: bool = False) -> PodEvidence:
+    """`pod_evidence(pod, events, logs, has_events=...)` from the pod's status-only evidence
+    (`pod_evidence(pod)`), without normalising and guarding the pod again: only the events pass the
+    boundary here (logs are guarded as they are read)."""
+    logs = logs or {}
+    containers = tuple(replace(c, logs=logs[c.name]) if c.name in logs else c for c in status.containers)
+    return replace(status, containers=containers, events=tuple(guard_event(e) for e in ordered_events(events)),
+                   has_events=has_events)
 
 
 def split_objects(docs: Iterable[Any]) -> tuple[list[Obj], list[Obj], list[Obj]]:
