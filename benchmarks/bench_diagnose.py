@@ -71,7 +71,7 @@ class RequestCounter:
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
         handler = cluster.server.RequestHandlerClass
-        original = handler._handle
+        original = handler._serve
         counter = self
 
         def counting(self: Any, method: str) -> Any:
@@ -79,7 +79,7 @@ class RequestCounter:
                 counter.counts[classify(self.path)] += 1
             return original(self, method)
 
-        handler._handle = counting
+        handler._serve = counting
 
     def take(self) -> Counter[str]:
         with self._lock:

@@ -56,7 +56,7 @@ def test_fast_path_equals_the_sequential_reference(scale: int | None, tmp_path: 
 
 
 def _many_namespaces(cluster: FakeCluster) -> None:
-    from fakeapi import crashlooping, pod, replicaset
+    from fakeapi import crashlooping, event, pod, replicaset
 
     template = {"metadata": {"labels": {"app": "app"}}, "spec": {"containers": [{"name": "app", "image": "app:1"}]}}
     for i in range(CLUSTER_WIDE_FROM + 2):
@@ -64,7 +64,31 @@ def _many_namespaces(cluster: FakeCluster) -> None:
                 containers=[{"name": "app", "image": "registry.example/app:1"}],
                 statuses=[crashlooping("app")], ready=False)
         cluster.pods.append(p)
+        cluster.events.append(event(p, "BackOff", "Back-off restarting failed container app"))
         cluster.replicasets.append(replicaset("app-1", "app", 1, template, ns=f"ns{i}", ready=0))
+    cluster.events.sort(key=lambda e: (e["metadata"]["namespace"], e["metadata"]["name"]))  # the API's order
+
+
+def test_cluster_wide_events_are_one_list_beside_the_pods(kubeconfig: Path, cluster: FakeCluster) -> None:
+    _many_namespaces(cluster)
+    col = Collector(connect(str(kubeconfig))).collect(Scope(None))
+    assert cluster.requests["/api/v1/events"] == 1
+    assert not [p for p in cluster.requests if p.startswith("/api/v1/namespaces/") and p.endswith("/events")]
+    for i in range(CLUSTER_WIDE_FROM + 2):
+        assert [e["reason"] for e in col.events[(f"ns{i}", "app-1-a")]] == ["BackOff"]
+    # the same, one request at a time in the plain order, namespace by namespace
+    ref = Collector(connect(str(kubeconfig)), cluster_wide=False, concurrency=1).collect(Scope(None))
+    assert ref.events == col.events
+
+
+def test_forbidden_cluster_wide_events_fall_back_per_namespace(kubeconfig: Path, cluster: FakeCluster) -> None:
+    _many_namespaces(cluster)
+    cluster.faults.append(Fault(r"^/api/v1/events$", code=403, times=100))
+    cluster.faults.append(Fault(r"^/api/v1/namespaces/ns2/events$", code=403, times=100))
+    col = Collector(connect(str(kubeconfig))).collect(Scope(None))
+    assert [(m.resource, m.namespace) for m in col.missing_rbac] == [("events", "ns2")]
+    assert ("ns2", "app-1-a") not in col.events  # not read: the diagnosis says events are missing
+    assert [e["reason"] for e in col.events[("ns3", "app-1-a")]] == ["BackOff"]
 
 
 def test_cluster_wide_replicasets_are_one_list(kubeconfig: Path, cluster: FakeCluster) -> None:
