@@ -4,7 +4,9 @@ Starts `podmortem sim serve --scale N` (default 10,000 extra pods) the way a use
 time until it serves (the kubeconfig is written once the server listens), then times the real
 kubectl listing every pod as JSON (pages of 500, as kubectl does), and prints that next to the time
 `json.dumps` takes to serialise the same PodList in this process, with their ratio. The target from
-issue 4: start in under 30 s.
+issue 16: start in under 15 s. Next to the wall time it prints the CPU seconds the server process
+had used when it began serving (utime + stime from /proc): on a shared, loaded machine the wall
+time mostly measures the other processes, the CPU time what the start-up itself costs.
 
 Run: `python benchmarks/bench_sim.py [--scale 10000] [--repeat 3] [--kubectl /usr/bin/kubectl]`.
 """
@@ -40,6 +42,15 @@ def fetch_all_pods(server: str) -> dict[str, Any]:
             return {"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": ""}, "items": items}
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds a process has used so far (Linux /proc), None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=10_000)
@@ -64,6 +75,7 @@ def main() -> int:
                     return 1
                 time.sleep(0.05)
             start_s = time.perf_counter() - t0
+            start_cpu = cpu_seconds(server.pid)
             url = next(line.split("server:", 1)[1].strip() for line in kubeconfig.read_text().splitlines()
                        if "server:" in line)
             env = {**os.environ, "KUBECONFIG": str(kubeconfig), "HOME": tmp, "KUBECACHEDIR": f"{tmp}/cache"}
@@ -92,7 +104,10 @@ def main() -> int:
     k = statistics.median(kubectl_times)
     d = statistics.median(dumps_times)
     print(f"podmortem sim serve --scale {args.scale}: {count} pods in the cluster")
-    print(f"  start-up (until it serves)          {start_s:8.2f} s   (target < 30 s: {'ok' if start_s < 30 else 'MISSED'})")
+    print(f"  start-up (until it serves)          {start_s:8.2f} s   (target < 15 s: {'ok' if start_s < 15 else 'MISSED'})")
+    if start_cpu is not None:
+        print(f"  start-up CPU time of the server     {start_cpu:8.2f} s   (target < 15 s: "
+              f"{'ok' if start_cpu < 15 else 'MISSED'}; load average {os.getloadavg()[0]:.1f})")
     print(f"  kubectl get pods -A -o json         {k:8.2f} s   (median of {args.repeat})")
     print(f"  json.dumps of the same PodList      {d:8.2f} s   ({size / 2**20:.1f} MiB)")
     print(f"  ratio kubectl / json.dumps          {k / d:8.1f} x")

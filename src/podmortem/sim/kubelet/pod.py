@@ -46,6 +46,11 @@ class PodSim(PodState):
         self.eviction = Eviction(self, self.events, self.program)
         self.writer = StatusWriter(self, self.order)
         self.logs = Logs(self)
+        # ready() and phase() are asked many times per instant (controllers, services, the timeline);
+        # they only change when the pod steps or is stopped, so each is cached for (time, version).
+        self.version = 0
+        self._ready_at: tuple[float, int, bool] | None = None
+        self._phase_at: tuple[float, int, str] | None = None
         if node is not None:
             self.at(created, self.starting.schedule)
         else:
@@ -53,10 +58,20 @@ class PodSim(PodState):
 
     # The cluster's view of the pod (cluster/); each answer comes from the part that owns it.
     def ready(self, t: float) -> bool:
-        return self.writer.ready(t)
+        cached = self._ready_at
+        if cached is not None and cached[0] == t and cached[1] == self.version:
+            return cached[2]
+        value = self.writer.ready(t)
+        self._ready_at = (t, self.version, value)
+        return value
 
     def phase(self, t: float) -> str:
-        return self.writer.phase(t)
+        cached = self._phase_at
+        if cached is not None and cached[0] == t and cached[1] == self.version:
+            return cached[2]
+        value = self.writer.phase(t)
+        self._phase_at = (t, self.version, value)
+        return value
 
     def status(self, t: float) -> dict[str, Any]:
         return self.writer.status(t)
@@ -68,10 +83,16 @@ class PodSim(PodState):
         return self.eviction.critical()
 
     def evict_for_pressure(self, t: float) -> None:
+        self.version += 1
         self.eviction.evict_for_pressure(t)
 
     def delete(self, t: float, grace: float) -> None:
+        self.version += 1
         self.eviction.delete(t, grace)
+
+    def add_ephemeral(self, spec: Mapping[str, Any], t: float) -> bool:
+        self.version += 1
+        return super().add_ephemeral(spec, t)
 
     def instance_for_logs(self, c: ContainerSim, previous: bool, t: float) -> tuple[Instance | None, str | None]:
         return self.logs.instance_for_logs(c, previous, t)
@@ -113,6 +134,7 @@ class PodSim(PodState):
         return changed
 
     def step(self, t: float) -> None:
+        self.version += 1
         while self.pending and self.pending[0][0] <= t:
             when, _, fn = heapq.heappop(self.pending)
             fn(when)
