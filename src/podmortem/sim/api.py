@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
-from podmortem.sim import guard, protobuf
+from podmortem.sim import guard, openapi, protobuf
 from podmortem.sim import resources as res
 from podmortem.sim.cluster import KUBE_VERSION, ApiError, SimCluster
 from podmortem.sim.names import check_object_name
@@ -140,11 +140,11 @@ def _ok(c: _Call) -> Response:
 
 
 def _openapi_root(c: _Call) -> Response:
-    return json_response(200, res.openapi_v3_root())
+    return json_response(200, openapi.root())
 
 
 def _openapi_doc(c: _Call) -> Response:
-    doc = res.openapi_v3_doc(c.path[len("/openapi/v3/"):])
+    doc = openapi.document(c.path[len("/openapi/v3/"):])
     if doc is None:
         raise NOT_FOUND_PATH
     return json_response(200, doc)
@@ -362,6 +362,13 @@ def _update(c: _Call, tg: _Target) -> Response:
 
 
 def _patch(c: _Call, tg: _Target) -> Response:
+    if guard.media_type(c.content_type) == "application/apply-patch+yaml" and tg.sub is None:
+        applied = guard.decode_body(c.request.body, c.content_type)
+        if not isinstance(applied, dict):
+            raise ApiError(400, "BadRequest", "the apply configuration must be an object")
+        obj, created = c.cluster.server_side_apply(tg.rt, tg.ns or "", tg.name or "", applied, c.q("fieldManager"),
+                                                   bool(c.query.get("dryRun")))
+        return json_response(201 if created else 200, obj)
     return json_response(200, c.cluster.patch(tg.rt, tg.ns or "", tg.name or "", c.request.body,
                                               c.content_type or "", tg.sub, bool(c.query.get("dryRun"))))
 
@@ -532,7 +539,30 @@ def _access_review(c: _Call, tg: _Target) -> Response:
                                "metadata": {"creationTimestamp": None}, "spec": spec, "status": status})
 
 
-REVIEWS: dict[str, Callable[[_Call, _Target], Response]] = {"selfsubjectaccessreviews": _access_review}
+def _rules_review(c: _Call, tg: _Target) -> Response:
+    """`kubectl auth can-i --list`: everything, or, under `forbidden` faults, each allowed verb spelled out."""
+    review = c.object_body()
+    spec: dict[str, Any] = review["spec"] if isinstance(review.get("spec"), dict) else {}
+    namespace = str(spec.get("namespace") or "") or None
+    faults = c.cluster.faults
+    rules: list[dict[str, Any]] = []
+    denied = False
+    for rt in res.RESOURCES:
+        verbs = [v for v in rt.verbs if faults.peek(v, rt.plural, namespace if rt.namespaced else None,
+                                                    ("forbidden",)) is None]
+        denied = denied or len(verbs) < len(rt.verbs)
+        if verbs:
+            rules.append({"verbs": verbs, "apiGroups": [rt.group], "resources": [rt.plural]})
+    if not denied:
+        rules = [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}]
+    status = {"resourceRules": rules, "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
+              "incomplete": False}
+    return json_response(201, {"kind": "SelfSubjectRulesReview", "apiVersion": "authorization.k8s.io/v1",
+                               "metadata": {"creationTimestamp": None}, "spec": spec, "status": status})
+
+
+REVIEWS: dict[str, Callable[[_Call, _Target], Response]] = {
+    "selfsubjectaccessreviews": _access_review, "selfsubjectrulesreviews": _rules_review}
 
 
 # --- helpers -------------------------------------------------------------------------------------------

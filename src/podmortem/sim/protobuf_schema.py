@@ -171,4 +171,8 @@ MESSAGES: dict[str, dict[int, Field]] = {
                                          4: ("version", "string"), 5: ("resource", "string"),
                                          6: ("subresource", "string"), 7: ("name", "string")},
     "authorization.NonResourceAttributes": {1: ("path", "string"), 2: ("verb", "string")},
+    # kubectl auth can-i --list
+    "authorization.SelfSubjectRulesReview": {1: ("metadata", "meta.ObjectMeta"),
+                                             2: ("spec", "authorization.SelfSubjectRulesReviewSpec")},
+    "authorization.SelfSubjectRulesReviewSpec": {1: ("namespace", "string")},
 }

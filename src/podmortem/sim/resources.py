@@ -79,6 +79,8 @@ RESOURCES: tuple[ResourceType, ...] = (
     ResourceType("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", True),
     ResourceType("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", False,
                  verbs=("create",)),
+    ResourceType("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", False,
+                 verbs=("create",)),
     ResourceType("events.k8s.io", "v1", "events", "Event", True, ("ev",)),
 )
 
@@ -200,51 +202,3 @@ def aggregated(core_group: bool, api_version: str = "apidiscovery.k8s.io/v2") ->
 
 
 # --- OpenAPI v3 (only what kubectl reads: which PATCH operations accept fieldValidation) ----------
-
-def openapi_v3_root() -> dict[str, Any]:
-    import hashlib
-
-    paths = {}
-    for gv in ["api/v1"] + [f"apis/{g}/{v}" for g, versions in GROUPS.items() for v in versions]:
-        digest = hashlib.sha512(repr(openapi_v3_doc(gv)).encode()).hexdigest()[:128].upper()
-        paths[gv] = {"serverRelativeURL": f"/openapi/v3/{gv}?hash={digest}"}
-    return {"paths": paths}
-
-
-def openapi_v3_doc(gv_path: str) -> dict[str, Any] | None:
-    """A minimal OpenAPI v3 document for one group/version.
-
-    kubectl's field-validation check (QueryParamVerifierV3) looks for the PATCH operation of each
-    kind and its `fieldValidation` query parameter; with it present kubectl leaves validation to
-    the server instead of downloading schemas. Schemas are not served, so `kubectl explain` does
-    not work and client-side apply computes its patch from kubectl's compiled-in types.
-    """
-    parts = gv_path.split("/")
-    if parts[0] == "api" and len(parts) == 2:
-        group, version = "", parts[1]
-    elif parts[0] == "apis" and len(parts) == 3:
-        group, version = parts[1], parts[2]
-    else:
-        return None
-    members = [r for r in RESOURCES if r.group == group and r.version == version]
-    if not members:
-        return None
-    prefix = f"/api/{version}" if not group else f"/apis/{group}/{version}"
-    params = [{"name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": True},
-               "description": "fieldValidation instructs the server on how to handle objects in the request "
-                              "containing unknown or duplicate fields."}]
-    paths: dict[str, Any] = {}
-    for r in members:
-        base = f"{prefix}/namespaces/{{namespace}}/{r.plural}" if r.namespaced else f"{prefix}/{r.plural}"
-        gvk = {"group": r.group, "version": r.version, "kind": r.kind}
-        paths[f"{base}/{{name}}"] = {
-            "patch": {"operationId": f"patch{r.kind}", "x-kubernetes-action": "patch",
-                      "x-kubernetes-group-version-kind": gvk, "parameters": params,
-                      "responses": {"200": {"description": "OK"}}},
-        }
-        paths[base] = {
-            "post": {"operationId": f"create{r.kind}", "x-kubernetes-action": "post",
-                     "x-kubernetes-group-version-kind": gvk, "parameters": params,
-                     "responses": {"201": {"description": "Created"}}},
-        }
-    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.32.4"}, "paths": paths}

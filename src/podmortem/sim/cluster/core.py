@@ -79,6 +79,10 @@ class SimCluster(ClusterState):
               subresource: str | None = None, dry_run: bool = False) -> dict[str, Any]:
         return self.verbs.patch(rt, ns, name, body, content_type, subresource, dry_run)
 
+    def server_side_apply(self, rt: ResourceType, ns: str, name: str, applied: dict[str, Any], manager: str | None,
+                          dry_run: bool = False) -> tuple[dict[str, Any], bool]:
+        return self.verbs.server_side_apply(rt, ns, name, applied, manager, dry_run)
+
     def delete(self, rt: ResourceType, ns: str, name: str, grace: float | None = None,
                dry_run: bool = False) -> dict[str, Any]:
         return self.verbs.delete(rt, ns, name, grace, dry_run)

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from podmortem.errors import InputError
+from podmortem.sim import serverside
 from podmortem.sim.cluster.admission import Admission
 from podmortem.sim.cluster.defaults import default_pod_spec
 from podmortem.sim.cluster.errors import ApiError, not_found
@@ -167,8 +168,8 @@ class Verbs:
             current = self.get(rt, ns, name)
             ctype = content_type.split(";")[0].strip()
             if ctype == "application/apply-patch+yaml":
-                raise ApiError(415, "UnsupportedMediaType", "server-side apply is not supported by the simulated "
-                                                            "API server; use client-side kubectl apply")
+                raise ApiError(415, "UnsupportedMediaType", "server-side apply of a subresource is not supported "
+                                                            "by the simulated API server")
             # Every other patch type is JSON: a YAML body is not decoded (no alias expansion to budget).
             try:
                 data = orjson.loads(body) if body.strip() else {}
@@ -199,6 +200,28 @@ class Verbs:
                                                 "object has been modified; please apply your changes to the latest "
                                                 "version and try again")
             return self._update(rt, current, new, self.state.sim_time, subresource, dry_run)
+
+    def server_side_apply(self, rt: ResourceType, ns: str, name: str, applied: dict[str, Any], manager: str | None,
+                          dry_run: bool = False) -> tuple[dict[str, Any], bool]:
+        """`kubectl apply --server-side` (serverside.py): (the object, whether it was created)."""
+        if not manager:
+            raise ApiError(422, "Invalid", 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is '
+                                           "required for apply patch")
+        meta: dict[str, Any] = applied["metadata"] if isinstance(applied.get("metadata"), dict) else {}
+        if applied.get("kind") != rt.kind or applied.get("apiVersion") != rt.api_version:
+            raise ApiError(400, "BadRequest", f"the API version in the data ({applied.get('apiVersion')}) does not "
+                                              f"match the expected API version ({rt.api_version})")
+        if meta.get("name") not in (None, name):
+            raise ApiError(400, "BadRequest", "the name of the object does not match the name on the URL")
+        with self.state.lock:
+            self.timeline.sync()
+            t = self.state.sim_time
+            current = self.state.store.get(STORAGE_KEY[rt], ns if rt.namespaced else "", name)
+            applied = {**applied, "metadata": {**meta, "name": name}}
+            new = serverside.apply(current, applied, manager, rfc3339(t))
+            if current is None:
+                return self.create_at(rt, ns, new, t, dry_run), True
+            return self._update(rt, current, new, t, None, dry_run), False
 
     def _update(self, rt: ResourceType, current: dict[str, Any], new: dict[str, Any], t: float,
                 subresource: str | None, dry_run: bool) -> dict[str, Any]:
