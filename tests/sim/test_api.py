@@ -287,9 +287,10 @@ def test_patch_flavours_and_conflicts(api: Any) -> None:
     assert code == 409 and body["reason"] == "Conflict"
     assert body["message"].startswith('Operation cannot be fulfilled on deployments.apps "web": the object has been '
                                       "modified")
+    # Server-side apply needs a field manager (serverside.py; kubectl sends fieldManager=kubectl).
     code, body, _ = api("PATCH", "/apis/apps/v1/namespaces/team-a/deployments/web", {"a": 1},
                         ctype="application/apply-patch+yaml")
-    assert code == 415
+    assert code == 422 and "fieldManager: Required value" in body["message"]
     code, rs, _ = api("GET", "/apis/apps/v1/namespaces/team-a/replicasets")
     revisions = sorted(r["metadata"]["annotations"]["deployment.kubernetes.io/revision"] for r in rs["items"])
     assert revisions == ["1", "2"]
