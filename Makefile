@@ -17,11 +17,13 @@ demo: $(BIN)/podmortem
 test: $(BIN)/podmortem
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest -n 2
 
 lint: $(BIN)/podmortem
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(BIN)/podmortem
 	$(BIN)/python benchmarks/run.py

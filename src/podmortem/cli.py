@@ -15,13 +15,26 @@ import sys
 import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from podmortem.commandline import (
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_PROBLEM,
+    EXIT_USAGE,
+    backoff_options,
+    backoff_settings,
+    details_option,
+    emit,
+    output_option,
+    parse_now,
+    say,
+    terminal_width,
+    use_color,
+)
 from podmortem.errors import PodmortemError
-
-EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_SOURCE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 # name -> "module:attribute" of a click command, imported on first use.
 LAZY_COMMANDS = {
@@ -59,93 +72,6 @@ class LazyGroup(click.Group):
         found = getattr(mod, attr)
         assert isinstance(found, click.Command)
         return found
-
-
-def use_color(option: bool | None) -> bool:
-    if option is not None:
-        return option
-    if os.environ.get("NO_COLOR"):
-        return False
-    return sys.stdout.isatty()
-
-
-def parse_now(value: str | None) -> datetime:
-    if not value:
-        return datetime.now(UTC)
-    from podmortem.sources.objects import parse_time
-
-    t = parse_time(value)
-    if t is None:
-        raise click.BadParameter(f"{value!r} is not an RFC 3339 time such as 2026-01-02T15:04:05Z", param_hint="--now")
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
-
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def details_option(fn: _F) -> _F:
-    def check(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
-        from podmortem.render.summary import parse_details
-
-        if value != "auto":
-            try:
-                parse_details(value)
-            except ValueError as exc:
-                raise click.BadParameter(str(exc)) from None
-        return value
-
-    return click.option("--details", default="auto", show_default=True, callback=check, metavar="all|none|N",
-                        help="With pods of several owners and causes, the text output leads with a summary "
-                             "table; then how many groups are shown in full (auto: the first 10).")(fn)
-
-
-def terminal_width() -> int | None:
-    """The terminal's width (rich reads the terminal, and COLUMNS); None when piped: the renderer's default."""
-    columns = os.environ.get("COLUMNS", "")
-    if columns.isdigit() and int(columns) > 0:
-        return int(columns)
-    if sys.stdout.isatty():
-        from rich.console import Console
-
-        return Console(file=sys.stdout).width
-    return None
-
-
-def output_option(*formats: str) -> Callable[[_F], _F]:
-    return click.option("-o", "--output", "output", type=click.Choice(formats), default="text", show_default=True,
-                        help="Output format.")
-
-
-def backoff_options(fn: _F) -> _F:
-    fn = click.option("--backoff-max", type=click.IntRange(1, 300), default=None,
-                      help="The node's crashLoopBackOff.maxContainerRestartPeriod in seconds.")(fn)
-    fn = click.option("--reduced-backoff", is_flag=True,
-                      help="The kubelet runs with ReduceDefaultCrashLoopBackOffDecay (1s doubling to 60s).")(fn)
-    return fn
-
-
-def backoff_settings(reduced: bool, max_seconds: int | None) -> Any:
-    from podmortem.backoff import BackoffSettings
-
-    settings = BackoffSettings.reduced() if reduced else BackoffSettings()
-    return settings.with_max(max_seconds) if max_seconds else settings
-
-
-def emit(text: str) -> None:
-    """Write a command's output. The last guard against escapes: whatever a renderer let through,
-    only newlines, tabs and colour codes stay active (podmortem.render.escape)."""
-    from podmortem.render.escape import neutralise
-
-    text = neutralise(text)
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    sys.stdout.flush()
-
-
-def say(line: str) -> None:
-    """One line on stderr (an error, a warning, progress): it may quote a server, so it stays one inert line."""
-    from podmortem.render.escape import one_line
-
-    sys.stderr.write(one_line(line) + "\n")
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "PODMORTEM"})
@@ -350,7 +276,7 @@ def demo(output: str, color: bool | None) -> None:
     run_demo: Callable[..., int] | None
     try:
         import podmortem.sim.cluster  # noqa: F401  (the live demo runs the simulated cluster)
-        from podmortem.live.demo import run_demo as live_demo
+        from podmortem.demo import run_demo as live_demo
 
         run_demo = live_demo
     except ModuleNotFoundError:

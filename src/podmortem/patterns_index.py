@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from podmortem.lazyre import LazyPattern
 
 # Packages whose patterns read text a workload or a server controls.
-PACKAGES = ("podmortem.rules", "podmortem.logline", "podmortem.sources")
-MODULES = ("podmortem.redact",)
+PACKAGES = ("podmortem.rules", "podmortem.logline", "podmortem.sources", "podmortem.kube")
+MODULES = ("podmortem.redact", "podmortem.model.suspect")
 
 
 def _modules() -> Iterator[object]:

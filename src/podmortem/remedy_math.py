@@ -161,8 +161,8 @@ __all__ = ["HEAP_SHARE", "MiB", "StartAllowance", "failure_threshold_for", "file
 
 def typical_start_seconds(image: str | None, runtime: str | None = None) -> int | None:
     """How long an app of this image (or runtime kind) typically needs to start, from the table lint
-    uses (lint/image_facts.yaml): the image's own figure, else its runtime's. None when unknown."""
-    from podmortem.lint.images import facts_for, runtimes  # data tables; loaded only when a remedy needs them
+    uses (kube/image_facts.yaml): the image's own figure, else its runtime's. None when unknown."""
+    from podmortem.kube.images import facts_for, runtimes  # data tables; loaded only when a remedy needs them
 
     table = runtimes()
     facts = facts_for(image) if image else None

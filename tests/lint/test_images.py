@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from podmortem.lint.images import ImageReferenceError, facts_for, parse_reference, runtimes
+from podmortem.kube.images import ImageReferenceError, facts_for, parse_reference, runtimes
 
 SHA = "4d2a5fb1c2b2a7f18e8c2f0e8d6b3a9c1f5e7d9b0a2c4e6f8a1b3c5d7e9f0a1b"
 
@@ -115,7 +115,7 @@ def test_unknown_images_have_no_facts(image: str) -> None:
 
 
 def test_every_fact_entry_has_a_source_and_runtimes_have_reasons() -> None:
-    from podmortem.lint.images import _data
+    from podmortem.kube.images import _data
 
     table, entries = _data()
     for entry in entries:

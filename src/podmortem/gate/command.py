@@ -18,7 +18,7 @@ from typing import Any, TextIO
 import click
 
 from podmortem import durations
-from podmortem.cli import EXIT_OK, EXIT_PROBLEM, emit, use_color
+from podmortem.commandline import EXIT_OK, EXIT_PROBLEM, emit, use_color
 
 REPORT_RESERVE = 5.0  # at most this much of --timeout is kept for the diagnosis after the watch
 
@@ -182,6 +182,6 @@ def _render(report: Any, output: str, color: bool) -> str:
         return junit.render_junit(report)
     if output == "html":
         return text_report.render_html(report)
-    from podmortem.cli import terminal_width
+    from podmortem.commandline import terminal_width
 
     return text_report.render_text(report, color=color, width=terminal_width(), tty=sys.stdout.isatty())

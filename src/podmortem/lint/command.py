@@ -90,7 +90,7 @@ def lint(paths: tuple[str, ...], output: str, fail_on: str, select: tuple[str, .
     Silence a check for one object, with a reason, by the annotation
     podmortem.dev/ignore: "check-id=reason, other-check=reason".
     """
-    from podmortem.cli import emit, terminal_width, use_color
+    from podmortem.commandline import emit, terminal_width, use_color
     from podmortem.lint.loader import read_sources
     from podmortem.lint.render import render_json, render_text
     from podmortem.lint.runner import LintOptions, lint_sources

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from podmortem.lint.images import RuntimeMemory, runtimes
+from podmortem.kube.images import RuntimeMemory, runtimes
 from podmortem.quantity import format_bytes
 from podmortem.remedy_math import HEAP_SHARE, round_up_mib
 

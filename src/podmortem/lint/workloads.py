@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from podmortem.lint.images import ImageFacts, facts_for
+from podmortem.kube.images import ImageFacts, facts_for
 from podmortem.lint.loader import Manifest
 from podmortem.lint.suppress import Suppressions, suppressions_of
 

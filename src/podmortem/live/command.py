@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from podmortem.cli import (
+from podmortem.commandline import (
     EXIT_OK,
     EXIT_PROBLEM,
     backoff_options,

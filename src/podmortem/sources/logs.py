@@ -103,7 +103,7 @@ def attach_logs(pod: PodEvidence, logs: list[LogText], container: str | None = N
         return pod
     target = container or next((n for n in (prefixed_container(lg) for lg in logs) if n), None)
     if target is None or pod.container(target) is None:
-        from podmortem.rules.evidence import main_suspect  # the same choice the rules make
+        from podmortem.model.suspect import main_suspect  # the same choice the rules make
 
         suspect = main_suspect(pod)
         target = suspect.name if suspect is not None else target

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from podmortem.kube.images import ImageFacts, ImageReferenceError, parse_reference
 from podmortem.lint.checks.base import check
 from podmortem.lint.commands import Invocation, invocation, shell_of, shell_present
-from podmortem.lint.images import ImageFacts, ImageReferenceError, parse_reference
 from podmortem.lint.model import Emit
 from podmortem.lint.workloads import ContainerView, Workload, iter_probes
 

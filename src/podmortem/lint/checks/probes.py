@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from podmortem.kube.images import runtimes
 from podmortem.lint.checks.base import check
-from podmortem.lint.images import runtimes
 from podmortem.lint.model import Emit
 from podmortem.lint.workloads import ContainerView, Workload, as_dict, as_list, iter_probes, runtime_of
 from podmortem.remedy_math import start_allowance

@@ -195,7 +195,7 @@ class _Entry:
 
 @lru_cache(maxsize=1)
 def _data() -> tuple[dict[str, Runtime], tuple[_Entry, ...]]:
-    text = files("podmortem.lint").joinpath("image_facts.yaml").read_text(encoding="utf-8")
+    text = files("podmortem.kube").joinpath("image_facts.yaml").read_text(encoding="utf-8")
     raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     runtimes = {
         name: Runtime(name, int(v["start_seconds"]), " ".join(str(v["reason"]).split()), _memory(v.get("memory")))
