@@ -176,7 +176,7 @@ def typical_start_seconds(image: str | None, runtime: str | None = None) -> int 
 def file_capabilities(image: str) -> tuple[str, ...]:
     """Capabilities the image's main binary carries as file capabilities (setcap), from lint's image table;
     empty when unknown. Only these reach a non-root process when added to capabilities.add."""
-    from podmortem.lint.images import facts_for
+    from podmortem.kube.images import facts_for
 
     facts = facts_for(image)
     return facts.file_capabilities if facts is not None else ()
