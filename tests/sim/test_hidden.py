@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+from typing import Any
 
 from podmortem.sim import SimCluster
 from podmortem.sim.resources import RESOURCES
@@ -98,3 +99,24 @@ spec:
     fresh_kubectl.run("apply", "-f", str(manifest))
     rs = json.loads(fresh_kubectl.out("get", "rs", "-l", "app=crasher", "-o", "json"))["items"]
     assert len(rs) == 1
+
+
+def _post(cluster: SimCluster, path: str) -> tuple[int, dict[str, object]]:
+    conn = http.client.HTTPConnection("127.0.0.1", cluster.port, timeout=30)
+    conn.request("POST", path, body=b"", headers={"Accept": "application/json"})
+    resp = conn.getresponse()
+    body = json.loads(resp.read().decode())
+    conn.close()
+    return resp.status, body
+
+
+def test_the_sim_only_advance_path_jumps_virtual_time(make_cluster: Any) -> None:
+    cluster = make_cluster(serve=True)
+    before = cluster.now()
+    code, body = _post(cluster, "/sim.podmortem.dev/v1/advance?seconds=600")
+    assert code == 200, body
+    assert cluster.now() - before >= 600
+    for bad in ("-1", "nan", "inf", "x", "1e9"):
+        code, body = _post(cluster, f"/sim.podmortem.dev/v1/advance?seconds={bad}")
+        assert code == 400 and body["reason"] == "BadRequest", (bad, body)
+    assert _get(cluster, "/sim.podmortem.dev/v1/advance?seconds=1")[0] == 405

@@ -55,6 +55,10 @@ NO_RUNTIME = ("{what}: the simulated cluster (podmortem sim) has no container ru
 
 # The simulator's own path, outside the Kubernetes API: the cause each scenario pod is meant to show.
 EXPECTATIONS_PATH = "/sim.podmortem.dev/v1/expectations"
+# The simulator's own clock control: POST ?seconds=N jumps virtual time ahead, so a test sees the
+# kubelet and controllers act on a change (a rollout, a probe budget) without waiting on the wall clock.
+ADVANCE_PATH = "/sim.podmortem.dev/v1/advance"
+MAX_ADVANCE = 7 * 24 * 3600.0
 NOT_FOUND_PATH = ApiError(404, "NotFound", "the server could not find the requested resource", {})
 VERSION = {"major": "1", "minor": "32", "gitVersion": KUBE_VERSION,
            "gitCommit": "9ee9f34b3b4f2e7e1dd7f2a8c5e5b1b5f1b8c6d4", "gitTreeState": "clean",
@@ -160,6 +164,21 @@ def _expectations(c: _Call) -> Response:
     return json_response(200, {"kind": "ExpectationList", "apiVersion": "sim.podmortem.dev/v1", "items": items})
 
 
+def _advance(c: _Call) -> Response:
+    if c.request.method != "POST":
+        raise ApiError(405, "MethodNotAllowed", f"{ADVANCE_PATH} takes POST ?seconds=N", {})
+    raw = c.q("seconds", "")
+    try:
+        seconds = float(raw or "")
+    except ValueError:
+        seconds = float("nan")
+    if not 0 <= seconds <= MAX_ADVANCE:  # also refuses nan and inf
+        raise ApiError(400, "BadRequest", f"seconds must be a number from 0 to {MAX_ADVANCE:.0f}, not {raw!r}", {})
+    c.cluster.advance(seconds)
+    return json_response(200, {"kind": "Advanced", "apiVersion": "sim.podmortem.dev/v1", "seconds": seconds,
+                               "now": nano_time(c.cluster.now())})
+
+
 def _discovery(c: _Call, core: bool) -> Response:
     accept = c.accept
     v2 = "v=v2;" in accept or "v=v2," in accept or accept.endswith("v=v2")
@@ -216,7 +235,7 @@ def _resources(c: _Call) -> Response:
 
 EXACT: dict[str, Route] = {
     "/version": _version, "/healthz": _ok, "/livez": _ok, "/readyz": _ok, "/openapi/v3": _openapi_root,
-    EXPECTATIONS_PATH: _expectations, "/api": _api_root, "/apis": _apis_root,
+    EXPECTATIONS_PATH: _expectations, ADVANCE_PATH: _advance, "/api": _api_root, "/apis": _apis_root,
 }
 PREFIXES: tuple[tuple[str, Route], ...] = (
     ("/openapi/v3/", _openapi_doc), ("/openapi/", _not_found), ("/api/", _resources), ("/apis/", _resources),
