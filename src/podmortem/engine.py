@@ -32,7 +32,7 @@ from podmortem.rules.evidence import (
     pod_arg,
     workload_target,
 )
-from podmortem.rules.patch import for_pod
+from podmortem.rules.patch import for_pod, recreate_statefulset_pod
 from podmortem.sources.healthy import PlainPod, is_plainly_healthy, plain_pod
 
 __all__ = ["PlainPod", "diagnose", "diagnose_all", "diagnose_plain", "is_plainly_healthy", "looks_healthy",
@@ -102,7 +102,8 @@ def _findings(pod: PodEvidence, rules: Sequence[Rule]) -> tuple[list[Finding], l
             out.append(Finding(
                 rule=r.id, cause=r.cause, category=r.category, detail=h.detail,
                 container=h.container, init=h.init, confidence=round(min(max(h.confidence, 0.0), 1.0), 2),
-                summary=h.summary, evidence=h.evidence, remedy=for_pod(pod, h.remedy, h.container), strength=h.strength,
+                summary=h.summary, evidence=h.evidence,
+                remedy=recreate_statefulset_pod(pod, for_pod(pod, h.remedy, h.container)), strength=h.strength,
                 lint_check=r.lint_check,
             ))
     return out, notes

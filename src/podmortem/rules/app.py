@@ -31,6 +31,7 @@ from podmortem.rules.app_files import file_not_found, module_not_found
 from podmortem.rules.app_findings import app_citations, container_title, log_rule_hits, quoted_match
 from podmortem.rules.base import Rule, rule
 from podmortem.rules.evidence import kubectl, logs_command, ns_args, pod_arg, watch_command
+from podmortem.rules.outside import LISTEN_SETTING
 
 # --- app.port-in-use -----------------------------------------------------------------------------
 
@@ -96,7 +97,7 @@ def listen_port_in_use(pod: PodEvidence) -> Iterator[Hit]:
             kubectl("get", "pod", pod_arg(pod), *ns_args(pod), "-o", "jsonpath={.spec.hostNetwork}"),
             watch_command(pod),
         )
-        yield Hit(c.name or None, summary, app_citations(pod, c, an, cand), Remedy(fix, None, cmds),
+        yield Hit(c.name or None, summary, app_citations(pod, c, an, cand), Remedy(fix, None, cmds, outside_spec=LISTEN_SETTING),
                   cand.confidence, c.init, cand.detail, cand.strength)
 
 

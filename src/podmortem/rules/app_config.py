@@ -26,6 +26,7 @@ from podmortem.rules.app_findings import (
 )
 from podmortem.rules.base import rule
 from podmortem.rules.evidence import kubectl, ns_args, pod_arg, watch_command, workload_ref
+from podmortem.rules.outside import CONFIG_CONTENT
 
 _FLAG_DETAILS = frozenset({"unknown-flag", "unknown-option", "required-flag", "invalid-flag-value", "jvm-option"})
 _SYNTAX_DETAILS = frozenset({"yaml-syntax", "json-syntax", "toml-syntax", "ini-syntax", "xml-syntax"})
@@ -147,5 +148,5 @@ def config_rejected(pod: PodEvidence) -> Iterator[Hit]:
         if patch is not None:
             cmds.append(APPLY)
         cmds.append(watch_command(pod))
-        yield Hit(c.name or None, summary, app_citations(pod, c, an, cand), Remedy(fix, patch, tuple(cmds)),
+        yield Hit(c.name or None, summary, app_citations(pod, c, an, cand), Remedy(fix, patch, tuple(cmds), outside_spec=None if patch is not None else CONFIG_CONTENT),
                   cand.confidence, c.init, cand.detail, cand.strength)

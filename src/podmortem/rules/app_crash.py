@@ -37,6 +37,7 @@ from podmortem.rules.evidence import (
     workload_ref,
     workload_target,
 )
+from podmortem.rules.outside import APP_CODE, ONE_SHOT
 from podmortem.rules.probes import hair_trigger, hair_trigger_exec, probe_kill_reported
 
 # --- app.crash -----------------------------------------------------------------------------------
@@ -114,7 +115,7 @@ def unhandled_crash(pod: PodEvidence) -> Iterator[Hit]:
                "it; if a new image version started this, roll back to the last good one meanwhile.")
         cmds = [*base_commands(pod, c), debug_command(pod, c.name or None), *_rollback_commands(pod),
                 watch_command(pod)]
-        yield Hit(c.name or None, summary, app_citations(pod, c, an, cand), Remedy(fix, None, tuple(cmds)),
+        yield Hit(c.name or None, summary, app_citations(pod, c, an, cand), Remedy(fix, None, tuple(cmds), outside_spec=APP_CODE),
                   _crash_confidence(cand.confidence), c.init, detail, strength)
 
 
@@ -166,7 +167,7 @@ def crash_signal_exit(pod: PodEvidence) -> Iterator[Hit]:
         fix = ("Get the crashed instance's log to see where it died; check native libraries and that the binary "
                "suits the node's CPU; roll back if a new image version started this.")
         cmds = (logs_command(pod, c.name or None), *_rollback_commands(pod), debug_command(pod, c.name or None))
-        yield Hit(c.name or None, summary, tuple(evidence), Remedy(fix, None, cmds), 0.55, c.init, detail, 1)
+        yield Hit(c.name or None, summary, tuple(evidence), Remedy(fix, None, cmds, outside_spec=APP_CODE), 0.55, c.init, detail, 1)
 
 
 # --- app.exit-zero -------------------------------------------------------------------------------
@@ -274,5 +275,5 @@ def main_process_exited_zero(pod: PodEvidence) -> Iterator[Hit]:
             confidence = 0.55 if hair_trigger_exec(probe) else 0.62
             summary += (" Its liveness probe kills on one slow answer, though, so a probe kill is the other "
                         "reading; probe events would tell them apart.")
-        yield Hit(c.name or None, summary, tuple(evidence), Remedy(fix, patch, tuple(cmds)),
+        yield Hit(c.name or None, summary, tuple(evidence), Remedy(fix, patch, tuple(cmds), outside_spec=None if patch is not None else ONE_SHOT),
                   confidence, c.init, "completed-under-restart-always", 3)

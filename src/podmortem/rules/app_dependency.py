@@ -23,6 +23,7 @@ from podmortem.rules.app_findings import (
 )
 from podmortem.rules.base import rule
 from podmortem.rules.evidence import kubectl, namespace_of, ns_args, watch_command
+from podmortem.rules.outside import DEPENDENCY
 from podmortem.rules.patch import template_patch
 from podmortem.shell import render_command
 
@@ -241,5 +242,5 @@ def dependency_unreachable(pod: PodEvidence) -> Iterator[Hit]:
         if patch is not None:
             cmds.append(APPLY)
         cmds.append(watch_command(pod))
-        yield Hit(c.name or None, summary, app_citations(pod, c, an, cand), Remedy(fix, patch, tuple(cmds)),
+        yield Hit(c.name or None, summary, app_citations(pod, c, an, cand), Remedy(fix, patch, tuple(cmds), outside_spec=None if patch is not None else DEPENDENCY),
                   cand.confidence, c.init, detail, cand.strength)

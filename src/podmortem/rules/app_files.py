@@ -28,6 +28,7 @@ from podmortem.rules.app_findings import (
 )
 from podmortem.rules.base import rule
 from podmortem.rules.evidence import debug_command, kubectl, ns_args, watch_command
+from podmortem.rules.outside import FILE_SOURCE, IMAGE_CONTENT
 
 # --- app.file-missing ----------------------------------------------------------------------------
 
@@ -136,7 +137,7 @@ def file_not_found(pod: PodEvidence) -> Iterator[Hit]:
         if patch is not None:
             cmds.append(APPLY)
         cmds.append(watch_command(pod))
-        yield Hit(c.name or None, summary, app_citations(pod, c, an, cand), Remedy(fix, patch, tuple(cmds)),
+        yield Hit(c.name or None, summary, app_citations(pod, c, an, cand), Remedy(fix, patch, tuple(cmds), outside_spec=None if patch is not None else FILE_SOURCE),
                   cand.confidence, c.init, cand.detail, cand.strength)
 
 
@@ -232,7 +233,7 @@ def module_not_found(pod: PodEvidence) -> Iterator[Hit]:
             cmds.append(debug_command(pod, c.name or None))
         cmds.append(watch_command(pod))
         yield Hit(c.name or None, summary, app_citations(pod, c, an, cand),
-                  Remedy(_module_fix(cand.detail, module), None, tuple(cmds)),
+                  Remedy(_module_fix(cand.detail, module), None, tuple(cmds), outside_spec=IMAGE_CONTENT),
                   cand.confidence, c.init, cand.detail, cand.strength)
 
 

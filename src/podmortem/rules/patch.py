@@ -17,7 +17,7 @@ from typing import Any
 
 from podmortem.model import ContainerEvidence, PodEvidence
 from podmortem.model.remedy import APPLY, ApplyPatch, Arg, Command, Joined, Remedy, Step
-from podmortem.rules.evidence import is_bare_pod, namespace_of, workload_target
+from podmortem.rules.evidence import is_bare_pod, kubectl, namespace_of, ns_args, workload_target
 
 
 def template_patch(pod_spec: dict[str, Any]) -> dict[str, Any]:
@@ -102,6 +102,39 @@ def for_pod(pod: PodEvidence, remedy: Remedy, container: str | None = None) -> R
     return replace(remedy, summary=summary, patch=patch, commands=tuple(commands), target=target)
 
 
+def recreate_statefulset_pod(pod: PodEvidence, remedy: Remedy) -> Remedy:
+    """For a StatefulSet's pod, add the deletion that lets a fixed template reach it.
+
+    With podManagementPolicy OrderedReady (the default) the StatefulSet controller makes no progress
+    while one of its pods is not Running and Ready ("If we have a Pod that has been created but is not
+    running and ready we can not make progress", processReplica in kubernetes
+    pkg/controller/statefulset/stateful_set_control.go, v1.32): a crash-looping pod keeps its old
+    template after the patch (the documented "forced rollback" issue). Deleting it makes the controller
+    recreate it from the current template; with podManagementPolicy Parallel the deletion is what the
+    controller would do itself, so it is right either way.
+    """
+    target = remedy.target
+    if target is None or target.kind != "StatefulSet" or not target.name or not pod.name:
+        return remedy
+    ref = f"statefulset/{target.name}"
+    steps = list(remedy.commands)
+    if remedy.patch is not None and not any(isinstance(s, ApplyPatch) for s in steps):
+        steps.insert(0, APPLY)
+    edits = [i for i, s in enumerate(steps)
+             if isinstance(s, ApplyPatch) or (isinstance(s, Command) and _edits_pod_template(s, ref)
+                                              and _ref_word(s, 2) != "history")]
+    if not edits:
+        return remedy
+    delete = kubectl("delete", "pod", pod.name, *ns_args(pod))
+    if delete in steps:
+        return remedy
+    steps.insert(edits[-1] + 1, delete)
+    summary = (remedy.summary.rstrip() + f" Then delete pod {pod.name}: a StatefulSet does not replace a pod that "
+               "is not Running and Ready with the changed template (podManagementPolicy OrderedReady, the default), "
+               "so it is recreated from the fixed one only once deleted.")
+    return replace(remedy, summary=summary, commands=tuple(steps))
+
+
 def container_of(pod: PodEvidence, name: str | None) -> ContainerEvidence | None:
     return pod.container(name) if name is not None else None
 
@@ -112,4 +145,5 @@ def volume_name_for(path: str) -> str:
     return (name or "data")[:63].rstrip("-") or "data"
 
 
-__all__ = ["container_of", "container_patch", "for_pod", "pod_spec_of", "template_patch", "volume_name_for"]
+__all__ = ["container_of", "container_patch", "for_pod", "pod_spec_of", "recreate_statefulset_pod", "template_patch",
+           "volume_name_for"]

@@ -381,6 +381,7 @@ def runtime_heap_exhausted(pod: PodEvidence) -> Iterator[Hit]:
     for c, cited, text in found:
         if any(t.reason == "OOMKilled" for t in c.terminations):
             continue
+        patch: dict[str, Any] | None = None
         evidence = [cited]
         t = c.last_termination
         if t is not None:
@@ -393,18 +394,49 @@ def runtime_heap_exhausted(pod: PodEvidence) -> Iterator[Hit]:
             fix = ("Size the JVM heap from the container limit (-XX:MaxRAMPercentage=75 instead of a fixed -Xmx) "
                    "and raise the memory limit if the heap is really needed.")
             detail = "jvm-heap"
+            env_fix = _jvm_heap_env(c)
+            if env_fix is not None:
+                var, value, limit = env_fix
+                fix = (f"Size the JVM heap from the container limit: {var} sets a fixed -Xmx; the patch replaces it "
+                       f"with -XX:MaxRAMPercentage=75 (a heap of about {limit} x 75%), keeping its other options.")
+                patch = container_patch(c.name or None, c.init, {"env": [{"name": var, "value": value}]})
         else:
             fix = "Raise the runtime's memory ceiling and the container's memory limit together, or fix the leak."
             detail = None
         name = c.name or None
+        outside = (None if patch is not None else
+                   "the heap ceiling is set where the evidence does not show it (the image's entrypoint, a config "
+                   "file, or an env the spec does not carry)")
         yield Hit(
             container=name, init=c.init,
             summary=f"The runtime in {('container ' + name) if name else 'the container'} ran out of heap: {text}.",
             evidence=tuple(evidence),
-            remedy=Remedy(fix, None, (watch_command(pod),)),
+            remedy=Remedy(fix, patch, (watch_command(pod),), outside_spec=outside),
             confidence=0.9, strength=2, detail=detail,
         )
         return
+
+
+# Env variables the JVM reads options from: JAVA_TOOL_OPTIONS and JDK_JAVA_OPTIONS by the JVM itself
+# (hotspot arguments.cpp prints "Picked up %s: %s" for them), *_JAVA_OPTS / JAVA_OPTS by launch scripts.
+_JVM_OPTION_VARS = ("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "JAVA_OPTS")
+_XMX = re.compile(r"(?<!\S)-Xmx\d+[kKmMgGtT]?(?!\S)")
+
+
+def _jvm_heap_env(c: ContainerEvidence) -> tuple[str, str, str] | None:
+    """(variable, its value with -Xmx replaced by -XX:MaxRAMPercentage=75, the memory limit) when the spec's
+    own env sets a fixed heap and the container has a memory limit to take 75% of; else None."""
+    spec = c.spec
+    limit = spec.limits.get("memory") if spec is not None else None
+    if spec is None or not limit:
+        return None
+    for var in spec.env:
+        if var.value is None or var.ref_kind is not None or not (var.name in _JVM_OPTION_VARS
+                                                                  or var.name.endswith("_JAVA_OPTS")):
+            continue
+        if len(_XMX.findall(var.value)) == 1 and "MaxRAMPercentage" not in var.value:
+            return var.name, _XMX.sub("-XX:MaxRAMPercentage=75", var.value), limit
+    return None
 
 
 RULES: tuple[Rule, ...] = (oom_killed_last_state, child_sigkilled_oom, sigkill_exit_inferred_oom, runtime_heap_exhausted)

@@ -70,6 +70,8 @@ class Profile:
     repeat_every: float = 30.0
     memory_mib: float = 32.0
     memory_growth_per_minute: float = 0.0
+    # Where the growth stops: the working set of a finite job (a batch, a cache). None: it never stops (a leak).
+    memory_peak_mib: float | None = None
     needs_env: tuple[str, ...] = ()
     needs_files: tuple[str, ...] = ()
     config_file: ConfigFile | None = None
@@ -97,6 +99,7 @@ DEFAULT = Profile()
 _KEYS = {
     "runtime", "image", "imageUser", "arch", "pullError", "executables", "startSeconds", "exitAfterSeconds",
     "exitCode", "logs", "exitLogs", "repeatLogs", "repeatEverySeconds", "memoryMiB", "memoryGrowthMiBPerMinute",
+    "memoryPeakMiB",
     "needsEnv", "needsFiles", "configFile", "writes", "listens", "connectsTo", "health", "onSigterm",
     "failAfterSeconds", "imageSizeBytes",
 }
@@ -168,6 +171,7 @@ def _parse_cached(text: str) -> Profile:
             kw[attr] = _strs(where, key, doc[key])
     for key, attr in (("startSeconds", "start_seconds"), ("repeatEverySeconds", "repeat_every"),
                       ("memoryMiB", "memory_mib"), ("memoryGrowthMiBPerMinute", "memory_growth_per_minute"),
+                      ("memoryPeakMiB", "memory_peak_mib"),
                       ("failAfterSeconds", "fail_after")):
         if key in doc:
             kw[attr] = _num(where, key, doc[key])

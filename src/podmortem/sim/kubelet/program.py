@@ -214,7 +214,8 @@ class Program:
         def reach(level: float) -> float | None:
             if prof.memory_mib >= level:
                 return t + ramp
-            if rate <= 0:
+            if rate <= 0 or (prof.memory_peak_mib is not None and prof.memory_peak_mib < level):
+                return None
                 return None
             return t + (level - prof.memory_mib) / rate
 
@@ -234,4 +235,6 @@ class Program:
         last = c.latest
         if last is None or not last.running(t) or last.start is None:
             return 0.0
-        return c.profile.memory_mib + c.profile.memory_growth_per_minute * (t - last.start) / 60.0
+        used = c.profile.memory_mib + c.profile.memory_growth_per_minute * (t - last.start) / 60.0
+        peak = c.profile.memory_peak_mib
+        return used if peak is None else min(used, max(peak, c.profile.memory_mib))
