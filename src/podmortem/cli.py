@@ -107,9 +107,9 @@ def explain(
     """
     from dataclasses import replace
 
-    from podmortem.engine import PlainPod, diagnose, diagnose_plain
     from podmortem.model import PodEvidence
     from podmortem.render import render
+    from podmortem.sources.healthy import PlainPod
     from podmortem.sources.loader import Inputs, read_bundle, with_logs
 
     if not inputs and not describe and not logs:
@@ -145,8 +145,13 @@ def explain(
             stale_note = (f"times computed against the input's latest timestamp {latest:%Y-%m-%dT%H:%M:%SZ}, "
                           "not now (the input is older than an hour); --now sets the time")
     settings = backoff_settings(reduced_backoff, backoff_max)
-    results = [diagnose_plain(p) if isinstance(p, PlainPod) else diagnose(p, now=when, backoff=settings)
-               for p in pods]
+    if all(isinstance(p, PlainPod) for p in pods):
+        results = [p.diagnosis() for p in pods if isinstance(p, PlainPod)]  # the rules are not even loaded
+    else:
+        from podmortem.engine import diagnose
+
+        results = [p.diagnosis() if isinstance(p, PlainPod) else diagnose(p, now=when, backoff=settings)
+                   for p in pods]
     if stale_note:
         results = [replace(d, notes=(*d.notes, stale_note)) if d.backoff else d for d in results]
     if index:
@@ -170,7 +175,7 @@ STALE_PASTE_SECONDS = 3600  # a crash loop's newest timestamp is minutes old (ba
 
 def latest_time(pods: Any) -> datetime | None:
     """The newest absolute time in the evidence: events, container starts and exits."""
-    from podmortem.engine import PlainPod
+    from podmortem.sources.healthy import PlainPod
 
     times: list[datetime] = []
     for p in pods:

@@ -259,8 +259,7 @@ def diagnose(
 def diagnose_plain(pod: PlainPod) -> PodDiagnosis:
     """The diagnosis of a plainly healthy pod (sources.healthy), equal to what `diagnose` gives for its
     full evidence: running, nothing found, no back-off, logs (and events unless supplied) missing."""
-    missing = ("logs",) if pod.has_events else ("logs", "events")
-    return PodDiagnosis(pod.namespace, pod.name, "Running", (), (), pod.owner, missing)
+    return pod.diagnosis()
 
 
 def diagnose_all(pods: Iterable[PodEvidence], **kwargs: object) -> list[PodDiagnosis]:

@@ -24,6 +24,8 @@ except SystemExit:
 heavy = sorted(m for m in sys.modules
                if m.split(".")[0] in ("rich", "yaml", "pygments") or m.startswith("podmortem.sources.describe"))
 sys.stderr.write("HEAVY=" + ",".join(heavy) + "\\n")
+rules = sorted(m for m in sys.modules if m.startswith("podmortem.rules") or m == "podmortem.engine")
+sys.stderr.write("RULES=" + ",".join(rules) + "\\n")
 """
 
 HEALTHY = {
@@ -39,11 +41,11 @@ HEALTHY = {
 }
 
 
-def _heavy_modules(*args: str) -> list[str]:
+def _heavy_modules(*args: str, kind: str = "HEAVY") -> list[str]:
     proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=60)
-    line = next((ln for ln in proc.stderr.splitlines() if ln.startswith("HEAVY=")), None)
+    line = next((ln for ln in proc.stderr.splitlines() if ln.startswith(f"{kind}=")), None)
     assert line is not None, proc.stderr
-    return [m for m in line[len("HEAVY="):].split(",") if m]
+    return [m for m in line[len(kind) + 1:].split(",") if m]
 
 
 @pytest.fixture
@@ -60,3 +62,13 @@ def test_explain_json_imports_no_rich_yaml_or_describe_parser(pods_json: Path) -
 def test_explain_text_does_use_rich(pods_json: Path) -> None:
     # The probe itself must be able to see an import, or the test above proves nothing.
     assert "rich" in _heavy_modules("explain", str(pods_json), "-o", "text")
+
+
+def test_explain_of_plainly_healthy_pods_loads_no_rules(pods_json: Path, tmp_path: Path) -> None:
+    # Their diagnosis needs no evidence (sources.healthy): the ~45 rules and their patterns stay unloaded.
+    assert _heavy_modules("explain", str(pods_json), "-o", "json", kind="RULES") == []
+    failing = json.loads(json.dumps(HEALTHY))
+    failing["items"][0]["status"]["containerStatuses"][0]["restartCount"] = 3
+    path = tmp_path / "failing.json"
+    path.write_text(json.dumps(failing))
+    assert "podmortem.engine" in _heavy_modules("explain", str(path), "-o", "json", kind="RULES")

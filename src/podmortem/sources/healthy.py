@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from podmortem.model import PodDiagnosis
 from podmortem.sources.objects import parse_time
 
 
@@ -31,6 +32,13 @@ class PlainPod:
     owner: str | None  # "Kind/name" of the controlling owner, as the engine writes it
     times: tuple[datetime, ...] = ()  # container start times (for the input's latest timestamp)
     has_events: bool = False  # events were supplied (none of them about this pod)
+
+    def diagnosis(self) -> PodDiagnosis:
+        """What engine.diagnose gives for this pod's full evidence: running, nothing found, no
+        back-off, logs (and events unless supplied) missing. Here, so that a report of healthy pods
+        alone never loads the rules."""
+        missing = ("logs",) if self.has_events else ("logs", "events")
+        return PodDiagnosis(self.namespace, self.name, "Running", (), (), self.owner, missing)
 
 
 def is_plainly_healthy(raw_pod: Any) -> bool:
