@@ -58,3 +58,51 @@ def test_uids_are_version_4(lab: tuple[SimCluster, Kubectl]) -> None:
     kc.run("run", "p", "--image=busybox:1.36", "--", "sleep", "60")
     uid = json.loads(kc.out("get", "pod", "p", "-o", "json"))["metadata"]["uid"]
     assert uuid.UUID(uid).version == 4
+
+
+STS = """apiVersion: apps/v1
+kind: StatefulSet
+metadata: {{name: db}}
+spec:
+  serviceName: db
+  replicas: 2
+  selector: {{matchLabels: {{app: db}}}}
+  template:
+    metadata: {{labels: {{app: db}}}}
+    spec:
+      containers: [{{name: db, image: busybox:1.36, command: [sh, -c, "{script}"]}}]
+"""
+
+
+def test_statefulset_forced_rollback(lab: tuple[SimCluster, Kubectl], tmp_path: Path) -> None:
+    """A crash-looping pod-0 is not replaced when the template is fixed; it is once deleted (docs: Forced rollback)."""
+    cluster, kc = lab
+    manifest = tmp_path / "sts.yaml"
+    manifest.write_text(STS.format(script="echo boom; exit 1"))
+    kc.run("apply", "-f", str(manifest))
+    cluster.advance(120)
+    bad = json.loads(kc.out("get", "pod", "db-0", "-o", "json"))
+    bad_revision = bad["metadata"]["labels"]["controller-revision-hash"]
+    assert bad["status"]["containerStatuses"][0]["restartCount"] >= 2
+
+    manifest.write_text(STS.format(script="echo serving; sleep 86400"))
+    kc.run("apply", "-f", str(manifest))
+    cluster.advance(900)
+    stuck = json.loads(kc.out("get", "pod", "db-0", "-o", "json"))
+    assert stuck["metadata"]["uid"] == bad["metadata"]["uid"]
+    assert stuck["metadata"]["labels"]["controller-revision-hash"] == bad_revision
+    assert stuck["status"]["containerStatuses"][0]["restartCount"] > bad["status"]["containerStatuses"][0]["restartCount"]
+    status = json.loads(kc.out("get", "statefulset", "db", "-o", "json"))["status"]
+    assert status["currentRevision"] == bad_revision != status["updateRevision"]
+    assert "db-1" not in kc.out("get", "pods", "-o", "name")
+
+    kc.run("delete", "pod", "db-0", "--wait=false")
+    cluster.advance(120)
+    fixed = json.loads(kc.out("get", "pod", "db-0", "-o", "json"))
+    assert fixed["metadata"]["uid"] != bad["metadata"]["uid"]
+    assert fixed["metadata"]["labels"]["controller-revision-hash"] == status["updateRevision"]
+    cluster.advance(60)
+    status = json.loads(kc.out("get", "statefulset", "db", "-o", "json"))["status"]
+    assert status.get("readyReplicas") == 2
+    assert status["currentRevision"] == status["updateRevision"]
+    assert kc.out("logs", "db-1") == "serving\n"

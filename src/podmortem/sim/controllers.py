@@ -106,6 +106,7 @@ class Controllers:
         self.rng = random.Random(seed)
         self._job_failures: dict[str, tuple[int, float]] = {}  # job uid -> (failed count, when noticed)
         self._deadline_checks: set[tuple[str, float]] = set()
+        self._sts_templates: dict[str, dict[str, dict[str, Any]]] = {}  # uid -> revision -> template
 
     # --- helpers ---------------------------------------------------------------------------------
 
@@ -361,57 +362,97 @@ class Controllers:
     # --- StatefulSet ------------------------------------------------------------------------------
 
     def statefulset(self, sts: dict[str, Any], t: float) -> None:
+        """OrderedReady/Parallel creation, RollingUpdate from the highest ordinal, and the forced-rollback trap.
+
+        pkg/controller/statefulset/stateful_set_control.go (v1.32) updateStatefulSet: with OrderedReady,
+        a pod that is not Running and Ready stops the pass before the rolling update is reached, so a
+        crash-looping pod of a bad revision is never replaced after the template is fixed: it stays
+        until someone deletes it ("Forced rollback", concepts/workloads/controllers/statefulset). A
+        missing ordinal is recreated at the current revision while it is below status.currentReplicas
+        (isCurrentRevisionNeeded), else at the update revision; a terminating pod counts for neither.
+        """
         spec = sts.get("spec") or {}
         replicas = int(spec.get("replicas", 1))
         name = sts["metadata"]["name"]
+        uid = sts["metadata"]["uid"]
         template = spec.get("template") or {}
-        revision = f"{name}-{template_hash(_strip_hash(template))}"
+        update_revision = f"{name}-{template_hash(_strip_hash(template))}"
+        revisions = self._sts_templates.setdefault(uid, {})
+        revisions[update_revision] = clone(template)
+        old_status = sts.get("status") or {}
+        current_revision = str(old_status.get("currentRevision") or update_revision)
+        if current_revision not in revisions:
+            current_revision = update_revision
+        rolling = ((spec.get("updateStrategy") or {}).get("type") or "RollingUpdate") == "RollingUpdate"
+        partition = int(((spec.get("updateStrategy") or {}).get("rollingUpdate") or {}).get("partition") or 0)
+        current_replicas_before = int(old_status.get("currentReplicas") or 0)
         parallel = spec.get("podManagementPolicy") == "Parallel"
-        pods = {p["metadata"]["name"]: p for p in self._active_pods(sts)}
+        owned = self._owned("pods", sts)
+        pods = {p["metadata"]["name"]: p for p in owned}
+
+        def revision_of(pod: Mapping[str, Any]) -> str:
+            return str((pod["metadata"].get("labels") or {}).get("controller-revision-hash") or "")
+
         for i in range(replicas):
             pname = f"{name}-{i}"
             pod = pods.get(pname)
             if pod is None:
-                labels = {"controller-revision-hash": revision, "statefulset.kubernetes.io/pod-name": pname,
+                wanted = update_revision
+                if rolling and current_revision != update_revision and (
+                        i < max(partition, current_replicas_before)):
+                    wanted = current_revision
+                labels = {"controller-revision-hash": wanted, "statefulset.kubernetes.io/pod-name": pname,
                           "apps.kubernetes.io/pod-index": str(i)}
-                self._pod_from_template(sts, template, pname, None, labels, t)
+                self._pod_from_template(sts, revisions[wanted], pname, None, labels, t)
                 self.api.event(sts, t, "Normal", "SuccessfulCreate",
                                f"create Pod {pname} in StatefulSet {name} successful", "statefulset-controller")
                 if not parallel:
                     break
                 continue
-            if self._phase(pod, t) in ("Failed", "Succeeded"):
+            terminating = bool(pod["metadata"].get("deletionTimestamp"))
+            if not terminating and self._phase(pod, t) in ("Failed", "Succeeded"):
+                failed = self._phase(pod, t) == "Failed"
+                self.api.event(sts, t, "Warning", "RecreatingFailedPod" if failed else "RecreatingTerminatedPod",
+                               f"StatefulSet {sts['metadata']['namespace']}/{name} is recreating "
+                               f"{'failed' if failed else 'terminated'} Pod {pname}", "statefulset-controller")
                 self.api.delete_object("pods", pod["metadata"]["namespace"], pname, t)
-                break
-            if not parallel and not self._ready(pod, t):
-                # OrderedReady: the next ordinal waits; an out-of-date unready pod is replaced so a fix can roll out.
-                if (pod["metadata"].get("labels") or {}).get("controller-revision-hash") != revision:
-                    self.api.delete_object("pods", pod["metadata"]["namespace"], pname, t)
-                    self.api.event(sts, t, "Normal", "SuccessfulDelete",
-                                   f"delete Pod {pname} in StatefulSet {name} successful", "statefulset-controller")
-                break
+                self.api.event(sts, t, "Normal", "SuccessfulDelete",
+                               f"delete Pod {pname} in StatefulSet {name} successful", "statefulset-controller")
+                if not parallel:
+                    break
+                continue
+            if not parallel and (terminating or not self._ready(pod, t)):
+                break  # OrderedReady: wait for this ordinal to be Running and Ready; nothing later happens
         for pname, pod in pods.items():
             idx = pname.rsplit("-", 1)[-1]
-            if idx.isdigit() and int(idx) >= replicas:
+            if idx.isdigit() and int(idx) >= replicas and not pod["metadata"].get("deletionTimestamp"):
                 self.api.delete_object("pods", pod["metadata"]["namespace"], pname, t)
-        # Rolling update: the highest ordinal with an old revision goes first once the others are ready.
+        # Rolling update: the highest ordinal with an old revision goes first once every pod is Running and Ready.
         current = {p["metadata"]["name"]: p for p in self._active_pods(sts)}
-        if len(current) == replicas and all(self._ready(p, t) for p in current.values()):
-            for i in reversed(range(replicas)):
+        if rolling and len(current) == replicas and all(self._ready(p, t) for p in current.values()):
+            for i in reversed(range(partition, replicas)):
                 pod = current.get(f"{name}-{i}")
-                if pod and (pod["metadata"].get("labels") or {}).get("controller-revision-hash") != revision:
+                if pod and revision_of(pod) != update_revision:
                     self.api.delete_object("pods", pod["metadata"]["namespace"], pod["metadata"]["name"], t)
+                    self.api.event(sts, t, "Normal", "SuccessfulDelete",
+                                   f"delete Pod {pod['metadata']['name']} in StatefulSet {name} successful",
+                                   "statefulset-controller")
                     break
-        current_pods = self._active_pods(sts)
-        ready = sum(1 for p in current_pods if self._ready(p, t))
-        updated = sum(1 for p in current_pods
-                      if (p["metadata"].get("labels") or {}).get("controller-revision-hash") == revision)
+        live = self._active_pods(sts)
+        ready = sum(1 for p in live if self._ready(p, t))
+        updated = sum(1 for p in live if revision_of(p) == update_revision)
+        current_count = sum(1 for p in live if revision_of(p) == current_revision)
+        if updated == replicas and ready == replicas and len(live) == replicas:
+            current_revision, current_count = update_revision, updated  # completeRollingUpdate
         status: dict[str, Any] = {"observedGeneration": sts["metadata"].get("generation", 1),
-                                  "replicas": len(current_pods), "currentReplicas": updated, "updatedReplicas": updated,
-                                  "currentRevision": revision, "updateRevision": revision, "collisionCount": 0,
-                                  "availableReplicas": ready}
+                                  "replicas": len(live), "currentReplicas": current_count,
+                                  "updatedReplicas": updated, "currentRevision": current_revision,
+                                  "updateRevision": update_revision, "collisionCount": 0, "availableReplicas": ready}
         if ready:
             status["readyReplicas"] = ready
+        for key in ("currentReplicas", "updatedReplicas"):
+            if not status[key]:
+                del status[key]  # omitempty, as the API server serves them
         self._set_status("statefulsets", sts, status)
 
     # --- Job -----------------------------------------------------------------------------------------

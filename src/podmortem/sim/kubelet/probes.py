@@ -15,6 +15,8 @@ from podmortem.sim.kubelet.ports import resolve_port, spec_ports
 from podmortem.sim.kubelet.runtime import sigterm_behaviour
 from podmortem.sim.kubelet.state import PodState
 
+PLEG_RELIST = 1.0  # pkg/kubelet/kubelet.go (v1.32) plegRelistPeriod
+
 
 class Probes:
     """The prober: plans every probe of a container instance when it starts."""
@@ -126,7 +128,9 @@ class Probes:
             return None
         readiness = spec.get("readinessProbe")
         liveness = spec.get("livenessProbe")
-        if not isinstance(readiness, Mapping):
+        if not isinstance(readiness, Mapping) and (horizon is None or horizon - started >= PLEG_RELIST):
+            # Ready once the kubelet has seen it running; one that exits within a PLEG relist never is
+            # (so an instantly crashing StatefulSet pod-0 never lets pod-1 be created).
             inst.ready_changes.append((started, True))
         kill: tuple[float, str, int, list[str]] | None = None
         if isinstance(liveness, Mapping):
