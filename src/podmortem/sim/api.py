@@ -33,6 +33,7 @@ from podmortem.sim.selectors import (
     parse_label_selector,
     selector_string,
 )
+from podmortem.sim.served_time import shift_json
 from podmortem.sim.tables import table
 from podmortem.sim.timefmt import nano_time, parse_rfc3339
 from podmortem.sim.watchstream import list_page, matching, watch_stream
@@ -70,12 +71,23 @@ def handle(cluster: SimCluster, request: Request) -> Response:
     try:
         if cluster.options.check_token and not guard.token_ok(request.header("Authorization"), cluster.options.token):
             raise guard.unauthorized()
-        return _route(_Call.of(cluster, request))
+        return _served(cluster, _route(_Call.of(cluster, request)))
     except ApiError as api_err:
         return error_response(api_err)
     except Exception as exc:  # the server must answer, not die: report it like the apiserver would
         return error_response(ApiError(500, "InternalError", f"an error on the server (\"{type(exc).__name__}: "
                                                              f"{exc}\") has prevented the request from succeeding", {}))
+
+
+def _served(cluster: SimCluster, resp: Response) -> Response:
+    """Every API time field moved back so that none is ahead of the wall clock (served_time.py)."""
+    if not resp.content_type.startswith("application/json"):
+        return resp
+    resp.body = shift_json(resp.body, cluster.served_lead())
+    if resp.stream is not None:
+        chunks = resp.stream
+        resp.stream = (shift_json(chunk, cluster.served_lead()) for chunk in chunks)
+    return resp
 
 
 def call(cluster: SimCluster, method: str, target: str, body: bytes | Any = b"",
@@ -462,11 +474,13 @@ def _logs(c: _Call, tg: _Target, verb: str) -> Response:
     with cluster.lock:
         now = cluster.now()
         lines = inst.log_lines(now)
+        lead = cluster.served_lead()
     cutoff = None
     if since_s:
         cutoff = now - float(since_s)
     elif since_t:
         cutoff = parse_rfc3339(since_t)
+        cutoff = cutoff + lead if cutoff is not None else None  # the client's time is the served one
     if cutoff is not None:
         lines = [x for x in lines if x[0] >= cutoff]
     if tail not in (None, ""):
@@ -474,7 +488,7 @@ def _logs(c: _Call, tg: _Target, verb: str) -> Response:
         lines = lines[-n:] if n > 0 else []
 
     def render(items: list[tuple[float, str]]) -> bytes:
-        return "".join(f"{nano_time(ts)} {text}\n" if stamps else f"{text}\n" for ts, text in items).encode()
+        return "".join(f"{nano_time(ts - lead)} {text}\n" if stamps else f"{text}\n" for ts, text in items).encode()
 
     body = render(lines)
     if limit not in (None, ""):

@@ -53,6 +53,9 @@ class EventRecord:
             obj.update(source={}, firstTimestamp=None, lastTimestamp=None, eventTime=micro_time(self.first),
                        reportingComponent=self.component, reportingInstance=f"{self.component}-{self.host or ''}".rstrip("-"),
                        action=self.action or "Binding")
+            if self.count > 1:
+                # client-go tools/events: a repeat starts a series (shown by describe as "(xN over ...)").
+                obj["series"] = {"count": self.count, "lastObservedTime": micro_time(self.last)}
         else:
             source: dict[str, Any] = {"component": self.component}
             if self.host:

@@ -91,8 +91,10 @@ def load_scenario(cluster: SimCluster, docs: Iterable[Mapping[str, Any]] | None 
     others = [d for d in objects if d.get("kind") != "Node"]
     for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
         cluster.apply_manifest({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}, birth)
-    for node in nodes or default_nodes():
+    for node in (nodes or default_nodes()) + load_workers(-(-opts.scale // LOAD_PODS_PER_NODE)):
         _apply(cluster, node)
+    if not any(d.get("kind") == "StorageClass" for d in others):
+        _apply(cluster, DEFAULT_STORAGE_CLASS)
     for doc in system_pods(sorted(cluster.nodes)):
         _apply(cluster, doc)
     timed = [(now - _created_ago(d, opts.start_offset), i, d) for i, d in enumerate(others)]
@@ -118,6 +120,22 @@ def _apply(cluster: SimCluster, doc: Mapping[str, Any]) -> None:
         meta = doc.get("metadata") or {}
         where = f"{meta.get('namespace')}/{meta.get('name')}" if meta.get("namespace") else str(meta.get("name"))
         raise InputError(f"scenario: {doc.get('kind')} {where}: {exc.message}") from None
+
+
+# kind's default class (local-path-provisioner): claims bind once their first pod is scheduled.
+DEFAULT_STORAGE_CLASS: dict[str, Any] = {
+    "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+    "metadata": {"name": "standard", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+    "provisioner": "rancher.io/local-path", "reclaimPolicy": "Delete", "volumeBindingMode": "WaitForFirstConsumer",
+}
+
+
+LOAD_PODS_PER_NODE = 100  # --scale adds a worker per this many pods (a node takes 110 and 8 CPUs of requests)
+
+
+def load_workers(n: int) -> list[dict[str, Any]]:
+    """The workers --scale adds, so that its pods fit (kube-scheduler counts requests and pod slots)."""
+    return [{"apiVersion": "v1", "kind": "Node", "metadata": {"name": f"sim-load-worker{i + 1:03d}"}} for i in range(n)]
 
 
 def default_nodes() -> list[dict[str, Any]]:

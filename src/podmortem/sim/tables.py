@@ -271,6 +271,29 @@ TABLES: dict[str, tuple[list[Column], Callable[[Obj, float], list[Any]]]] = {
                          ("Age", "string", 0, AGE_DESC)], _simple(lambda o: len(o.get("secrets") or []))),
 }
 
+_ACCESS = {"ReadWriteOnce": "RWO", "ReadOnlyMany": "ROX", "ReadWriteMany": "RWX", "ReadWriteOncePod": "RWOP"}
+
+
+def _access_modes(o: Obj) -> str:
+    modes = (o.get("status") or {}).get("accessModes") or []
+    return ",".join(_ACCESS.get(m, m) for m in modes)
+
+
+# kubectl's PersistentVolumeClaim columns (pkg/printers/internalversion/printers.go v1.32).
+TABLES["persistentvolumeclaims"] = (
+    [("Name", "string", 0, NAME_DESC), ("Status", "string", 0, "The status of the persistent volume claim"),
+     ("Volume", "string", 0, "The volume bound to the claim"), ("Capacity", "string", 0, "The capacity of the volume"),
+     ("Access Modes", "string", 0, "The access modes of the volume"),
+     ("StorageClass", "string", 0, "The storage class of the claim"),
+     ("VolumeAttributesClass", "string", 0, "The volume attributes class of the claim"), ("Age", "string", 0, AGE_DESC),
+     ("VolumeMode", "string", 1, "The volume mode of the claim")],
+    lambda o, now: [o["metadata"]["name"], (o.get("status") or {}).get("phase", "Pending"),
+                    (o.get("spec") or {}).get("volumeName", ""),
+                    ((o.get("status") or {}).get("capacity") or {}).get("storage", ""), _access_modes(o),
+                    (o.get("spec") or {}).get("storageClassName") or "", "<unset>",
+                    _age(o["metadata"].get("creationTimestamp"), now),
+                    (o.get("spec") or {}).get("volumeMode", "Filesystem")])
+
 _GENERIC: tuple[list[Column], Callable[[Obj, float], list[Any]]] = (
     [("Name", "string", 0, NAME_DESC), ("Age", "string", 0, AGE_DESC)], _simple())
 

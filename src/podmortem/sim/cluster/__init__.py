@@ -12,13 +12,14 @@ object given the state and the few parts it calls (never a base class), so there
 - `timeline`        virtual time, the queue of pod steps, reconciles, publishing to the store
 - `world`           the kubelet's view of the cluster (`kubelet.World`)
 - `admission`       validation and defaulting on create and update
-- `placement`       nodes joining, scheduling, creating a pod's kubelet model
+- `placement`       nodes joining, the scheduler's queue, claim binding, creating a pod's kubelet model
 - `verbs`           get, create, replace, patch, delete, apply, the log target
 - `controller_api`  the controllers' view of the cluster (`controllers.Api`)
 - `core`            `SimCluster`: builds the parts; start, serve, tick, stop, kubeconfig
 
 and the pure modules `options` (`SimOptions`, `Clock`, constants), `errors` (`ApiError`),
-`defaults` (defaulting of containers, pod specs, nodes) and `nodes` (tolerations, memory pressure).
+`defaults` (defaulting of containers, pod specs, nodes), `nodes` (memory pressure) and `scheduler`
+(kube-scheduler's filters and FailedScheduling text).
 Only the names below are API.
 """
 

@@ -17,6 +17,8 @@ from podmortem.sim.cluster.state import ClusterState
 from podmortem.sim.profile import profiles_of
 from podmortem.sim.resources import ResourceType
 
+DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"
+
 
 class Admission:
     """Required fields, profile annotations and defaults."""
@@ -95,8 +97,14 @@ class Admission:
                 tmpl["metadata"]["labels"] = {**labels, **(tmpl["metadata"].get("labels") or {})}
             obj.setdefault("status", {})
         elif p == "persistentvolumeclaims":
-            obj.setdefault("spec", {}).setdefault("volumeMode", "Filesystem")
-            obj["status"] = {"phase": "Pending"}  # the simulated cluster has no volume provisioner
+            spec = obj.setdefault("spec", {})
+            spec.setdefault("volumeMode", "Filesystem")
+            if "storageClassName" not in spec:  # the DefaultStorageClass admission plugin; "" stays ""
+                default = next((sc["metadata"]["name"] for sc in self.state.store.items("storageclasses")
+                                if (sc["metadata"].get("annotations") or {}).get(DEFAULT_CLASS) == "true"), None)
+                if default:
+                    spec["storageClassName"] = default
+            obj["status"] = {"phase": "Pending"}  # bound later (placement.py), if something provisions it
         elif p == "cronjobs":
             spec = obj.setdefault("spec", {})
             spec.setdefault("concurrencyPolicy", "Allow")

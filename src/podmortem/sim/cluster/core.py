@@ -48,6 +48,10 @@ class SimCluster(ClusterState):
     def now(self) -> float:
         return self.timeline.now()
 
+    def served_lead(self) -> int:
+        """Seconds responses move timestamps back so that none is ahead of the wall clock (served_time.py)."""
+        return self.timeline.served_lead()
+
     def advance(self, seconds: float) -> None:
         """Move virtual time forward and bring the cluster up to it."""
         self.timeline.advance(seconds)

@@ -53,3 +53,7 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.jumped += seconds
+
+    def wall(self) -> float:
+        """The wall clock clients read (served_time.py keeps served timestamps behind it)."""
+        return time.time()

@@ -15,6 +15,7 @@ from typing import Any
 
 from podmortem.sim.cluster.hidden import Hidden
 from podmortem.sim.cluster.options import Clock, SimOptions
+from podmortem.sim.cluster.scheduler import Ledger
 from podmortem.sim.controllers import Controllers
 from podmortem.sim.events import Recorder
 from podmortem.sim.faults import Faults
@@ -48,6 +49,10 @@ class ClusterState:
         self.observed: dict[tuple[str, str], tuple[bool, str]] = {}
         self.reconcile_queue: list[tuple[str, str, str]] = []
         self.sched_counter = 0
+        self.ledger = Ledger()  # what the pods bound to each node request (scheduler.py)
+        self.unscheduled: dict[tuple[str, str], float] = {}  # pending pods -> their last scheduling attempt
+        self.retry_queued = False
+        self.node_names: list[str] = []  # sorted; emptied when a node joins or leaves
         self.sim_time = start
         self.rng = random.Random(self.options.seed)
         self.next_ttl_check = 0.0

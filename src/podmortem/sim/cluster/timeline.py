@@ -14,6 +14,7 @@ from typing import Any
 
 from podmortem.sim.cluster.state import ClusterState
 from podmortem.sim.kubelet import PodSim
+from podmortem.sim.served_time import lead
 
 
 class Timeline:
@@ -21,6 +22,12 @@ class Timeline:
 
     def __init__(self, state: ClusterState) -> None:
         self.state = state
+        # Called (with the time) when room may have appeared for pending pods: the scheduler's retry.
+        self.capacity_listeners: list[Callable[[float], None]] = []
+
+    def served_lead(self) -> int:
+        """Seconds by which responses move timestamps back so that none is ahead of the wall clock (served_time.py)."""
+        return lead(self.now(), self.state.clock.wall())
 
     def now(self) -> float:
         return max(self.state.clock.now(), self.state.sim_time)
@@ -99,6 +106,8 @@ class Timeline:
         state = (sim.ready(t), sim.phase(t))
         if self.state.observed.get(key) != state:
             self.state.observed[key] = state
+            if state[1] in ("Succeeded", "Failed"):
+                self.release(key, t)  # a terminated pod no longer counts against its node
             self.owner_changed(self.state.store.get("pods", key[0], key[1]), t)
 
     def owner_changed(self, obj: Mapping[str, Any] | None, t: float) -> None:
@@ -153,7 +162,24 @@ class Timeline:
             rec = self.state.recorder.records.pop(k)
             self.state.store.remove("events", rec.namespace, rec.name)
 
+    def release(self, key: tuple[str, str], t: float) -> None:
+        if self.state.ledger.release(key):
+            self.cluster_changed(t)
+        self.state.unscheduled.pop(key, None)
+
+    def cluster_changed(self, t: float) -> None:
+        """Room, nodes or claims changed: pending pods get another scheduling attempt a second later."""
+        if self.state.unscheduled and not self.state.retry_queued:
+            self.state.retry_queued = True
+            self.at(t + 1.0, self._retry_unscheduled)
+
+    def _retry_unscheduled(self, t: float) -> None:
+        self.state.retry_queued = False
+        for listener in self.capacity_listeners:
+            listener(t)
+
     def remove_pod(self, key: tuple[str, str], t: float) -> None:
+        self.release(key, t)
         self.state.pods.pop(key, None)
         self.state.queued.pop(key, None)
         self.state.observed.pop(key, None)

@@ -108,6 +108,10 @@ class Verbs:
         stored = self.state.store.put(storage, obj)
         if rt.plural == "nodes":
             self.placement.node_added(stored, t)
+        elif rt.plural == "persistentvolumeclaims":
+            self.placement.claim_created(stored, t)
+        elif rt.plural == "storageclasses":
+            self.timeline.cluster_changed(t)
         elif rt.plural == "namespaces":
             self._namespace_added(stored, t)
         elif rt.plural in WORKLOADS:
@@ -281,7 +285,9 @@ class Verbs:
                 added = [sim.add_ephemeral(e, t) for e in (stored.get("spec") or {}).get("ephemeralContainers") or []]
                 if any(added):
                     self.timeline.queue_pod((ns, cur_meta["name"]))
-        elif rt.plural == "nodes" and MEMORY_PRESSURE in sim_meta:
+        if rt.plural in ("nodes", "persistentvolumeclaims", "storageclasses"):
+            self.timeline.cluster_changed(t)  # an uncordoned or untainted node, a bound claim: the scheduler looks again
+        if rt.plural == "nodes" and MEMORY_PRESSURE in sim_meta:
             pressure = sim_meta[MEMORY_PRESSURE]
             node = self.state.nodes.get(cur_meta["name"])
             if node is not None:
@@ -382,6 +388,7 @@ class Verbs:
         gone = self.state.store.remove(storage, key_ns, name)
         if rt.plural == "nodes":
             self.state.nodes.pop(name, None)
+            self.state.node_names = []
         # Background cascading deletion: the garbage collector deletes what the object owned.
         uid = current["metadata"]["uid"]
         for dep_storage in ("replicasets", "pods"):

@@ -11,7 +11,7 @@ from podmortem.sim.derive import derive_profile
 from podmortem.sim.kubelet.checks import StartChecks
 from podmortem.sim.kubelet.emit import Emitter, noop
 from podmortem.sim.kubelet.images import digest_of, image_pull_policy, normalize_image
-from podmortem.sim.kubelet.model import ContainerSim, Instance
+from podmortem.sim.kubelet.model import ContainerSim, Instance, NodeSim
 from podmortem.sim.kubelet.program import Program
 from podmortem.sim.kubelet.state import PodState
 from podmortem.sim.kubelet.volumes import Volumes
@@ -31,6 +31,17 @@ class Starting:
     def unschedulable(self, t: float) -> None:
         self.pod.unschedulable = self.pod.unschedulable or "0/0 nodes are available: no nodes available to schedule pods."
         self.pod.world.emit(self.pod, t, "Warning", "FailedScheduling", self.pod.unschedulable, None, "default-scheduler")
+
+    def bind(self, node: NodeSim, t: float) -> None:
+        """The scheduler placed the pod after all (a retry found room): the kubelet takes it from here."""
+        self.pod.node = node
+        self.pod.unschedulable = None
+        self.pod.at(t, self.schedule)
+
+    def still_unschedulable(self, message: str, t: float) -> None:
+        """Another scheduling attempt failed: a new FailedScheduling with that attempt's reasons."""
+        self.pod.unschedulable = message
+        self.pod.at(t, self.unschedulable)
 
     def schedule(self, t: float) -> None:
         assert self.pod.node is not None
