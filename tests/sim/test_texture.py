@@ -106,3 +106,54 @@ def test_statefulset_forced_rollback(lab: tuple[SimCluster, Kubectl], tmp_path: 
     assert status.get("readyReplicas") == 2
     assert status["currentRevision"] == status["updateRevision"]
     assert kc.out("logs", "db-1") == "serving\n"
+
+
+TIGHT = """apiVersion: v1
+kind: Node
+metadata:
+  name: tight
+  annotations: {sim.podmortem.dev/memory-pressure: "threshold=100Mi,available=50Mi"}
+"""
+HOG = """apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+  annotations: {{sim.podmortem.dev/profile.app: "{profile}"}}
+spec:
+  nodeName: tight
+  containers: [{{name: app, image: registry.example.com/app:1, resources: {{requests: {{memory: 100Mi}}}}}}]
+"""
+
+
+def test_evicted_pods_have_no_logs(make_cluster: Make, kubectl_binary: str, tmp_path: Path) -> None:
+    cluster = make_cluster(NS, TIGHT, serve=True, now=None, start_offset=0)
+    kc = Kubectl(kubectl_binary, Path(cluster.write_kubeconfig(tmp_path / "kc", namespace="lab")), tmp_path)
+    (tmp_path / "hog.yaml").write_text(HOG.format(name="hog", profile="memoryMiB: 600"))
+    kc.run("apply", "-f", str(tmp_path / "hog.yaml"))
+    cluster.advance(60)
+    describe = kc.out("describe", "pod", "hog")
+    assert "Status:           Failed" in describe and "Reason:           Evicted" in describe
+    assert "Message:          The node was low on resource: memory. Threshold quantity: 100Mi" in describe
+    # The kubelet removed the evicted pod's containers; the one killed has a made-up state without an ID.
+    out = kc.run("logs", "hog", check=False)
+    assert out.returncode == 1
+    assert out.stderr.strip() == 'Error from server (BadRequest): container "app" in pod "hog" is terminated'
+    out = kc.run("logs", "hog", "--previous", check=False)
+    assert out.stderr.strip() == ('Error from server (BadRequest): previous terminated container "app" in pod "hog" '
+                                  "not found")
+
+
+def test_evicted_pod_with_an_earlier_instance(make_cluster: Make, kubectl_binary: str, tmp_path: Path) -> None:
+    cluster = make_cluster(NS, TIGHT, serve=True, now=None, start_offset=0)
+    kc = Kubectl(kubectl_binary, Path(cluster.write_kubeconfig(tmp_path / "kc", namespace="lab")), tmp_path)
+    (tmp_path / "hog.yaml").write_text(HOG.format(name="flaky", profile="memoryMiB: 600\\nexitAfterSeconds: 8\\n"
+                                                                      "exitCode: 1\\nlogs: [starting]"))
+    kc.run("apply", "-f", str(tmp_path / "hog.yaml"))
+    cluster.advance(60)
+    pod = json.loads(kc.out("get", "pod", "flaky", "-o", "json"))
+    assert pod["status"]["reason"] == "Evicted"
+    earlier = pod["status"]["containerStatuses"][0]["lastState"]["terminated"]["containerID"]
+    # The status still names the earlier instance; the runtime no longer has it: the kubelet says so with a 200.
+    for args in (("logs", "flaky"), ("logs", "flaky", "--previous")):
+        out = kc.run(*args)
+        assert out.stdout.strip() == f"unable to retrieve container logs for {earlier}"

@@ -25,6 +25,7 @@ import orjson
 from podmortem.sim import guard, openapi, protobuf
 from podmortem.sim import resources as res
 from podmortem.sim.cluster import KUBE_VERSION, ApiError, SimCluster
+from podmortem.sim.kubelet import LogsUnavailable
 from podmortem.sim.names import check_object_name
 from podmortem.sim.resources import ResourceType
 from podmortem.sim.selectors import (
@@ -467,7 +468,10 @@ def _logs(c: _Call, tg: _Target, verb: str) -> Response:
     if tg.rt.plural != "pods" or verb != "get":
         raise NOT_FOUND_PATH
     cluster = c.cluster
-    _sim, inst = cluster.log_target(tg.ns or "", tg.name or "", c.q("container"), c.flag("previous"))
+    try:
+        _sim, inst = cluster.log_target(tg.ns or "", tg.name or "", c.q("container"), c.flag("previous"))
+    except LogsUnavailable as gone:
+        return Response(200, gone.text.encode(), "text/plain")  # the kubelet's answer, not an error status
     stamps = c.flag("timestamps")
     tail, limit = c.q("tailLines"), c.q("limitBytes")
     since_s, since_t = c.q("sinceSeconds"), c.q("sinceTime")

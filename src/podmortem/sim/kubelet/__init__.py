@@ -32,11 +32,12 @@ and the pure helpers `model` (dataclasses), `images`, `runtime` (memory, heap, S
 from __future__ import annotations
 
 from podmortem.sim.kubelet.images import image_pull_policy, normalize_image
+from podmortem.sim.kubelet.logs import LogsUnavailable
 from podmortem.sim.kubelet.model import ContainerSim, Instance, KubeletSettings, NodeSim
 from podmortem.sim.kubelet.pod import PodSim
 from podmortem.sim.kubelet.runtime import memory_limit_mib
 from podmortem.sim.kubelet.state import World
 from podmortem.sim.kubelet.status import qos_class
 
-__all__ = ["ContainerSim", "Instance", "KubeletSettings", "NodeSim", "PodSim", "World", "image_pull_policy",
-           "memory_limit_mib", "normalize_image", "qos_class"]
+__all__ = ["ContainerSim", "Instance", "KubeletSettings", "LogsUnavailable", "NodeSim", "PodSim", "World",
+           "image_pull_policy", "memory_limit_mib", "normalize_image", "qos_class"]

@@ -73,7 +73,6 @@ class PodState:
         self.finished = False  # deleted and gone: nothing happens any more
         self.volumes_ok_at: float | None = None
         self.mount_retry: tuple[float, float] | None = None  # (next retry, current delay)
-        self.mount_timeout_at: float | None = None
         self.conditions: dict[str, tuple[bool, float, str | None, str | None]] = {}
         self.unschedulable: str | None = None
         self.evicted_at: float | None = None
