@@ -157,3 +157,42 @@ def test_evicted_pod_with_an_earlier_instance(make_cluster: Make, kubectl_binary
     for args in (("logs", "flaky"), ("logs", "flaky", "--previous")):
         out = kc.run(*args)
         assert out.stdout.strip() == f"unable to retrieve container logs for {earlier}"
+
+
+DEPLOY = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx:1.27}]
+"""
+
+
+def test_defaults_survive_a_replace_and_scaling_events_read_as_upstream(lab: tuple[SimCluster, Kubectl],
+                                                                        tmp_path: Path) -> None:
+    cluster, kc = lab
+    (tmp_path / "web.yaml").write_text(DEPLOY)
+    kc.run("apply", "-f", str(tmp_path / "web.yaml"))
+    cluster.advance(30)
+    (tmp_path / "web.yaml").write_text(DEPLOY.replace("nginx:1.27", "nginx:1.26"))
+    kc.run("replace", "-f", str(tmp_path / "web.yaml"))  # a PUT of the bare manifest: every default left out
+    cluster.advance(120)
+    spec = json.loads(kc.out("get", "deployment", "web", "-o", "json"))["spec"]
+    assert spec["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}}
+    assert (spec["revisionHistoryLimit"], spec["progressDeadlineSeconds"]) == (10, 600)
+    tspec = spec["template"]["spec"]
+    assert (tspec["restartPolicy"], tspec["dnsPolicy"], tspec["terminationGracePeriodSeconds"]) == ("Always",
+                                                                                                  "ClusterFirst", 30)
+    assert tspec["containers"][0]["imagePullPolicy"] == "IfNotPresent"
+    # pkg/controller/deployment/sync.go (v1.32) scaleReplicaSet: "Scaled %s replica set %s from %d to %d".
+    events = json.loads(kc.out("get", "events", "--field-selector", "reason=ScalingReplicaSet", "-o", "json"))["items"]
+    rs = sorted(json.loads(kc.out("get", "rs", "-o", "json"))["items"], key=lambda r: r["metadata"]["creationTimestamp"])
+    old, new = rs[0]["metadata"]["name"], rs[-1]["metadata"]["name"]
+    messages = [e["message"] for e in sorted(events, key=lambda e: e["firstTimestamp"])]
+    assert messages[0] == f"Scaled up replica set {old} from 0 to 3"
+    assert f"Scaled up replica set {new} from 0 to 1" in messages
+    assert f"Scaled down replica set {old} from 1 to 0" in messages

@@ -62,6 +62,39 @@ class Admission:
                                                  "causes": [{"reason": "FieldValueInvalid", "message": m, "field": f}
                                                             for f, m in causes]})
 
+    def default_update(self, rt: ResourceType, new: dict[str, Any], current: Mapping[str, Any], t: float) -> None:
+        """Defaulting on an update: the apiserver defaults every object it decodes, not only new ones.
+
+        A replace that leaves out a Deployment's strategy, revisionHistoryLimit or progressDeadlineSeconds,
+        or a template's restartPolicy, gets the defaults back; what the server allocated or made immutable
+        (a Service's clusterIP, a claim's class, the status) stays the current object's.
+        """
+        p = rt.plural
+        if p in WORKLOADS or p == "cronjobs":
+            self.default(rt, new, t)
+        elif p == "pods":
+            default_pod_spec(new.setdefault("spec", {}))
+        elif p == "services":
+            spec = new.setdefault("spec", {})
+            cur = current.get("spec") or {}
+            spec.setdefault("type", "ClusterIP")
+            spec.setdefault("sessionAffinity", "None")
+            for key in ("clusterIP", "clusterIPs"):
+                if key in cur:
+                    spec[key] = cur[key]
+            for port in spec.get("ports") or []:
+                port.setdefault("protocol", "TCP")
+                port.setdefault("targetPort", port.get("port"))
+        elif p == "persistentvolumeclaims":
+            spec = new.setdefault("spec", {})
+            spec.setdefault("volumeMode", "Filesystem")
+            cur = current.get("spec") or {}
+            for key in ("storageClassName", "volumeName"):
+                if key in cur:
+                    spec.setdefault(key, cur[key])
+        if "status" in current:
+            new["status"] = current["status"]
+
     def default(self, rt: ResourceType, obj: dict[str, Any], t: float,
                  sim_meta: Mapping[str, str] | None = None) -> None:
         p = rt.plural

@@ -17,7 +17,6 @@ import orjson
 from podmortem.errors import InputError
 from podmortem.sim import serverside
 from podmortem.sim.cluster.admission import Admission
-from podmortem.sim.cluster.defaults import default_pod_spec
 from podmortem.sim.cluster.errors import ApiError, not_found
 from podmortem.sim.cluster.hidden import take_sim_annotations, template_meta
 from podmortem.sim.cluster.nodes import parse_pressure
@@ -252,13 +251,12 @@ class Verbs:
             sim_template = take_sim_annotations(tmeta) if tmeta is not None else {}
         if subresource == "ephemeralcontainers":
             new = self._with_ephemeral(current, new)
-        elif rt.plural == "pods" and new.get("spec") != current.get("spec"):
+        if subresource is None:
+            self.admission.default_update(rt, new, current, t)
+        if subresource != "ephemeralcontainers" and rt.plural == "pods" and new.get("spec") != current.get("spec"):
             self._check_pod_update(current, new)
         if rt.plural in WORKLOADS and subresource is None:
             self.admission.validate(rt, new, sim_meta, sim_template)
-            if rt.plural != "jobs":
-                default_pod_spec(((new.setdefault("spec", {})).setdefault("template", {})).setdefault("spec", {}),
-                                  template=True)
             if new.get("spec") != current.get("spec"):
                 meta["generation"] = int(cur_meta.get("generation", 1)) + 1
         if rt.plural == "secrets" and "stringData" in new:
