@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -196,3 +198,63 @@ def test_defaults_survive_a_replace_and_scaling_events_read_as_upstream(lab: tup
     assert messages[0] == f"Scaled up replica set {old} from 0 to 3"
     assert f"Scaled up replica set {new} from 0 to 1" in messages
     assert f"Scaled down replica set {old} from 1 to 0" in messages
+
+
+def _pod_events(kc: Kubectl, name: str) -> list[dict[str, Any]]:
+    items = json.loads(kc.out("get", "events", "--field-selector", f"involvedObject.name={name}", "-o", "json"))["items"]
+    return sorted(items, key=lambda e: e["metadata"]["name"])  # <pod>.<hex nanoseconds>: creation order
+
+
+def test_image_pulls_are_serial_per_node_and_only_on_starts(lab: tuple[SimCluster, Kubectl], tmp_path: Path) -> None:
+    cluster, kc = lab
+    (tmp_path / "pods.yaml").write_text("""apiVersion: v1
+kind: Pod
+metadata: {name: two}
+spec:
+  nodeName: sim-worker
+  containers:
+  - {name: a, image: nginx:1.27.3}
+  - {name: b, image: redis:7.4.1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: third}
+spec:
+  nodeName: sim-worker
+  containers: [{name: c, image: postgres:17.2, env: [{name: POSTGRES_PASSWORD, value: x}]}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: looping}
+spec:
+  nodeName: sim-worker2
+  containers: [{name: l, image: busybox:1.36, imagePullPolicy: Always, command: [sh, -c, "sleep 2; exit 1"]}]
+""")
+    kc.run("apply", "-f", str(tmp_path / "pods.yaml"))
+    cluster.advance(300)
+    # One pod: SyncPod takes its containers in turn, each pull finishing before the next container's begins.
+    two = [(e["reason"], e["involvedObject"].get("fieldPath", "")) for e in _pod_events(kc, "two")
+           if e["reason"] in ("Pulling", "Pulled", "Created", "Started")]
+    a, b = "spec.containers{a}", "spec.containers{b}"
+    assert two == [("Pulling", a), ("Pulled", a), ("Created", a), ("Started", a),
+                   ("Pulling", b), ("Pulled", b), ("Created", b), ("Started", b)]
+    # Two pods on one node: one puller, so a pull that was queued says it waited.
+    waits = []
+    for name in ("two", "third"):
+        for e in _pod_events(kc, name):
+            if e["reason"] == "Pulled":
+                m = re.fullmatch(r'Successfully pulled image "[^"]+" in ([\d.]+m?s) \(([\d.]+m?s) including waiting\)\. '
+                                 r"Image size: \d+ bytes\.", e["message"])
+                assert m, e["message"]
+                waits.append((_secs(m.group(1)), _secs(m.group(2))))
+    assert sum(1 for own, total in waits if total > own + 0.5) >= 1, waits
+    # A crash loop with imagePullPolicy Always pulls once per start, never while backing off.
+    by_reason = {e["reason"]: e.get("count", 1) for e in _pod_events(kc, "looping")}
+    restarts = json.loads(kc.out("get", "pod", "looping", "-o", "json"))["status"]["containerStatuses"][0]["restartCount"]
+    assert by_reason["Pulling"] == by_reason["Started"] == restarts + 1 or (
+        by_reason["Pulling"] == by_reason["Started"] == restarts), (by_reason, restarts)
+    assert by_reason["BackOff"] >= 2
+
+
+def _secs(text: str) -> float:
+    return float(text[:-2]) / 1000 if text.endswith("ms") else float(text[:-1])

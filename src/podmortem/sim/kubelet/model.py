@@ -31,7 +31,8 @@ class NodeSim:
     name: str
     index: int
     ip: str
-    images: set[str] = field(default_factory=set)
+    images: dict[str, float] = field(default_factory=dict)  # image -> when its pull ends (present from then on)
+    puller_free_at: float = 0.0  # serializeImagePulls: the node's one image puller is busy until then
     pressure: tuple[int, int, float] | None = None  # (threshold bytes, available bytes, since)
     csi_drivers: frozenset[str] = frozenset()  # CSI drivers registered on the node
     next_ip: int = 2

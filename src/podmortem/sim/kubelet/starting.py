@@ -7,6 +7,8 @@ the `Emitter`, `StartChecks`, `Program` and `Volumes` it is given.
 
 from __future__ import annotations
 
+import math
+
 from podmortem.sim.derive import derive_profile
 from podmortem.sim.kubelet.checks import StartChecks
 from podmortem.sim.kubelet.emit import Emitter, noop
@@ -82,6 +84,12 @@ class Starting:
             self.events.emit(c, t, "Warning", "Failed", "Error: InvalidImageName")
             c.next_attempt = t + self.pod.retry_delay()
             return
+        busy = self.pod.pulling_until
+        if busy is not None and busy > t and c.pulled_until is None:
+            # SyncPod starts the pod's containers one after another and EnsureImageExists blocks on the
+            # pull: this container's turn (and its Pulling event) comes after the pull in progress.
+            c.next_attempt = busy
+            return
         if c.pulled_until is not None and c.pulled_until <= t:
             c.pulled_until = None
         elif prof.pull_error:
@@ -89,7 +97,7 @@ class Starting:
             return
         else:
             policy = image_pull_policy(image, c.spec.get("imagePullPolicy"))
-            present = normalize_image(image) in node.images
+            present = node.images.get(normalize_image(image), math.inf) <= t
             if policy == "Never" and not present:
                 c.waiting = ("ErrImageNeverPull",
                              f'Container image "{image}" is not present with pull policy of Never')
@@ -102,11 +110,16 @@ class Starting:
                 secs = (0.35 + (h % 1000) / 1000) if present else (1.2 + (h % 7000) / 1000)
                 size = prof.image_size or (20_000_000 + h % 180_000_000)
                 self.events.emit(c, t, "Normal", "Pulling", f'Pulling image "{image}"')
-                done = t + secs
-                pretty = f"{secs:.3f}".rstrip("0").rstrip(".") + "s" if secs >= 1 else f"{int(secs * 1000)}ms"
-                node.images.add(normalize_image(image))
-                pulled = (f'Successfully pulled image "{image}" in {pretty} ({pretty} including waiting). '
-                          f"Image size: {size} bytes.")
+                # serializeImagePulls (the default): the node pulls one image at a time, in request order;
+                # the Pulled event gives the pull's own time and the time including the wait in the queue
+                # (pkg/kubelet/images/image_manager.go v1.32).
+                done = max(t, node.puller_free_at) + secs
+                node.puller_free_at = done
+                ref = normalize_image(image)
+                node.images[ref] = min(node.images.get(ref, math.inf), done)
+                self.pod.pulling_until = done
+                pulled = (f'Successfully pulled image "{image}" in {go_duration(secs)} '
+                          f"({go_duration(done - t)} including waiting). Image size: {size} bytes.")
                 self.pod.at(done, self.events.emitter(c, "Normal", "Pulled", pulled))
                 c.pulled_until = done
                 c.next_attempt = done
@@ -179,3 +192,12 @@ class Starting:
                     f'{repo.split("/", 1)[1]}/manifests/{ref.rsplit(":", 1)[-1]}": dial tcp 203.0.113.10:443: i/o timeout')
         return (f'rpc error: code = NotFound desc = failed to pull and unpack image "{ref}": failed to resolve '
                 f'reference "{ref}": {ref}: not found')
+
+
+def go_duration(secs: float) -> str:
+    """time.Duration's String() to the millisecond: 812ms, 1.881s, 1m2.5s."""
+    if secs < 1:
+        return f"{int(secs * 1000)}ms"
+    minutes, rest = divmod(secs, 60)
+    text = f"{rest:.3f}".rstrip("0").rstrip(".") + "s"
+    return f"{int(minutes)}m{text}" if minutes else text

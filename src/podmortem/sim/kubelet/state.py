@@ -76,6 +76,7 @@ class PodState:
         self.conditions: dict[str, tuple[bool, float, str | None, str | None]] = {}
         self.unschedulable: str | None = None
         self.evicted_at: float | None = None
+        self.pulling_until: float | None = None  # SyncPod waits for this pull before the next container
         self.evict_info: tuple[str, str] | None = None
         self.init_done_at: float | None = None
         self.image_backoff: dict[str, tuple[float, float, float]] = {}  # image -> (delay, updated, last failure)
