@@ -87,9 +87,11 @@ class PodSim(PodState):
         self.eviction.evict_for_pressure(t)
 
     def bind(self, node: NodeSim, t: float) -> None:
+        self.version += 1
         self.starting.bind(node, t)
 
     def still_unschedulable(self, message: str, t: float) -> None:
+        self.version += 1
         self.starting.still_unschedulable(message, t)
 
     def delete(self, t: float, grace: float) -> None:
