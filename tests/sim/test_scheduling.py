@@ -132,3 +132,9 @@ def test_claims_missing_unbound_and_provisioned(lab: tuple[SimCluster, Kubectl],
     assert scheduled(kc, "uses-cache")["phase"] == "Running"
     assert kc.out("get", "pvc", "cache", "-o", "jsonpath={.status.phase}") == "Bound"
     assert "pvc-" in kc.out("get", "pv", "-o", "name")
+    # kubectl's own columns for classes and volumes (the server's Table)
+    sc = kc.out("get", "sc").splitlines()
+    assert sc[0].split() == ["NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION", "AGE"]
+    assert sc[1].split()[:5] == ["standard", "(default)", "rancher.io/local-path", "Delete", "WaitForFirstConsumer"]
+    pv = kc.out("get", "pv").splitlines()[1].split()
+    assert pv[1:6] == ["2Gi", "RWO", "Delete", "Bound", "lab/cache"]

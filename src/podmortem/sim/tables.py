@@ -294,6 +294,42 @@ TABLES["persistentvolumeclaims"] = (
                     _age(o["metadata"].get("creationTimestamp"), now),
                     (o.get("spec") or {}).get("volumeMode", "Filesystem")])
 
+def _storage_class_cells(o: Obj, now: float) -> list[Any]:
+    name = o["metadata"]["name"]
+    if (o["metadata"].get("annotations") or {}).get("storageclass.kubernetes.io/is-default-class") == "true":
+        name += " (default)"
+    return [name, o.get("provisioner", ""), o.get("reclaimPolicy", "Delete"), o.get("volumeBindingMode", "Immediate"),
+            str(bool(o.get("allowVolumeExpansion"))).lower(), _age(o["metadata"].get("creationTimestamp"), now)]
+
+
+def _volume_cells(o: Obj, now: float) -> list[Any]:
+    spec = o.get("spec") or {}
+    ref = spec.get("claimRef") or {}
+    claim = f"{ref.get('namespace')}/{ref.get('name')}" if ref else ""
+    modes = ",".join(_ACCESS.get(m, m) for m in spec.get("accessModes") or [])
+    return [o["metadata"]["name"], (spec.get("capacity") or {}).get("storage", ""), modes,
+            spec.get("persistentVolumeReclaimPolicy", "Retain"), (o.get("status") or {}).get("phase", "Pending"), claim,
+            spec.get("storageClassName") or "", "<unset>", (o.get("status") or {}).get("reason", ""),
+            _age(o["metadata"].get("creationTimestamp"), now), spec.get("volumeMode", "Filesystem")]
+
+
+# kubectl's StorageClass and PersistentVolume columns (pkg/printers/internalversion/printers.go v1.32).
+TABLES["storageclasses"] = (
+    [("Name", "string", 0, NAME_DESC), ("Provisioner", "string", 0, "Indicates the type of the provisioner."),
+     ("ReclaimPolicy", "string", 0, "Indicates the type of the reclaim policy."),
+     ("VolumeBindingMode", "string", 0, "Indicates the mode of the volume binding."),
+     ("AllowVolumeExpansion", "string", 0, "Indicates whether the storage class allow volume expand."),
+     ("Age", "string", 0, AGE_DESC)], _storage_class_cells)
+TABLES["persistentvolumes"] = (
+    [("Name", "string", 0, NAME_DESC), ("Capacity", "string", 0, "The capacity of the volume"),
+     ("Access Modes", "string", 0, "The access modes of the volume"),
+     ("Reclaim Policy", "string", 0, "What happens to a persistent volume when released from its claim."),
+     ("Status", "string", 0, "The status of the persistent volume"),
+     ("Claim", "string", 0, "The claim bound to the volume"), ("StorageClass", "string", 0, "The storage class"),
+     ("VolumeAttributesClass", "string", 0, "The volume attributes class"),
+     ("Reason", "string", 0, "The reason the volume is in this phase"), ("Age", "string", 0, AGE_DESC),
+     ("VolumeMode", "string", 1, "The volume mode of the volume")], _volume_cells)
+
 _GENERIC: tuple[list[Column], Callable[[Obj, float], list[Any]]] = (
     [("Name", "string", 0, NAME_DESC), ("Age", "string", 0, AGE_DESC)], _simple())
 
