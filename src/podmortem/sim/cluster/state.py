@@ -47,7 +47,8 @@ class ClusterState:
         self.seq = itertools.count()
         self.dirty: set[tuple[str, str]] = set()
         self.observed: dict[tuple[str, str], tuple[bool, str]] = {}
-        self.reconcile_queue: list[tuple[str, str, str]] = []
+        # Workloads to reconcile, in order, each once: a dict (insertion-ordered set), not a list to scan.
+        self.reconcile_queue: dict[tuple[str, str, str], None] = {}
         self.sched_counter = 0
         self.ledger = Ledger()  # what the pods bound to each node request (scheduler.py)
         self.unscheduled: dict[tuple[str, str], float] = {}  # pending pods -> their last scheduling attempt

@@ -90,9 +90,9 @@ class Timeline:
                     self.queue_pod(key)
                 continue  # a stale entry: the pod is queued for a later time
             self.state.queued.pop(key, None)
-            sim.advance(t)
-            self.state.dirty.add(key)
-            self.after_pod_step(key, sim, t)
+            if sim.advance(t):
+                self.state.dirty.add(key)
+                self.after_pod_step(key, sim, t)
             self.queue_pod(key)
             if not heap or heap[0][0] > t:
                 self.run_reconciles(t)  # once per instant: the pods that changed together are seen together
@@ -126,13 +126,14 @@ class Timeline:
 
     def enqueue(self, storage: str, namespace: str, name: str) -> None:
         item = (storage, namespace, name)
-        if item not in self.state.reconcile_queue:
-            self.state.reconcile_queue.append(item)
+        self.state.reconcile_queue.setdefault(item, None)
 
     def run_reconciles(self, t: float) -> None:
         rounds = 0
         while self.state.reconcile_queue and rounds < 1000:
-            storage, ns, name = self.state.reconcile_queue.pop(0)
+            queue = self.state.reconcile_queue
+            storage, ns, name = item = next(iter(queue))
+            del queue[item]
             self.state.controllers.reconcile(storage, ns, name, t)
             rounds += 1
 

@@ -124,7 +124,7 @@ class PodSim(PodState):
         return min(times) if times else None
 
     def advance(self, until: float) -> bool:
-        """Process everything that happens up to `until`; True if anything did."""
+        """Process everything that happens up to `until`; True if the pod's status may have changed."""
         changed = False
         guard = 0
         while True:
@@ -133,15 +133,43 @@ class PodSim(PodState):
                 break
             t = max(t, self.now)
             self.now = t
-            self.step(t)
-            changed = True
+            changed = self.step(t) or changed
             guard += 1
             if guard > 100_000:
                 raise RuntimeError(f"pod {self.namespace}/{self.name}: simulation does not progress at {t}")
         self.now = max(self.now, until)
         return changed
 
-    def step(self, t: float) -> None:
+    def _quiet(self, t: float) -> bool:
+        """Only crash-loop retries that stay in back-off are due at t: do them, True (nothing else changes)."""
+        if (self.pending and self.pending[0][0] <= t) or (self.gone_at is not None and self.gone_at <= t) \
+                or (self.mount_retry is not None and self.mount_retry[0] <= t):
+            return False
+        due = []
+        for c in self.containers:
+            last = c.latest
+            if last is None:
+                if not c.done:
+                    return False  # a first attempt may be due: the full sync decides
+                continue
+            if last.end is not None and last.end <= t and not last.handled:
+                return False
+            if c.next_attempt is not None and c.next_attempt <= t:
+                due.append(c)
+        if not due:
+            return False
+        startable = self.order.startable(t)
+        restarts = self.restarts
+        if any(c not in startable or restarts.quiet_retry_blocked(c, t) for c in due):
+            return False
+        for c in due:
+            restarts.quiet_retry(c, t)
+        return True
+
+    def step(self, t: float) -> bool:
+        """Everything due at t; False when only quiet back-off retries were (the status is unchanged)."""
+        if self._quiet(t):
+            return False
         self.version += 1
         while self.pending and self.pending[0][0] <= t:
             when, _, fn = heapq.heappop(self.pending)
@@ -153,8 +181,9 @@ class PodSim(PodState):
                 self.restarts.exited(c, last.end)
         if self.gone_at is not None and self.gone_at <= t:
             self.finished = True
-            return
+            return True
         if self.mount_retry is not None and self.mount_retry[0] <= t:
             self.volumes.mount(t)
         self.restarts.sync(t)
         self.writer.update_conditions(t)
+        return True

@@ -37,20 +37,56 @@ class Restarts:
             elif c.next_attempt is None and c.latest is None and c.pulled_until is None:
                 c.next_attempt = t + self.pod.retry_delay()
 
+    def _backing_off(self, c: ContainerSim, t: float) -> tuple[float, float] | None:
+        """(exit time, delay) when an attempt at t falls inside the container's crash-loop back-off."""
+        last = c.latest
+        if last is None or last.end is None:
+            return None
+        entry = c.backoff
+        finished = last.end
+        fresh = entry is not None and finished - entry[1] <= self.pod.settings.reset_seconds
+        if entry is not None and fresh and t - finished < entry[0]:
+            return finished, entry[0]
+        return None
+
+    def _crash_loop_waiting(self, c: ContainerSim, delay: float) -> tuple[str, str]:
+        return ("CrashLoopBackOff", f"back-off {go_duration(delay)} restarting failed container={c.name} "
+                                    f"pod={self.pod.ref_text()}")
+
+    def _wait_out(self, c: ContainerSim, t: float, finished: float, delay: float) -> None:
+        c.waiting = self._crash_loop_waiting(c, delay)
+        self.events.emit(c, t, "Warning", "BackOff",
+                         f"Back-off restarting failed container {c.name} in pod {self.pod.ref_text()}")
+        c.next_attempt = min(finished + delay, t + self.pod.retry_delay())
+
+    def quiet_retry_blocked(self, c: ContainerSim, t: float) -> bool:
+        """Whether a sync at t would do more for c than repeat its CrashLoopBackOff."""
+        backing = self._backing_off(c, t)
+        return backing is None or c.waiting != self._crash_loop_waiting(c, backing[1])
+
+    def quiet_retry(self, c: ContainerSim, t: float) -> bool:
+        """A sync at t that only repeats CrashLoopBackOff for c (status unchanged): done here, True.
+
+        The kubelet retries every ~10 s while a back-off of up to 5 minutes runs; these retries
+        emit BackOff and change nothing else, so the pod skips its full step for them.
+        """
+        backing = self._backing_off(c, t)
+        if backing is None or c.waiting != self._crash_loop_waiting(c, backing[1]):
+            return False
+        c.next_attempt = None
+        self._wait_out(c, t, *backing)
+        return True
+
     def _attempt(self, c: ContainerSim, t: float) -> None:
         last = c.latest
         if last is not None and last.end is not None:
             finished = last.end
             entry = c.backoff
-            fresh = entry is not None and finished - entry[1] <= self.pod.settings.reset_seconds
-            if entry is not None and fresh and t - finished < entry[0]:
-                delay = entry[0]
-                c.waiting = ("CrashLoopBackOff", f"back-off {go_duration(delay)} restarting failed container="
-                                                 f"{c.name} pod={self.pod.ref_text()}")
-                self.events.emit(c, t, "Warning", "BackOff",
-                           f"Back-off restarting failed container {c.name} in pod {self.pod.ref_text()}")
-                c.next_attempt = min(finished + delay, t + self.pod.retry_delay())
+            backing = self._backing_off(c, t)
+            if backing is not None:
+                self._wait_out(c, t, *backing)
                 return
+            fresh = entry is not None and finished - entry[1] <= self.pod.settings.reset_seconds
             b = self.pod.settings.backoff
             if entry is None or not fresh:
                 c.backoff = (float(b.initial_seconds), t)
