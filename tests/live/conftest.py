@@ -1,4 +1,4 @@
-"""Fixtures for the live source: a small cluster on the fake API, and a kubeconfig pointing at it."""
+"""Fixtures for the live source: a small canned cluster served by the simulator in-process (fakeapi.py), and a kubeconfig."""
 
 from __future__ import annotations
 

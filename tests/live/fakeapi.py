@@ -1,9 +1,10 @@
-"""A tiny Kubernetes API stand-in for the live source's unit tests: canned objects on 127.0.0.1:0.
+"""Canned clusters for the live source's unit tests, served by the simulator in this process.
 
-It serves what podmortem's collector asks for (pod lists with limit/continue, pods, events with
-field selectors, pod logs, ConfigMaps, Secrets, ReplicaSets, Deployments), counts requests by
-path, and injects faults by rule. The full simulator (podmortem.sim) is used for end-to-end
-tests; this one exists so retry and RBAC behaviour can be tested exactly and fast.
+A `FakeCluster` lists exact objects (pods with given statuses, events, logs, ReplicaSets...); the
+`FakeServer` loads them into a simulator (podmortem.sim) that is not started, and its HTTP API
+answers podmortem's collector (lists with limit/continue, field and label selectors, gets, 404s).
+A thin wrapper around the simulator's `api.handle` counts requests by path, injects faults by rule
+and answers pod logs from the canned texts, so retry and RBAC behaviour can be tested exactly.
 """
 
 from __future__ import annotations
@@ -15,10 +16,14 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
+
+from podmortem.sim.api import handle
+from podmortem.sim.cluster import SimCluster, SimOptions
+from podmortem.sim.server import serve
+from podmortem.sim.wire import Request, Response, StreamDropped
 
 Obj = dict[str, Any]
 
@@ -67,79 +72,40 @@ class FakeCluster:
         self.logs[(ns, pod, container, previous)] = text
 
 
-def _match_labels(labels: dict[str, str], selector: str) -> bool:
-    for part in filter(None, selector.split(",")):
-        if "!=" in part:
-            k, v = part.split("!=", 1)
-            if labels.get(k.strip()) == v.strip():
-                return False
-        elif "=" in part:
-            k, v = part.replace("==", "=").split("=", 1)
-            if labels.get(k.strip()) != v.strip():
-                return False
-        elif part.strip() not in labels:
-            return False
-    return True
+class _Front:
+    """The thin wrapper around the simulator's `api.handle` that these tests need and the sim does not do.
 
+    Per request: count it, apply the first matching `Fault` (status, Retry-After, delay, a dropped
+    connection), check the bearer token, load the FakeCluster's objects into the simulator's store
+    (tests change them between calls), and answer the log subresource from the canned logs (the
+    stored pods have no kubelet model). Everything else is the simulator's own answer.
+    """
 
-def _field(obj: Obj, path: str) -> str:
-    cur: Any = obj
-    for p in path.split("."):
-        cur = cur.get(p) if isinstance(cur, dict) else None
-    return "" if cur is None else str(cur)
+    def __init__(self, cluster: FakeCluster, sim: SimCluster) -> None:
+        self.cluster = cluster
+        self.sim = sim
+        self.lock = threading.Lock()
+        self.loaded = ""
 
-
-def _match_fields(obj: Obj, selector: str) -> bool:
-    for part in filter(None, selector.split(",")):
-        k, _, v = part.partition("=")
-        if _field(obj, k) != v:
-            return False
-    return True
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    cluster: FakeCluster
-    lock: threading.Lock
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def _send(self, code: int, body: bytes, ctype: str = "application/json", headers: dict[str, str] | None = None) -> None:
-        self.send_response(code)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _json(self, code: int, doc: Any, headers: dict[str, str] | None = None) -> None:
-        self._send(code, json.dumps(doc).encode(), headers=headers)
-
-    def do_GET(self) -> None:
+    def __call__(self, request: Request) -> Response:
         c = self.cluster
-        url = urlparse(self.path)
+        url = urlparse(request.target)
         path, query = url.path, url.query
-        q = {k: v[0] for k, v in parse_qs(query).items()}
         with self.lock:
             c.requests[path] += 1
-            c.queries.append(self.path)
+            c.queries.append(request.target)
             fault = next((f for f in c.faults if f.matches(path, query)), None)
             if fault is not None and fault.times > 0:
                 fault.times -= 1
         if c.token is not None:
-            scheme, _, tok = (self.headers.get("Authorization") or "").partition(" ")
+            scheme, _, tok = (request.header("Authorization") or "").partition(" ")
             if scheme.lower() != "bearer" or tok != c.token:
-                self._json(401, status(401, "Unauthorized", "Unauthorized"))
-                return
+                return _json(401, status(401, "Unauthorized", "Unauthorized"))
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)
             if fault.drop:
-                self.close_connection = True
-                self.connection.shutdown(2)
-                return
+                raise StreamDropped
             if fault.code:
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after else None
                 reason = {403: "Forbidden", 410: "Expired", 429: "TooManyRequests", 404: "NotFound"}.get(
@@ -149,96 +115,74 @@ class _Handler(BaseHTTPRequestHandler):
                 if fault.code == 410:
                     msg = "The provided continue parameter is too old to display a consistent list result."
                 msg = fault.message if fault.message is not None else msg
-                self._json(fault.code, status(fault.code, reason, msg), headers)
-                return
-        self._route(path, q)
+                return _json(fault.code, status(fault.code, reason, msg), headers)
+        self._load()
+        parts = [unquote(p) for p in path.strip("/").split("/")]
+        if len(parts) == 7 and parts[:3] == ["api", "v1", "namespaces"] and parts[4] == "pods" and parts[6] == "log":
+            return self._log(parts[3], parts[5], {k: v[0] for k, v in parse_qs(query).items()})
+        if len(parts) == 6 and parts[4] == "secrets" and request.method == "GET":
+            with self.lock:
+                c.secret_reads += 1
+        return handle(self.sim, request)
 
-    def _list(self, kind: str, items: list[Obj], q: dict[str, str]) -> None:
-        if "labelSelector" in q:
-            items = [i for i in items if _match_labels((i.get("metadata") or {}).get("labels") or {}, q["labelSelector"])]
-        if "fieldSelector" in q:
-            items = [i for i in items if _match_fields(i, q["fieldSelector"])]
-        start = int(q.get("continue") or 0)
-        limit = int(q.get("limit") or 0) or len(items) or 1
-        page = items[start:start + limit]
-        nxt = str(start + limit) if start + limit < len(items) else ""
-        self._json(200, {"kind": f"{kind}List", "apiVersion": "v1", "metadata": {"resourceVersion": "100",
-                                                                              "continue": nxt},
-                         "items": page})
-
-    def _route(self, path: str, q: dict[str, str]) -> None:
+    def _load(self) -> None:
+        """The store holds exactly the FakeCluster's objects, as they are now."""
         c = self.cluster
-        parts = [unquote(p) for p in path.strip("/").split("/")]  # names arrive percent-encoded, as on a real server
-        if path == "/api/v1/pods":
-            return self._list("Pod", c.pods, q)
-        if path == "/api/v1/events":
-            return self._list("Event", c.events, q)
-        if path == "/apis/apps/v1/replicasets":
-            return self._list("ReplicaSet", c.replicasets, q)
-        if len(parts) >= 5 and parts[:3] == ["api", "v1", "namespaces"]:
-            ns, res = parts[3], parts[4]
-            name = parts[5] if len(parts) > 5 else None
-            if res == "pods":
-                pods = [p for p in c.pods if p["metadata"]["namespace"] == ns]
-                if name is None:
-                    return self._list("Pod", pods, q)
-                pod = next((p for p in pods if p["metadata"]["name"] == name), None)
-                if pod is None:
-                    return self._json(404, status(404, "NotFound", f'pods "{name}" not found'))
-                if len(parts) == 7 and parts[6] == "log":
-                    return self._log(ns, pod, q)
-                return self._json(200, pod)
-            if res == "events" and name is None:
-                return self._list("Event", [e for e in c.events if e["metadata"]["namespace"] == ns], q)
-            if res in ("configmaps", "secrets") and name:
-                store = c.configmaps if res == "configmaps" else c.secrets
-                obj = store.get((ns, name))
-                if obj is None:
-                    return self._json(404, status(404, "NotFound", f'{res} "{name}" not found'))
-                if res == "secrets":
-                    c.secret_reads += 1
-                return self._json(200, obj)
-        if len(parts) >= 6 and parts[:4] == ["apis", "apps", "v1", "namespaces"]:
-            ns, res = parts[4], parts[5]
-            name = parts[6] if len(parts) > 6 else None
-            items = [o for o in (c.replicasets if res == "replicasets" else c.deployments)
-                     if o["metadata"]["namespace"] == ns]
-            if name is None:
-                return self._list("ReplicaSet" if res == "replicasets" else "Deployment", items, q)
-            obj = next((o for o in items if o["metadata"]["name"] == name), None)
-            if obj is None:
-                return self._json(404, status(404, "NotFound", f'{res}.apps "{name}" not found'))
-            return self._json(200, obj)
-        return self._json(404, status(404, "NotFound", "the server could not find the requested resource"))
+        wanted = {"pods": c.pods, "events": c.events, "replicasets": c.replicasets, "deployments": c.deployments,
+                  "configmaps": list(c.configmaps.values()), "secrets": list(c.secrets.values())}
+        # A real cluster has the namespaces its objects live in.
+        names = sorted({o["metadata"]["namespace"] for objs in wanted.values() for o in objs})
+        wanted["namespaces"] = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n},
+                                 "status": {"phase": "Active"}} for n in names]
+        snapshot = json.dumps(wanted, sort_keys=True)
+        store = self.sim.store
+        with self.sim.lock:
+            if snapshot == self.loaded:
+                return  # unchanged since the last request: keep the resourceVersions
+            self.loaded = snapshot
+            for storage, objs in wanted.items():
+                for old in list(store.items(storage)):
+                    store.remove(storage, old["metadata"].get("namespace") or "", old["metadata"]["name"])
+                for obj in objs:
+                    store.put(storage, obj)
 
-    def _log(self, ns: str, pod: Obj, q: dict[str, str]) -> None:
-        name = pod["metadata"]["name"]
+    def _log(self, ns: str, name: str, q: dict[str, str]) -> Response:
+        pod = next((p for p in self.cluster.pods if p["metadata"]["namespace"] == ns and p["metadata"]["name"] == name),
+                   None)
+        if pod is None:
+            return _json(404, status(404, "NotFound", f'pods "{name}" not found'))
         container = q.get("container") or pod["spec"]["containers"][0]["name"]
         previous = q.get("previous") == "true"
         text = self.cluster.logs.get((ns, name, container, previous))
         if text is None:
             msg = (f'previous terminated container "{container}" in pod "{name}" not found' if previous
                    else f'container "{container}" in pod "{name}" is waiting to start: ContainerCreating')
-            return self._json(400, status(400, "BadRequest", msg))
+            return _json(400, status(400, "BadRequest", msg))
         lines = text.splitlines(keepends=True)
         if q.get("tailLines"):
             lines = lines[-int(q["tailLines"]):]
         body = "".join(lines).encode()
         if q.get("limitBytes"):
             body = body[: int(q["limitBytes"])]
-        self._send(200, body, "text/plain")
+        return Response(200, body, "text/plain")
+
+
+def _json(code: int, doc: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(code, json.dumps(doc).encode(), "application/json", dict(headers or {}))
 
 
 class FakeServer:
-    """Context manager: `with FakeServer(cluster) as srv: srv.url, srv.kubeconfig(path)`."""
+    """Context manager: `with FakeServer(cluster) as srv: srv.url, srv.kubeconfig(path)`.
+
+    The simulator (podmortem.sim) in this process serves the FakeCluster's objects through its own
+    API (`api.handle` behind its socket adapter); `_Front` adds the faults and canned logs.
+    """
 
     def __init__(self, cluster: FakeCluster) -> None:
         self.cluster = cluster
-        handler = type("Handler", (_Handler,), {"cluster": cluster, "lock": threading.Lock()})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.server.daemon_threads = True
-        # a client hanging up is part of the tests; the default prints a traceback to stderr
-        self.server.handle_error = lambda request, address: None  # type: ignore[method-assign]
+        # Not started: no scenario, no kubelet, no clock thread; only the store and the API answer.
+        self.sim = SimCluster(SimOptions(serve=False, history_limit=10**7))
+        self.server = serve(self.sim, 0, _Front(cluster, self.sim))
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def __enter__(self) -> FakeServer:

@@ -38,3 +38,16 @@ def test_no_simulator_class_inherits_from_more_than_two_project_classes() -> Non
     deep = {f"{c.__module__}.{c.__qualname__}": project_bases(c) for c in sim_classes()
             if len(project_bases(c)) > MAX_PROJECT_BASES}
     assert deep == {}
+
+
+def test_the_live_tests_have_no_api_server_of_their_own() -> None:
+    """tests/live serves its canned clusters through the simulator's API (fakeapi.py wraps `api.handle`).
+
+    hostile.py stays: it speaks broken HTTP on a raw socket on purpose, which no API server does.
+    """
+    from pathlib import Path
+
+    live = Path(__file__).parents[1] / "live"
+    servers = [p.name for p in live.glob("*.py") if "BaseHTTPRequestHandler" in p.read_text()]
+    assert servers == []
+    assert "from podmortem.sim.api import handle" in (live / "fakeapi.py").read_text()

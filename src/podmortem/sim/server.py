@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import socket
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
@@ -36,15 +37,20 @@ class SimHTTPServer(ThreadingHTTPServer):
         log.debug("request from %s failed", client_address, exc_info=True)
 
 
-def serve(cluster: SimCluster, port: int = 0) -> SimHTTPServer:
-    handler = type("BoundHandler", (Handler,), {"cluster": cluster})
+def serve(cluster: SimCluster, port: int = 0,
+          respond: Callable[[Request], Response] | None = None) -> SimHTTPServer:
+    """An HTTP server for `cluster`; `respond` (default: api.handle on it) may wrap handle, to inject faults."""
+    def answer(request: Request) -> Response:
+        return handle(cluster, request)
+
+    handler = type("BoundHandler", (Handler,), {"responder": (respond or answer,)})
     return SimHTTPServer(("127.0.0.1", port), handler)
 
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "podmortem-sim/1"
-    cluster: ClassVar[SimCluster]
+    responder: ClassVar[tuple[Callable[[Request], Response]]]  # in a tuple: not bound as a method
 
     def log_message(self, format: str, *args: Any) -> None:
         if os.environ.get("PODMORTEM_SIM_LOG"):
@@ -76,7 +82,11 @@ class Handler(BaseHTTPRequestHandler):
             except ApiError as err:
                 self._write(error_response(err))
                 return
-            self._write(handle(self.cluster, Request(method, self.path, dict(self.headers.items()), body)))
+            self._write(self.responder[0](Request(method, self.path, dict(self.headers.items()), body)))
+        except StreamDropped:  # dropped before any answer: close without a status line
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
