@@ -2,11 +2,14 @@
 
 Follows printPod in kubernetes/kubernetes:pkg/printers/internalversion/printers.go (see
 shared/kubernetes-facts.md section 4.2/4.3). Pure functions over the evidence model, used by the
-engine (the `status` of each diagnosed pod) and by the simulated API server's Table output.
+engine (the `status` of each diagnosed pod) and gate. The simulated API server computes its Table
+cells with its own code (sim.podcolumns) from the raw Pod, and tests/sim/test_pod_columns.py holds
+the two to the same answers on generated pods.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from podmortem.model import ContainerEvidence, PodEvidence
@@ -20,36 +23,50 @@ def _terminated_reason(code: int | None, signal: int | None, reason: str | None)
     return f"ExitCode:{code if code is not None else 0}"
 
 
-def pod_status(pod: PodEvidence) -> str:
-    """The STATUS column for a pod."""
+@dataclass(frozen=True, slots=True)
+class _Walk:
+    reason: str
+    ready: int
+    counted: tuple[ContainerEvidence, ...]  # whose restarts the RESTARTS column adds up
+
+
+def _walk(pod: PodEvidence) -> _Walk:
+    """printPod's one pass: init containers in order until the first unfinished one, then the apps
+    last to first unless the pod is still initialising. READY and RESTARTS count what this pass
+    visits, so they depend on where it stopped."""
     reason = pod.reason or pod.phase or "Unknown"
     inits = pod.init_containers
+    ready = 0
+    walked: list[ContainerEvidence] = []
     initializing = False
     for i, c in enumerate(inits):
         st = c.status
         if st is None:
             continue
+        walked.append(c)
         t = st.state.terminated
-        if t is not None and t.exit_code == 0:
+        if t is not None and t.exit_code in (0, None):
             continue
         if c.is_sidecar and st.started:
+            ready += 1 if st.ready else 0
             continue
         if t is not None:
             reason = "Init:" + _terminated_reason(t.exit_code, t.signal, t.reason)
-            initializing = True
         elif st.state.waiting and st.state.waiting.reason and st.state.waiting.reason != "PodInitializing":
             reason = "Init:" + st.state.waiting.reason
-            initializing = True
         else:
             reason = f"Init:{i}/{len(inits)}"
-            initializing = True
+        initializing = True
         break
+    counted: list[ContainerEvidence] = walked
     if not initializing or pod.conditions.get("Initialized") == "True":
+        counted = [c for c in walked if c.is_sidecar]
         has_running = False
         for c in reversed(pod.app_containers):
             st = c.status
             if st is None:
                 continue
+            counted.append(c)
             if st.state.waiting and st.state.waiting.reason:
                 reason = st.state.waiting.reason
             elif st.state.terminated:
@@ -57,36 +74,27 @@ def pod_status(pod: PodEvidence) -> str:
                 reason = _terminated_reason(t.exit_code, t.signal, t.reason)
             elif st.state.kind == "running" and st.ready:
                 has_running = True
+                ready += 1
         if reason == "Completed" and has_running:
             reason = "Running" if pod.conditions.get("Ready") == "True" else "NotReady"
-    return reason
+    return _Walk(reason, ready, tuple(counted))
+
+
+def pod_status(pod: PodEvidence) -> str:
+    """The STATUS column for a pod."""
+    return _walk(pod).reason
 
 
 def ready_column(pod: PodEvidence) -> str:
-    total = ready = 0
-    for c in pod.containers:
-        if c.init and not c.is_sidecar:
-            continue
-        total += 1
-        st = c.status
-        if st is not None and st.ready and (st.state.kind == "running" or (c.is_sidecar and st.started)):
-            ready += 1
-    return f"{ready}/{total}"
+    total = sum(1 for c in pod.containers if not c.init or c.is_sidecar)
+    return f"{_walk(pod).ready}/{total}"
 
 
 def restarts(pod: PodEvidence) -> tuple[int, datetime | None]:
     """Restart count and the time of the newest restart, as the RESTARTS column counts them."""
-    initializing = pod_status(pod).startswith("Init:")
-    counted: list[ContainerEvidence] = []
-    for c in pod.containers:
-        if c.init and not c.is_sidecar:
-            if initializing:
-                counted.append(c)
-        elif not initializing or c.is_sidecar:
-            counted.append(c)
     total = 0
     last: datetime | None = None
-    for c in counted:
+    for c in _walk(pod).counted:
         total += c.restart_count
         t = c.status.last_state.terminated if c.status else None
         if t and t.finished_at and (last is None or t.finished_at > last):

@@ -1,21 +1,20 @@
 """The server-side Table (meta.k8s.io/v1) that `kubectl get` asks for, per resource.
 
 Columns, priorities and cell rules follow the API server's printers (kubernetes-facts.md 4.1-4.5,
-`pkg/printers/internalversion/printers.go`). The pod STATUS/READY/RESTARTS cells come from
-podmortem.podstatus, the same code the diagnosis engine uses; the server computes every column and
-kubectl hides priority-1 columns unless `-o wide`.
+`pkg/printers/internalversion/printers.go`). The pod READY/STATUS/RESTARTS/AGE cells come from the
+simulator's own sim.podcolumns, not from podmortem.podstatus, so the simulator can check the
+diagnosis engine's STATUS instead of echoing it; the server computes every column and kubectl hides
+priority-1 columns unless `-o wide`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
-from podmortem.podstatus import human_duration, pod_status, ready_column, restarts_column
+from podmortem.sim.podcolumns import age, human_duration, pod_columns
 from podmortem.sim.selectors import selector_string
 from podmortem.sim.timefmt import parse_rfc3339
-from podmortem.sources.objects import pod_evidence
 
 Obj = Mapping[str, Any]
 Column = tuple[str, str, int, str]  # name, type, priority, description
@@ -25,10 +24,7 @@ AGE_DESC = "CreationTimestamp is a timestamp representing the server time when t
 
 
 def _age(ts: Any, now: float) -> str:
-    t = parse_rfc3339(str(ts)) if ts else None
-    if t is None:
-        return "<unknown>"
-    return human_duration(now - t)
+    return age(ts, now)
 
 
 def _containers(spec: Obj) -> tuple[str, str]:
@@ -57,15 +53,9 @@ POD_COLUMNS: list[Column] = [
 
 
 def pod_cells(pod: Obj, now: float) -> tuple[list[Any], list[dict[str, Any]] | None]:
-    ev = pod_evidence(pod)
     status = pod.get("status") or {}
     meta = pod.get("metadata") or {}
-    reason = pod_status(ev)
-    if meta.get("deletionTimestamp"):
-        if status.get("reason") == "NodeLost":
-            reason = "Unknown"
-        elif status.get("phase") not in ("Succeeded", "Failed"):
-            reason = "Terminating"
+    ready, reason, restarts, pod_age = pod_columns(pod, now)
     ips = [p.get("ip") for p in status.get("podIPs") or [] if p.get("ip")] or ([status["podIP"]] if status.get("podIP") else [])
     gates = (pod.get("spec") or {}).get("readinessGates") or []
     if gates:
@@ -74,8 +64,7 @@ def pod_cells(pod: Obj, now: float) -> tuple[list[Any], list[dict[str, Any]] | N
     else:
         gate_text = "<none>"
     cells = [
-        meta.get("name"), ready_column(ev), reason,
-        restarts_column(ev, datetime.fromtimestamp(now, UTC)), _age(meta.get("creationTimestamp"), now),
+        meta.get("name"), ready, reason, restarts, pod_age,
         ips[0] if ips else "<none>", (pod.get("spec") or {}).get("nodeName") or "<none>",
         status.get("nominatedNodeName") or "<none>", gate_text,
     ]
