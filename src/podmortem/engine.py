@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from podmortem.backoff import BackoffSettings, container_backoff
-from podmortem.causes import CAUSES
+from podmortem.causes import CAUSES, CauseId
 from podmortem.model import Backoff, Citation, Finding, PodDiagnosis, PodEvidence, Remedy, Step
 from podmortem.podstatus import pod_status
 from podmortem.rules import ALL_RULES, Rule
@@ -115,8 +115,8 @@ def _rank_key(f: Finding) -> float:
 
 def _merge(findings: Iterable[Finding]) -> list[Finding]:
     """One finding per (cause, container): the strongest, with the others' distinct evidence added."""
-    best: dict[tuple[str, str | None], Finding] = {}
-    extra: dict[tuple[str, str | None], list[Citation]] = {}
+    best: dict[tuple[CauseId, str | None], Finding] = {}
+    extra: dict[tuple[CauseId, str | None], list[Citation]] = {}
     items = sorted(findings, key=_rank_key, reverse=True)
     named = {(f.cause, f.container) for f in items if f.container}
     for f in items:
@@ -218,7 +218,7 @@ def _unknown(pod: PodEvidence, missing: list[str]) -> Finding:
     what = f"container {name}" if name else "the pod"
     need = ", ".join(missing) if missing else "nothing more is available"
     return Finding(
-        rule="no-rule-matched", cause="unknown", category="-", detail=None, container=name,
+        rule="no-rule-matched", cause=CauseId.UNKNOWN, category="-", detail=None, container=name,
         init=bool(c and c.init), confidence=0.0,
         summary=f"The evidence does not show why {what} fails; missing evidence: {need}.",
         evidence=tuple(evidence),

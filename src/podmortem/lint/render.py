@@ -22,7 +22,7 @@ _COLORS = {"error": "red", "warning": "yellow", "info": "cyan"}
 def finding_dict(f: LintFinding) -> dict[str, Any]:
     return {
         "check": f.check,
-        "cause": f.cause,
+        "cause": str(f.cause),
         "severity": f.severity,
         "file": f.file,
         "line": f.line,

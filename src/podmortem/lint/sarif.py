@@ -49,7 +49,7 @@ def rule_dict(check: Check) -> dict[str, Any]:
         "help": {"text": check.fix, "markdown": check.doc},
         "defaultConfiguration": {"level": _LEVEL[check.severity]},
         "properties": {
-            "cause": check.cause,
+            "cause": str(check.cause),
             "category": CAUSES[check.cause].category,
             "tags": ["kubernetes", "crash-loop", CAUSES[check.cause].category],
         },
@@ -57,7 +57,7 @@ def rule_dict(check: Check) -> dict[str, Any]:
 
 
 def result_dict(f: LintFinding, rule_index: int) -> dict[str, Any]:
-    properties: dict[str, Any] = {"cause": f.cause, "object": f.object, "fix": f.fix}
+    properties: dict[str, Any] = {"cause": str(f.cause), "object": f.object, "fix": f.fix}
     if f.container:
         properties["container"] = f.container
     if f.namespace:

@@ -40,7 +40,7 @@ class Group:
         return {
             "namespace": self.namespace,
             "owner": self.owner,
-            "cause": self.cause,
+            "cause": str(self.cause),
             "container": self.container,
             "init": self.init,
             "count": len(self.pods),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from podmortem.causes import CauseId
 from podmortem.model.remedy import Remedy
 
 
@@ -38,7 +39,7 @@ class Hit:
 @dataclass(frozen=True, slots=True)
 class Finding:
     rule: str
-    cause: str
+    cause: CauseId
     category: str
     detail: str | None
     container: str | None

@@ -16,7 +16,7 @@ SCHEMA_VERSION = "podmortem/v1"
 
 def finding_dict(f: Finding) -> dict[str, Any]:
     return {
-        "cause": f.cause,
+        "cause": str(f.cause),  # the JSON contract: a plain string
         "category": f.category,
         "detail": f.detail,
         "container": f.container or None,

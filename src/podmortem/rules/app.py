@@ -44,7 +44,7 @@ def _listen_port(cand: Candidate) -> str | None:
 
 
 @rule("listen-port-in-use", cause="app.port-in-use", title="The app cannot bind its listen port",
-      needs=("logs",))
+      needs=("logs", "status", "spec"))
 def listen_port_in_use(pod: PodEvidence) -> Iterator[Hit]:
     """
     ## What it detects

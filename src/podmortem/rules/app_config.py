@@ -58,7 +58,7 @@ def _path_near(an: Analysis, cand: Candidate) -> str | None:
 
 
 @rule("config-rejected", cause="app.config-invalid",
-      title="The app rejects its configuration (syntax, flag or value)", needs=("logs",))
+      title="The app rejects its configuration (syntax, flag or value)", needs=("logs", "status", "spec"))
 def config_rejected(pod: PodEvidence) -> Iterator[Hit]:
     """
     ## What it detects

@@ -71,7 +71,7 @@ def _rollback_commands(pod: PodEvidence) -> list[Step]:
 
 
 @rule("unhandled-crash", cause="app.crash", title="The app died of an unhandled error in its own code",
-      needs=("logs",))
+      needs=("logs", "status"))
 def unhandled_crash(pod: PodEvidence) -> Iterator[Hit]:
     """
     ## What it detects
@@ -198,7 +198,7 @@ def _exit_zero_applies(pod: PodEvidence, c: ContainerEvidence, t: Termination) -
 
 
 @rule("main-process-exited-zero", cause="app.exit-zero",
-      title="The main process finishes successfully, but the pod restarts it forever", needs=("status",))
+      title="The main process finishes successfully, but the pod restarts it forever", needs=("status", "events", "logs", "spec"))
 def main_process_exited_zero(pod: PodEvidence) -> Iterator[Hit]:
     """
     ## What it detects

@@ -132,7 +132,7 @@ def _safe_name(text: str) -> str:
 
 
 @rule("dependency-unreachable", cause="app.dependency-unreachable",
-      title="A service the app needs at start refuses, times out or does not resolve", needs=("logs",))
+      title="A service the app needs at start refuses, times out or does not resolve", needs=("logs", "status", "spec"))
 def dependency_unreachable(pod: PodEvidence) -> Iterator[Hit]:
     """
     ## What it detects

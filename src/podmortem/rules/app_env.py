@@ -66,7 +66,7 @@ def _service_link(an: Analysis, cand: Candidate) -> tuple[str | None, str | None
 
 
 @rule("env-var-missing", cause="app.missing-env", title="A required environment variable is missing or wrong",
-      needs=("logs",))
+      needs=("logs", "status", "spec"))
 def env_var_missing(pod: PodEvidence) -> Iterator[Hit]:
     """
     ## What it detects

@@ -46,7 +46,7 @@ def _config_mounts(pod: PodEvidence, c: ContainerEvidence) -> list[VolumeMount]:
 
 
 @rule("file-not-found", cause="app.file-missing", title="A file or directory the app needs at start is absent",
-      needs=("logs",))
+      needs=("logs", "status", "spec"))
 def file_not_found(pod: PodEvidence) -> Iterator[Hit]:
     """
     ## What it detects
@@ -192,7 +192,7 @@ def _module_fix(detail: str, module: str | None) -> str:
 
 
 @rule("module-not-found", cause="app.missing-module", title="The image lacks a module or library the code imports",
-      needs=("logs",))
+      needs=("logs", "status", "spec"))
 def module_not_found(pod: PodEvidence) -> Iterator[Hit]:
     """
     ## What it detects

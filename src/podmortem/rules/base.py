@@ -11,7 +11,7 @@ import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from podmortem.causes import CAUSES
+from podmortem.causes import CAUSES, CauseId
 from podmortem.model import Hit, PodEvidence
 from podmortem.rules.wording import Wording
 
@@ -33,7 +33,7 @@ Check = Callable[[PodEvidence], Iterable[Hit]]
 @dataclass(frozen=True, slots=True)
 class Rule:
     id: str
-    cause: str
+    cause: CauseId
     title: str
     needs: frozenset[str]
     check: Check
@@ -61,8 +61,10 @@ def rule(
     wordings: Iterable[Wording] = (),
 ) -> Callable[[Check], Rule]:
     """Declare a rule. The function's docstring is its user documentation (Markdown)."""
-    if cause not in CAUSES:
-        raise ValueError(f"rule {id}: unknown cause id {cause!r}")
+    try:
+        cause_id = CauseId(cause)
+    except ValueError:
+        raise ValueError(f"rule {id}: unknown cause id {cause!r}") from None
     needed = frozenset(needs)
     if not needed <= NEEDS:
         raise ValueError(f"rule {id}: unknown evidence kinds {sorted(needed - NEEDS)}")
@@ -72,7 +74,7 @@ def rule(
     def wrap(fn: Check) -> Rule:
         return Rule(
             id=id,
-            cause=cause,
+            cause=cause_id,
             title=title,
             needs=needed,
             check=fn,

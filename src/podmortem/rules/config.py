@@ -131,7 +131,7 @@ def _kubelet_messages(pod: PodEvidence) -> Iterator[Message]:
     "config-object-missing",
     cause="config.ref-missing",
     title="A ConfigMap or Secret the pod references does not exist",
-    needs=("status", "events"),
+    needs=("status", "events", "spec"),
     lint_check="config-ref-missing",
     wordings=REF_WORDINGS,
 )
@@ -269,7 +269,7 @@ def _key_commands(pod: PodEvidence, kind: str, name: str | None, ns: str | None)
     "config-key-missing",
     cause="config.key-missing",
     title="The ConfigMap or Secret exists but lacks the referenced key",
-    needs=("status", "events"),
+    needs=("status", "events", "spec"),
     lint_check="config-key-missing",
     wordings=KEY_WORDINGS,
 )

@@ -235,7 +235,7 @@ def _not_found_hit(pod: PodEvidence, c: ContainerEvidence | None, program: str, 
     "runtime-exec-not-found",
     cause="image.command-not-found",
     title="The runtime found no executable for the container's command",
-    needs=("status", "events"),
+    needs=("status", "events", "spec"),
     lint_check="shell-missing",
     wordings=NOT_FOUND_WORDINGS,
 )
@@ -326,7 +326,7 @@ def _shell_program(om: OutputMatch) -> str | None:
     "shell-command-not-found",
     cause="image.command-not-found",
     title="A shell or init wrapper could not find the command it was told to run",
-    needs=("logs",),
+    needs=("logs", "status", "spec"),
 )
 def shell_command_not_found(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -388,7 +388,7 @@ def _shell_hit(pod: PodEvidence, om: OutputMatch, program: str, path_form: bool 
     "exit-127",
     cause="image.command-not-found",
     title="The container exited 127, the shell's code for a command that was not found",
-    needs=("status",),
+    needs=("status", "logs", "spec"),
 )
 def exit_127(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -504,7 +504,7 @@ def env_target_reading(om: OutputMatch) -> str:
     "env-cannot-execute",
     cause="image.command-not-found",
     title="`env` could not run a path: a missing program, or a program whose interpreter is missing",
-    needs=("logs",),
+    needs=("logs", "status", "spec"),
 )
 def env_cannot_execute(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -550,7 +550,7 @@ def env_cannot_execute(pod: PodEvidence) -> Iterator[Hit]:
     "exec-format-error",
     cause="image.exec-format",
     title="The container's program cannot be executed on this node (architecture or interpreter)",
-    needs=("status", "events", "logs"),
+    needs=("status", "events", "logs", "spec"),
     wordings=EXEC_WORDINGS,
 )
 def exec_format_error(pod: PodEvidence) -> Iterator[Hit]:

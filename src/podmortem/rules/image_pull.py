@@ -165,7 +165,7 @@ def _pull_commands(pod: PodEvidence, kind: str, image: str, patched: bool) -> tu
     "image-pull-failed",
     cause="image.pull",
     title="The image cannot be pulled",
-    needs=("status", "events"),
+    needs=("status", "events", "spec"),
     lint_check="image-tag-latest",
 )
 def image_pull_failed(pod: PodEvidence) -> Iterator[Hit]:
@@ -294,7 +294,7 @@ def _name_problem(image: str) -> tuple[str, str | None]:
     "image-reference-invalid",
     cause="image.pull",
     title="The image reference cannot be parsed",
-    needs=("status", "events"),
+    needs=("status", "events", "spec"),
     lint_check="image-reference-invalid",
 )
 def image_reference_invalid(pod: PodEvidence) -> Iterator[Hit]:

@@ -386,7 +386,7 @@ def pod_sandbox_failed(pod: PodEvidence) -> Iterator[Hit]:
     "node-disk-full",
     cause="node.pressure",
     title="The node has no disk space left for the pod",
-    needs=("events",),
+    needs=("events", "status"),
 )
 def node_disk_full(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -526,7 +526,7 @@ def _host_limit_remedy(m: re.Match[str]) -> tuple[str, str, str, dict[str, Any] 
     "node-host-limit",
     cause="node.pressure",
     title="The program needs a host setting of the node that is too low",
-    needs=("logs",),
+    needs=("logs", "status"),
 )
 def node_host_limit(pod: PodEvidence) -> Iterator[Hit]:
     """

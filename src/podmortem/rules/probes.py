@@ -292,7 +292,7 @@ def _timing(c: ContainerEvidence | None, p: Probe | None) -> tuple[float | None,
     "liveness-probe-kill",
     cause="probes.liveness",
     title="The kubelet kills the container because its liveness probe fails",
-    needs=("events", "spec", "status"),
+    needs=("events", "spec", "status", "logs"),
     lint_check="liveness-without-startup",
 )
 def liveness_probe_kill(pod: PodEvidence) -> Iterator[Hit]:
@@ -459,7 +459,7 @@ def _handler_key(p: Probe) -> str:
     "legacy-kill-loop",
     cause="probes.liveness",
     title="Old-kubelet events show the container killed again and again (a liveness kill)",
-    needs=("events",),
+    needs=("events", "spec"),
 )
 def legacy_kill_loop(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -521,7 +521,7 @@ def legacy_kill_loop(pod: PodEvidence) -> Iterator[Hit]:
     "startup-probe-kill",
     cause="probes.startup",
     title="The kubelet kills the container because its startup probe gives up",
-    needs=("events", "spec", "status"),
+    needs=("events", "spec", "status", "logs"),
     lint_check="startup-budget-short",
 )
 def startup_probe_kill(pod: PodEvidence) -> Iterator[Hit]:
@@ -618,7 +618,7 @@ def probe_kill_reported(pod: PodEvidence, name: str | None) -> bool:
     "exit-zero-under-hair-trigger-probe",
     cause="probes.liveness",
     title="A clean exit (0) under a liveness probe that one slow answer fails: maybe a probe kill",
-    needs=("status", "spec"),
+    needs=("status", "spec", "events"),
 )
 def exit_zero_under_hair_trigger_probe(pod: PodEvidence) -> Iterator[Hit]:
     """

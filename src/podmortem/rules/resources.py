@@ -87,7 +87,7 @@ def _top(pod: PodEvidence) -> Command:
     "oom-killed-last-state",
     cause="resources.oom-killed",
     title="Container was killed by the kernel at its memory limit",
-    needs=("status",),
+    needs=("status", "spec"),
     lint_check="memory-limit-missing",
 )
 def oom_killed_last_state(pod: PodEvidence) -> Iterator[Hit]:
@@ -176,7 +176,7 @@ _KUBELET_KILL = re.compile(r"failed (?:liveness|startup) probe|is unhealthy, it 
     "child-sigkilled-oom",
     cause="resources.oom-killed",
     title="A process was killed with SIGKILL, most likely by the OOM killer",
-    needs=("logs",),
+    needs=("logs", "status", "spec"),
     lint_check="memory-limit-missing",
 )
 def child_sigkilled_oom(pod: PodEvidence) -> Iterator[Hit]:
@@ -258,7 +258,7 @@ _KUBELET_ENDED = re.compile(r"(?:Liveness|Startup) probe failed|failed (?:livene
     "sigkill-exit-inferred-oom",
     cause="resources.oom-killed",
     title="The main process died of SIGKILL with no probe or stop to explain it",
-    needs=("status",),
+    needs=("status", "events", "spec"),
     lint_check="memory-limit-missing",
 )
 def sigkill_exit_inferred_oom(pod: PodEvidence) -> Iterator[Hit]:
@@ -343,7 +343,7 @@ _RUNTIME_OOM = re.compile(
     "runtime-heap-exhausted",
     cause="resources.runtime-oom",
     title="The language runtime ran out of its own heap",
-    needs=("logs",),
+    needs=("logs", "status"),
     lint_check="heap-flag-far-below-limit",
 )
 def runtime_heap_exhausted(pod: PodEvidence) -> Iterator[Hit]:

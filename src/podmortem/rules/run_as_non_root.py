@@ -70,7 +70,7 @@ def _container_from_message(pod: PodEvidence, name: str | None) -> ContainerEvid
     "run-as-non-root-image-user",
     cause="security.run-as-non-root",
     title="runAsNonRoot is set but the image runs as root or as a user name",
-    needs=("status", "events"),
+    needs=("status", "events", "spec"),
     lint_check="run-as-non-root-without-user",
 )
 def run_as_non_root_image_user(pod: PodEvidence) -> Iterator[Hit]:
@@ -105,7 +105,7 @@ def run_as_non_root_image_user(pod: PodEvidence) -> Iterator[Hit]:
     "run-as-non-root-user-zero",
     cause="security.run-as-non-root",
     title="runAsNonRoot is set together with runAsUser: 0",
-    needs=("status", "events"),
+    needs=("status", "events", "spec"),
     lint_check="run-as-non-root-user-zero",
 )
 def run_as_non_root_user_zero(pod: PodEvidence) -> Iterator[Hit]:

@@ -99,7 +99,7 @@ def _exec_fix(pod: PodEvidence, c: ContainerEvidence | None, program: str) -> tu
     "exec-permission-denied",
     cause="security.permission-denied",
     title="The container's program exists but may not be executed",
-    needs=("status", "events", "logs"),
+    needs=("status", "events", "logs", "spec"),
 )
 def exec_permission_denied(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -254,7 +254,7 @@ def _bind_capability_note(c: ContainerEvidence | None) -> str:
     "privileged-port-bind-denied",
     cause="security.permission-denied",
     title="A non-root process may not listen on a port below 1024",
-    needs=("logs",),
+    needs=("logs", "status", "spec"),
     lint_check="privileged-port-non-root",
 )
 def privileged_port_bind_denied(pod: PodEvidence) -> Iterator[Hit]:
@@ -440,7 +440,7 @@ def _file_remedy(pod: PodEvidence, c: ContainerEvidence | None, path: str | None
     "file-permission-denied",
     cause="security.permission-denied",
     title="The process may not read or write a file or directory it needs",
-    needs=("logs",),
+    needs=("logs", "status", "spec"),
 )
 def file_permission_denied(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -582,7 +582,7 @@ def _rbac_commands(pod: PodEvidence, m: re.Match[str]) -> tuple[str, tuple[Comma
     "api-access-forbidden",
     cause="security.permission-denied",
     title="The app's ServiceAccount may not do what it asks the Kubernetes API",
-    needs=("logs",),
+    needs=("logs", "status"),
 )
 def api_access_forbidden(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -708,7 +708,7 @@ def _writable_dir(path: str) -> str:
     "read-only-root-filesystem",
     cause="security.read-only-fs",
     title="The process writes to a read-only root filesystem",
-    needs=("logs", "spec"),
+    needs=("logs", "spec", "status"),
     lint_check="read-only-root-without-writable-volume",
 )
 def read_only_root_filesystem(pod: PodEvidence) -> Iterator[Hit]:
@@ -808,7 +808,7 @@ def read_only_root_filesystem(pod: PodEvidence) -> Iterator[Hit]:
     "workdir-permission-denied",
     cause="security.permission-denied",
     title="The runtime may not enter the container's working directory as its user",
-    needs=("status", "events"),
+    needs=("status", "events", "spec"),
     wordings=CWD_WORDINGS,
 )
 def workdir_permission_denied(pod: PodEvidence) -> Iterator[Hit]:

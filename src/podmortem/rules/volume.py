@@ -383,7 +383,7 @@ def _volume_hits(pod: PodEvidence, kinds: frozenset[str]) -> Iterator[Hit]:
     "pvc-not-bound",
     cause="volume.mount-failed",
     title="The pod's PersistentVolumeClaim does not exist or is not bound",
-    needs=("events",),
+    needs=("events", "status", "spec"),
     lint_check="pvc-missing",
 )
 def pvc_not_bound(pod: PodEvidence) -> Iterator[Hit]:
@@ -416,7 +416,7 @@ def pvc_not_bound(pod: PodEvidence) -> Iterator[Hit]:
     "volume-attach-failed",
     cause="volume.mount-failed",
     title="The volume cannot be attached to the node",
-    needs=("events",),
+    needs=("events", "status"),
 )
 def volume_attach_failed(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -448,7 +448,7 @@ def volume_attach_failed(pod: PodEvidence) -> Iterator[Hit]:
     "volume-mount-error",
     cause="volume.mount-failed",
     title="The volume cannot be mounted into the container",
-    needs=("status", "events"),
+    needs=("status", "events", "spec"),
     wordings=MOUNT_WORDINGS,
 )
 def volume_mount_error(pod: PodEvidence) -> Iterator[Hit]:

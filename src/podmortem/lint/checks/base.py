@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from podmortem.causes import CAUSES
+from podmortem.causes import CauseId
 from podmortem.lint.model import SEVERITIES
 
 SCOPES = ("workload", "object", "bundle")
@@ -27,7 +27,7 @@ DOC_HEADINGS = ("What it detects", "Why the pod fails", "How to fix", "Near miss
 @dataclass(frozen=True, slots=True)
 class Check:
     id: str
-    cause: str
+    cause: CauseId
     severity: str  # default severity; a finding may be raised or lowered with a reason
     title: str
     fix: str
@@ -44,15 +44,17 @@ class Check:
 
 def check(id: str, *, cause: str, severity: str, title: str, fix: str, scope: str = "workload") -> Callable[
         [Callable[..., Iterable[Any]]], Check]:
-    if cause not in CAUSES:
-        raise ValueError(f"check {id}: unknown cause id {cause!r}")
+    try:
+        cause_id = CauseId(cause)
+    except ValueError:
+        raise ValueError(f"check {id}: unknown cause id {cause!r}") from None
     if severity not in SEVERITIES:
         raise ValueError(f"check {id}: unknown severity {severity!r}")
     if scope not in SCOPES:
         raise ValueError(f"check {id}: unknown scope {scope!r}")
 
     def wrap(fn: Callable[..., Iterable[Any]]) -> Check:
-        return Check(id=id, cause=cause, severity=severity, title=title, fix=fix,
+        return Check(id=id, cause=cause_id, severity=severity, title=title, fix=fix,
                      doc=inspect.cleandoc(fn.__doc__ or ""), scope=scope, run=fn)
 
     return wrap
