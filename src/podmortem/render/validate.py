@@ -51,7 +51,23 @@ def allowed_namespaces(remedy: Remedy) -> frozenset[str]:
     return frozenset(ns) | KNOWN_NAMESPACES
 
 
+# The renderers check each remedy twice in a row (its command lines, then its placeholders), and
+# the shell-word check is the costliest step of rendering a report: the last answer is kept for the
+# same remedy object (frozen), and for the same state of its patch file.
+_LAST: list[tuple[Remedy, bool, Checked]] = []
+
+
 def check(remedy: Remedy) -> Checked:
+    written = remedy.patch_file is not None and os.path.isfile(remedy.patch_file)
+    last = _LAST[0] if _LAST else None  # one read: another thread may replace it meanwhile
+    if last is not None and last[0] is remedy and last[1] == written:
+        return last[2]
+    checked = _check(remedy)
+    _LAST[:] = [(remedy, written, checked)]
+    return checked
+
+
+def _check(remedy: Remedy) -> Checked:
     problems: list[str] = []
     allowed = allowed_namespaces(remedy)
     steps: list[Step] = []
