@@ -30,6 +30,7 @@ bench: $(BIN)/podmortem
 
 docs: $(BIN)/podmortem
 	$(BIN)/python -m podmortem.docgen docs
+	$(BIN)/python tests/e2e/remedies.py docs/remedies.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info
