@@ -44,6 +44,8 @@ def test_a_fixed_jvm_heap_in_the_specs_env_is_replaced_by_a_share_of_the_limit()
 def test_no_heap_patch_without_a_limit_or_without_the_flag_in_the_spec() -> None:
     for doc in (_jvm_pod([{"name": "JAVA_TOOL_OPTIONS", "value": "-Xmx256m"}], limit=None),
                 _jvm_pod([{"name": "OTHER", "value": "-Xmx256m"}]),
+                # an initial heap above 75% of the limit would stop the JVM from starting
+                _jvm_pod([{"name": "JAVA_OPTS", "value": "-Xms1800m -Xmx1800m"}]),
                 _jvm_pod([{"name": "JAVA_OPTS", "valueFrom": {"configMapKeyRef": {"name": "c", "key": "k"}}}])):
         remedy = _remedy(doc, "resources.runtime-oom")
         assert remedy.patch is None

@@ -421,6 +421,14 @@ def runtime_heap_exhausted(pod: PodEvidence) -> Iterator[Hit]:
 # (hotspot arguments.cpp prints "Picked up %s: %s" for them), *_JAVA_OPTS / JAVA_OPTS by launch scripts.
 _JVM_OPTION_VARS = ("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "JAVA_OPTS")
 _XMX = re.compile(r"(?<!\S)-Xmx\d+[kKmMgGtT]?(?!\S)")
+_XMS = re.compile(r"(?<!\S)-Xms(\d+)([kKmMgGtT]?)(?!\S)")
+_JVM_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+
+def _initial_heap_fits(options: str, limit_bytes: int) -> bool:
+    """Whether every -Xms in the options is at most the 75% of the limit the new maximum heap will be: the
+    JVM refuses to start when the initial heap is larger than the maximum."""
+    return all(int(n) * _JVM_UNITS[unit.lower()] <= limit_bytes * 0.75 for n, unit in _XMS.findall(options))
 
 
 def _jvm_heap_env(c: ContainerEvidence) -> tuple[str, str, str] | None:
@@ -428,13 +436,15 @@ def _jvm_heap_env(c: ContainerEvidence) -> tuple[str, str, str] | None:
     own env sets a fixed heap and the container has a memory limit to take 75% of; else None."""
     spec = c.spec
     limit = spec.limits.get("memory") if spec is not None else None
-    if spec is None or not limit:
+    limit_bytes = parse_bytes(limit) if limit else None
+    if spec is None or not limit or not limit_bytes:
         return None
     for var in spec.env:
         if var.value is None or var.ref_kind is not None or not (var.name in _JVM_OPTION_VARS
                                                                   or var.name.endswith("_JAVA_OPTS")):
             continue
-        if len(_XMX.findall(var.value)) == 1 and "MaxRAMPercentage" not in var.value:
+        if (len(_XMX.findall(var.value)) == 1 and "MaxRAMPercentage" not in var.value
+                and _initial_heap_fits(var.value, limit_bytes)):
             return var.name, _XMX.sub("-XX:MaxRAMPercentage=75", var.value), limit
     return None
 
