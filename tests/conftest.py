@@ -25,7 +25,7 @@ _remedy_tables: list[str] = []
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when == "call":
-        _remedy_tables.extend(text for name, text in report.sections if name.endswith(REMEDIES_SECTION))
+        _remedy_tables.extend(text for name, text in report.sections if REMEDIES_SECTION in name)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
