@@ -138,3 +138,39 @@ def test_claims_missing_unbound_and_provisioned(lab: tuple[SimCluster, Kubectl],
     assert sc[1].split()[:5] == ["standard", "(default)", "rancher.io/local-path", "Delete", "WaitForFirstConsumer"]
     pv = kc.out("get", "pv").splitlines()[1].split()
     assert pv[1:6] == ["2Gi", "RWO", "Delete", "Bound", "lab/cache"]
+
+
+STS = """apiVersion: apps/v1
+kind: StatefulSet
+metadata: {{name: {name}}}
+spec:
+  serviceName: {name}
+  replicas: 2
+  selector: {{matchLabels: {{app: {name}}}}}
+  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec:
+      containers: [{{name: c, image: busybox:1.36, command: [sleep, '86400'], volumeMounts: [{{name: data, mountPath: /data}}]}}]
+  volumeClaimTemplates:
+  - metadata: {{name: data}}
+    spec: {{{cls}accessModes: [ReadWriteOnce], resources: {{requests: {{storage: 1Gi}}}}}}
+"""
+
+
+def test_statefulset_claims_from_templates(lab: tuple[SimCluster, Kubectl], tmp_path: Path) -> None:
+    cluster, kc = lab
+    apply(kc, tmp_path, STS.format(name="db", cls=""))
+    apply(kc, tmp_path, STS.format(name="cache", cls="storageClassName: fast-ssd, "))
+    cluster.advance(120)
+    claims = {c["metadata"]["name"]: c for c in json.loads(kc.out("get", "pvc", "-o", "json"))["items"]}
+    # The default class provisions db's claims as each pod is scheduled; both pods run, one at a time.
+    assert [claims[f"data-db-{i}"]["status"]["phase"] for i in (0, 1)] == ["Bound", "Bound"]
+    assert claims["data-db-0"]["metadata"]["labels"] == {"app": "db"}
+    assert [scheduled(kc, f"db-{i}")["phase"] for i in (0, 1)] == ["Running", "Running"]
+    assert "create Claim data-db-0 Pod db-0 in StatefulSet db success" in kc.out("describe", "statefulset", "db")
+    # A class that does not exist: the claim stays Pending and pod-0 waits; pod-1 is never created.
+    assert claims["data-cache-0"]["status"]["phase"] == "Pending" and "data-cache-1" not in claims
+    assert 'storageclass.storage.k8s.io "fast-ssd" not found' in kc.out("describe", "pvc", "data-cache-0")
+    assert scheduled(kc, "cache-0")["message"].startswith(
+        "0/4 nodes are available: pod has unbound immediate PersistentVolumeClaims.")
+    assert "cache-1" not in kc.out("get", "pods", "-o", "name")

@@ -403,7 +403,8 @@ class Controllers:
                     wanted = current_revision
                 labels = {"controller-revision-hash": wanted, "statefulset.kubernetes.io/pod-name": pname,
                           "apps.kubernetes.io/pod-index": str(i)}
-                self._pod_from_template(sts, revisions[wanted], pname, None, labels, t)
+                self._pod_from_template(sts, self._with_claims(sts, revisions[wanted], pname, t), pname, None,
+                                        labels, t)
                 self.api.event(sts, t, "Normal", "SuccessfulCreate",
                                f"create Pod {pname} in StatefulSet {name} successful", "statefulset-controller")
                 if not parallel:
@@ -454,6 +455,39 @@ class Controllers:
             if not status[key]:
                 del status[key]  # omitempty, as the API server serves them
         self._set_status("statefulsets", sts, status)
+
+    def _with_claims(self, sts: Mapping[str, Any], template: Mapping[str, Any], pod_name: str,
+                     t: float) -> dict[str, Any]:
+        """The pod template with a claim per volumeClaimTemplate, each created first if missing.
+
+        stateful_pod_control.go (v1.32) createPersistentVolumeClaims: the claim of template T for pod
+        P is named T-P, labelled with the selector's labels, and created (event "create Claim T-P Pod P
+        in StatefulSet S success") before the pod, whose volume T then refers to it. With the default
+        retention policy (Retain) the claims have no owner and outlive the pods.
+        """
+        claims = list((sts.get("spec") or {}).get("volumeClaimTemplates") or [])
+        if not claims:
+            return dict(template)
+        ns, name = sts["metadata"]["namespace"], sts["metadata"]["name"]
+        labels = dict(((sts.get("spec") or {}).get("selector") or {}).get("matchLabels") or {})
+        volumes = [v for v in ((template.get("spec") or {}).get("volumes") or [])
+                   if v.get("name") not in {(c.get("metadata") or {}).get("name") for c in claims}]
+        for claim in claims:
+            tname = str((claim.get("metadata") or {}).get("name"))
+            cname = f"{tname}-{pod_name}"
+            if self.api.get_object("persistentvolumeclaims", ns, cname) is None:
+                obj = {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                       "metadata": {**clone(dict(claim.get("metadata") or {})), "name": cname, "namespace": ns,
+                                    "labels": {**((claim.get("metadata") or {}).get("labels") or {}), **labels}},
+                       "spec": clone(dict(claim.get("spec") or {}))}
+                self.api.create_object("persistentvolumeclaims", obj, t)
+                self.api.event(sts, t, "Normal", "SuccessfulCreate",
+                               f"create Claim {cname} Pod {pod_name} in StatefulSet {name} success",
+                               "statefulset-controller")
+            volumes.append({"name": tname, "persistentVolumeClaim": {"claimName": cname}})
+        out: dict[str, Any] = clone(dict(template))
+        out.setdefault("spec", {})["volumes"] = volumes
+        return out
 
     # --- Job -----------------------------------------------------------------------------------------
 

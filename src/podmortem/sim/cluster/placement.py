@@ -82,14 +82,14 @@ class Placement:
         verdicts = []
         # Like the scheduler's round-robin start over the node list: the first node that fits is taken;
         # only an unschedulable pod needs every node's verdict, for the message.
-        for name in names[start:] + names[:start]:
+        for offset, name in enumerate(names[start:] + names[:start]):
             node_obj = self.state.store.get("nodes", "", name)
             if node_obj is None or name not in self.state.nodes:
                 continue
             verdict = filter_node(spec, node_obj, request, self.state.ledger.requested.get(name) or _NONE,
                                   self.state.ledger.pods.get(name, 0), claims.node_reason)
             if verdict is None:
-                self.state.sched_counter += 1
+                self.state.sched_counter = start + offset + 1  # the next pod starts after this node: even spread
                 return self.state.nodes[name], None, claims.to_provision
             verdicts.append(verdict)
         return None, fit_error(total, None, verdicts, preempt), []
