@@ -18,8 +18,11 @@ import json
 import select
 import socket
 import socketserver
+import subprocess
+import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -138,3 +141,36 @@ def _send_json(sock: socket.socket, doc: Any) -> None:
     body = json.dumps(doc).encode()
     sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
                  + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+
+# Runs the command, then prints when it ended (the system-wide monotonic clock, so the test can
+# compare it with the server's) and its peak RSS (KiB) on the last line of stderr.
+WRAPPER = ("import resource, subprocess, sys, time\n"
+           "rc = subprocess.call(sys.argv[1:])\n"
+           "ended = time.monotonic()\n"
+           "sys.stderr.write(f'\\nmaxrss={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss} ended={ended}\\n')\n"
+           "sys.exit(rc)\n")
+
+
+@dataclass
+class Run:
+    rc: int
+    stdout: str
+    error_lines: list[str]
+    seconds: float  # from the server's first request to the end of the process
+    maxrss_kb: int
+
+
+def run(server: HostileServer, tmp_path: Path, *args: str) -> Run:
+    kubeconfig = server.kubeconfig(tmp_path / "kubeconfig")
+    cmd = [sys.executable, "-c", WRAPPER, sys.executable, "-m", "podmortem", *args, "--kubeconfig", str(kubeconfig)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = proc.communicate(timeout=120)  # only a safety net: the assertions below are the test
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+    assert server.first_request is not None, err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    rss, ended = (part.split("=")[1] for part in lines.pop().split())
+    return Run(proc.returncode, out, lines, float(ended) - server.first_request, int(rss))
