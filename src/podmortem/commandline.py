@@ -30,9 +30,9 @@ def use_color(option: bool | None) -> bool:
 def parse_now(value: str | None) -> datetime:
     if not value:
         return datetime.now(UTC)
-    from podmortem.sources.objects import parse_time
+    from podmortem.kube.times import parse_rfc3339
 
-    t = parse_time(value)
+    t = parse_rfc3339(value)
     if t is None:
         raise click.BadParameter(f"{value!r} is not an RFC 3339 time such as 2026-01-02T15:04:05Z", param_hint="--now")
     return t if t.tzinfo else t.replace(tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from podmortem.durations import parse_duration
+from podmortem.kube.durations import parse_duration
 
 
 @pytest.mark.parametrize(("text", "seconds"), [

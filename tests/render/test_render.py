@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from podmortem.causes import CAUSES
-from podmortem.durations import format_duration
+from podmortem.kube.durations import format_duration
 from podmortem.model import APPLY, Backoff, Citation, Command, Finding, PodDiagnosis, Remedy, Target
 from podmortem.render import render
 from podmortem.render.json import document, render_json

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from podmortem.backoff import BackoffSettings
+from podmortem.kube.times import rfc3339_seconds
 from podmortem.sim import SimCluster
-from podmortem.sim.timefmt import parse_rfc3339
 
 
 def crasher(runs: str = "2") -> str:
@@ -39,12 +39,12 @@ def timeline(cluster: SimCluster) -> tuple[list[float], list[float], list[str]]:
         for st in change.obj.get("status", {}).get("containerStatuses", []):
             state = st["state"]
             if "running" in state:
-                t = parse_rfc3339(state["running"]["startedAt"])
+                t = rfc3339_seconds(state["running"]["startedAt"])
                 if t is not None and t not in starts:
                     starts.append(t)
             term = state.get("terminated") or st["lastState"].get("terminated")
             if term:
-                f = parse_rfc3339(term["finishedAt"])
+                f = rfc3339_seconds(term["finishedAt"])
                 if f is not None and f not in finishes:
                     finishes.append(f)
             msg = state.get("waiting", {}).get("message")
@@ -115,7 +115,7 @@ def test_back_off_events_are_one_deduplicated_event(make_cluster: Callable[..., 
     assert e["involvedObject"]["fieldPath"] == "spec.containers{app}"
     # One BackOff per failed sync (every 10 s) while a restart is held back, but client-go's spam filter
     # lets 25 events of the pod through, then one per 5 minutes: counts trail and "last seen" lags.
-    first, last = parse_rfc3339(e["firstTimestamp"]), parse_rfc3339(e["lastTimestamp"])
+    first, last = rfc3339_seconds(e["firstTimestamp"]), rfc3339_seconds(e["lastTimestamp"])
     assert first is not None and last is not None
     events = helpers.events(cluster, "default", "crasher")
     assert sum(x["count"] for x in events if x["source"].get("component") == "kubelet") <= 25 + 1200 / 300

@@ -17,8 +17,8 @@ from typing import Any, TextIO
 
 import click
 
-from podmortem import durations
 from podmortem.commandline import EXIT_OK, EXIT_PROBLEM, emit, use_color
+from podmortem.kube import durations
 
 REPORT_RESERVE = 5.0  # at most this much of --timeout is kept for the diagnosis after the watch
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from podmortem.durations import format_duration
 from podmortem.gate.report import GateReport, headline, pod_last_event, target_last_event
 from podmortem.gate.run import TargetState
 from podmortem.gate.verdict import PodState
+from podmortem.kube.durations import format_duration
 from podmortem.model import PodDiagnosis
 from podmortem.render.commands import command_lines, patch_yaml
 from podmortem.render.text import clean

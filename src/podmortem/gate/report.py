@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from podmortem.durations import format_duration
 from podmortem.gate.diagnosis import Diagnosis
 from podmortem.gate.run import Outcome, TargetState
 from podmortem.gate.verdict import PodState
+from podmortem.kube.durations import format_duration
 from podmortem.render.text import clean
 
 VERDICT = {"passed": "PASSED", "failed": "FAILED", "timeout": "TIMED OUT"}

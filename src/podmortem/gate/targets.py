@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from podmortem.labels import format_label_selector
+from podmortem.kube.labels import format_label_selector
 
 Obj = dict[str, Any]
 

@@ -1,5 +1,7 @@
 """Kubernetes vocabulary: what every part of podmortem says the same way Kubernetes and kubectl say it.
 
-Images, times, durations, quantities, heap flags, kubectl commands, YAML loading, label selectors:
-the bottom layer, imported by sources, rules, lint, live, gate and sim alike, importing none of them.
+times (RFC 3339 as the API writes it), durations (Go's and kubectl's forms), quantity (resource
+quantities and byte sizes), labels (label selectors as text), images (reference grammar and image
+facts). The bottom layer: imported by sources, rules, lint, live, gate and sim alike, importing
+none of them (tests/layers/test_vocabulary.py keeps a second parser from appearing elsewhere).
 """

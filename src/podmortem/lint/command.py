@@ -39,7 +39,7 @@ def _list_checks() -> str:
 def _cluster_reader(kubeconfig: str | None, context: str | None, namespace: str | None,
                     request_timeout: str) -> Any:
     """Connects now (a bad kubeconfig or context fails before any file is read); reads after the files."""
-    from podmortem.durations import parse_duration
+    from podmortem.kube.durations import parse_duration
     from podmortem.lint.cluster import read_cluster
     from podmortem.live.client import connect
 

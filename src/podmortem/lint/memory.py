@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from podmortem.kube.images import RuntimeMemory, runtimes
-from podmortem.quantity import format_bytes
+from podmortem.kube.quantity import format_bytes
 from podmortem.remedy_math import HEAP_SHARE, round_up_mib
 
 MIB = 2**20

@@ -26,7 +26,7 @@ from podmortem.commandline import (
     terminal_width,
     use_color,
 )
-from podmortem.durations import parse_duration
+from podmortem.kube.durations import parse_duration
 
 
 def parse_timeout(value: str, option: str = "--request-timeout") -> float:

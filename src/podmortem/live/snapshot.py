@@ -284,7 +284,8 @@ def _items(doc: Any) -> list[dict[str, Any]]:
 
 def read_snapshot(folder: str) -> Snapshot:
     """The Collection a snapshot folder holds, as `diagnose` had it when it wrote the folder."""
-    from podmortem.sources.objects import event_namespace, parse_time
+    from podmortem.kube.times import parse_rfc3339
+    from podmortem.sources.objects import event_namespace
     from podmortem.sources.reader import decode_text, read_bytes
 
     index = _read_json(folder, INDEX)
@@ -322,6 +323,6 @@ def read_snapshot(folder: str) -> Snapshot:
         for n in notes:
             col.note(_key(k), str(n))
     col.warnings = [str(w) for w in index.get("warnings") or []]
-    col.listed_at = parse_time(index.get("listed_at"))
-    return Snapshot(col, index.get("server"), index.get("context"), parse_time(index.get("created")),
+    col.listed_at = parse_rfc3339(index.get("listed_at"))
+    return Snapshot(col, index.get("server"), index.get("context"), parse_rfc3339(index.get("created")),
                     str(index.get("env_values") or "kept"))

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from podmortem.backoff import BackoffSettings
-from podmortem.durations import format_duration
+from podmortem.kube.durations import format_duration
 from podmortem.model import ContainerSpec, Finding, PodDiagnosis, PodEvidence, Probe
 from podmortem.render.commands import command_lines, patch_yaml
 from podmortem.render.escape import one_line, visible

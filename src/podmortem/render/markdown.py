@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Sequence
 
-from podmortem.durations import format_duration
+from podmortem.kube.durations import format_duration
 from podmortem.model import Backoff, Finding, PodDiagnosis
 from podmortem.render.commands import command_lines, patch_yaml
 from podmortem.render.text import clean

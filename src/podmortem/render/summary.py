@@ -81,9 +81,9 @@ def table_order(rows: Sequence[SummaryRow]) -> list[SummaryRow]:
 def _age(since: str | None, now: datetime | None) -> str:
     if since is None or now is None:
         return "-"
-    from podmortem.sources.objects import parse_time
+    from podmortem.kube.times import parse_rfc3339
 
-    t = parse_time(since)
+    t = parse_rfc3339(since)
     if t is None:
         return "-"
     if t.tzinfo is None:

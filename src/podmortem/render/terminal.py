@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from io import StringIO
 from typing import TYPE_CHECKING
 
-from podmortem.durations import format_duration
+from podmortem.kube.durations import format_duration
 from podmortem.model import Backoff, Finding, PodDiagnosis
 from podmortem.render.commands import command_lines, patch_yaml
 from podmortem.render.text import clean

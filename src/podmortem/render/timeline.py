@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from podmortem.backoff import BackoffSettings
-from podmortem.durations import format_duration
+from podmortem.kube.durations import format_duration
 from podmortem.model import ContainerEvidence, Event, PodEvidence
 from podmortem.render.escape import one_line
 

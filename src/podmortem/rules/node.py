@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from podmortem.kube.quantity import format_bytes, parse_bytes
 from podmortem.model import (
     APPLY,
     Citation,
@@ -34,7 +35,6 @@ from podmortem.model import (
     Step,
 )
 from podmortem.model.remedy import Value
-from podmortem.quantity import format_bytes, parse_bytes
 from podmortem.rules.base import Rule, rule
 from podmortem.rules.evidence import (
     Message,

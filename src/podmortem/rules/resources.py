@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from podmortem.kube.quantity import parse_bytes
 from podmortem.model import (
     APPLY,
     Citation,
@@ -24,7 +25,6 @@ from podmortem.model import (
     Step,
 )
 from podmortem.model.remedy import Value
-from podmortem.quantity import parse_bytes
 from podmortem.remedy_math import format_mib, raised_memory_limit
 from podmortem.rules.base import Rule, rule
 from podmortem.rules.evidence import (

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
+from podmortem.kube.times import rfc3339_seconds
 from podmortem.sim import guard, openapi, protobuf
 from podmortem.sim import resources as res
 from podmortem.sim.cluster import KUBE_VERSION, ApiError, SimCluster
@@ -36,7 +37,7 @@ from podmortem.sim.selectors import (
 )
 from podmortem.sim.served_time import shift_json
 from podmortem.sim.tables import table
-from podmortem.sim.timefmt import nano_time, parse_rfc3339
+from podmortem.sim.timefmt import nano_time
 from podmortem.sim.watchstream import list_page, matching, watch_stream
 from podmortem.sim.wire import Request, Response, error_response, json_response
 
@@ -483,7 +484,7 @@ def _logs(c: _Call, tg: _Target, verb: str) -> Response:
     if since_s:
         cutoff = now - float(since_s)
     elif since_t:
-        cutoff = parse_rfc3339(since_t)
+        cutoff = rfc3339_seconds(since_t)
         cutoff = cutoff + lead if cutoff is not None else None  # the client's time is the served one
     if cutoff is not None:
         lines = [x for x in lines if x[0] >= cutoff]

@@ -19,8 +19,9 @@ from typing import Any, Protocol
 
 import orjson
 
+from podmortem.kube.times import rfc3339_seconds
 from podmortem.sim.store import clone
-from podmortem.sim.timefmt import parse_rfc3339, rfc3339
+from podmortem.sim.timefmt import rfc3339
 
 SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 REVISION = "deployment.kubernetes.io/revision"
@@ -325,7 +326,7 @@ class Controllers:
         prog = conds.get("Progressing")
         progress_since = t  # when the current rollout last made progress
         if prog and prog.get("reason") == "ReplicaSetUpdated":
-            progress_since = parse_rfc3339(str(prog.get("lastUpdateTime") or "")) or t
+            progress_since = rfc3339_seconds(str(prog.get("lastUpdateTime") or "")) or t
         if new_ready >= replicas and updated >= replicas and len(pods) == replicas:
             want_prog = ("True", "NewReplicaSetAvailable", f'ReplicaSet "{new_name}" has successfully progressed.')
         elif (prog and prog.get("reason") == "ProgressDeadlineExceeded"
@@ -576,4 +577,4 @@ class Controllers:
 
 
 def _created(obj: Mapping[str, Any]) -> float:
-    return parse_rfc3339(str(obj["metadata"].get("creationTimestamp") or "")) or 0.0
+    return rfc3339_seconds(str(obj["metadata"].get("creationTimestamp") or "")) or 0.0

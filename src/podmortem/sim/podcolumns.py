@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from podmortem.sim.timefmt import parse_rfc3339
+from podmortem.kube.times import rfc3339_seconds
 
 Obj = Mapping[str, Any]
 
@@ -68,7 +68,7 @@ def human_duration(seconds: float) -> str:
 
 def age(timestamp: Any, now: float) -> str:
     """translateTimestampSince: HumanDuration since the time, "<unknown>" for none."""
-    t = parse_rfc3339(str(timestamp)) if timestamp else None
+    t = rfc3339_seconds(str(timestamp)) if timestamp else None
     return "<unknown>" if t is None else human_duration(now - t)
 
 
@@ -90,7 +90,7 @@ class _Restarts:
     def add(self, status: Obj) -> None:
         self.count += int(status.get("restartCount") or 0)
         finished = ((status.get("lastState") or {}).get("terminated") or {}).get("finishedAt")
-        t = parse_rfc3339(str(finished)) if finished else None
+        t = rfc3339_seconds(str(finished)) if finished else None
         if t is not None and (self.last is None or t > self.last):
             self.last = t
 

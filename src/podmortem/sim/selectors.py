@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from podmortem.labels import format_label_selector
+from podmortem.kube.labels import format_label_selector
 
 
 class SelectorError(ValueError):

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from podmortem.kube.times import rfc3339_seconds
 from podmortem.sim.podcolumns import age, human_duration, pod_columns
 from podmortem.sim.selectors import selector_string
-from podmortem.sim.timefmt import parse_rfc3339
 
 Obj = Mapping[str, Any]
 Column = tuple[str, str, int, str]  # name, type, priority, description
@@ -154,8 +154,8 @@ def _job_cells(j: Obj, now: float) -> list[Any]:
     else:
         status = "Running"
     completions = f"{st.get('succeeded', 0)}/{spec.get('completions', 1)}"
-    start = parse_rfc3339(str(st.get("startTime") or "")) if st.get("startTime") else None
-    end = parse_rfc3339(str(st.get("completionTime") or "")) if st.get("completionTime") else None
+    start = rfc3339_seconds(str(st.get("startTime") or "")) if st.get("startTime") else None
+    end = rfc3339_seconds(str(st.get("completionTime") or "")) if st.get("completionTime") else None
     duration = human_duration((end or now) - start) if start is not None else ""
     names, images = _containers(_template_spec(j))
     return [j["metadata"]["name"], status, completions, duration, _age(j["metadata"].get("creationTimestamp"), now),

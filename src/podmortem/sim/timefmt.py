@@ -7,12 +7,10 @@ time.Duration.String() ("10s", "1m20s", "5m0s", "512ms").
 
 from __future__ import annotations
 
-import re
 import time
-from datetime import UTC, datetime
 
-from podmortem import durations
 from podmortem.errors import InputError
+from podmortem.kube import durations
 
 ZERO_TIME = "1970-01-01T00:00:00Z"
 
@@ -31,23 +29,6 @@ def nano_time(t: float) -> str:
     """The timestamp prefix of `kubectl logs --timestamps` lines."""
     whole = int(t)
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{round((t - whole) * 1e9) % 10**9:09d}Z"
-
-
-def parse_rfc3339(text: str) -> float | None:
-    value = text.strip()
-    if value.endswith("Z"):
-        value = value[:-1] + "+00:00"
-    m = re.match(r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(.*)$", value)
-    if not m:
-        return None
-    frac = float(m.group(2)) if m.group(2) else 0.0
-    try:
-        dt = datetime.fromisoformat(m.group(1) + (m.group(3) or "+00:00"))
-    except ValueError:
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.timestamp() + frac
 
 
 def go_duration(seconds: float) -> str:

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from podmortem.kube.times import parse_rfc3339
 from podmortem.model import PodDiagnosis
-from podmortem.sources.objects import parse_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +95,7 @@ def plain_pod(raw_pod: Any, *, has_events: bool = False) -> PlainPod | None:
                 break
     times = []
     for st in raw_pod["status"]["containerStatuses"]:
-        t = parse_time(st["state"]["running"].get("startedAt"))
+        t = parse_rfc3339(st["state"]["running"].get("startedAt"))
         if t is not None:
             times.append(t)
     return PlainPod(meta["name"], meta.get("namespace"), owner, tuple(times), has_events)

@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from podmortem.kube.times import parse_rfc3339
 from podmortem.model import (
     ContainerEvidence,
     ContainerSpec,
@@ -36,28 +37,6 @@ from podmortem.sources.boundary import guard_event, guard_pod
 
 Obj = Mapping[str, Any]
 _EMPTY: Obj = {}
-
-
-def parse_time(value: Any) -> datetime | None:
-    """RFC 3339 timestamps as the API writes them; None for anything else."""
-    if not isinstance(value, str) or not value:
-        return None
-    text = value.strip()
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    # MicroTime has 6 fractional digits, some writers more: fromisoformat takes up to 6.
-    if "." in text:
-        head, _, rest = text.partition(".")
-        digits = ""
-        i = 0
-        while i < len(rest) and rest[i].isdigit():
-            i += 1
-        digits, tail = rest[:i][:6], rest[i:]
-        text = f"{head}.{digits.ljust(6, '0')}{tail}" if digits else head + tail
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def _int(value: Any) -> int | None:
@@ -96,8 +75,8 @@ def _termination(t: Obj) -> Termination:
         signal=_int(t.get("signal")),
         reason=t.get("reason") or None,
         message=t.get("message") or None,
-        started_at=parse_time(t.get("startedAt")),
-        finished_at=parse_time(t.get("finishedAt")),
+        started_at=parse_rfc3339(t.get("startedAt")),
+        finished_at=parse_rfc3339(t.get("finishedAt")),
     )
 
 
@@ -109,7 +88,7 @@ def container_state(s: Any) -> ContainerState:
         w = _map(s["waiting"])
         return ContainerState("waiting", waiting=Waiting(w.get("reason") or None, w.get("message") or None))
     if "running" in s:
-        return ContainerState("running", started_at=parse_time(_map(s["running"]).get("startedAt")))
+        return ContainerState("running", started_at=parse_rfc3339(_map(s["running"]).get("startedAt")))
     return ContainerState()
 
 
@@ -256,8 +235,8 @@ def event(e: Obj) -> Event:
     source = _map(e.get("source") or e.get("deprecatedSource"))
     series = _map(e.get("series"))
     count = _int(series.get("count")) or _int(e.get("count")) or _int(e.get("deprecatedCount")) or 1
-    first = parse_time(e.get("firstTimestamp") or e.get("deprecatedFirstTimestamp") or e.get("eventTime"))
-    last = parse_time(series.get("lastObservedTime") or e.get("lastTimestamp")
+    first = parse_rfc3339(e.get("firstTimestamp") or e.get("deprecatedFirstTimestamp") or e.get("eventTime"))
+    last = parse_rfc3339(series.get("lastObservedTime") or e.get("lastTimestamp")
                       or e.get("deprecatedLastTimestamp") or e.get("eventTime")) or first
     return Event(
         type=e.get("type"),
@@ -343,8 +322,8 @@ def pod_evidence(
         containers=tuple(containers),
         events=ordered_events(events),
         conditions=conditions,
-        created_at=parse_time(meta.get("creationTimestamp")),
-        started_at=parse_time(status.get("startTime")),
+        created_at=parse_rfc3339(meta.get("creationTimestamp")),
+        started_at=parse_rfc3339(status.get("startTime")),
         has_spec=bool(spec.get("containers")),
         has_status=bool(status),
         has_events=has_events,

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from podmortem.kube.quantity import format_bytes, parse_jvm_size, parse_quantity
 from podmortem.lint.checks.base import check
 from podmortem.lint.memory import MIB as _MIB
 from podmortem.lint.memory import (
@@ -19,7 +20,6 @@ from podmortem.lint.memory import (
 )
 from podmortem.lint.model import Emit
 from podmortem.lint.workloads import ContainerView, Workload, as_dict, as_list, runtime_of
-from podmortem.quantity import format_bytes, parse_jvm_size, parse_quantity
 
 MIB = 2**20
 # Below this a container cannot even start its runtime: it is OOM-killed at once (the runc/

@@ -9,7 +9,7 @@ from podmortem.sim.timefmt import parse_duration
 
 
 def parse_pressure(text: str, t: float) -> tuple[int, int, float]:
-    from podmortem.quantity import parse_bytes
+    from podmortem.kube.quantity import parse_bytes
 
     fields = dict(p.split("=", 1) for p in text.replace(" ", "").split(",") if "=" in p)
     threshold = parse_bytes(fields.get("threshold", "100Mi")) or 100 * 2**20

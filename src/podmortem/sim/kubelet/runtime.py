@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from podmortem.quantity import parse_bytes
+from podmortem.kube.quantity import parse_bytes
 from podmortem.sim.kubelet.model import NODE_MEMORY_MIB, MiB
 from podmortem.sim.profile import Profile
 

@@ -25,12 +25,13 @@ def parse_duration(text: str | int | float) -> float | None:
         return float(value)
     pos = 0
     total = 0.0
-    for m in _PART.finditer(value):
-        if m.start() != pos:
-            break
+    while pos < len(value):  # anchored at each part: a search would rescan the text once per start
+        m = _PART.match(value, pos)
+        if m is None:
+            return None
         total += float(m.group(1)) * _UNIT[m.group(2)]
         pos = m.end()
-    return total if value and pos == len(value) else None
+    return total if value else None
 
 
 def format_duration(seconds: float) -> str:
