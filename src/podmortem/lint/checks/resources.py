@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from podmortem.kube.quantity import format_bytes, parse_jvm_size, parse_quantity
+from podmortem.kube.heap import COMMAND_RANK, env_rank, read_heap_flags
+from podmortem.kube.quantity import format_bytes, parse_quantity
 from podmortem.lint.checks.base import check
 from podmortem.lint.memory import MIB as _MIB
 from podmortem.lint.memory import (
@@ -146,16 +147,6 @@ def _suggest(raw: Any) -> str:
 
 # --- runtime heaps --------------------------------------------------------------------------------
 
-_XMX = re.compile(r"(?<![\w-])-Xm([xs])(\d+[kKmMgGtT]?)(?![\w.])")
-_MAX_RAM_PERCENTAGE = re.compile(r"-XX:MaxRAMPercentage=(\d+(?:\.\d+)?)")
-_MAX_RAM_FRACTION = re.compile(r"-XX:MaxRAMFraction=(\d+)")
-_NODE_OLD_SPACE = re.compile(r"--max[-_]old[-_]space[-_]size[= ](\d+)")
-# Who wins when a heap flag appears in several places: _JAVA_OPTIONS overrides the command line,
-# which overrides JDK_JAVA_OPTIONS and JAVA_TOOL_OPTIONS (read first by the JVM). Other variables
-# (JAVA_OPTS, KAFKA_HEAP_OPTS, ES_JAVA_OPTS...) are spliced into the command line by start scripts.
-_ENV_RANK = {"_JAVA_OPTIONS": 4, "JAVA_TOOL_OPTIONS": 0, "JDK_JAVA_OPTIONS": 1}
-_COMMAND_RANK = 3
-_OTHER_ENV_RANK = 2
 NEAR_LIMIT = 0.9
 
 
@@ -165,11 +156,11 @@ def _flag_sources(w: Workload, c: ContainerView) -> Iterator[tuple[int, str, str
         items = c.spec.get(key)
         for i, item in enumerate(as_list(items)):
             if isinstance(item, str):
-                yield _COMMAND_RANK, key, item, w.line(items, i)
+                yield COMMAND_RANK, key, item, w.line(items, i)
     for e in as_list(c.spec.get("env")):
         if isinstance(e, dict) and isinstance(e.get("value"), str):
             name = str(e.get("name"))
-            yield _ENV_RANK.get(name, _OTHER_ENV_RANK), f"env {name}", e["value"], w.line(e, "value")
+            yield env_rank(name), f"env {name}", e["value"], w.line(e, "value")
 
 
 @check(
@@ -224,34 +215,16 @@ def _container_heaps(w: Workload) -> Iterator[tuple[ContainerView, float, str, l
         limit = quantity_bytes(limit_raw) if limit_raw is not None else None
         if not limit or limit < MIN_MEMORY:
             continue
-        # (rank, position) decides which -Xmx/-Xms wins: the later flag overrides an earlier one
-        best: tuple[tuple[int, int], int, str, str, int] | None = None  # precedence, bytes, flag, where, line
-        pct: tuple[float, str, str, int] | None = None
-        node: tuple[int, str, str, int] | None = None
-        position = 0
-        for rank, where, text, line in _flag_sources(w, c):
-            for m in _XMX.finditer(text):
-                position += 1
-                size = parse_jvm_size(m.group(2))
-                if size and (best is None or (rank, position) >= best[0]):
-                    best = ((rank, position), size, f"-Xm{m.group(1)}{m.group(2)}", where, line)
-            for m in _MAX_RAM_PERCENTAGE.finditer(text):
-                pct = (float(m.group(1)), m.group(0), where, line)
-            for m in _MAX_RAM_FRACTION.finditer(text):
-                if int(m.group(1)) > 0:
-                    pct = (100.0 / int(m.group(1)), m.group(0), where, line)
-            for m in _NODE_OLD_SPACE.finditer(text):
-                node = (int(m.group(1)) * MIB, m.group(0), where, line)
+        sources = list(_flag_sources(w, c))
+        flags = read_heap_flags((rank, text) for rank, _, text, _ in sources)
         heaps = []
-        if best is not None:
-            _, size, flag, where, line = best
-            heaps.append(_Heap(size, flag, where, line, "JVM heap", True, "jvm"))
-        elif pct is not None:
-            value, flag, where, line = pct
-            heaps.append(_Heap(int(limit * value / 100), flag, where, line, "JVM heap", False, "jvm"))
-        if node is not None:
-            size, flag, where, line = node
-            heaps.append(_Heap(size, flag, where, line, "Node.js old-space heap", True, "node"))
+        if flags.jvm is not None:
+            _, where, _, line = sources[flags.jvm.source]
+            size = flags.jvm.size if flags.jvm.fixed else limit * flags.jvm.size / 100
+            heaps.append(_Heap(int(size), flags.jvm.flag, where, line, "JVM heap", flags.jvm.fixed, "jvm"))
+        if flags.node is not None:
+            _, where, _, line = sources[flags.node.source]
+            heaps.append(_Heap(int(flags.node.size), flags.node.flag, where, line, "Node.js old-space heap", True, "node"))
         if heaps:
             yield c, limit, str(limit_raw), heaps
 

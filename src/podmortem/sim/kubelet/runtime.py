@@ -5,10 +5,10 @@ Pure functions of a container spec and its profile. Imports only `model` from th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
+from podmortem.kube.heap import COMMAND_RANK, OTHER_ENV_RANK, env_rank, read_heap_flags
 from podmortem.kube.quantity import parse_bytes
 from podmortem.sim.kubelet.model import NODE_MEMORY_MIB, MiB
 from podmortem.sim.profile import Profile
@@ -24,29 +24,15 @@ def heap_limit_mib(profile: Profile, spec: Mapping[str, Any], env: Mapping[str, 
     """The language runtime's own heap cap: JVM -Xmx / MaxRAMPercentage, Node --max-old-space-size."""
     words = [str(w) for w in (spec.get("command") or []) + (spec.get("args") or [])]
     if profile.runtime == "java":
-        # JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS, JAVA_OPTS, _JAVA_OPTIONS and launcher variables like ES_JAVA_OPTS.
-        for var, value in env.items():
-            if var.endswith("JAVA_OPTS") or var in ("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"):
-                words += value.split()
-        xmx = None
-        pct = 25.0
-        for w in words:
-            m = re.fullmatch(r"-Xmx(\d+)([kKmMgG]?)", w)
-            if m:
-                mult = {"": 1 / MiB, "k": 1 / 1024, "m": 1, "g": 1024}[m.group(2).lower()]
-                xmx = int(m.group(1)) * mult
-            m = re.fullmatch(r"-XX:MaxRAMPercentage=(\d+(?:\.\d+)?)", w)
-            if m:
-                pct = float(m.group(1))
-        if xmx is not None:
-            return xmx
-        return (limit or NODE_MEMORY_MIB) * pct / 100
+        # The same reading as lint's heap checks (kube.heap): every env value may carry the flags
+        # (start scripts splice JAVA_OPTS, KAFKA_HEAP_OPTS...), ranked as the JVM reads them.
+        texts = [(COMMAND_RANK, w) for w in words] + [(env_rank(var), value) for var, value in env.items()]
+        return read_heap_flags(texts).jvm_ceiling((limit or NODE_MEMORY_MIB) * MiB) / MiB
     if profile.runtime == "node":
-        words += env.get("NODE_OPTIONS", "").split()
-        for w in words:
-            m = re.fullmatch(r"--max-old-space-size=(\d+)", w)
-            if m:
-                return float(m.group(1))
+        texts = [(COMMAND_RANK, w) for w in words] + [(OTHER_ENV_RANK, env.get("NODE_OPTIONS", ""))]
+        node = read_heap_flags(texts).node
+        if node is not None:
+            return node.size / MiB
         return min(4096.0, (limit or NODE_MEMORY_MIB) * 0.5)
     return None
 
