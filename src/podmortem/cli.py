@@ -33,6 +33,7 @@ from podmortem.commandline import (
     say,
     terminal_width,
     use_color,
+    write_patches_option,
 )
 from podmortem.errors import PodmortemError
 
@@ -96,10 +97,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @backoff_options
 @details_option
 @click.option("--color/--no-color", default=None, help="Colour output (default: only on a terminal).")
+@write_patches_option
 def explain(
     inputs: tuple[str, ...], describe: tuple[str, ...], logs: tuple[str, ...], container: str | None,
     output: str, now: str | None, reduced_backoff: bool, backoff_max: int | None, details: str,
-    color: bool | None,
+    color: bool | None, write_patches: str | None,
 ) -> None:
     """Explain crash-looping pods from files: Kubernetes objects, describe text, logs, or a snapshot folder.
 
@@ -118,7 +120,7 @@ def explain(
     if snapshots:
         if len(inputs) > 1 or describe or logs:
             raise click.UsageError(f"{snapshots[0]} is a snapshot folder: explain it on its own")
-        _explain_snapshot(snapshots[0], output, now, reduced_backoff, backoff_max, color, details)
+        _explain_snapshot(snapshots[0], output, now, reduced_backoff, backoff_max, color, details, write_patches)
         return
     given = Inputs(list(inputs), list(describe), list(logs), container)
     # Plainly healthy pods of a big list stay summaries unless a report needs their evidence:
@@ -160,6 +162,10 @@ def explain(
         for i, (pod, d) in enumerate(zip(pods, results, strict=True)):
             if isinstance(pod, PodEvidence) and (notes := config_notes(pod, index)):
                 results[i] = replace(d, notes=(*notes, *d.notes))
+    if write_patches is not None:
+        from podmortem.render.patchfiles import write_patches as write
+
+        results = write(results, write_patches)
     if output == "html":
         from podmortem.render.html import render_html
 
@@ -205,7 +211,7 @@ def _is_snapshot(folder: str) -> bool:
 
 
 def _explain_snapshot(folder: str, output: str, now: str | None, reduced_backoff: bool, backoff_max: int | None,
-                      color: bool | None, details: str = "auto") -> None:
+                      color: bool | None, details: str = "auto", write_patches: str | None = None) -> None:
     """A `podmortem snapshot` folder: the collection read back and diagnosed as `diagnose` did, at the
     capture time unless --now says otherwise, so the report is the one `diagnose` gave then."""
     from podmortem.live.report import diagnose_collection, render_live
@@ -216,6 +222,10 @@ def _explain_snapshot(folder: str, output: str, now: str | None, reduced_backoff
     when = parse_now(now) if now else (col.listed_at or snap.created or parse_now(None))
     result = diagnose_collection(col, now=when, backoff=backoff_settings(reduced_backoff, backoff_max))
     result.server, result.context = snap.server, snap.context
+    if write_patches is not None:
+        from podmortem.live.report import with_patch_files
+
+        with_patch_files(result, write_patches)
     emit(render_live(result, output, color=use_color(color), details=details, width=terminal_width()))
     sys.exit(EXIT_PROBLEM if result.problem else EXIT_OK)
 

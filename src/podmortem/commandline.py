@@ -74,6 +74,14 @@ def output_option(*formats: str) -> Callable[[_F], _F]:
                         help="Output format.")
 
 
+def write_patches_option(fn: _F) -> _F:
+    return click.option(
+        "--write-patches", "write_patches", default=None, metavar="DIR", type=click.Path(file_okay=False),
+        help="Write each remedy's patch to a YAML file in DIR (created if missing; not a symlink) and print "
+             "`kubectl patch ... --patch-file DIR/NN-kind-name.yaml`; without it patches are inline (-p '<json>').",
+    )(fn)
+
+
 def backoff_options(fn: _F) -> _F:
     fn = click.option("--backoff-max", type=click.IntRange(1, 300), default=None,
                       help="The node's crashLoopBackOff.maxContainerRestartPeriod in seconds.")(fn)

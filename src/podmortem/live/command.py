@@ -25,6 +25,7 @@ from podmortem.commandline import (
     say,
     terminal_width,
     use_color,
+    write_patches_option,
 )
 from podmortem.kube.durations import parse_duration
 
@@ -116,11 +117,12 @@ def _collect(kubeconfig: str | None, context: str | None, request_timeout: str, 
 @backoff_options
 @details_option
 @click.option("--color/--no-color", default=None, help="Colour output (default: only on a terminal).")
+@write_patches_option
 def diagnose(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool, selector: str | None,
              context: str | None, kubeconfig: str | None, request_timeout: str, run_timeout: str, concurrency: int,
              secret_keys: bool, output: str,
              show_healthy: bool, reduced_backoff: bool, backoff_max: int | None, details: str,
-             color: bool | None) -> None:
+             color: bool | None, write_patches: str | None) -> None:
     """Diagnose crash-looping pods in a live cluster, read-only.
 
     With no POD names, every pod in the namespace (or with -A, the cluster) is checked; only the
@@ -129,6 +131,12 @@ def diagnose(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool,
     """
     from podmortem.live.report import diagnose_collection, render_live
 
+    if write_patches is not None:  # a DIR that cannot take the files fails before the cluster is asked
+        import os
+
+        from podmortem.render.patchfiles import open_dir
+
+        os.close(open_dir(write_patches))
     with paused_gc():
         client, col = _collect(kubeconfig, context, request_timeout, run_timeout, concurrency, pods, namespace,
                                all_namespaces, selector, sample=True, secret_keys=secret_keys)
@@ -137,6 +145,10 @@ def diagnose(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool,
                                      backoff=backoff_settings(reduced_backoff, backoff_max))
         result.server, result.context = client.host, client.context
         result.requests = dict(sorted(client.requests.items()))
+        if write_patches is not None:
+            from podmortem.live.report import with_patch_files
+
+            with_patch_files(result, write_patches)
         text = render_live(result, output, color=use_color(color), show_healthy=show_healthy or bool(pods),
                            details=details, width=terminal_width())
     for line in col.warnings if output in ("json", "yaml") else ():

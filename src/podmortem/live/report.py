@@ -19,7 +19,7 @@ from podmortem.backoff import BackoffSettings
 from podmortem.live.changes import what_changed
 from podmortem.live.collect import Collection, ConfigRef, LogCapture, PodKey, controller_of, pod_key
 from podmortem.live.fleet import Group, group_diagnoses, owner_label, pick_representatives
-from podmortem.model import LogText, PodDiagnosis, PodEvidence
+from podmortem.model import Command, Finding, Joined, LogText, PodDiagnosis, PodEvidence
 from podmortem.sources.healthy import PlainPod
 
 SHOW_HEALTHY_UP_TO = 20  # with more pods than this, healthy ones are counted, not listed
@@ -199,6 +199,29 @@ def _what_changed(col: Collection) -> dict[PodKey, dict[str, Any]]:
     return out
 
 
+def with_rollback(f: Finding, change: Mapping[str, Any]) -> Finding:
+    """The top finding of a pod whose crash loop began with a rollout revision, offered the way back:
+    `kubectl rollout undo deployment/NAME --to-revision=N`, N the last revision that ran (from the
+    ReplicaSets' revision annotations and their ready pods, live/changes.py)."""
+    good = change.get("last_good_revision")
+    ns, _, name = str(change.get("deployment") or "").partition("/")
+    if not isinstance(good, int) or not ns or not name:
+        return f
+    began = change.get("began_with_revision")
+    confirmed = bool(change.get("last_good_confirmed"))
+    undo = Command(("kubectl", "rollout", "undo", Joined(("deployment/", name)), "-n", ns, f"--to-revision={good}"))
+    text = (f" Or roll back while the fix is made: revision {began} started the crash loop and revision {good} "
+            + ("is the last that ran (its pods were ready)" if confirmed else
+               "is the newest earlier one (a guess: it is not confirmed that it ran)")
+            + " (kubectl rollout undo below).")
+    r = f.remedy
+    # a rule's own `rollout undo` (to the previous revision, whatever it was) gives way to the evidenced one
+    kept = tuple(s for s in r.commands if not (isinstance(s, Command) and s.argv[:3] == ("kubectl", "rollout", "undo")))
+    remedy = replace(r, summary=r.summary.rstrip() + text, commands=(*kept, undo),
+                     namespaces=(*r.namespaces, ns) if ns not in r.namespaces else r.namespaces)
+    return replace(f, remedy=remedy)
+
+
 def diagnose_collection(col: Collection, *, now: datetime, backoff: BackoffSettings | None = None) -> LiveResult:
     from podmortem.engine import diagnose, diagnose_plain
 
@@ -231,6 +254,7 @@ def diagnose_collection(col: Collection, *, now: datetime, backoff: BackoffSetti
                 extra["what_changed"] = changes[key]
                 if d.findings and changes[key]["last_good_revision"] is not None:
                     notes.append("what changed: " + changes[key]["summary"])
+                    d = replace(d, findings=(with_rollback(d.findings[0], changes[key]), *d.findings[1:]))
         notes += col.pod_notes.get(key, [])
         if notes:
             d = replace(d, notes=(*notes, *d.notes))
@@ -241,6 +265,19 @@ def diagnose_collection(col: Collection, *, now: datetime, backoff: BackoffSetti
     groups = group_diagnoses(diagnoses, owners, changes)
     pick_representatives(groups, diagnoses)
     return LiveResult(diagnoses, groups, col, owners, extras, evidence=evidence)
+
+
+def with_patch_files(result: LiveResult, folder: str) -> None:
+    """`--write-patches DIR`: every patch written once to a file in DIR, and the diagnoses (and each group's
+    representative) naming it."""
+    from podmortem.render.patchfiles import write_patches
+
+    written = write_patches(result.diagnoses, folder)
+    by_id = {id(old): new for old, new in zip(result.diagnoses, written, strict=True)}
+    result.diagnoses = written
+    for g in result.groups:
+        if g.representative is not None:
+            g.representative = by_id.get(id(g.representative), g.representative)
 
 
 # -- output ----------------------------------------------------------------------------------------
