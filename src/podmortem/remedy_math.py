@@ -154,8 +154,8 @@ def port_number(value: object, named: Mapping[str, int]) -> int | None:
     return numeric_port(named.get(value)) if isinstance(value, str) else None
 
 
-__all__ = ["HEAP_SHARE", "MiB", "StartAllowance", "failure_threshold_for", "file_capabilities", "format_mib",
-           "guaranteed_start_seconds", "numeric_port", "port_number", "ports_in", "raised_memory_limit",
+__all__ = ["HEAP_SHARE", "ImageWrite", "MiB", "StartAllowance", "failure_threshold_for", "file_capabilities", "format_mib",
+           "guaranteed_start_seconds", "image_writes", "numeric_port", "port_number", "ports_in", "raised_memory_limit",
            "round_up_mib", "start_allowance", "typical_start_seconds"]
 
 
@@ -180,3 +180,30 @@ def file_capabilities(image: str) -> tuple[str, ...]:
 
     facts = facts_for(image)
     return facts.file_capabilities if facts is not None else ()
+
+
+# --- writable paths ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ImageWrite:
+    path: str  # where the image writes at start, after the env variable that moves it (PGDATA)
+    error: str  # what it dies with when it cannot
+    config: str | None  # a config file that can move the path (mounting over it makes the path uncertain)
+    data: str | None  # what data the path holds (podmortem.datadirs), None for scratch
+
+
+def image_writes(image: str | None, env: Mapping[str, str | None]) -> list[ImageWrite]:
+    """Every path the image writes at start (lint/image_facts.yaml `writes`, the one list lint's
+    read-only-root check and the read-only-fs remedy both read), env overrides applied."""
+    from podmortem.datadirs import data_dir
+    from podmortem.lint.images import facts_for
+
+    facts = facts_for(image) if image else None
+    if facts is None:
+        return []
+    out = []
+    for w in facts.writes:
+        path = (env.get(w.env) if w.env else None) or w.path
+        out.append(ImageWrite(path, w.error, w.config, data_dir(path, image)))
+    return out

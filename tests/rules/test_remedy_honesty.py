@@ -166,3 +166,137 @@ def test_patch_file_is_only_named_when_it_was_written(tmp_path: Path) -> None:
 def test_a_placeholder_outside_the_documented_list_cannot_be_built() -> None:
     with pytest.raises(ValueError, match="PLACEHOLDERS"):
         Placeholder("WHATEVER")
+
+
+# --- no emptyDir over data; every path the image writes; one-shot commands ---------------------------
+
+
+def _pod(container: dict[str, Any], log: str, *, owner: str | None = "StatefulSet", volumes: list[Any] | None = None,
+         exit_code: int = 1, reason: str = "Error") -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": "db-0", "namespace": "data"}  # a bare pod when owner is None (phase below)
+    if owner:
+        meta["ownerReferences"] = [{"kind": owner, "name": "db", "controller": True}]
+    return {
+        "pod": {"metadata": meta,
+                "spec": {"containers": [{"name": "db", **container}], "volumes": volumes or []},
+                "status": {"phase": "Running", "containerStatuses": [{"name": "db", "restartCount": 4,
+                                                  "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                                                  "lastState": {"terminated": {"reason": reason,
+                                                                               "exitCode": exit_code}}}]}},
+        "logs": {"db": log} if log else {},
+    }
+
+
+def _top(doc: dict[str, Any]) -> Any:
+    return diagnose(build_evidence(doc)).findings[0]
+
+
+def _empty_dirs(patch: Any) -> list[str]:
+    spec = (patch or {}).get("spec", {})
+    spec = spec.get("template", {}).get("spec", spec)
+    names = {v["name"] for v in spec.get("volumes", []) if "emptyDir" in v}
+    return [m["mountPath"] for c in spec.get("containers", []) for m in c.get("volumeMounts", [])
+            if m["name"] in names]
+
+
+@pytest.mark.parametrize(("image", "log", "data_path"), [
+    ("postgres:16", "initdb: error: could not create directory \"/var/lib/postgresql/data/pg_wal\": "
+                    "Read-only file system\n", "/var/lib/postgresql/data"),
+    ("mysql:8.4", "mysqld: Can't create/write to file '/var/lib/mysql/is_writable' (OS errno 30 - Read-only file "
+                  "system)\n", "/var/lib/mysql"),
+    ("mongo:7", "mkdir: cannot create directory '/data/db/journal': Read-only file system\n", "/data/db"),
+    ("redis:7", "Can't open the append-only file /data/appendonly.aof: Read-only file system\n", "/data"),
+])
+def test_no_empty_dir_over_a_data_directory_on_a_read_only_root(image: str, log: str, data_path: str) -> None:
+    top = _top(_pod({"image": image, "securityContext": {"readOnlyRootFilesystem": True}}, log))
+    assert top.cause == "security.read-only-fs", top.cause
+    assert not any(p == data_path or p.startswith(data_path + "/") for p in _empty_dirs(top.remedy.patch))
+    assert "PersistentVolumeClaim" in top.remedy.summary and top.remedy.outside_spec
+
+
+def test_no_empty_dir_over_a_data_directory_not_writable_in_the_image() -> None:
+    top = _top(_pod({"image": "example/pg-custom:1", "securityContext": {"runAsUser": 1000}},
+                    "mkdir: cannot create directory '/var/lib/postgresql/data/base': Permission denied\n"))
+    assert top.cause == "security.permission-denied"
+    assert top.remedy.patch is None and "PersistentVolumeClaim" in top.remedy.summary
+    assert "fsGroup" in top.remedy.summary
+
+
+def test_a_read_only_claim_is_mounted_read_write_not_covered_by_an_empty_dir() -> None:
+    doc = _pod({"image": "example/app:1",
+                "volumeMounts": [{"name": "store", "mountPath": "/srv/store", "readOnly": True}]},
+               "open /srv/store/index.db: read-only file system\n",
+               volumes=[{"name": "store", "persistentVolumeClaim": {"claimName": "store"}}])
+    top = _top(doc)
+    assert top.cause == "security.read-only-fs" and top.detail == "read-only-claim"
+    assert _empty_dirs(top.remedy.patch) == []
+    mounts = top.remedy.patch["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
+    assert mounts == [{"name": "store", "mountPath": "/srv/store", "readOnly": False}]
+
+
+def test_the_nginx_patch_mounts_every_path_lint_knows_it_writes() -> None:
+    from podmortem.remedy_math import image_writes
+
+    known = [w.path for w in image_writes("nginx:1.27", {})]
+    assert {"/var/cache/nginx", "/var/run"} <= set(known)
+    log = ('nginx: [emerg] mkdir() "/var/cache/nginx/client_temp" failed (30: Read-only file system)\n')
+    top = _top(_pod({"image": "nginx:1.27", "securityContext": {"readOnlyRootFilesystem": True}}, log,
+                    owner="ReplicaSet"))
+    assert top.cause == "security.read-only-fs"
+    assert sorted(_empty_dirs(top.remedy.patch)) == sorted(known)
+    # a path a writable volume already covers is not mounted twice
+    covered = _pod({"image": "nginx:1.27", "securityContext": {"readOnlyRootFilesystem": True},
+                    "volumeMounts": [{"name": "run", "mountPath": "/run"}]}, log, owner="ReplicaSet",
+                   volumes=[{"name": "run", "emptyDir": {}}])
+    assert _empty_dirs(_top(covered).remedy.patch) == ["/var/cache/nginx"]
+
+
+def test_lint_reads_the_same_list_and_says_pvc_for_data() -> None:
+    import yaml as _yaml
+
+    from podmortem.lint.loader import decode
+    from podmortem.lint.runner import lint_sources
+
+    manifest = {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db", "namespace": "data"},
+                "spec": {"selector": {"matchLabels": {"app": "db"}}, "serviceName": "db", "template": {
+                    "metadata": {"labels": {"app": "db"}},
+                    "spec": {"containers": [{"name": "db", "image": "postgres:16",
+                                             "securityContext": {"readOnlyRootFilesystem": True}}]}}}}
+    report = lint_sources([decode("db.yaml", _yaml.safe_dump(manifest).encode())])
+    findings = [f for f in report.findings if f.check == "read-only-root-without-writable-volume"]
+    fixes = {f.message.split(" no writable volume at ")[1].split(",")[0]: f.fix for f in findings}
+    assert "PersistentVolumeClaim" in fixes["/var/lib/postgresql/data"]
+    assert "emptyDir" in fixes["/var/run/postgresql"]
+
+
+@pytest.mark.parametrize(("command", "image", "owner", "want"), [
+    (["echo", "hello"], "nginx:1.27", "ReplicaSet", "drop"),
+    (["sh", "-c", "date; echo done"], "busybox:1.36", "ReplicaSet", "job"),
+    (["sleep", "30"], "alpine:3.20", None, "restart-policy"),
+])
+def test_one_shot_commands_become_jobs_or_restart_policy_not_servers(command: list[str], image: str,
+                                                                     owner: str | None, want: str) -> None:
+    doc = _pod({"image": image, "command": command}, "", owner=owner, exit_code=0, reason="Completed")
+    doc["pod"]["spec"]["restartPolicy"] = "Always"
+    top = _top(doc)
+    assert top.cause == "app.exit-zero", top.cause
+    text = top.remedy.summary + "\n".join(command_lines(top.remedy))
+    assert "daemon off" not in text and "httpd-foreground" not in text
+    patch = top.remedy.patch
+    if want == "drop":
+        assert patch["spec"]["template"]["spec"]["containers"][0] == {"name": "db", "command": None, "args": None}
+    elif want == "job":
+        assert patch is None and top.remedy.outside_spec
+        assert any(line.startswith("kubectl create job db-once -n data --image=busybox:1.36 -- sh -c")
+                   for line in command_lines(top.remedy))
+    else:
+        assert patch == {"spec": {"restartPolicy": "OnFailure"}}
+
+
+def test_a_long_running_command_is_not_one_shot() -> None:
+    from podmortem.rules.app_crash import one_shot_command
+
+    assert one_shot_command(["sleep", "infinity"]) is None
+    assert one_shot_command(["sh", "-c", "echo starting; exec nginx -g 'daemon off;'"]) is None
+    assert one_shot_command(["/bin/sh", "-c", "cp /a /b && echo copied"]) == "echo"
+    assert one_shot_command(["python", "app.py"]) is None

@@ -10,8 +10,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
-from podmortem.model import APPLY, Citation, ContainerEvidence, Hit, PodEvidence, Remedy, Step
+from podmortem.model import (
+    APPLY,
+    Citation,
+    ContainerEvidence,
+    Hit,
+    Joined,
+    Placeholder,
+    PodEvidence,
+    Remedy,
+    Step,
+)
 from podmortem.model.evidence import LOGS, SPEC, Termination
 from podmortem.rules import patterns as pt
 from podmortem.rules.app_analysis import lines_of
@@ -28,6 +39,7 @@ from podmortem.rules.evidence import (
     cite_termination,
     cite_waiting,
     debug_command,
+    is_bare_pod,
     kubectl,
     logs_command,
     ns_args,
@@ -179,6 +191,39 @@ _FOREGROUND = (
     (re.compile(r"(?i)php.*fpm|fpm"), ("php-fpm", "-F"), "run php-fpm in the foreground (php-fpm -F)"),
     (re.compile(r"(?i)redis"), ("redis-server", "--daemonize", "no"), "run redis-server with --daemonize no"),
 )
+# Programs that do their work and exit: as a container's command under restartPolicy Always they finish,
+# exit 0 and are restarted forever. `sleep N` ends too (`sleep infinity` does not); `tail -f` does not.
+_ONE_SHOT = frozenset({"echo", "printf", "true", ":", "sleep", "date", "env", "printenv", "cat", "ls", "exit",
+                       "touch", "mkdir", "cp", "mv", "rm", "ln", "chmod", "chown", "test", "[", "whoami", "id",
+                       "hostname", "uname", "pwd", "curl", "wget", "tar", "sed", "grep", "awk", "find", "wc", "df"})
+_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "busybox"})
+_STATEMENT = re.compile(r"(?:;|&&|\|\||\n)")
+
+
+def one_shot_command(argv: list[str]) -> str | None:
+    """The program a container's command ends with when it is one that does its work and exits (`echo`,
+    `sleep 30`, `sh -c 'date; echo done'`); None for a server, `sleep infinity` or an unknown program."""
+    if not argv:
+        return None
+    words = list(argv)
+    if words[0].rsplit("/", 1)[-1] in _SHELLS and "-c" in words[:3]:
+        script = words[words.index("-c") + 1] if words.index("-c") + 1 < len(words) else ""
+        statements = [st for st in _STATEMENT.split(script[:2000]) if st.strip()]
+        if not statements:
+            return None
+        words = statements[-1].split()
+        if words and words[0] == "exec":
+            words = words[1:]
+    if not words:
+        return None
+    program = words[0].rsplit("/", 1)[-1]
+    if program not in _ONE_SHOT:
+        return None
+    if program == "sleep" and any(w in ("infinity", "inf") for w in words[1:]):
+        return None
+    return program
+
+
 _BACKGROUNDING = re.compile(r"&\s*$|\bservice \S+ start\b|\b(?:-d|--daemon|--detach|daemonize yes)\b|\bnohup\b")
 
 
@@ -218,7 +263,11 @@ def main_process_exited_zero(pod: PodEvidence) -> Iterator[Hit]:
 
     ## How to fix
     Run the server in the foreground as PID 1 (`exec` it at the end of the entrypoint script;
-    nginx -g 'daemon off;'); for one-shot work use a Job or CronJob, or an init container.
+    nginx -g 'daemon off;'); for one-shot work use a Job or CronJob, or an init container. When
+    the container's own command is one-shot work (`echo`, `sleep 30`, a script ending in one),
+    the remedy never swaps in a server: on a server image it drops the command override (the
+    image's own command runs), for a pod no controller owns it sets restartPolicy OnFailure,
+    otherwise it gives the `kubectl create job` that runs the work once.
 
     ## Near misses
     A Job's pod (restartPolicy OnFailure/Never) that completes is done, not failing; an init
@@ -245,15 +294,22 @@ def main_process_exited_zero(pod: PodEvidence) -> Iterator[Hit]:
                                      f"spec.{'initContainers' if c.init else 'containers'}[{c.name}].command"))
         image = (spec.image if spec else None) or (c.status.image if c.status else None) or ""
         patch = None
+        outside: str | None = None
+        extra: list[Step] = []
         fix = ("Keep the main process in the foreground as PID 1: end the entrypoint with `exec <server>`, do not "
                "start it with `&`, `nohup` or `service ... start`; if the work is meant to run once, make it a Job or "
                "CronJob (or an init container) instead of a long-running workload.")
-        for regex, argv, how in _FOREGROUND:
-            if regex.search(image):
-                fix = f"The image looks like a server that daemonises: {how}. " + fix
-                patch = one_container_patch(c, {"command": list(argv)})
-                break
-        if spec and _BACKGROUNDING.search(command):
+        one_shot = one_shot_command([*spec.command, *spec.args]) if spec else None
+        server_image = next(((argv, how) for regex, argv, how in _FOREGROUND if regex.search(image)), None)
+        if spec and one_shot is not None:
+            # the container's own command does its work and exits: running a server instead would not be it
+            evidence.append(Citation(SPEC, f"command: {command}"[:300],
+                                     f"spec.{'initContainers' if c.init else 'containers'}[{c.name}].command"))
+            fix, patch, outside, extra = _one_shot_fix(pod, c, one_shot, command, image, server_image is not None)
+        elif server_image is not None:
+            fix = f"The image looks like a server that daemonises: {server_image[1]}. " + fix
+            patch = one_container_patch(c, {"command": list(server_image[0])})
+        if spec and one_shot is None and _BACKGROUNDING.search(command):
             fix = ("The command starts the server in the background (or as a daemon), so the shell that is the "
                    "container's main process ends at once: run the server in the foreground with `exec`. " + fix)
         restarts = f" and was restarted {c.restart_count} times" if c.restart_count else ""
@@ -264,7 +320,7 @@ def main_process_exited_zero(pod: PodEvidence) -> Iterator[Hit]:
         cmds: list[Step] = [logs_command(pod, c.name or None),
                             kubectl("get", "pod", pod_arg(pod), *ns_args(pod), "-o",
                                     f"jsonpath={{.spec.{key}[*].command}} {{.spec.{key}[*].args}}"),
-                            *((APPLY,) if patch is not None else ()), watch_command(pod)]
+                            *extra, *((APPLY,) if patch is not None else ()), watch_command(pod)]
         confidence = 0.86 if backoff else 0.78
         probe = spec.liveness if spec is not None else None
         if probe_kill_reported(pod, c.name or None):
@@ -275,5 +331,35 @@ def main_process_exited_zero(pod: PodEvidence) -> Iterator[Hit]:
             confidence = 0.55 if hair_trigger_exec(probe) else 0.62
             summary += (" Its liveness probe kills on one slow answer, though, so a probe kill is the other "
                         "reading; probe events would tell them apart.")
-        yield Hit(c.name or None, summary, tuple(evidence), Remedy(fix, patch, tuple(cmds), outside_spec=None if patch is not None else ONE_SHOT),
+        if outside is None and patch is None:
+            outside = ONE_SHOT
+        yield Hit(c.name or None, summary, tuple(evidence), Remedy(fix, patch, tuple(cmds), outside_spec=outside),
                   confidence, c.init, "completed-under-restart-always", 3)
+
+
+def _one_shot_fix(pod: PodEvidence, c: ContainerEvidence, program: str, command: str, image: str,
+                  server_image: bool) -> tuple[str, dict[str, Any] | None, str | None, list[Step]]:
+    """(fix, patch, outside_spec, commands) for a container whose command is one-shot work under restartPolicy
+    Always: a Job, restartPolicy OnFailure/Never for a pod no controller owns, or (on a server image) dropping
+    the command override so the image's own server runs. Never a server command the evidence does not show."""
+    spec = c.spec
+    assert spec is not None
+    said = f"The container's command ({command[:120]}) ends with `{program}`, which does its work and exits"
+    if server_image:
+        fix = (f"{said}: it overrides the image's own command, so the server the image ({image}) would run never "
+               "starts. If the container is meant to serve, drop the command override (patch: command and args "
+               "removed, the image's ENTRYPOINT/CMD run); if the work is meant to run once, make it a Job instead.")
+        return fix, one_container_patch(c, {"command": None, "args": None}), None, []
+    if is_bare_pod(pod):
+        fix = (f"{said}, and a pod under restartPolicy Always is restarted after every exit. If it is meant to run "
+               "once, set restartPolicy: OnFailure (or Never) (patch), or run it as a Job.")
+        return fix, {"spec": {"template": {"spec": {"restartPolicy": "OnFailure"}}}}, None, []
+    owner = pod.owner.name if pod.owner is not None else None
+    job_name = Joined((owner[:50], "-once")) if owner else Placeholder("NAME")
+    job: list[Step] = [kubectl("create", "job", job_name, *ns_args(pod),
+                   Joined(("--image=", image if image else Placeholder("IMAGE"))), "--", *spec.command, *spec.args)]
+    kind = f"a {pod.owner.kind}" if pod.owner is not None else "its workload"
+    fix = (f"{said}; {kind} restarts it forever (its pods must run restartPolicy Always). If the work "
+           "is meant to run once, run it as a Job (command below) or a CronJob, and remove it from this workload; if "
+           "it is meant to serve, give it the server's command instead of this one.")
+    return fix, None, ONE_SHOT, job

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from podmortem.datadirs import data_dir as data_dir_of
 from podmortem.model import (
     APPLY,
     Citation,
@@ -35,7 +36,7 @@ from podmortem.model import (
     VolumeMount,
 )
 from podmortem.model.remedy import Value
-from podmortem.remedy_math import file_capabilities
+from podmortem.remedy_math import file_capabilities, image_writes
 from podmortem.rules.base import Rule, rule
 from podmortem.rules.evidence import (
     cite_message,
@@ -382,6 +383,11 @@ def _ownership_group(pod: PodEvidence, c: ContainerEvidence | None) -> int:
     return 2000
 
 
+# Why a data directory's fix is not a pod-spec patch podmortem can write.
+STORAGE = ("storage: a PersistentVolumeClaim is another object (its size and storage class are yours to choose), "
+           "mounted at the data directory once it exists")
+
+
 def _file_remedy(pod: PodEvidence, c: ContainerEvidence | None, path: str | None, chown: bool) -> tuple[
         str, str, dict[str, Any] | None]:
     """(detail, fix, patch) by where the refused path lives."""
@@ -423,6 +429,14 @@ def _file_remedy(pod: PodEvidence, c: ContainerEvidence | None, path: str | None
     runner = f"uid {sc.run_as_user}" if sc.run_as_user is not None else "the container's user"
     if path and c is not None and c.spec is not None:
         target = posixpath.dirname(path.rstrip("/")) if "." in posixpath.basename(path) else path
+        data = data_dir_of(target, c.spec.image)
+        if data is not None:
+            fix = (f"{path} is {data}, in the image and not writable by {runner}. Do not mount an emptyDir there: it "
+                   "starts empty and is deleted with the pod, so the data would be lost on every restart. Give it a "
+                   f"PersistentVolumeClaim mounted at {target} (volumeClaimTemplates for a StatefulSet) and set the "
+                   f"pod's fsGroup (e.g. {group}) so the kubelet makes that volume writable, or run as the uid the "
+                   "image expects (runAsUser).")
+            return "data-dir", fix, None
         if target not in ("", "/"):
             vname = volume_name_for(target)
             patch = container_patch(name, init, {"volumeMounts": [{"name": vname, "mountPath": target}]},
@@ -513,8 +527,10 @@ def file_permission_denied(pod: PodEvidence) -> Iterator[Hit]:
             check = kubectl("run", "perm-check", *ns_args(pod), "--rm", "-it", "--restart=Never",
                             Joined(("--image=", image)), "--command", "--", "sh", "-c", look)
         commands: tuple[Step, ...] = (check, *((APPLY,) if patch is not None else ()), watch_command(pod))
+        outside = (STORAGE if detail == "data-dir" else None)
         yield Hit(container=name, init=first.init, summary=summary, evidence=tuple(evidence),
-                  remedy=Remedy(fix, patch, commands), confidence=confidence, strength=strength, detail=detail)
+                  remedy=Remedy(fix, patch, commands, outside_spec=outside), confidence=confidence, strength=strength,
+                  detail=detail)
 
 
 # --- Kubernetes API permissions (RBAC) ----------------------------------------------------------
@@ -704,6 +720,34 @@ def _writable_dir(path: str) -> str:
     return base if base not in ("", "/") else path
 
 
+_RUN_ALIASES = {"/var/run": "/run"}  # /var/run is a symbolic link to /run in Debian and Alpine images
+
+
+def _canonical(path: str) -> str:
+    path = posixpath.normpath(path)
+    for alias, real in _RUN_ALIASES.items():
+        if path == alias or path.startswith(alias + "/"):
+            return real + path[len(alias):]
+    return path
+
+
+def _same_dir(a: str, b: str) -> bool:
+    a, b = _canonical(a), _canonical(b)
+    return a == b or a.startswith(b.rstrip("/") + "/")
+
+
+def _writable_mount_covers(pod: PodEvidence, c: ContainerEvidence | None, path: str) -> bool:
+    """A writable volume already mounted at `path` or above it (/run covers /var/run)."""
+    if c is None or c.spec is None:
+        return False
+    for m in c.spec.mounts:
+        vol = pod.volume(m.name)
+        if (not m.read_only and not (vol is not None and vol.kind in _READ_ONLY_KINDS)
+                and _same_dir(path, m.mount_path or "/")):
+            return True
+    return False
+
+
 @rule(
     "read-only-root-filesystem",
     cause="security.read-only-fs",
@@ -730,9 +774,13 @@ def read_only_root_filesystem(pod: PodEvidence) -> Iterator[Hit]:
 
     ## How to fix
     Mount an `emptyDir` at each directory the app writes (`/tmp`, `/var/cache/nginx`,
-    `/var/run`), patch below. If the app modifies files that ship in the image (chmod, sed -i),
-    copy that directory into an emptyDir from an init container, or fix the image so it does
-    not edit itself at start.
+    `/var/run`), patch below: for an image podmortem knows, every path it writes at start (the
+    list lint's read-only-root check reads, lint/image_facts.yaml), not only the first that
+    failed. If the app modifies files that ship in the image (chmod, sed -i), copy that directory
+    into an emptyDir from an init container, or fix the image so it does not edit itself at
+    start. Never an emptyDir over a path that may hold data (a database's, queue's or search
+    engine's data directory, podmortem/datadirs.py): there the fix is a PersistentVolumeClaim;
+    a claim mounted `readOnly` is mounted read-write instead.
 
     ## Near misses
     `Permission denied` on a writable filesystem is `security.permission-denied`. `No space left
@@ -754,8 +802,22 @@ def read_only_root_filesystem(pod: PodEvidence) -> Iterator[Hit]:
         evidence += _status_evidence(pod, c)
         image = image_of(c) or "IMAGE"
         patch: dict[str, Any] | None = None
-        if covered is not None and (covered[0].read_only or (covered[1] is not None
-                                                              and covered[1].kind in _READ_ONLY_KINDS)):
+        outside: str | None = None
+        image_ref = c.spec.image if c is not None and c.spec is not None else None
+        if (covered is not None and covered[0].read_only and covered[1] is not None
+                and covered[1].kind == "persistentVolumeClaim"):
+            mount, vol = covered
+            detail = "read-only-claim"
+            summary = (f"The process in {who(name)} writes to {path}, on PersistentVolumeClaim volume {mount.name}, "
+                       "which the container mounts read-only.").replace("  ", " ")
+            fix = (f"Mount volume {mount.name} read-write at {mount.mount_path} (patch: readOnly false); if the claim's "
+                   "access mode is ReadOnlyMany, the app needs a ReadWriteOnce claim instead. Not an emptyDir: the "
+                   "claim holds the app's data.")
+            patch = container_patch(name, init, {"volumeMounts": [
+                {"name": mount.name, "mountPath": mount.mount_path, "readOnly": False}]})
+            confidence = 0.84
+        elif covered is not None and (covered[0].read_only or (covered[1] is not None
+                                                                and covered[1].kind in _READ_ONLY_KINDS)):
             mount, vol = covered
             detail = "read-only-volume"
             kind = vol.kind if vol is not None else "read-only"
@@ -764,6 +826,17 @@ def read_only_root_filesystem(pod: PodEvidence) -> Iterator[Hit]:
             fix = (f"Do not write into the {kind} volume: copy the files to an emptyDir in an init container and point "
                    "the app there, or have the app write its output elsewhere.")
             confidence = 0.84
+        elif path is not None and (data := data_dir_of(path, image_ref)) is not None:
+            # a database's (queue's, index's) own directory: an emptyDir would lose the data on every restart
+            detail = "data-dir"
+            target = posixpath.dirname(path) if _MODIFIES_IMAGE.search(om.line) else _writable_dir(path)
+            summary = (f"The process in {who(name)} writes to {path}, in {data}, but the root filesystem is "
+                       "read-only (readOnlyRootFilesystem).").replace("  ", " ")
+            fix = (f"{target} holds data ({data}): mount a PersistentVolumeClaim there (volumeClaimTemplates for a "
+                   "StatefulSet), not an emptyDir, which starts empty and is deleted with the pod; set fsGroup so the "
+                   "kubelet makes the volume writable for the container's group. Keep readOnlyRootFilesystem on.")
+            outside = STORAGE
+            confidence = 0.9 if ro_root or c is None or c.spec is None else 0.78
         elif path is not None and _MODIFIES_IMAGE.search(om.line):
             detail = "modifies-image-files"
             target = posixpath.dirname(path)
@@ -782,13 +855,24 @@ def read_only_root_filesystem(pod: PodEvidence) -> Iterator[Hit]:
         else:
             detail = "writes-root-filesystem"
             target = _writable_dir(path) if path else "/tmp"
-            vname = volume_name_for(target)
             summary = (f"The process in {who(name)} writes to {path or 'its root filesystem'}, but the root "
                        "filesystem is read-only (readOnlyRootFilesystem).").replace("  ", " ")
-            fix = (f"Mount a writable emptyDir at {target} (patch) and at any other directory the app writes; keep "
-                   "readOnlyRootFilesystem on.")
-            patch = container_patch(name, init, {"volumeMounts": [{"name": vname, "mountPath": target}]},
-                                    {"volumes": [{"name": vname, "emptyDir": {}}]})
+            # every path the image writes at start, from the list lint's read-only-root check reads, so the
+            # second write (nginx's pid file after its cache) does not fail the next start
+            env = {v.name: v.value for v in (c.spec.env if c is not None and c.spec is not None else ())}
+            known = [w for w in image_writes(image_ref, env) if not _writable_mount_covers(pod, c, w.path)]
+            scratch = [target, *(w.path for w in known if not w.data and not _same_dir(w.path, target))]
+            data_paths = [w for w in known if w.data]
+            mounts = [{"name": volume_name_for(p), "mountPath": p} for p in scratch]
+            patch = container_patch(name, init, {"volumeMounts": mounts},
+                                    {"volumes": [{"name": m["name"], "emptyDir": {}} for m in mounts]})
+            also = (f" ({image_ref} also writes {', '.join(scratch[1:])} at start: the patch mounts every such path)"
+                    if len(scratch) > 1 else "")
+            fix = (f"Mount a writable emptyDir at {', '.join(scratch)}{also} and at any other directory the app writes "
+                   "(patch); keep readOnlyRootFilesystem on.")
+            if data_paths:
+                fix += " " + " ".join(f"{w.path} holds data ({w.data}): give it a PersistentVolumeClaim, not an "
+                                      "emptyDir." for w in data_paths)
             confidence = 0.92 if ro_root or c is None or c.spec is None else 0.78
         confidence, strength = placed(om, confidence)
         yield Hit(
@@ -796,7 +880,7 @@ def read_only_root_filesystem(pod: PodEvidence) -> Iterator[Hit]:
             remedy=Remedy(fix, patch, (
                 kubectl("get", "pod", pod_arg(pod), *ns_args(pod), "-o",
                         Joined(('jsonpath={.spec.containers[?(@.name=="', container_arg(name), '")].securityContext}'))),
-                *((APPLY,) if patch is not None else ()), watch_command(pod))),
+                *((APPLY,) if patch is not None else ()), watch_command(pod)), outside_spec=outside),
             confidence=confidence, strength=strength, detail=detail,
         )
 

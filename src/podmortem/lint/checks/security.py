@@ -11,6 +11,7 @@ from typing import Any
 from podmortem.lint.checks.base import check
 from podmortem.lint.model import Emit
 from podmortem.lint.workloads import ContainerView, Workload, as_dict, as_list
+from podmortem.remedy_math import image_writes
 
 # Volume types the kubelet always mounts read-only, whatever the mount says.
 READ_ONLY_VOLUMES = frozenset({"configMap", "secret", "downwardAPI", "projected", "image"})
@@ -268,18 +269,21 @@ def read_only_root_without_writable_volume(w: Workload) -> Iterator[Emit]:
                                  f"\"Read-only file system\"", container=c.name, severity="info")
             continue
         all_mounts = [m.get("mountPath") for m in as_list(c.spec.get("volumeMounts")) if isinstance(m, dict)]
-        for write in facts.writes:
-            path = (_env_value(c, write.env) if write.env else None) or write.path
+        env = {str(e.get("name")): _env_value(c, str(e.get("name"))) for e in c.env_entries()}
+        for write in image_writes(c.image, env):  # the same list the read-only-fs remedy mounts (remedy_math)
+            path = write.path
             if _covered(path, mounts):
                 continue
             unsure = not facts.confirmed or (write.config is not None and any(
                 isinstance(m, str) and (write.config == m or write.config.startswith(m.rstrip("/") + "/"))
                 for m in all_mounts))
+            fix = (f"Mount a PersistentVolumeClaim at {path} ({write.data}; an emptyDir there would lose it on every "
+                   f"restart), e.g. volumeClaimTemplates for a StatefulSet." if write.data else
+                   f"Mount an emptyDir at {path} (volumeMounts: - name: {_volume_name(path)}, "
+                   f"mountPath: {path}; volumes: - name: {_volume_name(path)}, emptyDir: {{}}).")
             yield Emit(line, f"container {c.name} has a read-only root filesystem but no writable volume at {path}, "
                              f"which {facts.name} writes at start: it fails with {write.error}",
-                       container=c.name, severity="warning" if unsure else None,
-                       fix=f"Mount an emptyDir at {path} (volumeMounts: - name: {_volume_name(path)}, "
-                           f"mountPath: {path}; volumes: - name: {_volume_name(path)}, emptyDir: {{}}).")
+                       container=c.name, severity="warning" if unsure else None, fix=fix)
 
 
 def _volume_name(path: str) -> str:
