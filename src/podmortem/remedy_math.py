@@ -197,7 +197,7 @@ def image_writes(image: str | None, env: Mapping[str, str | None]) -> list[Image
     """Every path the image writes at start (lint/image_facts.yaml `writes`, the one list lint's
     read-only-root check and the read-only-fs remedy both read), env overrides applied."""
     from podmortem.datadirs import data_dir
-    from podmortem.lint.images import facts_for
+    from podmortem.kube.images import facts_for
 
     facts = facts_for(image) if image else None
     if facts is None:
