@@ -55,6 +55,13 @@ def _threshold(probe: dict[str, Any], need: int) -> int:
     return allowance.threshold
 
 
+def _allowed(probe: dict[str, Any], need: int) -> int:
+    """The seconds the advised failureThreshold is sure to give (initialDelay + (threshold - 1) x period)."""
+    allowance = start_allowance(_seconds(probe, "periodSeconds", 10) or 10, _seconds(probe, "initialDelaySeconds", 0),
+                                typical_seconds=need)
+    return int(allowance.seconds)
+
+
 def _describe(kind: str) -> str:
     return {"jvm": "a JVM app", "node": "a Node.js app", "python": "a Python app", "ruby": "a Ruby app",
             "dotnet": "a .NET app", "php": "a PHP app", "database": "a database", "native": "a compiled app",
@@ -97,13 +104,18 @@ def liveness_without_startup(w: Workload) -> Iterator[Emit]:
         have, sum_text = budget(liveness)
         need, kind, reason = needed_seconds(c)
         if have < need:
+            # the startupProbe diagnose adds for a liveness kill at start, by the same arithmetic
+            # (rules/probes.py: period min(liveness period, 10), no initial delay, killed after the budget)
+            a = start_allowance(min(_seconds(liveness, "periodSeconds", 10), 10) or 10, 0, typical_seconds=need,
+                                killed_after=have)
             yield Emit(
                 w.line(c.spec, "livenessProbe"),
                 f"liveness probe of container {c.name} allows {have} s before the first kill ({sum_text}) and "
                 f"there is no startupProbe; {_describe(kind)} needs about {need} s: {reason}",
                 container=c.name,
-                fix=(f"Add a startupProbe on the liveness endpoint with periodSeconds: 10 and failureThreshold: "
-                     f"{max(3, -(-need * 2 // 10))} (about {need * 2} s), or raise initialDelaySeconds to {need}."),
+                fix=(f"Add a startupProbe on the liveness endpoint with periodSeconds: {a.period} and failureThreshold: "
+                     f"{a.threshold} (sure to allow {a.seconds:.0f} s, twice the start time; the same arithmetic as "
+                     f"diagnose, podmortem.remedy_math), or raise initialDelaySeconds to {need}."),
             )
 
 
@@ -144,8 +156,9 @@ def startup_budget_short(w: Workload) -> Iterator[Emit]:
                 f"startup probe of container {c.name} gives up after {have} s ({sum_text}); {_describe(kind)} "
                 f"needs about {need} s: {reason}",
                 container=c.name,
-                fix=(f"Raise failureThreshold to {_threshold(startup, need)} (sure to allow about {need * 2} s at "
-                     f"periodSeconds {period}; the same arithmetic as diagnose, podmortem.remedy_math)."),
+                fix=(f"Raise failureThreshold to {_threshold(startup, need)} (sure to allow "
+                     f"{_allowed(startup, need)} s at periodSeconds {period}, twice the start time; the same "
+                     f"arithmetic as diagnose, podmortem.remedy_math)."),
             )
 
 
