@@ -94,6 +94,17 @@ def raised_memory_limit(limit_bytes: float | None, peak_bytes: float | None = No
     return max(round_up_mib(want), int(limit_bytes))
 
 
+def memory_limit_advice(limit_bytes: float | None, floor_bytes: float | None = None,
+                        peak_bytes: float | None = None) -> int | None:
+    """The memory limit both lint and the OOM diagnosis advise: raised_memory_limit (twice the current one,
+    or 1.5 x the observed peak), and never below a floor the runtime is known to need (heap plus the
+    memory outside it, when lint can tell). None when the current limit is unknown."""
+    raised = raised_memory_limit(limit_bytes, peak_bytes)
+    if raised is None:
+        return None
+    return max(raised, round_up_mib(floor_bytes)) if floor_bytes else raised
+
+
 def format_mib(n_bytes: float) -> str:
     """A quantity as Kubernetes writes it: Gi when whole, else Mi."""
     mib = math.ceil(n_bytes / MiB)
@@ -155,7 +166,7 @@ def port_number(value: object, named: Mapping[str, int]) -> int | None:
 
 
 __all__ = ["HEAP_SHARE", "ImageWrite", "MiB", "StartAllowance", "failure_threshold_for", "file_capabilities", "format_mib",
-           "guaranteed_start_seconds", "image_writes", "numeric_port", "port_number", "ports_in", "raised_memory_limit",
+           "guaranteed_start_seconds", "image_writes", "memory_limit_advice", "numeric_port", "port_number", "ports_in", "raised_memory_limit",
            "round_up_mib", "start_allowance", "typical_start_seconds"]
 
 

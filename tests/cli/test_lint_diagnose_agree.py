@@ -116,3 +116,23 @@ def test_short_startup_probe_same_threshold(tmp_path: Path) -> None:
     probe = diagnosed_startup_probe(tmp_path / "pod.yaml")
     assert probe["failureThreshold"] == linted
     assert guaranteed_start_seconds(0, linted, 5) >= 2 * 90  # twice Keycloak's typical start (image_facts.yaml)
+
+
+def test_memory_limit_same_number(tmp_path: Path) -> None:
+    manifest = deployment("eclipse-temurin:21-jre", {})
+    manifest["spec"]["template"]["spec"]["containers"][0]["resources"] = {"limits": {"memory": "128Mi"},
+                                                                          "requests": {"memory": "128Mi"}}
+    (tmp_path / "deploy.yaml").write_text(yaml.safe_dump(manifest))
+    docs = failing_pod(manifest, "liveness", 20)[:1]
+    status = docs[0]["status"]["containerStatuses"][0]
+    status["lastState"]["terminated"].update({"reason": "OOMKilled", "exitCode": 137})
+    (tmp_path / "pod.yaml").write_text(yaml.safe_dump_all(docs))
+    lint = run("lint", str(tmp_path / "deploy.yaml"))
+    fixes = [f["fix"] for f in lint["findings"] if f["check"] == "memory-below-runtime-floor"]
+    assert len(fixes) == 1, lint["findings"]
+    linted = re.search(r"Raise the memory limit to (\d+(?:Mi|Gi))", fixes[0])
+    assert linted, fixes[0]
+    top = run("explain", str(tmp_path / "pod.yaml"))["pods"][0]["findings"][0]
+    assert top["cause"] == "resources.oom-killed"
+    patched = top["remedy"]["patch_object"]["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]
+    assert patched["memory"] == linted.group(1) == "256Mi"  # twice 128Mi, above the JVM's floor

@@ -25,7 +25,7 @@ from podmortem.model import (
     Step,
 )
 from podmortem.model.remedy import Value
-from podmortem.remedy_math import format_mib, raised_memory_limit
+from podmortem.remedy_math import format_mib, memory_limit_advice
 from podmortem.rules.base import Rule, rule
 from podmortem.rules.evidence import (
     cite_log,
@@ -54,7 +54,7 @@ _KERNEL_OOM = re.compile(
 def _memory_patch(container: str | None, limit: str | None, init: bool) -> tuple[dict[str, Any] | None, str]:
     """A strategic-merge patch raising the limit (remedy_math: never lower), and the new value as text.
     No patch and no number when the current limit is unknown: the remedy then reads it."""
-    new = raised_memory_limit(parse_bytes(limit) if limit else None)
+    new = memory_limit_advice(parse_bytes(limit) if limit else None)  # the number lint advises too
     if new is None:
         return None, ("about twice its current limit; the evidence does not show the limit, so read it first "
                       "(command below) and size it from the peak use you measure")

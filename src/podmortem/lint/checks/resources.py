@@ -21,6 +21,7 @@ from podmortem.lint.memory import (
 )
 from podmortem.lint.model import Emit
 from podmortem.lint.workloads import ContainerView, Workload, as_dict, as_list, runtime_of
+from podmortem.remedy_math import format_mib, memory_limit_advice
 
 MIB = 2**20
 # Below this a container cannot even start its runtime: it is OOM-killed at once (the runc/
@@ -359,7 +360,11 @@ def memory_below_runtime_floor(w: Workload) -> Iterator[Emit]:
         need = round_up(size + outside)
         kind = {"jvm": "JVM", "node": "Node.js", "dotnet": ".NET"}.get(runtime, runtime)
         advice = heap_advice(limit, size if own else None, runtime)
-        fix = advice.text if own else f"Raise the memory limit to at least {format_bytes(need)}."
+        # the number the diagnosis of this container's OOM kill gives (remedy_math), at least the need
+        raise_to = memory_limit_advice(limit, need)
+        fix = advice.text if own else (f"Raise the memory limit to {format_mib(raise_to or need)} (it needs at "
+                                       f"least {format_bytes(need)}; the same advice as diagnose gives after an "
+                                       "OOM kill), then size it from the peak use you measure.")
         yield Emit(line, f"container {c.name} runs a {kind} app with a memory limit of {limit_raw}, but "
                          f"{how} plus {outside_heap_text(runtime)} need about {format_bytes(size + outside)}: the "
                          f"container is likely OOM-killed (exit 137) at start or once the heap fills",
