@@ -137,8 +137,16 @@ def test_crash_loop_of_an_init_container(sim: MakeSim, gate: Gate) -> None:
 # -- a rollout that is merely slow ----------------------------------------------------------------------------
 
 
+# The timeout tests run the simulator slower than the others (SLOW_SPEED): the gate's --timeout must
+# leave the run time to list events on a loaded machine, and the pods must still be far from Ready
+# when it passes (~15 virtual seconds in, Ready after ~40).
+SLOW_SPEED = 5.0
+
+
 def test_slow_rollout_waits_until_ready(sim: MakeSim, gate: Gate) -> None:
-    s = sim()
+    # At SLOW_SPEED the pods turn Ready about 8 wall seconds after the apply, so the gate's first
+    # look finds them unready even when a loaded machine delays it by seconds (at SPEED it was 1.3 s).
+    s = sim(speed=SLOW_SPEED)
     s.apply(deployment("web", container=READINESS, profiles={"app": SLOW}))
     run = gate("deployment/web", "--kubeconfig", s.kubeconfig, "--timeout", "30s", "-o", "json", *FAST)
     assert run.code == 0, run.out + run.err
@@ -148,12 +156,6 @@ def test_slow_rollout_waits_until_ready(sim: MakeSim, gate: Gate) -> None:
     requests = run.json()["gate"]["requests"]
     assert requests["deployments"] <= 4 and requests["pods"] <= 4 and requests["replicasets"] <= 4, requests
     assert not [t.name for t in threading.enumerate() if t.name.startswith("gate-")], "streams were stopped"
-
-
-# The timeout tests run the simulator slower than the others (SLOW_SPEED): the gate's --timeout must
-# leave the run time to list events on a loaded machine, and the pods must still be far from Ready
-# when it passes (~15 virtual seconds in, Ready after ~40).
-SLOW_SPEED = 5.0
 
 
 def test_slow_rollout_times_out_saying_why(sim: MakeSim, gate: Gate) -> None:
