@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 import yaml
 from clirun import run
 
-from podmortem.live.report import with_rollback
+from podmortem.live.report import with_rollback, without_rollback
 from podmortem.model import Command, Finding, Remedy, Target
 from podmortem.render.commands import command_lines
 
@@ -49,6 +50,19 @@ def test_an_unconfirmed_good_revision_is_labelled_a_guess_and_none_offers_nothin
     assert "a guess: it is not confirmed that it ran" in got.summary
     assert command_lines(got) == ["kubectl rollout undo deployment/api -n shop --to-revision=3"]
     assert with_rollback(f, {**change, "last_good_revision": None}) is f
+
+
+def test_a_first_revision_is_offered_no_undo() -> None:
+    # kubectl rollout undo on a Deployment with one revision fails ("no rollout history found")
+    steps = (Command(("kubectl", "rollout", "history", "deployment/api", "-n", "shop")),
+             Command(("kubectl", "rollout", "undo", "deployment/api", "-n", "shop")))
+    f = Finding("r", "app.crash", "application", None, "app", False, 0.9, "s", (),
+                Remedy("Fix it.", None, steps, target=Target("Deployment", "shop", "api")))
+    got = without_rollback(f).remedy
+    assert command_lines(got) == ["kubectl rollout history deployment/api -n shop"]
+    assert "no earlier revision to roll back to" in got.summary
+    plain = replace(f, remedy=replace(f.remedy, commands=steps[:1]))
+    assert without_rollback(plain) is plain
 
 
 def test_write_patches_in_diagnose_names_the_files(kubeconfig: Path, tmp_path: Path,

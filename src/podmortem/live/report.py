@@ -222,6 +222,17 @@ def with_rollback(f: Finding, change: Mapping[str, Any]) -> Finding:
     return replace(f, remedy=remedy)
 
 
+def without_rollback(f: Finding) -> Finding:
+    """The top finding of a pod whose Deployment has no earlier revision: a rule's `rollout undo`
+    would fail as printed (kubectl: "no rollout history found"), so it goes, and the text says why."""
+    r = f.remedy
+    kept = tuple(s for s in r.commands if not (isinstance(s, Command) and s.argv[:3] == ("kubectl", "rollout", "undo")))
+    if len(kept) == len(r.commands):
+        return f
+    text = " There is no earlier revision to roll back to: the Deployment's ReplicaSets show only this one."
+    return replace(f, remedy=replace(r, summary=r.summary.rstrip() + text, commands=kept))
+
+
 def diagnose_collection(col: Collection, *, now: datetime, backoff: BackoffSettings | None = None) -> LiveResult:
     from podmortem.engine import diagnose, diagnose_plain
 
@@ -255,6 +266,9 @@ def diagnose_collection(col: Collection, *, now: datetime, backoff: BackoffSetti
                 if d.findings and changes[key]["last_good_revision"] is not None:
                     notes.append("what changed: " + changes[key]["summary"])
                     d = replace(d, findings=(with_rollback(d.findings[0], changes[key]), *d.findings[1:]))
+                elif d.findings and changes[key]["began_with_revision"] == changes[key]["revision"] \
+                        and changes[key].get("newest_revision") == changes[key]["revision"]:
+                    d = replace(d, findings=(without_rollback(d.findings[0]), *d.findings[1:]))
         notes += col.pod_notes.get(key, [])
         if notes:
             d = replace(d, notes=(*notes, *d.notes))
