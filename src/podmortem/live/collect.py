@@ -159,6 +159,15 @@ class Collection:
     pod_notes: dict[PodKey, list[str]] = field(default_factory=lambda: defaultdict(list))
     warnings: list[str] = field(default_factory=list)
     listed_at: datetime | None = None
+    _keyed: tuple[list[Obj], list[tuple[PodKey, Obj]]] = field(default=([], []), repr=False, compare=False)
+
+    def keyed(self) -> list[tuple[PodKey, Obj]]:
+        """(namespace, name) and object of every listed pod, in list order, worked out once."""
+        pods, keyed = self._keyed
+        if pods is not self.pods or len(keyed) != len(pods):
+            keyed = [(pod_key(p), p) for p in self.pods]
+            self._keyed = (self.pods, keyed)
+        return keyed
 
     def note(self, key: PodKey, text: str) -> None:
         if text not in self.pod_notes[key]:
@@ -698,7 +707,7 @@ class Collector:
 
         for p in items:
             key = pod_key(p)
-            plain = None if all_failing else plain_pod(p)
+            plain = None if all_failing else plain_pod(p, with_times=False)
             if plain is not None:  # most pods: no evidence built at all
                 self.out.plain[key] = plain
             else:
@@ -728,7 +737,7 @@ class Collector:
         status_only: dict[PodKey, PodEvidence] = {}
         for p in pods:
             key = pod_key(p)
-            plain = None if all_failing else plain_pod(p)
+            plain = None if all_failing else plain_pod(p, with_times=False)
             if plain is not None:
                 self.out.plain[key] = plain  # running, ready, never restarted: neither failing nor stuck
                 continue

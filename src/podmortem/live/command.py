@@ -48,6 +48,10 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if was:
+            # What was made meanwhile (the pod list, the evidence) is still alive and acyclic. Frozen,
+            # the collector leaves it alone: else the first allocation after enabling, or the exit,
+            # traverses all of it (measured 1 s after diagnose -A of 10,000 pods).
+            gc.freeze()
             gc.enable()
 
 

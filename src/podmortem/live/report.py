@@ -17,7 +17,7 @@ from typing import Any
 
 from podmortem.backoff import BackoffSettings
 from podmortem.live.changes import what_changed
-from podmortem.live.collect import Collection, ConfigRef, LogCapture, PodKey, controller_of, pod_key
+from podmortem.live.collect import Collection, ConfigRef, LogCapture, PodKey, controller_of
 from podmortem.live.fleet import Group, group_diagnoses, owner_label, pick_representatives
 from podmortem.model import Command, Finding, Joined, LogText, PodDiagnosis, PodEvidence
 from podmortem.sources.healthy import PlainPod
@@ -59,8 +59,7 @@ def build_evidence(col: Collection) -> Iterator[tuple[PodKey, PodEvidence | Plai
     for (ns, name, container), cap in col.logs.items():
         logs[(ns, name)][container] = cap
     shared: dict[tuple[PodKey, str], LogText] = {}
-    for pod in col.pods:
-        key = pod_key(pod)
+    for key, pod in col.keyed():
         if key not in col.failing:
             cached = col.status_evidence.get(key) or col.plain.get(key)
             yield key, (cached if cached is not None
@@ -136,8 +135,7 @@ def config_notes(pod: Mapping[str, Any], refs: Mapping[tuple[str, str, str], Con
 def _owners(col: Collection) -> dict[PodKey, str]:
     """Each pod's top-level owner: a ReplicaSet's Deployment when the ReplicaSet names one."""
     owners: dict[PodKey, str] = {}
-    for pod in col.pods:
-        key = pod_key(pod)
+    for key, pod in col.keyed():
         ctl = controller_of(pod)
         if ctl is None:
             continue
@@ -168,8 +166,7 @@ def _what_changed(col: Collection) -> dict[PodKey, dict[str, Any]]:
     failing_rs: dict[tuple[str, str], set[str]] = defaultdict(set)  # (ns, deployment) -> failing RS names
     pod_rs: dict[PodKey, tuple[str, str, str]] = {}
     deployments: dict[tuple[str, str], dict[str, Any]] = {}
-    for pod in col.pods:
-        key = pod_key(pod)
+    for key, pod in col.keyed():
         if key not in col.failing:
             continue
         ctl = controller_of(pod)
@@ -237,7 +234,7 @@ def diagnose_collection(col: Collection, *, now: datetime, backoff: BackoffSetti
     from podmortem.engine import diagnose, diagnose_plain
 
     settings = backoff or BackoffSettings()
-    by_key = {pod_key(p): p for p in col.pods}
+    by_key = dict(col.keyed())
     changes = _what_changed(col)
     owners = _owners(col)
     diagnoses: list[PodDiagnosis] = []

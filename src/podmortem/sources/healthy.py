@@ -80,8 +80,9 @@ def is_plainly_healthy(raw_pod: Any) -> bool:
     return True
 
 
-def plain_pod(raw_pod: Any, *, has_events: bool = False) -> PlainPod | None:
-    """The summary of a plainly healthy pod; None when the pod needs the full evidence."""
+def plain_pod(raw_pod: Any, *, has_events: bool = False, with_times: bool = True) -> PlainPod | None:
+    """The summary of a plainly healthy pod; None when the pod needs the full evidence. `with_times`
+    False leaves `times` empty, for a caller that knows the moment already (a live cluster's list)."""
     if not is_plainly_healthy(raw_pod):
         return None
     meta = raw_pod["metadata"]
@@ -94,7 +95,7 @@ def plain_pod(raw_pod: Any, *, has_events: bool = False) -> PlainPod | None:
             if ref.get("controller"):
                 break
     times = []
-    for st in raw_pod["status"]["containerStatuses"]:
+    for st in raw_pod["status"]["containerStatuses"] if with_times else ():
         t = parse_rfc3339(st["state"]["running"].get("startedAt"))
         if t is not None:
             times.append(t)
