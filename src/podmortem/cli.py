@@ -44,6 +44,7 @@ LAZY_COMMANDS = {
     "snapshot": "podmortem.live.command:snapshot",
     "lint": "podmortem.lint.command:lint",
     "gate": "podmortem.gate.command:gate",
+    "watch": "podmortem.watch.command:watch",
 }
 
 

@@ -85,6 +85,12 @@ RESOURCES: tuple[ResourceType, ...] = (
     ResourceType("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", False,
                  verbs=("create",)),
     ResourceType("events.k8s.io", "v1", "events", "Event", True, ("ev",)),
+    # What `podmortem watch` and its deploy/watch kustomize base need (issue 13): leader election, RBAC.
+    ResourceType("coordination.k8s.io", "v1", "leases", "Lease", True),
+    ResourceType("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", False),
+    ResourceType("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", False),
+    ResourceType("rbac.authorization.k8s.io", "v1", "roles", "Role", True),
+    ResourceType("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", True),
 )
 
 BY_PATH: dict[tuple[str, str, str], ResourceType] = {(r.group, r.version, r.plural): r for r in RESOURCES}
