@@ -108,8 +108,7 @@ def watch(namespace: str | None, all_namespaces: bool, selector: str | None, con
                                                     lease_seconds, max(1.0, lease_seconds / 5)),
                                 clock=time.monotonic, wall=time.time)
     base = report_url.rstrip("/") if report_url else None
-    notifier = Notifier(receivers, outcome=lambda name, result: metrics.notifications.labels(name, result).inc(),
-                        report_url=(lambda inc: f"{base}/incidents/{inc.id}") if base else (lambda inc: None))
+    notifier = Notifier(receivers, report_url=(lambda inc: f"{base}/incidents/{inc.id}") if base else (lambda inc: None))
     watcher = Watcher(client, Settings(scope, remind_after=remind, resolve_after=resolve, diagnose_rate=diagnose_rate,
                                        identity=me),
                       elector=elector, notifier=notifier if receivers else None, metrics=metrics,

@@ -68,6 +68,8 @@ class Watcher:
         self.elector = elector
         self.metrics = metrics or Metrics()
         self.notifier = notifier
+        if notifier is not None:
+            notifier.outcome = lambda name, result: self.metrics.notifications.labels(name, result).inc()
         self.diagnoser = diagnoser or Diagnoser(client)
         self.events = events or EventWriter(client, settings.identity, clock)
         self.lock = threading.RLock()
