@@ -52,6 +52,9 @@ def default_identity() -> str:
 @click.option("--webhook-file", "webhook_files", multiple=True, metavar="KIND=PATH",
               help="A notification receiver: KIND is slack, teams or json; PATH a file holding its URL "
                    "(a mounted Secret). Repeatable. The URL is never logged.")
+@click.option("--webhook-dir", default=None, type=click.Path(file_okay=False),
+              help="A folder of receivers (a mounted Secret): each file named slack, teams or json (or KIND-NAME) "
+                   "holds one URL. A missing folder means no receivers.")
 @click.option("--remind-after", default="1h", show_default=True,
               help="Remind (Event series + notification) while an incident stays open this long; 0: never.")
 @click.option("--resolve-after", default="2m", show_default=True,
@@ -71,6 +74,7 @@ def default_identity() -> str:
 @click.option("-v", "--verbose", is_flag=True, help="Debug logs.")
 def watch(namespace: str | None, all_namespaces: bool, selector: str | None, context: str | None,
           kubeconfig: str | None, request_timeout: str, metrics_addr: str, webhook_files: tuple[str, ...],
+          webhook_dir: str | None,
           remind_after: str, resolve_after: str, diagnose_rate: float, leader_elect: bool,
           lease_namespace: str | None, lease_name: str, lease_duration: str, identity: str | None,
           secret_keys: bool, report_url: str | None, verbose: bool) -> None:
@@ -82,7 +86,7 @@ def watch(namespace: str | None, all_namespaces: bool, selector: str | None, con
     from podmortem.watch.httpd import StatusServer
     from podmortem.watch.lease import LeaderElector, LeaseConfig
     from podmortem.watch.metrics import Metrics
-    from podmortem.watch.notify import Notifier, read_receivers
+    from podmortem.watch.notify import Notifier, read_receivers, receivers_in
     from podmortem.watch.stream import PodScope
     from podmortem.watch.watcher import Settings, Watcher
 
@@ -95,7 +99,7 @@ def watch(namespace: str | None, all_namespaces: bool, selector: str | None, con
     if leader_elect and lease_seconds < 3:
         raise click.BadParameter("must be at least 3s", param_hint="--lease-duration")
     timeout = _duration(request_timeout, "--request-timeout") or 30.0
-    receivers = read_receivers(webhook_files)
+    receivers = read_receivers(webhook_files + tuple(receivers_in(webhook_dir) if webhook_dir else ()))
     logs.setup(logging.DEBUG if verbose else logging.INFO)
     log = logging.getLogger("podmortem.watch")
     client = connect(kubeconfig, context, timeout=timeout)

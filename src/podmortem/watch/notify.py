@@ -69,6 +69,23 @@ def read_receivers(specs: tuple[str, ...]) -> list[Receiver]:
     return out
 
 
+def receivers_in(folder: str) -> list[str]:
+    """`KIND=PATH` specs for a mounted Secret's folder: each file named KIND or KIND-NAME is one receiver.
+
+    A folder that does not exist means no receivers (the Deployment mounts the Secret as optional);
+    files of other names (the `..data` links a Secret volume holds) are ignored.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        return []
+    specs = []
+    for f in sorted(root.iterdir()):
+        kind = f.name.split("-", 1)[0]
+        if kind in KINDS and not f.name.startswith(".") and f.is_file():
+            specs.append(f"{kind}={f}")
+    return specs
+
+
 def _headline(event: str, inc: Incident) -> str:
     n = len(inc.seen)
     pods = f"{n} pod{'s' if n != 1 else ''}"
