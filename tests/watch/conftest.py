@@ -16,8 +16,9 @@ from podmortem.sim.cluster import SimCluster, SimOptions
 
 
 @pytest.fixture
-def sim(tmp_path: Path) -> Iterator[tuple[SimCluster, str]]:
-    with SimCluster(SimOptions(port=0, speed=SPEED, start_offset=0), docs=[namespace("shop")]) as cluster:
+def sim(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[SimCluster, str]]:
+    speed = getattr(request, "param", SPEED)  # indirect parametrisation: a slower virtual clock
+    with SimCluster(SimOptions(port=0, speed=speed, start_offset=0), docs=[namespace("shop")]) as cluster:
         kubeconfig = str(tmp_path / "kubeconfig")
         cluster.write_kubeconfig(kubeconfig, namespace="shop")
         yield cluster, kubeconfig

@@ -153,3 +153,16 @@ def test_payloads_carry_the_incident_not_a_url() -> None:
     generic = payload("json", "resolved", inc, "http://127.0.0.1:1/incidents/x")
     assert generic["event"] == "resolved" and generic["incident"]["cause"] == "app.missing-env"
     assert generic["diagnosis"] == {"name": "p"}
+
+
+def test_the_simulator_serves_one_event_through_both_apis() -> None:
+    from podmortem.sim.eventconv import event_for
+
+    written = {"apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"name": "e"}, "reason": "R",
+               "regarding": {"kind": "Deployment", "name": "web"}, "note": "n", "reportingController": "c/x",
+               "deprecatedCount": 2}
+    core = event_for("v1", written)
+    assert core["involvedObject"] == {"kind": "Deployment", "name": "web"} and core["message"] == "n"
+    assert core["reportingComponent"] == "c/x" and core["count"] == 2 and core["source"] == {"component": "c/x"}
+    assert event_for("events.k8s.io/v1", core) == {**written, "deprecatedSource": {"component": "c/x"}}
+    assert event_for("v1", core) is core

@@ -26,6 +26,7 @@ from podmortem.kube.times import rfc3339_seconds
 from podmortem.sim import guard, openapi, protobuf
 from podmortem.sim import resources as res
 from podmortem.sim.cluster import KUBE_VERSION, ApiError, SimCluster
+from podmortem.sim.eventconv import event_for
 from podmortem.sim.kubelet import LogsUnavailable
 from podmortem.sim.names import check_object_name
 from podmortem.sim.resources import ResourceType
@@ -358,6 +359,8 @@ def _list(c: _Call, tg: _Target) -> Response:
             if remaining is not None:
                 meta["remainingItemCount"] = remaining
         now = cluster.now()
+        if rt.plural == "events":  # one store, two Event APIs
+            items = [event_for("v1" if "as=Table" in c.accept else rt.api_version, o) for o in items]
         if "as=Table" in c.accept:
             include = c.q("includeObject", "Metadata") or "Metadata"
             return Response(200, orjson.dumps(table(rt.plural, items, now, meta, include)))
@@ -372,6 +375,8 @@ def _get(c: _Call, tg: _Target) -> Response:
         cluster.sync()
         obj = cluster.get(tg.rt, tg.ns or "", tg.name or "")
         now = cluster.now()
+    if tg.rt.plural == "events":
+        obj = event_for("v1" if "as=Table" in c.accept else tg.rt.api_version, obj)
     if "as=Table" in c.accept:
         include = c.q("includeObject", "Metadata") or "Metadata"
         return json_response(200, table(tg.rt.plural, [obj], now,

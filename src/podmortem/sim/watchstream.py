@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from podmortem.sim.cluster import ApiError, SimCluster
+from podmortem.sim.eventconv import event_for
 from podmortem.sim.resources import STORAGE_KEY, ResourceType
 from podmortem.sim.selectors import fields_match, labels_match
 from podmortem.sim.tables import table
@@ -82,6 +83,8 @@ def watch_stream(cluster: SimCluster, rt: ResourceType, ns: str | None, selector
     first_table = [True]
 
     def encode(kind: str, obj: dict[str, Any], now: float) -> bytes:
+        if rt.plural == "events" and kind not in ("BOOKMARK", "ERROR"):  # one store, two Event APIs
+            obj = event_for("v1" if as_table else rt.api_version, obj)
         if as_table and kind not in ("BOOKMARK", "ERROR"):
             t = table(rt.plural, [obj], now, {"resourceVersion": obj["metadata"].get("resourceVersion")}, include,
                       headers=first_table[0])
