@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from podmortem.live.client import Call, KubeClient
+from podmortem.errors import PodmortemError
+from podmortem.live.client import ApiCallError, Call, KubeClient
 from podmortem.watch.kevents import micro_time
 from podmortem.watch.writes import send
 
@@ -64,7 +65,7 @@ class LeaderElector:
         """One try to acquire or renew; whether this candidate leads now."""
         try:
             self.leader = self._step()
-        except OSError as exc:
+        except (OSError, ApiCallError, PodmortemError) as exc:
             log.warning("leader election: %s", exc)
             if self.leader and self.clock() - self._renewed_at > self.config.lease_duration * 2 / 3:
                 self.leader = False  # could not renew in time: someone else may take over soon
@@ -131,7 +132,7 @@ class LeaderElector:
                 spec["leaseDurationSeconds"] = 1
                 spec["renewTime"] = micro_time(self.wall())
                 send(self.client, "PUT", name_path, got.doc, Call("update", "leases", cfg.namespace, cfg.name))
-        except OSError as exc:
+        except (OSError, ApiCallError, PodmortemError) as exc:
             log.warning("releasing the Lease failed: %s", exc)
 
 

@@ -128,6 +128,12 @@ class PodStream:
                          type(exc).__name__, self.resource_version)
                 if self._back_off(first_free=True):
                     return
+            except Exception:  # a bug while handling an event: list again rather than stop watching
+                log.exception("handling the pod watch failed; listing again")
+                self.hooks.restart("error")
+                need_list = True
+                if self._back_off():
+                    return
 
     def _back_off(self, first_free: bool = False) -> bool:
         self._failures += 1

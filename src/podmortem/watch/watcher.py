@@ -21,7 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from podmortem.live.client import KubeClient
+from podmortem.errors import PodmortemError
+from podmortem.live.client import ApiCallError, KubeClient
 from podmortem.watch.diagnoser import DEFAULT_BURST, DEFAULT_RATE, Diagnoser, Outcome, TokenBucket
 from podmortem.watch.incidents import (
     DEFAULT_REMIND_AFTER,
@@ -206,11 +207,17 @@ class Watcher:
         while not self.stopping.is_set():
             self._last_loop = time.monotonic()
             now = self.clock()
-            if now >= next_election:
-                self._elect()
-                next_election = now + (self.elector.config.retry_period if self.elector else 3600.0)
-            if self.active and self.listed.is_set():
-                self.step(now)
+            try:
+                if now >= next_election:
+                    self._elect()
+                    next_election = now + (self.elector.config.retry_period if self.elector else 3600.0)
+                if self.active and self.listed.is_set():
+                    self.step(now)
+                else:
+                    with self.lock:
+                        self._gauges()
+            except Exception:  # a bug or an unforeseen answer must not stop the watcher: log it, go on
+                log.exception("the watcher's main loop failed; continuing")
             self.stopping.wait(LOOP_PERIOD)
 
     def _elect(self) -> None:
@@ -315,7 +322,7 @@ class Watcher:
             inc = action.incident
             try:
                 self._report_one(action)
-            except OSError as exc:
+            except (OSError, ApiCallError, PodmortemError) as exc:
                 log.warning("reporting %s of incident %s (%s %s) failed: %s; will retry", action.kind, inc.id,
                             inc.owner_label, inc.cause, exc)
                 with self.lock:
