@@ -90,12 +90,15 @@ def watch(folder: str, seconds: float) -> None:
     w = Watcher(client, Settings(PodScope(None), remind_after=0), diagnoser=Diagnoser(client))
     lags: list[float] = []
     sizes: list[bytes] = []
+    stamps: set[str] = set()
     handle = w.changed
 
     def changed(kind: str, pod: dict[str, Any]) -> None:
         handle(kind, pod)
         stamp = ((pod.get("metadata") or {}).get("annotations") or {}).get(STAMP)
-        if stamp:
+        # Only the update that set the stamp: later updates of the pod (its status) carry it too.
+        if stamp and stamp not in stamps:
+            stamps.add(stamp)
             lags.append(time.time() - float(stamp))
             if len(sizes) < 2000:
                 sizes.append(orjson.dumps({"type": kind, "object": pod}))
