@@ -56,12 +56,14 @@ def test_twelve_replicas_one_incident_one_event_one_webhook_then_one_resolve(
 
         cluster.create(by_plural("deployments"), "shop", deployment("checkout", "shop", 12))
         wait_for("the webhook", lambda: receiver.calls)
-        wait_for("all 12 pods in the incident", lambda: watcher.incidents() and len(watcher.incidents()[0].seen) == 12)
-        [inc] = watcher.incidents()
-        assert (inc.owner, inc.cause, inc.state) == (("Deployment", "checkout"), "app.missing-env", "CrashLoopBackOff")
         started = first_backoff(cluster, "checkout-")
         arrived, body = receiver.calls[0]
         assert arrived - started <= 2.0, f"webhook {arrived - started:.2f} virtual seconds after the first BackOff"
+        # The others join as they start crashing (image pulls are sequential): nothing is timed from here on.
+        wait_for("all 12 pods in the incident", lambda: watcher.incidents() and len(watcher.incidents()[0].seen) == 12,
+                 advance=cluster)
+        [inc] = watcher.incidents()
+        assert (inc.owner, inc.cause, inc.state) == (("Deployment", "checkout"), "app.missing-env", "CrashLoopBackOff")
         assert body["incident"]["owner"] == "deployment/checkout"
         assert body["diagnosis"]["findings"][0]["cause"] == "app.missing-env"
         [event] = our_events(cluster)
