@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from simwatch import Receiver_, deployment, make_watcher, wait_for
 
+from podmortem.kube.times import rfc3339_seconds
 from podmortem.sim.cluster import SimCluster
 from podmortem.sim.faults import FaultRule
-from podmortem.sim.timefmt import parse_rfc3339
 
 pytestmark = pytest.mark.slow
 
@@ -22,12 +22,14 @@ def our_events(cluster: SimCluster, reason: str = "CrashLoopDiagnosed") -> list[
 
 def first_backoff(cluster: SimCluster, prefix: str) -> float:
     """When the first pod of the Deployment entered CrashLoopBackOff: the kubelet's first BackOff event."""
-    times = []
+    times: list[float] = []
     for e in cluster.objects("events"):
         inv = e.get("involvedObject") or {}
         if e.get("reason") == "BackOff" and str(inv.get("name", "")).startswith(prefix):
             stamp = e.get("firstTimestamp") or e.get("eventTime")
-            times.append(parse_rfc3339(stamp))
+            t = rfc3339_seconds(stamp)
+            if t is not None:
+                times.append(t)
     return min(times)
 
 

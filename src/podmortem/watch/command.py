@@ -17,8 +17,8 @@ import time
 
 import click
 
-from podmortem.durations import parse_duration
 from podmortem.errors import InputError
+from podmortem.kube.durations import parse_duration
 
 
 def _duration(value: str, option: str) -> float:
