@@ -196,6 +196,10 @@ def _what_changed(col: Collection) -> dict[PodKey, dict[str, Any]]:
     return out
 
 
+def _is_undo(step: object) -> bool:
+    return isinstance(step, Command) and step.argv[:3] == ("kubectl", "rollout", "undo")
+
+
 def with_rollback(f: Finding, change: Mapping[str, Any]) -> Finding:
     """The top finding of a pod whose crash loop began with a rollout revision, offered the way back:
     `kubectl rollout undo deployment/NAME --to-revision=N`, N the last revision that ran (from the
@@ -213,7 +217,7 @@ def with_rollback(f: Finding, change: Mapping[str, Any]) -> Finding:
             + " (kubectl rollout undo below).")
     r = f.remedy
     # a rule's own `rollout undo` (to the previous revision, whatever it was) gives way to the evidenced one
-    kept = tuple(s for s in r.commands if not (isinstance(s, Command) and s.argv[:3] == ("kubectl", "rollout", "undo")))
+    kept = tuple(s for s in r.commands if not _is_undo(s))
     remedy = replace(r, summary=r.summary.rstrip() + text, commands=(*kept, undo),
                      namespaces=(*r.namespaces, ns) if ns not in r.namespaces else r.namespaces)
     return replace(f, remedy=remedy)
@@ -223,7 +227,7 @@ def without_rollback(f: Finding) -> Finding:
     """The top finding of a pod whose Deployment has no earlier revision: a rule's `rollout undo`
     would fail as printed (kubectl: "no rollout history found"), so it goes, and the text says why."""
     r = f.remedy
-    kept = tuple(s for s in r.commands if not (isinstance(s, Command) and s.argv[:3] == ("kubectl", "rollout", "undo")))
+    kept = tuple(s for s in r.commands if not _is_undo(s))
     if len(kept) == len(r.commands):
         return f
     text = " There is no earlier revision to roll back to: the Deployment's ReplicaSets show only this one."
