@@ -111,14 +111,41 @@ def _command(cmd: Command, allowed: frozenset[str], problems: list[str]) -> Comm
         problems.append("an empty redirection target: VALUE instead")
         stdout = Placeholder("VALUE")
     out = replace(cmd, argv=tuple(argv), pipe=pipe, stdout=stdout)
+    if quoted_by_construction(out):
+        return out
     from podmortem.shell import render_command
 
     try:
         shlex.split(render_command(out))
-    except ValueError as e:  # unbalanced quotes cannot come from shlex.quote; checked all the same
+    except (ValueError, TypeError) as e:  # something podmortem.shell does not quote: checked the slow way
         problems.append(f"a command does not split as shell words ({e}): dropped")
         return None
     return out
+
+
+def quoted_by_construction(cmd: Command) -> bool:
+    """True when every part of the command is one podmortem.shell renders as whole shell words: plain
+    `str` values (each `shlex.quote`d), placeholders (upper-case words), joined parts of those, nested
+    commands of the same. Such a line always splits as shell words, so `shlex.split` (the costliest step
+    of rendering a report) is kept for anything else: a value of another type that a rule let through."""
+    if cmd.stdout is not None and not _leaf(cmd.stdout):
+        return False
+    if cmd.pipe is not None and not quoted_by_construction(cmd.pipe):
+        return False
+    for arg in cmd.argv:
+        if isinstance(arg, Joined):
+            if not all(_leaf(p) for p in arg.parts):
+                return False
+        elif isinstance(arg, Command):
+            if not quoted_by_construction(arg):
+                return False
+        elif not _leaf(arg):
+            return False
+    return True
+
+
+def _leaf(value: object) -> bool:
+    return type(value) is str or type(value) is Placeholder
 
 
 def _value(arg: Arg, allowed: frozenset[str], problems: list[str]) -> Arg:
@@ -186,4 +213,4 @@ def _patch_values(value: Any, where: str, problems: list[str]) -> None:
             _patch_values(v, f"{where}[{i}]", problems)
 
 
-__all__ = ["KNOWN_NAMESPACES", "Checked", "allowed_namespaces", "check"]
+__all__ = ["KNOWN_NAMESPACES", "Checked", "allowed_namespaces", "check", "quoted_by_construction"]
