@@ -3,7 +3,10 @@
 A candidate creates the Lease or, when it holds it, renews `renewTime` every `retry_period`.
 A Lease held by someone else is taken over only when its record has not changed for
 `lease_duration` as seen on the candidate's own clock (client-go's observedTime rule: no
-comparison of two machines' clocks). Every write carries the resourceVersion read, so two
+comparison of two machines' clocks). "Changed" is judged by the Lease's resourceVersion, which
+the API server bumps on every write, rather than by its timestamps: a server (or the simulator
+running ahead of the wall clock) may serve the same renewTime differently from one read to the
+next, and a standby that took that for a renewal would never take over. Every write carries the resourceVersion read, so two
 candidates racing for an expired Lease get one 200 and one 409 Conflict. A leader that cannot
 renew within `lease_duration` stops acting as leader before anyone else can take over; a leader
 that stops cleanly releases the Lease (empty holder) so the next one need not wait.
@@ -12,6 +15,7 @@ that stops cleanly releases the Lease (empty holder) so the next one need not wa
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,8 +53,11 @@ class LeaderElector:
         self.leader = False
         self._observed: tuple[Any, ...] | None = None
         self._observed_at = 0.0
+        self._observed_polls = 0  # reads that found the same record, the first included
         self._renewed_at = -1e18
         self.transitions = 0
+        # The last takeover from another holder, in lease terms (logged; read by tests and the status page).
+        self.takeover: dict[str, Any] | None = None
 
     @property
     def path(self) -> str:
@@ -71,6 +78,20 @@ class LeaderElector:
                 self.leader = False  # could not renew in time: someone else may take over soon
         return self.leader
 
+    def leading(self) -> bool:
+        """Whether to act as leader now: won, and renewed recently enough that nobody can have taken over.
+
+        The renewals run on their own thread; one stuck in a slow request must not leave this
+        replica reporting past the point where a standby may take the Lease (client-go's renew deadline).
+        """
+        return self.leader and self.clock() - self._renewed_at <= self.config.lease_duration * 2 / 3
+
+    def run(self, stopping: threading.Event) -> None:
+        """Acquire or renew every `retry_period` until `stopping` is set (the watcher's Lease thread)."""
+        while not stopping.is_set():
+            self.step()
+            stopping.wait(self.config.retry_period)
+
     def _step(self) -> bool:
         cfg = self.config
         name_path = f"{self.path}/{quote(cfg.name, safe='')}"
@@ -89,22 +110,32 @@ class LeaderElector:
         lease = got.doc
         spec = lease.get("spec") or {}
         holder = str(spec.get("holderIdentity") or "")
-        record = (holder, spec.get("renewTime"), spec.get("leaseTransitions"))
+        version = (lease.get("metadata") or {}).get("resourceVersion") or spec.get("renewTime")
+        record = (holder, version, spec.get("leaseTransitions"))
         now = self.clock()
         if record != self._observed:
-            self._observed, self._observed_at = record, now
+            self._observed, self._observed_at, self._observed_polls = record, now, 0
+        self._observed_polls += 1
         transitions = int(spec.get("leaseTransitions") or 0)
+        takeover = None
         if holder and holder != cfg.identity:
             duration = float(spec.get("leaseDurationSeconds") or cfg.lease_duration)
             if now - self._observed_at < duration:
                 return False
             transitions += 1
+            takeover = {"previous_holder": holder, "unchanged_for": round(now - self._observed_at, 3),
+                        "lease_duration": duration, "polls_unchanged": self._observed_polls,
+                        "retry_period": cfg.retry_period}
         elif not holder:
             transitions += 1
         acquire = spec.get("acquireTime") if holder == cfg.identity else None
         lease["spec"] = self._spec(transitions, acquire)
         ans = send(self.client, "PUT", name_path, lease, Call("update", "leases", cfg.namespace, cfg.name))
         if ans.ok:
+            if takeover is not None:
+                self.takeover = takeover
+                log.info("took the Lease over from %s, silent for %.1fs (lease duration %.0fs)", holder,
+                         takeover["unchanged_for"], takeover["lease_duration"], extra={"takeover": takeover})
             return self._won()
         if ans.status == 409:
             return False

@@ -1,9 +1,9 @@
 """The watcher: the pod stream feeds the view; the leader diagnoses new failures and reports incidents.
 
-Two threads: the stream thread applies every pod update to the view under a lock (cheap: a
-few dict operations) and queues pods that newly entered a failing state; the main loop renews or
-contends for the Lease, diagnoses queued pods (rate-limited, without holding the lock during API
-calls), ticks the incidents, and hands what must be reported to the Event writer and the
+Three threads: the stream thread applies every pod update to the view under a lock (cheap: a
+few dict operations) and queues pods that newly entered a failing state; the Lease thread renews
+or contends for the Lease (lease.py); the main loop follows the Lease's verdict, diagnoses
+queued pods (rate-limited, without holding the lock during API calls), ticks the incidents, and hands what must be reported to the Event writer and the
 notifier. Only the leader diagnoses and reports; a standby keeps its view current, so on taking
 over it rebuilds the open incidents from the Events the watcher wrote (none is announced twice)
 and then queues every pod that is failing now.
@@ -180,6 +180,12 @@ class Watcher:
         t = threading.Thread(target=self.stream.run, name="watch-stream", daemon=True)
         t.start()
         self._threads.append(t)
+        if self.elector is not None:
+            # Renewals on their own thread, as client-go does: a slow diagnosis must not delay them
+            # past the lease duration (a standby would take over while this replica still reports).
+            e = threading.Thread(target=self.elector.run, args=(self.stopping,), name="watch-lease", daemon=True)
+            e.start()
+            self._threads.append(e)
         if self.notifier is not None:
             self.notifier.start()
         m = threading.Thread(target=self.loop, name="watch-main", daemon=True)
@@ -203,14 +209,11 @@ class Watcher:
         return self.listed.is_set()
 
     def loop(self) -> None:
-        next_election = 0.0
         while not self.stopping.is_set():
             self._last_loop = time.monotonic()
             now = self.clock()
             try:
-                if now >= next_election:
-                    self._elect()
-                    next_election = now + (self.elector.config.retry_period if self.elector else 3600.0)
+                self._elect()
                 if self.active and self.listed.is_set():
                     self.step(now)
                 else:
@@ -221,7 +224,7 @@ class Watcher:
             self.stopping.wait(LOOP_PERIOD)
 
     def _elect(self) -> None:
-        leading = self.elector.step() if self.elector is not None else True
+        leading = self.elector.leading() if self.elector is not None else True
         if leading and not self.active:
             self.activate()
         elif not leading and self.active:
