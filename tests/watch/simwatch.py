@@ -19,7 +19,6 @@ import orjson
 from podmortem.live.client import connect
 from podmortem.sim.cluster import SimCluster
 from podmortem.watch.diagnoser import Diagnoser
-from podmortem.watch.lease import LeaderElector, LeaseConfig
 from podmortem.watch.notify import Notifier, Receiver
 from podmortem.watch.stream import PodScope
 from podmortem.watch.watcher import Settings, Watcher
@@ -28,17 +27,23 @@ SPEED = 0.25
 SAFETY = 120.0  # wall seconds before a wait gives up
 
 
-def wait_for(what: str, cond: Callable[[], Any], timeout: float = SAFETY, advance: SimCluster | None = None) -> Any:
-    """Poll `cond`; with `advance`, virtual time also jumps 1 s per poll (where nothing is timed)."""
+def wait_for(what: str, cond: Callable[[], Any], timeout: float = SAFETY, advance: SimCluster | None = None,
+             step: float = 1.0) -> Any:
+    """Poll `cond`; with `advance`, virtual time also jumps `step` seconds per poll (where nothing is timed).
+
+    The jumps are what keeps these tests short: the simulated pods' image pulls, crashes and
+    back-offs take virtual seconds that nobody needs to wait for on the wall clock. The simulator
+    publishes every instant a jump passes, so the watcher still sees each transition.
+    """
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         value = cond()
         if value:
             return value
         if advance is not None:
-            advance.advance(1.0)
+            advance.advance(step)
         time.sleep(0.05)
-    raise AssertionError(f"gave up waiting for {what}")
+    raise AssertionError(f"gave up waiting for {what} ({timeout:.0f} s)")
 
 
 def namespace(name: str) -> dict[str, Any]:
@@ -92,18 +97,15 @@ class Receiver_:
 
 
 def make_watcher(cluster: SimCluster, kubeconfig: str, receiver: Receiver_ | None, *, identity: str = "w1",
-                 elect: bool = False, lease_duration: float = 4.0, resolve_after: float = 1.0,
-                 notify_sleep: Callable[[float], bool] | None = None) -> Watcher:
+                 resolve_after: float = 1.0, notify_sleep: Callable[[float], bool] | None = None) -> Watcher:
+    """An in-process watcher on the simulator's virtual clock, without leader election (test_failover.py
+    runs two elected watcher processes)."""
     client = connect(kubeconfig)
     clock = cluster.now
-    elector = None
-    if elect:
-        elector = LeaderElector(client, LeaseConfig("shop", "podmortem-watch", identity, lease_duration, 0.5),
-                                clock=clock, wall=clock)
     notifier = None
     if receiver is not None:
         notifier = Notifier([Receiver("json", "json#1", receiver.url)], clock=clock, min_interval=0,
                             sleep=notify_sleep)
     return Watcher(client, Settings(PodScope("shop"), resolve_after=resolve_after, remind_after=0,
                                     identity=identity),
-                   clock=clock, elector=elector, notifier=notifier, diagnoser=Diagnoser(client))
+                   clock=clock, notifier=notifier, diagnoser=Diagnoser(client))
