@@ -1,28 +1,135 @@
-"""Regular expressions compiled on first use instead of at import.
+"""Regular expressions compiled on first use instead of at import, and searched only when a text
+holds a word every match needs.
 
 podmortem's rules carry several hundred patterns; compiling them all costs about as much as
-parsing a 20 MB PodList, while one run only ever uses those whose cheap needles a line contains.
-`lazy(pattern, flags)` stands in for `re.compile(pattern, flags)`: the same methods, compiled the
-first time one is called. patterns_index compiles every lazy pattern it finds, so the ReDoS checks
-still see all of them.
+parsing a 20 MB PodList, while one run only ever uses a few. `lazy(pattern, flags)` stands in for
+`re.compile(pattern, flags)`: the same methods, compiled the first time one is called.
+patterns_index compiles every lazy pattern it finds, so the ReDoS checks still see all of them.
+
+Most searches of a report find nothing: a rule asks every message of a failing pod whether it is
+the one message that rule knows. `needles(pattern, flags)` reads the parsed pattern (the
+standard library's own parser) for literal words one of which every match contains (RE2's
+prefilter idea, reduced to what is exact); `search` on a lazy pattern then answers None at the
+cost of a substring test when none of them is in the text. The words are derived, never written
+by hand, so they cannot drift from the pattern; tests/core/test_needles.py checks the claim on
+every pattern and every message of the fixtures.
 """
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Iterator
 from typing import Any, cast
 
+# The standard library's regular-expression parser and its opcodes (re._parser since 3.11; podmortem.redos
+# reads it the same way). Private: a Python without it gets no needles, not an error.
+try:
+    _P: Any = importlib.import_module("re._parser")
+    _C: Any = importlib.import_module("re._constants")
+except ImportError:  # pragma: no cover
+    _P = _C = None
+
+# The shortest needle worth testing: a shorter one is in nearly every text.
+MIN_NEEDLE = 3
+# Under IGNORECASE a text is lower-cased before the test. re also matches `i` with U+0131 (dotless
+# i) and `s` with U+017F (long s), whose lower case is not `i`/`s`; a needle never spans those
+# letters, nor any non-ASCII one (tests/core/test_needles.py recomputes this set over all of Unicode).
+_FOLD_UNSAFE = frozenset("iIsS")
+
+
+def needles(pattern: str, flags: int = 0) -> tuple[str, ...] | None:
+    """Literal words, one of which is in every string the pattern finds a match in; None when no
+    such set is known. Under IGNORECASE the words are lower case and hold for the lower-cased text."""
+    if _P is None:
+        return None
+    try:
+        parsed = _P.parse(pattern, flags)
+    except Exception:  # re.compile will say what is wrong with it
+        return None
+    fold = bool(parsed.state.flags & re.IGNORECASE)
+    found = _sequence(list(parsed), fold)
+    if not found or min(len(n) for n in found) < MIN_NEEDLE:
+        return None
+    return tuple(sorted(found))
+
+
+def _better(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    ka, kb = (min(map(len, a)), -len(a)), (min(map(len, b)), -len(b))
+    return a if ka >= kb else b
+
+
+def _sequence(items: list[tuple[Any, Any]], fold: bool) -> frozenset[str] | None:
+    """The best needle set for a sequence of parsed items: one literal run, or one sub-item's set."""
+    best: frozenset[str] | None = None
+    run: list[str] = []
+
+    def flush() -> None:
+        nonlocal best
+        if run:
+            best = _better(best, frozenset({"".join(run)}))
+            run.clear()
+
+    for op, av in items:
+        ch = _literal(op, av)
+        if ch is not None:
+            if fold and (not ch.isascii() or ch in _FOLD_UNSAFE):
+                flush()
+            else:
+                run.append(ch.lower() if fold else ch)
+            continue
+        flush()
+        best = _better(best, _item(op, av, fold))
+    flush()
+    return best
+
+
+def _literal(op: Any, av: Any) -> str | None:
+    if op is _C.LITERAL:
+        return chr(av)
+    if op is _C.IN and len(av) == 1 and av[0][0] is _C.LITERAL:  # `[.]`
+        return chr(av[0][1])
+    return None
+
+
+def _item(op: Any, av: Any, fold: bool) -> frozenset[str] | None:
+    """The needle set one parsed item guarantees, or None."""
+    if op is _C.SUBPATTERN:
+        _group, add_flags, del_flags, sub = av
+        if add_flags or del_flags:  # `(?i:...)`, `(?-i:...)`: a case rule of its own
+            return None
+        return _sequence(list(sub), fold)
+    if op is _C.ATOMIC_GROUP:
+        return _sequence(list(av), fold)
+    if op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT):
+        low, _high, sub = av
+        return _sequence(list(sub), fold) if low >= 1 else None
+    if op is _C.BRANCH:
+        union: set[str] = set()
+        for alternative in av[1]:
+            found = _sequence(list(alternative), fold)
+            if found is None:
+                return None  # one alternative needs no word: the branch guarantees none
+            union |= found
+        return frozenset(union)
+    return None  # anchors, classes, lookarounds, back references: no word guaranteed
+
 
 class LazyPattern:
-    """A `re.Pattern[str]` that compiles itself when first used."""
+    """A `re.Pattern[str]` that compiles itself when first used; its `search` skips texts that lack
+    every needle (see `needles`)."""
 
-    __slots__ = ("_compiled", "_flags", "pattern")
+    __slots__ = ("_compiled", "_flags", "_search", "pattern")
 
     def __init__(self, pattern: str, flags: int = 0) -> None:
         self.pattern = pattern
         self._flags = flags
         self._compiled: re.Pattern[str] | None = None
+        self._search: Callable[..., re.Match[str] | None] | None = None
 
     @property
     def compiled(self) -> re.Pattern[str]:
@@ -31,12 +138,15 @@ class LazyPattern:
             c = self._compiled = re.compile(self.pattern, self._flags)
         return c
 
+    def search(self, string: str, *args: int) -> re.Match[str] | None:
+        s = self._search
+        if s is None:
+            s = self._search = prefiltered_search(self.compiled)
+        return s(string, *args)
+
     @property
     def flags(self) -> int:
         return self.compiled.flags  # as compiled: re adds UNICODE to str patterns
-
-    def search(self, string: str, *args: int) -> re.Match[str] | None:
-        return self.compiled.search(string, *args)
 
     def match(self, string: str, *args: int) -> re.Match[str] | None:
         return self.compiled.match(string, *args)
@@ -69,6 +179,35 @@ class LazyPattern:
 
     def __repr__(self) -> str:
         return f"lazy({self.pattern!r}, {self._flags!r})"
+
+
+def prefiltered_search(pattern: re.Pattern[str]) -> Callable[..., re.Match[str] | None]:
+    """`pattern.search`, preceded by the needle test when the pattern has needles."""
+    words = needles(pattern.pattern, pattern.flags)
+    search = pattern.search
+    if words is None:
+        return search
+    if pattern.flags & re.IGNORECASE:
+        def folded(string: str, *args: int) -> re.Match[str] | None:
+            low = string.lower()
+            for w in words:
+                if w in low:
+                    return search(string, *args)
+            return None
+        return folded
+    if len(words) == 1:
+        word = words[0]
+
+        def one(string: str, *args: int) -> re.Match[str] | None:
+            return search(string, *args) if word in string else None
+        return one
+
+    def any_of(string: str, *args: int) -> re.Match[str] | None:
+        for w in words:
+            if w in string:
+                return search(string, *args)
+        return None
+    return any_of
 
 
 def lazy(pattern: str, flags: int = 0) -> re.Pattern[str]:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 
+from podmortem.lazyre import lazy
 from podmortem.model.evidence import ContainerEvidence, PodEvidence
 
 # Waiting reasons that mean "not started yet, nothing wrong by itself".
 BENIGN_WAITING = frozenset({"ContainerCreating", "PodInitializing"})
 
 
-CONTAINER_IN_MESSAGE = re.compile(
+CONTAINER_IN_MESSAGE = lazy(
     r"""(?:failed\ container|container[:=]\s?|container\ |Container\ )"?([a-z0-9][-a-z0-9.]*)"?""",
     re.X,
 )

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from podmortem import logline
+from podmortem.lazyre import lazy
 from podmortem.model import ContainerEvidence
 from podmortem.remedy_math import ports_in
 from podmortem.rules import patterns as pt
@@ -175,7 +176,7 @@ def _scan(lines: list[_Line]) -> Analysis:
 
 
 _FATAL_LINE = next(p for p in pt.CRASH_PATTERNS if p.detail == "fatal-log-line")
-_WHOLE = re.compile(r".+")
+_WHOLE = lazy(r".+")
 
 
 def _fatal_record(body: str) -> tuple[pt.LogPattern, re.Match[str]] | None:

@@ -8,10 +8,10 @@ alone, since a segfault or a clean exit under restartPolicy Always needs no log 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
+from podmortem.lazyre import lazy
 from podmortem.model import (
     APPLY,
     Citation,
@@ -185,11 +185,11 @@ def crash_signal_exit(pod: PodEvidence) -> Iterator[Hit]:
 # --- app.exit-zero -------------------------------------------------------------------------------
 
 _FOREGROUND = (
-    (re.compile(r"(?i)nginx|tengine|openresty"), ("nginx", "-g", "daemon off;"),
+    (lazy(r"(?i)nginx|tengine|openresty"), ("nginx", "-g", "daemon off;"),
      "run nginx in the foreground (nginx -g 'daemon off;')"),
-    (re.compile(r"(?i)\bhttpd\b|apache"), ("httpd-foreground",), "run Apache in the foreground (httpd-foreground)"),
-    (re.compile(r"(?i)php.*fpm|fpm"), ("php-fpm", "-F"), "run php-fpm in the foreground (php-fpm -F)"),
-    (re.compile(r"(?i)redis"), ("redis-server", "--daemonize", "no"), "run redis-server with --daemonize no"),
+    (lazy(r"(?i)\bhttpd\b|apache"), ("httpd-foreground",), "run Apache in the foreground (httpd-foreground)"),
+    (lazy(r"(?i)php.*fpm|fpm"), ("php-fpm", "-F"), "run php-fpm in the foreground (php-fpm -F)"),
+    (lazy(r"(?i)redis"), ("redis-server", "--daemonize", "no"), "run redis-server with --daemonize no"),
 )
 # Programs that do their work and exit: as a container's command under restartPolicy Always they finish,
 # exit 0 and are restarted forever. `sleep N` ends too (`sleep infinity` does not); `tail -f` does not.
@@ -197,7 +197,7 @@ _ONE_SHOT = frozenset({"echo", "printf", "true", ":", "sleep", "date", "env", "p
                        "touch", "mkdir", "cp", "mv", "rm", "ln", "chmod", "chown", "test", "[", "whoami", "id",
                        "hostname", "uname", "pwd", "curl", "wget", "tar", "sed", "grep", "awk", "find", "wc", "df"})
 _SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "busybox"})
-_STATEMENT = re.compile(r"(?:;|&&|\|\||\n)")
+_STATEMENT = lazy(r"(?:;|&&|\|\||\n)")
 
 
 def one_shot_command(argv: list[str]) -> str | None:
@@ -224,7 +224,7 @@ def one_shot_command(argv: list[str]) -> str | None:
     return program
 
 
-_BACKGROUNDING = re.compile(r"&\s*$|\bservice \S+ start\b|\b(?:-d|--daemon|--detach|daemonize yes)\b|\bnohup\b")
+_BACKGROUNDING = lazy(r"&\s*$|\bservice \S+ start\b|\b(?:-d|--daemon|--detach|daemonize yes)\b|\bnohup\b")
 
 
 def _exit_zero_applies(pod: PodEvidence, c: ContainerEvidence, t: Termination) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from podmortem.lazyre import lazy
 from podmortem.model import APPLY, Command, ContainerEvidence, Hit, PodEvidence, Remedy, Step
 from podmortem.rules import patterns as pt
 from podmortem.rules.app_analysis import Candidate
@@ -29,18 +30,18 @@ from podmortem.shell import render_command
 
 # Ports and names by which a dependency's kind shows, for the finer detail and the wording.
 _KIND_BY_TEXT = (
-    ("postgres", re.compile(r"(?i)postgres|psycopg|libpq|\bpq:|PSQLException|Npgsql|PG::|pgx|asyncpg|SQLSTATE\[08")),
-    ("mysql", re.compile(r"(?i)mysql|mariadb|Communications link failure|SQLSTATE\[HY000\] \[2002\]")),
-    ("redis", re.compile(r"(?i)redis|jedis|lettuce")),
-    ("mongodb", re.compile(r"(?i)mongo")),
-    ("kafka", re.compile(r"(?i)kafka|broker may not be available|sarama")),
-    ("rabbitmq", re.compile(r"(?i)rabbit|amqp")),
-    ("elasticsearch", re.compile(r"(?i)elasticsearch|opensearch|No living connections")),
-    ("sqlserver", re.compile(r"(?i)sql server|SqlClient|mssql")),
-    ("zookeeper", re.compile(r"(?i)zookeeper")),
-    ("etcd", re.compile(r"(?i)\betcd")),
-    ("kubernetes-api", re.compile(r"(?i)kubernetes\.default|10\.96\.0\.1:443|/api\?timeout|apiserver")),
-    ("nginx-upstream", re.compile(r"host not found in upstream")),
+    ("postgres", lazy(r"(?i)postgres|psycopg|libpq|\bpq:|PSQLException|Npgsql|PG::|pgx|asyncpg|SQLSTATE\[08")),
+    ("mysql", lazy(r"(?i)mysql|mariadb|Communications link failure|SQLSTATE\[HY000\] \[2002\]")),
+    ("redis", lazy(r"(?i)redis|jedis|lettuce")),
+    ("mongodb", lazy(r"(?i)mongo")),
+    ("kafka", lazy(r"(?i)kafka|broker may not be available|sarama")),
+    ("rabbitmq", lazy(r"(?i)rabbit|amqp")),
+    ("elasticsearch", lazy(r"(?i)elasticsearch|opensearch|No living connections")),
+    ("sqlserver", lazy(r"(?i)sql server|SqlClient|mssql")),
+    ("zookeeper", lazy(r"(?i)zookeeper")),
+    ("etcd", lazy(r"(?i)\betcd")),
+    ("kubernetes-api", lazy(r"(?i)kubernetes\.default|10\.96\.0\.1:443|/api\?timeout|apiserver")),
+    ("nginx-upstream", lazy(r"host not found in upstream")),
 )
 _KIND_BY_PORT = {
     "5432": "postgres", "3306": "mysql", "6379": "redis", "27017": "mongodb", "9092": "kafka", "5672": "rabbitmq",
@@ -68,8 +69,8 @@ def _mode(cand: Candidate) -> str:
     return cand.detail
 
 
-_CLUSTER_SUFFIX = re.compile(r"(?:\.svc)?(?:\.cluster\.local)?\.?$")
-_URL = re.compile(r"\b(?P<scheme>https?|wss?|grpcs?)://(?:[^@/\s\"']*@)?(?P<host>[A-Za-z0-9_][A-Za-z0-9_.-]*)"
+_CLUSTER_SUFFIX = lazy(r"(?:\.svc)?(?:\.cluster\.local)?\.?$")
+_URL = lazy(r"\b(?P<scheme>https?|wss?|grpcs?)://(?:[^@/\s\"']*@)?(?P<host>[A-Za-z0-9_][A-Za-z0-9_.-]*)"
                   r"(?::(?P<port>\d{1,5}))?(?=[/\"'\s]|$)", re.I)
 
 

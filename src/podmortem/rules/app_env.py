@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from podmortem.lazyre import lazy
 from podmortem.model import APPLY, ContainerEvidence, Hit, Joined, Placeholder, PodEvidence, Remedy, Step
 from podmortem.rules import patterns as pt
 from podmortem.rules.app_analysis import Analysis, Candidate
@@ -25,7 +26,7 @@ from podmortem.rules.base import rule
 from podmortem.rules.evidence import kubectl, ns_args, watch_command, workload_ref
 from podmortem.rules.patch import template_patch
 
-_SECRETISH = re.compile(r"(?i)pass(?:word|wd)?|secret|token|key|credential|auth|private|cert")
+_SECRETISH = lazy(r"(?i)pass(?:word|wd)?|secret|token|key|credential|auth|private|cert")
 
 
 def _env_situation(pod: PodEvidence, c: ContainerEvidence, var: str | None) -> str:

@@ -11,10 +11,10 @@ Secret values are never read or printed: remedies only list keys.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from podmortem.lazyre import lazy
 from podmortem.model import (
     Citation,
     Command,
@@ -47,9 +47,9 @@ from podmortem.rules.kubelet_config import (
 )
 from podmortem.rules.spec import cite_spec
 
-_VOLUME_IN_MESSAGE = re.compile(r"volume \\*[\"'](?P<volume>[^\"'\\]+)\\*[\"']")
+_VOLUME_IN_MESSAGE = lazy(r"volume \\*[\"'](?P<volume>[^\"'\\]+)\\*[\"']")
 # `couldn't get configMap NS/NAME` (envFrom) names the namespace the kubelet looked in.
-_GET_NS = re.compile(r"(?i:couldn't get (?:configmap|secret)) (?P<ns>[a-z0-9][a-z0-9-]*)/(?P<name>[a-z0-9][a-z0-9.-]*)")
+_GET_NS = lazy(r"(?i:couldn't get (?:configmap|secret)) (?P<ns>[a-z0-9][a-z0-9-]*)/(?P<name>[a-z0-9][a-z0-9.-]*)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from podmortem.lazyre import lazy
 from podmortem.logline.fold import other_sentence_case
 from podmortem.model import Citation, ContainerEvidence, Event, LogLine, PodEvidence, Termination
 from podmortem.model.evidence import DESCRIBE, EVENTS, LOGS, STATUS
@@ -231,7 +232,7 @@ def where(pod: PodEvidence, c: ContainerEvidence | None) -> tuple[str | None, bo
 
 # Names the API server generates for controller-made pods: ReplicaSet pods `name-<hash>-<5>`,
 # DaemonSet/Job pods `name-<5>`; the random part uses an alphabet without vowels or 0, 1, 3.
-_GENERATED_NAME = re.compile(r"-[bcdfghjklmnpqrstvwxz2456789]{5}$")
+_GENERATED_NAME = lazy(r"-[bcdfghjklmnpqrstvwxz2456789]{5}$")
 
 
 def is_bare_pod(pod: PodEvidence) -> bool:

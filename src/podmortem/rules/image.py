@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 
+from podmortem.lazyre import lazy
 from podmortem.model import (
     APPLY,
     Citation,
@@ -63,7 +64,7 @@ START_FAILED = frozenset({"StartError", "ContainerCannotRun"})
 
 # Go's exec.LookPath error as runc (and gosu) print it, possibly inside Docker-era escaped quoting
 # (`exec: \"x\": ...`), and crun's wording of the same failure.
-_EXEC_NOT_FOUND = re.compile(
+_EXEC_NOT_FOUND = lazy(
     r'exec:\s*\\*"(?P<cmd>[^"\\]*)\\*":\s*'
     r"(?:(?P<inpath>executable file not found in \$PATH)|stat (?P<path>[^:\"\\]+): no such file or directory)"
     r"|executable file `(?P<crun>[^`]*)` not found"
@@ -73,7 +74,7 @@ _EXEC_NOT_FOUND = re.compile(
 # What shells, init shims and su-tools print when the command they were told to run is absent.
 # dash: `/start.sh: 3: exec: ./app: not found`; bash: `line 3: foo: command not found`;
 # busybox ash: `sh: foo: not found`; tini / dumb-init / su-exec name the command and ENOENT.
-_SHELL_NOT_FOUND = re.compile(
+_SHELL_NOT_FOUND = lazy(
     r"(?:^|[\s\]])(?:[^\s\]]+: line \d+|[^\s\]]+: \d+|(?:/usr)?(?:/bin/)?(?:ba|da|a|z|k)?sh(?:: \d+)?)"
     r": (?:exec: )?(?P<cmd>[^\s:'\"]+): (?:command )?not found\b"
     r"|(?:^|\s)(?P<cmd2>[^\s:'\"]+): command not found\b"
@@ -87,21 +88,21 @@ _SHELL_NOT_FOUND = re.compile(
 
 # bash reporting a path it was told to run (`line 10: bin/rails: No such file or directory`). The
 # same words follow a missing redirect target or sourced file, so the path must look like a program.
-_SHELL_PATH_MISSING = re.compile(r"(?<!\S)\S+: line \d+: (?P<cmd>[^\s:'\"]+): No such file or directory\s*$")
-_DATA_FILE = re.compile(
+_SHELL_PATH_MISSING = lazy(r"(?<!\S)\S+: line \d+: (?P<cmd>[^\s:'\"]+): No such file or directory\s*$")
+_DATA_FILE = lazy(
     r"\.(?:conf|cfg|ini|ya?ml|json|toml|xml|properties|env|txt|log|pid|lock|pem|crt|key|sock|csv|sql|db|html?)$"
     r"|^/(?:etc|var/log|var/run|run|tmp|proc|dev|sys)/"
 )
 
 # qemu-user (binfmt) running a foreign binary without that architecture's loader says the same thing its way.
-_ARCH_MISMATCH = re.compile(r"exec format error|cannot execute binary file|qemu-[\w-]+: Could not open '/lib", re.I)
+_ARCH_MISMATCH = lazy(r"exec format error|cannot execute binary file|qemu-[\w-]+: Could not open '/lib", re.I)
 # CRLF line endings in a script: the interpreter name, an option or an empty line ends in \r.
-_CRLF = re.compile(
+_CRLF = lazy(
     r"\\r['’\"]?: (?:No such file or directory|not found)|\^M|\$'\\r': command not found"
     r"|set: Illegal option -\s*$|: invalid option(?: name)?\s*$|\r"
 )
 # execve() failing with ENOENT on a file that exists: its interpreter (shebang) or dynamic loader is absent.
-_MISSING_INTERPRETER = re.compile(
+_MISSING_INTERPRETER = lazy(
     r"exec user process caused:?\s*\\*\"?no such file or directory"
     r"|^\s*(?:\S+\.go:\d+: )?exec (?P<path>/\S+): no such file or directory\s*$"
     r"|(?<!\S)(?P<script>\S+): (?P<interp>/\S+): bad interpreter"
@@ -482,7 +483,7 @@ def _exec_format_findings(pod: PodEvidence) -> Iterator[tuple[Citation, Containe
 
 # What busybox/coreutils `env` failed to run tells the two causes apart only with the spec: a
 # shebang names an interpreter (`#!/usr/bin/env bash`), a command names the program.
-_INTERPRETER = re.compile(r"(?:^|/)(?:ba|da|a|z|k)?sh|(?:^|/)(?:python|node|nodejs|ruby|perl|php|lua|deno|bun|pwsh|"
+_INTERPRETER = lazy(r"(?:^|/)(?:ba|da|a|z|k)?sh|(?:^|/)(?:python|node|nodejs|ruby|perl|php|lua|deno|bun|pwsh|"
                           r"Rscript|java|tclsh|wish|awk|gawk|env)[\d.]*$")
 
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from podmortem.lazyre import lazy
 from podmortem.model import (
     APPLY,
     Citation,
@@ -45,7 +46,7 @@ from podmortem.rules.text import who
 
 _PULL_REASONS = frozenset({"ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "RegistryUnavailable",
                            "ImageInspectError", "SignatureValidationFailed"})
-_PULL_MESSAGE = re.compile(
+_PULL_MESSAGE = lazy(
     r'Failed to pull image "(?P<image>[^"]+)"(?::\s*(?P<error>.*))?'
     r'|Back-off pulling image "(?P<backoff>[^"]+)"'
     r"|Error: (?P<reason>ErrImagePull|ImagePullBackOff|ErrImageNeverPull|RegistryUnavailable)\b"
@@ -54,21 +55,21 @@ _PULL_MESSAGE = re.compile(
 )
 # The registry's error, by what a person has to do about it (checked in this order).
 _PULL_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("node-disk-full", re.compile(r"no space left on device", re.I)),
-    ("rate-limited", re.compile(r"toomanyrequests|429 Too Many Requests|pull rate limit", re.I)),
-    ("platform-missing", re.compile(r"no match for platform in manifest|no matching manifest for", re.I)),
-    ("not-found-or-unauthorized", re.compile(r"repository does not exist or may require", re.I)),
-    ("unauthorized", re.compile(
+    ("node-disk-full", lazy(r"no space left on device", re.I)),
+    ("rate-limited", lazy(r"toomanyrequests|429 Too Many Requests|pull rate limit", re.I)),
+    ("platform-missing", lazy(r"no match for platform in manifest|no matching manifest for", re.I)),
+    ("not-found-or-unauthorized", lazy(r"repository does not exist or may require", re.I)),
+    ("unauthorized", lazy(
         r"unauthorized|authentication required|no basic auth credentials|\b401\b|\b403\b|forbidden"
         r"|\bdenied\b|insufficient_scope|failed to authorize", re.I)),
-    ("not-found", re.compile(r"not found|manifest unknown|name unknown|\b404\b|does not exist", re.I)),
-    ("registry-tls", re.compile(r"x509|certificate|server gave HTTP response to HTTPS client|tls:", re.I)),
-    ("registry-unreachable", re.compile(
+    ("not-found", lazy(r"not found|manifest unknown|name unknown|\b404\b|does not exist", re.I)),
+    ("registry-tls", lazy(r"x509|certificate|server gave HTTP response to HTTPS client|tls:", re.I)),
+    ("registry-unreachable", lazy(
         r"no such host|i/o timeout|connection refused|TLS handshake timeout|dial tcp|network is unreachable"
         r"|context deadline exceeded|connection reset|no route to host|Temporary failure in name resolution"
         r"|server misbehaving|\bEOF\b|Client\.Timeout exceeded|request canceled|timeout", re.I)),
 )
-_INVALID_NAME = re.compile(
+_INVALID_NAME = lazy(
     r"invalid reference format|couldn't parse image (?:name|reference)|Failed to apply default image tag"
     r"|InvalidImageName|repository name must (?:be lowercase|have at least one component)", re.I)
 
@@ -261,7 +262,7 @@ def image_pull_failed(pod: PodEvidence) -> Iterator[Hit]:
 
 
 # The kubelet's warning when a pull secret the pod names cannot be read (FailedToRetrieveImagePullSecret).
-_PULL_SECRET_MISSING = re.compile(r"Unable to retrieve some image pull secrets \((?P<names>[^)]+)\)")
+_PULL_SECRET_MISSING = lazy(r"Unable to retrieve some image pull secrets \((?P<names>[^)]+)\)")
 
 
 def _missing_pull_secrets(pod: PodEvidence) -> Iterator[tuple[Message, str]]:

@@ -26,8 +26,8 @@ all of that; a namespace/name pair in the message is the kubelet's own statement
 from __future__ import annotations
 
 import functools
-import re
 
+from podmortem.lazyre import lazy
 from podmortem.rules.wording import Wording
 
 _Q = r"(?:\\*[\"'“”‘’`])?"  # an optional quote: straight, curly, backtick or escaped
@@ -35,19 +35,19 @@ _Q = r"(?:\\*[\"'“”‘’`])?"  # an optional quote: straight, curly, backti
 _NAME = r"(?!(?:is|was|has|does|did|the|an?|key|keys|object|volume|reference|data|and|or)\b)[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?"
 
 # `configmap "x" not found` in every era, also cut off after `not`, and without quotes.
-REF_MISSING = re.compile(
+REF_MISSING = lazy(
     r"\b(?P<kind>(?i:config\s?maps?|secrets?))\s+" + _Q + r"(?P<name>" + _NAME + r")" + _Q
     + r"\s+(?i:not\s+found\b|not(?:\s+f[ound]{0,4})?\s*(?:[\"'\\]*\s*)$)")
 
 # `couldn't find key K in ConfigMap NS/NAME`: either capitalisation, apostrophe lost or curly, quotes
 # round the key, and a message cut off or wrapped after the kind (a paste rejoined without the space).
-KEY_MISSING = re.compile(
+KEY_MISSING = lazy(
     r"(?i:couldn[’'`]?t|could\s+not)\s+find\s+key\s+" + _Q + r"(?P<key>[^\s\"'“”‘’`\\]+)" + _Q
     + r"\s+in\s+(?P<kind>(?i:config\s?map|secret))(?:\s*(?P<ns>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)/(?P<name>"
     + _NAME + r"))?")
 
 # A volume item whose key is absent; the key is named from v1.7 on.
-ITEM_KEY_MISSING = re.compile(
+ITEM_KEY_MISSING = lazy(
     r"(?:volume\s+" + _Q + r"(?P<volume>[^\"\\\s]+)" + _Q + r"\s*(?:\(spec\.Name:\s*" + _Q
     + r"(?P<spec_name>[^\"\\\s]+)" + _Q + r"\))?[^\n]{0,300}?:\s*)?"
     r"(?:(?i:configmap|secret)\s+)?(?i:references\s+non-existent)\s+(?P<kind>(?i:config|secret)\s+)?(?i:key)"

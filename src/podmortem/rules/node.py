@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from podmortem.kube.quantity import format_bytes, parse_bytes
+from podmortem.lazyre import lazy
 from podmortem.model import (
     APPLY,
     Citation,
@@ -52,14 +53,14 @@ from podmortem.rules.patch import template_patch
 from podmortem.rules.text import first_upper, node_of
 
 # pkg/kubelet/eviction/helpers.go: the eviction message and its per-container fragments (two phrasings).
-_LOW_ON = re.compile(r"The node was low on resource: \[?(?P<resource>[\w-]+(?:\.[\w-]+)*)")
+_LOW_ON = lazy(r"The node was low on resource: \[?(?P<resource>[\w-]+(?:\.[\w-]+)*)")
 # very old kubelets named the node condition instead of the resource
 _CONDITION_RESOURCE = {"DiskPressure": "ephemeral-storage", "MemoryPressure": "memory", "PIDPressure": "pids"}
-_HAD_CONDITION = re.compile(r"The node had condition: \[(?P<condition>\w+)\]")
-_USAGE = re.compile(
+_HAD_CONDITION = lazy(r"The node had condition: \[(?P<condition>\w+)\]")
+_USAGE = lazy(
     r"Container (?P<container>[\w.-]+) was using (?P<usage>[\w.]+), (?:request is|which exceeds its request of) "
     r"(?P<request>[\w.]+)")
-_OWN_LIMIT = re.compile(
+_OWN_LIMIT = lazy(
     r"Pod ephemeral local storage usage exceeds the total limit of containers (?P<limit>\S+?)\.?$"
     r"|Container (?P<container>[\w.-]+) exceeded its local ephemeral storage limit \"?(?P<climit>[^\".\s]+)"
     r"|Usage of EmptyDir volume \"(?P<volume>[^\"]+)\" exceeds the limit \"?(?P<vlimit>[^\".\s]+)", re.M)
@@ -72,20 +73,20 @@ _NODE_GONE_REASONS = {
     "UnexpectedAdmissionError": "the kubelet failed to admit the pod",
     "NodeAffinity": "the node no longer matches the pod's node affinity",
 }
-_NODE_GONE_MESSAGE = re.compile(
+_NODE_GONE_MESSAGE = lazy(
     r"Pod was terminated in response to imminent node shutdown|Node is not ready|NodeNotReady"
     r"|Node didn't have enough resource: (?P<resource>[\w.-]+)|Predicate NodeAffinity failed"
     r"|Preempted by (?:a )?pod|Marking for deletion Pod|Taint manager", re.I)
 _NODE_GONE_EVENTS = frozenset({"NodeNotReady", "Preempted", "Preempting", "TaintManagerEviction", "NodeShutdown"})
 
-_SANDBOX = re.compile(r"Failed to create pod sandbox|FailedCreatePodSandBox|failed to setup network for sandbox"
+_SANDBOX = lazy(r"Failed to create pod sandbox|FailedCreatePodSandBox|failed to setup network for sandbox"
                       r"|failed to (?:create|start) sandbox|network is not ready: container runtime network not ready"
                       r"|NetworkPluginNotReady|cni plugin not initialized", re.I)
-_SANDBOX_CHANGED = re.compile(r"Pod sandbox changed, it will be killed and re-created", re.I)
-_CNI = re.compile(r"\bcni\b|plugin type=|network plugin|calico|flannel|cilium|weave|networkPlugin|IPAM|"
+_SANDBOX_CHANGED = lazy(r"Pod sandbox changed, it will be killed and re-created", re.I)
+_CNI = lazy(r"\bcni\b|plugin type=|network plugin|calico|flannel|cilium|weave|networkPlugin|IPAM|"
                   r"failed to (?:allocate|assign) (?:an )?IP", re.I)
-_DISK_FULL = re.compile(r"no space left on device|(?P<readonly>read-only file system)", re.I)
-_UNSCHEDULABLE = re.compile(r"(?<!\d)\d+/\d+ nodes are available: (?P<why>.*)", re.S)
+_DISK_FULL = lazy(r"no space left on device|(?P<readonly>read-only file system)", re.I)
+_UNSCHEDULABLE = lazy(r"(?<!\d)\d+/\d+ nodes are available: (?P<why>.*)", re.S)
 
 
 
@@ -455,7 +456,7 @@ def node_disk_full(pod: PodEvidence) -> Iterator[Hit]:
 # reached"), and CoreDNS's loop plugin ("plugin/loop: Loop (127.0.0.1:x -> :53) detected for
 # zone"), which fires when the node's resolv.conf points at a local stub resolver that CoreDNS then
 # forwards to itself.
-_HOST_LIMIT = re.compile(
+_HOST_LIMIT = lazy(
     r"max virtual memory areas (?P<sysctl>vm\.max_map_count) \[(?P<have>\d+)\] (?:is|likely) too low, increase to at "
     r"least "
     r"\[(?P<want>\d+)\]"

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from podmortem import logline
+from podmortem.lazyre import lazy
 from podmortem.model import Citation, ContainerEvidence, PodEvidence
 from podmortem.model.evidence import DESCRIBE
 from podmortem.rules.evidence import (
@@ -26,7 +27,7 @@ from podmortem.rules.evidence import (
 from podmortem.rules.memo import per_pod
 
 # A pasted events-table row or kubelet line: the cluster's words, not the container's output.
-_EVENT_ROW = re.compile(r"^\s*(?:Warning|Normal)\s+\S+|\bkubelet\b")
+_EVENT_ROW = lazy(r"^\s*(?:Warning|Normal)\s+\S+|\bkubelet\b")
 # How close to the end of a log a line must be to count as what the process died of.
 NEAR_END_LINES = 40
 

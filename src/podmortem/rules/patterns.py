@@ -749,7 +749,7 @@ CRASH_PATTERNS: tuple[LogPattern, ...] = (
 # such file or directory", "exec: x: not found", "command not found") and resources (runtime heap
 # exhaustion). The app rules skip such lines so that, for example, "bind: permission denied" is
 # never read as a port problem.
-FOREIGN = re.compile(
+FOREIGN = lazy(
     r"(?i:permission denied(?! for (?:table|relation|schema|database|sequence|function|view|tablespace))"
     r"|\bEACCES\b|operation not permitted|\bEPERM\b|read-only file system|\bEROFS\b"
     r"|AccessDeniedException|UnauthorizedAccessException|Access to the path [^\n]* is denied"
@@ -777,13 +777,13 @@ ORDERED_TABLES: tuple[tuple[LogPattern, ...], ...] = (
 # Where a log line of a stack trace or continuation starts (not a new log record): indented
 # frames (Python, Java "\tat", Node "    at", Ruby "\tfrom"), Java "... 12 more", Go goroutine
 # headers and function lines, and blank lines.
-STACK_LINE = re.compile(
+STACK_LINE = lazy(
     r"^(?:\s|$|\.\.\. \d+ (?:more|common frames omitted)|at \S+ ?\(|File \"|from \S+:\d+:in |"
     r"goroutine \d+ \[|created by |[\w./*()\[\]{},$-]+\([^)]*\)$|\[signal |"
     r"exit status \d+$|Caused by:|Traceback|During handling|The above exception|Require stack:)"
 )  # use with .match()
 # Log records at warning or lower severity: the app said it would go on.
-_SOFT_LEVEL = re.compile(
+_SOFT_LEVEL = lazy(
     r"(?i:\blevel[\"']?\s*[=:]\s*[\"']?(?:warn(?:ing)?|info|debug)\b|\[(?:warn(?:ing)?|info|debug)\]"
     r"|\b(?:WARN(?:ING)?|INFO|DEBUG)\b)|^[WI]\d{4} \d\d:\d\d:\d\d|\bretrying\b|\bwill retry\b|\bretry in\b"
     r"|\bwaiting for\b"
@@ -801,59 +801,59 @@ def soft_level(line: str) -> bool:
 
 # kubectl --prefix / --timestamps decorations (and an app's own leading timestamp) before the
 # record itself; one separator only, so that the indentation of stack frames survives.
-LINE_PREFIX = re.compile(
+LINE_PREFIX = lazy(
     r"^(?:\[pod/[a-z0-9][-a-z0-9.]*/[a-z0-9][-a-z0-9.]*\] )?"
     r"(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?[ \t])?"
 )
 
-PY_TRACEBACK = re.compile(r"[Tt]raceback \(most recent call last\):")
+PY_TRACEBACK = lazy(r"[Tt]raceback \(most recent call last\):")
 # The exception line that ends a Python traceback: "pkg.mod.SomeError: message" or a bare name.
-PY_EXCEPTION = re.compile(r"^(?P<exc>[A-Za-z_][\w.]*)(?::\s?(?P<msg>.*))?$")
+PY_EXCEPTION = lazy(r"^(?P<exc>[A-Za-z_][\w.]*)(?::\s?(?P<msg>.*))?$")
 PY_KEYWORDS = frozenset({"raise", "pass", "return", "break", "continue", "yield", "await", "else", "try", "finally"})
 # A frame of os.environ.__getitem__ (or code indexing os.environ) before a KeyError.
-PY_ENVIRON = re.compile(r"os\.environ\s*\[|\benviron\s*\[|<frozen os>|/os\.py\", line \d+, in __getitem__"
+PY_ENVIRON = lazy(r"os\.environ\s*\[|\benviron\s*\[|<frozen os>|/os\.py\", line \d+, in __getitem__"
                         r"|raise KeyError\(key\) from None")
-PY_KEYERROR = re.compile(r"^KeyError: ['\"](?P<var>[^'\"]+)['\"]")
+PY_KEYERROR = lazy(r"^KeyError: ['\"](?P<var>[^'\"]+)['\"]")
 # What environment variable names look like: upper case with at least one underscore (DATABASE_URL).
-ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9]")
+ENV_NAME = lazy(r"^[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9]")
 # pydantic(-settings) validation errors: "1 validation error for Settings", then
 # "FIELD\n  Field required [type=missing" (v2) or "field required (type=value_error.missing)" (v1).
-PYDANTIC_HEADER = re.compile(r"(?<!\d)(?P<count>\d+) validation errors? for (?P<model>\w+)")
-PYDANTIC_MISSING = re.compile(r"^\s+(?:Field required \[type=missing|field required \(type=value_error\.missing\))")
-JAVA_CAUSED_BY = re.compile(r"^Caused by: (?P<exc>[\w.$]+)(?::\s*(?P<msg>.*))?")
-NODE_STACK_FRAME = re.compile(r"^\s+at \S")
-NODE_ERROR = re.compile(r"^(?:Uncaught )?(?P<exc>(?:[A-Z][A-Za-z]*)?Error)(?: \[\w+\])?: (?P<msg>.+)")
-NODE_REQUIRE_STACK = re.compile(r"^Require stack:|requireStack: \[\s*'")
-JAVA_MAIN_CLASS = re.compile(r"Could not find or load main class")
+PYDANTIC_HEADER = lazy(r"(?<!\d)(?P<count>\d+) validation errors? for (?P<model>\w+)")
+PYDANTIC_MISSING = lazy(r"^\s+(?:Field required \[type=missing|field required \(type=value_error\.missing\))")
+JAVA_CAUSED_BY = lazy(r"^Caused by: (?P<exc>[\w.$]+)(?::\s*(?P<msg>.*))?")
+NODE_STACK_FRAME = lazy(r"^\s+at \S")
+NODE_ERROR = lazy(r"^(?:Uncaught )?(?P<exc>(?:[A-Z][A-Za-z]*)?Error)(?: \[\w+\])?: (?P<msg>.+)")
+NODE_REQUIRE_STACK = lazy(r"^Require stack:|requireStack: \[\s*'")
+JAVA_MAIN_CLASS = lazy(r"Could not find or load main class")
 # Continuation lines that name variables: "  - MYSQL_ROOT_PASSWORD", "    API_KEY: ...",
 # "{ DATABASE_URL: [ 'Required' ] }".
-BULLET_VAR = re.compile(r"^\s*(?:[-*•]\s*|\{\s*)?['\"]?(?P<var>[A-Z][A-Z0-9_]{2,})['\"]?(?:\s*:|\s*$|\s+-)")
+BULLET_VAR = lazy(r"^\s*(?:[-*•]\s*|\{\s*)?['\"]?(?P<var>[A-Z][A-Z0-9_]{2,})['\"]?(?:\s*:|\s*$|\s+-)")
 
 # host:port in a free-form line, when no pattern named it: after the words clients put before an
 # address, then any host:port with a letter or a dotted IP in the host part.
 # Node/libuv put the address right after the code: "ECONNREFUSED ::1:5432", "ETIMEDOUT 10.0.0.5:443".
-ERRNO_ENDPOINT = re.compile(
+ERRNO_ENDPOINT = lazy(
     r"\b(?:ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET)\s+(?P<host>[0-9A-Za-z_.:-]+):(?P<port>\d{1,5})"
     r"(?![\d:])"
 )
 # A Unix socket the client tried ("on socket "/var/run/postgresql/.s.PGSQL.5432"", "through socket").
-SOCKET_PATH = re.compile(r"socket\s+['\"](?P<path>/[^'\"\s]+)['\"]")
-ENDPOINT_HINT = re.compile(
+SOCKET_PATH = lazy(r"socket\s+['\"](?P<path>/[^'\"\s]+)['\"]")
+ENDPOINT_HINT = lazy(
     r"(?:\b(?:dial tcp|connect(?:ing)? to|connection to|reach|on|at|to|for|server|ECONNREFUSED|ETIMEDOUT"
     r"|EHOSTUNREACH)\s+|\bhost[=:]\s?)['\"`(\[]?(?P<host>[A-Za-z0-9_][A-Za-z0-9_.-]*|\d{1,3}(?:\.\d{1,3}){3})['\"`)\]]?"
     r"(?::|\s+port\s+|['\"`]?,\s*port[=\s]+)(?P<port>\d{1,5})\b"
 )
-ANY_ENDPOINT = re.compile(
+ANY_ENDPOINT = lazy(
     r"(?<![\w.:/-])(?P<host>\d{1,3}(?:\.\d{1,3}){3}|localhost|\[[0-9a-fA-F:]+\]|[A-Za-z][A-Za-z0-9_-]*"
     r"(?:\.[A-Za-z0-9_-]+)*)(?::|\s+port\s+)(?P<port>\d{2,5})\b(?![.:\d])"
 )
-HOST_HINT = re.compile(
+HOST_HINT = lazy(
     r"(?:host(?:\s+name)?[=:]?\s+|host=|lookup\s+|getaddrinfo\s+(?:ENOTFOUND|EAI_AGAIN|for)\s+"
     r"|resolve\s+(?:host:?\s+)?|UnknownHostException:\s+|upstream\s+|bad address\s+|server\s+(?:at|on)\s+)['\"`]?"
     r"(?P<host>[A-Za-z0-9_][A-Za-z0-9_.-]*[A-Za-z0-9])"
 )
 # Source-file names in stack frames look like host:port ("Main.java:12"); they are not endpoints.
-NOT_A_HOST = re.compile(r"\.(?:java|kt|scala|groovy|go|py|js|mjs|cjs|ts|rb|php|cs|c|cc|cpp|h|rs|ex|exs|erl|lua|pl"
+NOT_A_HOST = lazy(r"\.(?:java|kt|scala|groovy|go|py|js|mjs|cjs|ts|rb|php|cs|c|cc|cpp|h|rs|ex|exs|erl|lua|pl"
                         r"|conf|cfg|yaml|yml|json|toml|ini|xml|properties|sh)$", re.I)
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "0.0.0.0", "ip6-localhost"})
 
@@ -880,7 +880,7 @@ _GATE_WORDS = frozenset({
     "address", "already", "wrongpass", "initialized", "directory", "compiled", "plugin", "malloc", "double",
     "key", "configured", "incorrect", "pem", "assign", "unmatched", "goroutine", "ftl", "observed",
 })
-_WORD = re.compile(r"[a-z_]+")
+_WORD = lazy(r"[a-z_]+")
 
 
 def worth_reading(lowered: str) -> bool:
@@ -896,7 +896,7 @@ def worth_reading(lowered: str) -> bool:
 _ALL_PATTERNS: tuple[LogPattern, ...] = tuple(p for table in ORDERED_TABLES for p in table)
 # Repeated records (retry loops, request logs) differ in numbers and ids only: remember which
 # pattern, if any, a line of that shape matched. Bounded; cleared when full.
-_SHAPE = re.compile(r"[0-9a-f]{8,}|\d+")
+_SHAPE = lazy(r"[0-9a-f]{8,}|\d+")
 _SHAPES: dict[str, int] = {}
 _SHAPES_MAX = 4096
 

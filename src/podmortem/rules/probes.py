@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from podmortem.lazyre import lazy
 from podmortem.model import (
     APPLY,
     Citation,
@@ -57,27 +58,27 @@ from podmortem.rules.text import who
 # The kubelet's Killing texts: current (`Container app failed liveness probe, will be restarted`), 1.7-1.9
 # (`Killing container with id docker://app:Container failed liveness probe.. Container will be killed and
 # recreated.`) and 1.5-1.6 (`pod "..." container "app" is unhealthy, it will be killed and re-created.`).
-_KILL = re.compile(
+_KILL = lazy(
     r"failed (?P<kind>liveness|startup) probe|(?P<unhealthy>is unhealthy, it will be killed and re-created)", re.I)
-_DOCKER_ID_NAME = re.compile(r"docker://(?P<name>[a-z0-9][-a-z0-9.]*):")
-_UNHEALTHY = re.compile(
+_DOCKER_ID_NAME = lazy(r"docker://(?P<name>[a-z0-9][-a-z0-9.]*):")
+_UNHEALTHY = lazy(
     r"(?P<kind>Liveness|Readiness|Startup) probe (?:failed|errored(?: and resulted in \w+ state)?):\s*(?P<output>.*)",
     re.S)
 # 2015-era kubelets: every kill was `Killing <docker id>`, whatever its reason.
-_LEGACY_KILL = re.compile(r"\bKilling (?:container with (?:docker )?id )?(?:docker://)?(?P<id>[0-9a-f]{12,64})\b")
+_LEGACY_KILL = lazy(r"\bKilling (?:container with (?:docker )?id )?(?:docker://)?(?P<id>[0-9a-f]{12,64})\b")
 
-_TIMEOUT = re.compile(
+_TIMEOUT = lazy(
     r"Client\.Timeout exceeded|context deadline exceeded|i/o timeout|timed out|timeout: health rpc|request canceled",
     re.I)
-_REFUSED = re.compile(r"connection refused|no route to host|connection reset|EOF\b", re.I)
-_STATUS = re.compile(r"statuscode: (?P<code>\d{3})")
-_GRPC = re.compile(r"NOT_SERVING|does not implement the grpc health protocol", re.I)
-_PROBE_CMD_MISSING = re.compile(r"executable file not found|: not found|No such file or directory", re.I)
+_REFUSED = lazy(r"connection refused|no route to host|connection reset|EOF\b", re.I)
+_STATUS = lazy(r"statuscode: (?P<code>\d{3})")
+_GRPC = lazy(r"NOT_SERVING|does not implement the grpc health protocol", re.I)
+_PROBE_CMD_MISSING = lazy(r"executable file not found|: not found|No such file or directory", re.I)
 # the runtime's own words for an exec probe whose program is absent, whatever the spec says
-_RUNTIME_CMD_MISSING = re.compile(r"executable file not found in \$PATH|OCI runtime exec failed: .*not found")
+_RUNTIME_CMD_MISSING = lazy(r"executable file not found in \$PATH|OCI runtime exec failed: .*not found")
 
 # Start-up completion lines that give the app's real start time (Spring Boot, Quarkus, Micronaut).
-_STARTED_IN = re.compile(
+_STARTED_IN = lazy(
     r"Started \S+ in (?P<s>\d+(?:\.\d+)?) seconds|started in (?P<s2>\d+(?:\.\d+)?)s\b|Startup completed in (?P<ms>\d+)ms")
 
 
@@ -206,7 +207,7 @@ def _started_after(pod: PodEvidence, c: ContainerEvidence | None) -> float | Non
 
 # "Listening on: http://0.0.0.0:8443", "listening on :8080", "Now listening on: http://[::]:5000",
 # "Tomcat started on port 8080", "Serving on http://0.0.0.0:9000".
-_LISTENING = re.compile(r"(?i)(?:listening|serving|started)\s+(?:on|at)(?:\s+port)?:?\s+(?:\w+://)?\S*?:?(?P<port>\d{2,5})\b")
+_LISTENING = lazy(r"(?i)(?:listening|serving|started)\s+(?:on|at)(?:\s+port)?:?\s+(?:\w+://)?\S*?:?(?P<port>\d{2,5})\b")
 
 
 def _listening_ports(pod: PodEvidence, c: ContainerEvidence) -> list[str]:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from podmortem.kube.quantity import parse_bytes
+from podmortem.lazyre import lazy
 from podmortem.model import (
     APPLY,
     Citation,
@@ -45,7 +46,7 @@ from podmortem.rules.patch import container_patch
 from podmortem.rules.text import first_upper, who
 
 # Node-problem-detector / kernel lines and kubelet SystemOOM events that name an OOM kill.
-_KERNEL_OOM = re.compile(
+_KERNEL_OOM = lazy(
     r"(Memory cgroup out of memory|Out of memory: Kill(?:ed)? process|System OOM encountered|oom-kill|OOMKill(?:ed|ing))",
     re.I,
 )
@@ -159,7 +160,7 @@ def oom_killed_last_state(pod: PodEvidence) -> Iterator[Hit]:
 # cc1plus"), make ("*** [target] Killed"), gunicorn ("was sent SIGKILL! Perhaps out of memory?"),
 # Celery ("exited prematurely: signal 9 (SIGKILL)"), PyTorch's DataLoader ("is killed by signal:
 # Killed") and Airflow ("Negsignal.SIGKILL").
-_CHILD_SIGKILLED = re.compile(
+_CHILD_SIGKILLED = lazy(
     r"^(?:\[pod/[^\]]+\] )?(?:\d{4}-\d\d-\d\dT\S+ )?Killed\s*$"
     r"|\bline \d+:\s+\d+ Killed\b|\bzsh: killed\b"
     r"|\bnpm (?:ERR!|error) signal SIGKILL|Command failed with signal \"?SIGKILL"
@@ -168,7 +169,7 @@ _CHILD_SIGKILLED = re.compile(
     r"|is killed by signal: Killed|Negsignal\.SIGKILL"
 )
 # The kubelet's own kills (probe failures, a stop): those SIGKILLs are not the kernel's.
-_KUBELET_KILL = re.compile(r"failed (?:liveness|startup) probe|is unhealthy, it will be killed|Stopping container",
+_KUBELET_KILL = lazy(r"failed (?:liveness|startup) probe|is unhealthy, it will be killed|Stopping container",
                            re.I)
 
 
@@ -250,7 +251,7 @@ def child_sigkilled_oom(pod: PodEvidence) -> Iterator[Hit]:
 
 
 # Anything that shows the kubelet, not the kernel, ended the container: probe failures and kills, a stop.
-_KUBELET_ENDED = re.compile(r"(?:Liveness|Startup) probe failed|failed (?:liveness|startup) probe"
+_KUBELET_ENDED = lazy(r"(?:Liveness|Startup) probe failed|failed (?:liveness|startup) probe"
                             r"|is unhealthy, it will be killed|Stopping container|definition changed", re.I)
 
 
@@ -326,7 +327,7 @@ def sigkill_exit_inferred_oom(pod: PodEvidence) -> Iterator[Hit]:
 
 
 # Runtime heap exhaustion messages, by runtime (their exact wording as printed by each VM).
-_RUNTIME_OOM = re.compile(
+_RUNTIME_OOM = lazy(
     r"(java\.lang\.OutOfMemoryError"                        # JVM: "Java heap space", "GC overhead limit exceeded", "Metaspace"
     r"|JavaScript heap out of memory"                          # Node/V8: "FATAL ERROR: ... JavaScript heap out of memory"
     r"|Allocation failed - process out of memory"              # older V8
@@ -420,8 +421,8 @@ def runtime_heap_exhausted(pod: PodEvidence) -> Iterator[Hit]:
 # Env variables the JVM reads options from: JAVA_TOOL_OPTIONS and JDK_JAVA_OPTIONS by the JVM itself
 # (hotspot arguments.cpp prints "Picked up %s: %s" for them), *_JAVA_OPTS / JAVA_OPTS by launch scripts.
 _JVM_OPTION_VARS = ("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "JAVA_OPTS")
-_XMX = re.compile(r"(?<!\S)-Xmx\d+[kKmMgGtT]?(?!\S)")
-_XMS = re.compile(r"(?<!\S)-Xms(\d+)([kKmMgGtT]?)(?!\S)")
+_XMX = lazy(r"(?<!\S)-Xmx\d+[kKmMgGtT]?(?!\S)")
+_XMS = lazy(r"(?<!\S)-Xms(\d+)([kKmMgGtT]?)(?!\S)")
 _JVM_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 
 

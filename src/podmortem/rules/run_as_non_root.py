@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from podmortem.lazyre import lazy
 from podmortem.model import (
     APPLY,
     Citation,
@@ -39,15 +40,15 @@ from podmortem.rules.text import first_upper, who
 
 # The kubelet's verifyRunAsNonRoot texts (pkg/kubelet/kuberuntime/security_context_others.go) and the
 # pre-CRI sync error name.
-_NON_ROOT_IMAGE = re.compile(
+_NON_ROOT_IMAGE = lazy(
     r"container has runAsNonRoot and image (?:will run as root"
     r"|has non-numeric user \((?P<user>[^)]*)\), cannot verify user is non-root"
     r"|has an invalid user id)"
     r"|\bVerifyNonRootError\b"
 )
-_NON_ROOT_UID_ZERO = re.compile(r"container's runAsUser breaks non-root policy")
+_NON_ROOT_UID_ZERO = lazy(r"container's runAsUser breaks non-root policy")
 # Those messages end with `(pod: "name_namespace(uid)", container: name)`.
-_MESSAGE_CONTAINER = re.compile(r"container: (?P<name>[a-z0-9][-a-z0-9.]*)\)")
+_MESSAGE_CONTAINER = lazy(r"container: (?P<name>[a-z0-9][-a-z0-9.]*)\)")
 
 # Well-known image users and their uids, so a patch can use the uid the image already owns files as.
 _KNOWN_UIDS = {

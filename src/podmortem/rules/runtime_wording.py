@@ -30,8 +30,7 @@ Formats (opencontainers/runc libcontainer, containers/crun src/libcrun, moby/mob
 
 from __future__ import annotations
 
-import re
-
+from podmortem.lazyre import lazy
 from podmortem.rules.wording import Wording
 
 _Q = r"\\*[\"']"
@@ -39,7 +38,7 @@ _ENOENT = r"(?i:no such file or directory|\bENOENT\b)"
 
 # The rootfs mount stage failing on a missing source or target (any era); `not a directory` is the
 # dir-onto-file case the volume rules already tell apart.
-MOUNT_MISSING = re.compile(
+MOUNT_MISSING = lazy(
     r"(?:error\s+)?mounting\s+" + _Q + r"(?P<src>[^\"'\\]+)" + _Q + r"\s+to\s+rootfs(?:\s+" + _Q + r"[^\"'\\]*"
     + _Q + r")?\s+at\s+" + _Q + r"(?P<dst>[^\"'\\]+)" + _Q + r"[^\n]{0,600}?" + _ENOENT
     + r"|\bmount\s+`(?P<csrc>[^`]+)`\s+to\s+`(?P<cdst>[^`]+)`:\s*" + _ENOENT)
@@ -70,7 +69,7 @@ MOUNT_WORDINGS: tuple[Wording, ...] = (
 )
 
 # The working-directory stage refused for the container's user.
-CWD_DENIED = re.compile(
+CWD_DENIED = lazy(
     r"chdir\s+to\s+cwd\s+\(\\*[\"'](?P<cwd>[^\"'\\]+)\\*[\"']\)\s+set\s+in\s+config\.json\s+failed:\s*"
     r"(?i:permission denied|operation not permitted)"
     r"|chdir\s+to\s+`(?P<ccwd>/[^`]*)`:\s*(?i:permission denied|operation not permitted)")
@@ -90,15 +89,15 @@ CWD_WORDINGS: tuple[Wording, ...] = (
 )
 
 # execve of a file that exists failing with ENOENT: its #! interpreter or ELF loader is missing.
-EXEC_LOADER_MISSING = re.compile(
+EXEC_LOADER_MISSING = lazy(
     r"(?:^|[\s:\"])exec (?P<path>/[^\s:\"\\]+): " + _ENOENT
     + r"|exec container process \(missing dynamic library\?\) `(?P<cpath>[^`]+)`:\s*" + _ENOENT)
 
 # crun's execve refused for the container's user.
-EXEC_DENIED_CRUN = re.compile(r"exec container process `(?P<cmd>[^`]+)`:\s*(?i:permission denied)")
+EXEC_DENIED_CRUN = lazy(r"exec container process `(?P<cmd>[^`]+)`:\s*(?i:permission denied)")
 
 # Docker 1.8-1.10: execve ENOENT, file or loader.
-DOCKER1_COMMAND_MISSING = re.compile(r"Container command \\*['\"](?P<cmd>[^'\"\\]+)\\*['\"] not found or does not exist")
+DOCKER1_COMMAND_MISSING = lazy(r"Container command \\*['\"](?P<cmd>[^'\"\\]+)\\*['\"] not found or does not exist")
 
 EXEC_WORDINGS: tuple[Wording, ...] = (
     Wording("exec %s: %v", "runc libcontainer/system/linux.go (execve as os.PathError), v1.1.0-v1.5",

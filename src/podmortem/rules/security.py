@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from podmortem.datadirs import data_dir as data_dir_of
+from podmortem.lazyre import lazy
 from podmortem.model import (
     APPLY,
     Citation,
@@ -62,12 +63,12 @@ from podmortem.shell import render_command
 
 # --- execute permission -------------------------------------------------------------------------
 
-_EXEC_DENIED_RUNTIME = re.compile(
+_EXEC_DENIED_RUNTIME = lazy(
     r'exec:\s*\\*"(?P<cmd>[^"\\]+)\\*":\s*permission denied|\bexec (?P<cmd2>/\S+): permission denied'
     r'|exec user process caused:?\s*\\*"?permission denied'
     # crun src/libcrun/container.c: execve refused
     r"|exec container process `(?P<cmd3>[^`]+)`:\s*permission denied", re.I)
-_SHELL_DENIED = re.compile(
+_SHELL_DENIED = lazy(
     r"(?:^|[\s\]])(?:[^\s\]]+: line \d+|[^\s\]]+: \d+|(?:/usr)?(?:/bin/)?(?:ba|da|a|z|k)?sh(?:: \d+)?)"
     r": (?:exec: )?(?P<cmd>[^\s:'\"]+): Permission denied\s*$"
     r"|\[FATAL tini \(\d+\)\] exec (?P<cmd2>\S+) failed: Permission denied"
@@ -217,7 +218,7 @@ def _sa_command(pod: PodEvidence) -> Command:
 # --- privileged ports ---------------------------------------------------------------------------
 
 # Bind failures on a port, in each server's or runtime's words (group names carry the port).
-_BIND_DENIED = re.compile(
+_BIND_DENIED = lazy(
     r"listen tcp[46]? [^\s]*?:(?P<p1>\d+): bind: permission denied"                        # Go net
     r"|bind\(\) to \S+?:(?P<p2>\d+) failed \(13: Permission denied\)"                      # nginx
     r"|\(13\)Permission denied: AH00072: make_sock: could not bind to address \S+?:(?P<p3>\d+)"  # Apache httpd
@@ -322,7 +323,7 @@ def privileged_port_bind_denied(pod: PodEvidence) -> Iterator[Hit]:
 
 # --- file and volume permissions ----------------------------------------------------------------
 
-_ACCESS_DENIED = re.compile(
+_ACCESS_DENIED = lazy(
     r"permission denied|\bEACCES\b|operation not permitted|\bEPERM\b|AccessDeniedException|\[Errno 13\]"
     r"|OS errno 13|\(13: Permission denied\)|UnauthorizedAccessException|is not writable|Errno::EACCES"
     r"|" + r"has wrong ownership|has invalid permissions|lock file on a read-only directory",
@@ -332,25 +333,25 @@ _ACCESS_DENIED = re.compile(
 # EACCES: PostgreSQL (`data directory "/x" has wrong ownership` / `has invalid permissions`, it
 # wants its own uid and mode 0700 or 0750) and mongod (`Attempted to create a lock file on a
 # read-only directory: /data/db`, its words for a directory it may not write).
-_DATA_DIR_CHECK = re.compile(r"data directory \"(?P<path>/[^\"]+)\" has (?:wrong ownership|invalid permissions)"
+_DATA_DIR_CHECK = lazy(r"data directory \"(?P<path>/[^\"]+)\" has (?:wrong ownership|invalid permissions)"
                              r"|lock file on a read-only directory: (?P<path2>/[^\s\"',\\]+)")
 # "permission denied" that is not about the container's files: database grants, SSH keys, APIs.
-_NOT_FILE_ACCESS = re.compile(
+_NOT_FILE_ACCESS = lazy(
     r"permission denied for (?:table|relation|schema|database|sequence|function|view|tablespace)"
     r"|Permission denied \(publickey|\b403\b|access denied for user|not authorized|RBAC|forbidden",
     re.I,
 )
 _PATH_PATTERNS = (
-    re.compile(r"(?<![^\s'\"’:,()\[\]])(?P<path>/[^\s'\"’:,()\[\]]+)['\"’]?\)?:? \(?(?:13: )?(?:Permission denied|Operation not permitted)",
+    lazy(r"(?<![^\s'\"’:,()\[\]])(?P<path>/[^\s'\"’:,()\[\]]+)['\"’]?\)?:? \(?(?:13: )?(?:Permission denied|Operation not permitted)",
                re.I),
-    re.compile(r"(?:Permission denied|EACCES|not permitted)(?::|,| -| @ \w+ -)\s*(?:\w+\(?\)? )?['\"‘]?"
+    lazy(r"(?:Permission denied|EACCES|not permitted)(?::|,| -| @ \w+ -)\s*(?:\w+\(?\)? )?['\"‘]?"
                r"(?P<path>/[^\s'\"’]+)", re.I),
-    re.compile(r"(?:AccessDeniedException|FileNotFoundException)[:\[]\s*(?P<path>/[^\s\]]+)"),
-    re.compile(r"\"(?P<path>/[^\"]+)\" failed \(13: Permission denied\)"),
-    re.compile(r"['\"](?P<path>/[^'\"]+)['\"] is not writable"),
-    re.compile(r"(?P<path>/[\w.@%+=/-]+)"),
+    lazy(r"(?:AccessDeniedException|FileNotFoundException)[:\[]\s*(?P<path>/[^\s\]]+)"),
+    lazy(r"\"(?P<path>/[^\"]+)\" failed \(13: Permission denied\)"),
+    lazy(r"['\"](?P<path>/[^'\"]+)['\"] is not writable"),
+    lazy(r"(?P<path>/[\w.@%+=/-]+)"),
 )
-_CHOWN = re.compile(r"\b(?:chown|chmod|chgrp|changing (?:ownership|permissions) of|lchown|fchown)\b", re.I)
+_CHOWN = lazy(r"\b(?:chown|chmod|chgrp|changing (?:ownership|permissions) of|lchown|fchown)\b", re.I)
 
 
 def _denied_path(line: str) -> str | None:
@@ -364,7 +365,7 @@ def _denied_path(line: str) -> str | None:
     return None
 
 
-_CHOWN_TARGET = re.compile(r"\bchown\s+(?:-\w+\s+)*(?P<user>\d+)(?::(?P<group>\d+))?")
+_CHOWN_TARGET = lazy(r"\bchown\s+(?:-\w+\s+)*(?P<user>\d+)(?::(?P<group>\d+))?")
 
 
 def _ownership_group(pod: PodEvidence, c: ContainerEvidence | None) -> int:
@@ -543,7 +544,7 @@ def file_permission_denied(pod: PodEvidence) -> Iterator[Hit]:
 # JSON logs escape the quotes (\" or \\\"). fabric8 adds its own "Forbidden!Configured service account
 # doesn't have access".
 _Q = r'\\*"'
-_API_FORBIDDEN = re.compile(
+_API_FORBIDDEN = lazy(
     r"(?:(?<![\w.-])(?P<resource>[\w.-]+)(?: " + _Q + r"(?P<name>[^\"\\]*)" + _Q + r")? is forbidden: )?"
     r"User " + _Q + r"(?P<user>[^\"\\]+)" + _Q + r" cannot (?P<verb>[\w-]+)"
     r" (?:resource " + _Q + r"(?P<res>[^\"\\]+)" + _Q + r"|(?P<res_old>[\w./-]+))"
@@ -551,9 +552,9 @@ _API_FORBIDDEN = re.compile(
     r"(?: in the namespace " + _Q + r"(?P<ns>[^\"\\]+)" + _Q + r"|(?P<cluster> at the cluster scope))?"
     r"|Forbidden!\s*Configured service account doesn.t have access"
 )
-_MISSING_ROLE = re.compile(r"RBAC: (?P<kind>(?:cluster)?role)\.rbac\.authorization\.k8s\.io " + _Q + r"(?P<name>[^\"\\]+)"
+_MISSING_ROLE = lazy(r"RBAC: (?P<kind>(?:cluster)?role)\.rbac\.authorization\.k8s\.io " + _Q + r"(?P<name>[^\"\\]+)"
                            + _Q + r" not found")
-_SERVICE_ACCOUNT_USER = re.compile(r"system:serviceaccount:(?P<ns>[^:\s]+):(?P<name>[^\s\"\\]+)")
+_SERVICE_ACCOUNT_USER = lazy(r"system:serviceaccount:(?P<ns>[^:\s]+):(?P<name>[^\s\"\\]+)")
 # Verbs an informer needs together: a controller that may only `get` still cannot list and watch.
 _READ_VERBS = ("get", "list", "watch")
 
@@ -681,18 +682,18 @@ def api_access_forbidden(pod: PodEvidence) -> Iterator[Hit]:
 
 # --- read-only root filesystem ------------------------------------------------------------------
 
-_EROFS = re.compile(r"read-only file system|\bEROFS\b|\[Errno 30\]|\(30: Read-only|errno 30", re.I)
+_EROFS = lazy(r"read-only file system|\bEROFS\b|\[Errno 30\]|\(30: Read-only|errno 30", re.I)
 # A script guessing at a cause and going on ("info: can not modify /x (read-only file system?)", as
 # the nginx image's entrypoint says for a ConfigMap-mounted config) is not a failed write.
-_EROFS_HEDGED = re.compile(r"read-only file system\?|\b(?:info|notice|debug)\b\s*[:\]]|\blevel=\"?(?:info|debug)", re.I)
+_EROFS_HEDGED = lazy(r"read-only file system\?|\b(?:info|notice|debug)\b\s*[:\]]|\blevel=\"?(?:info|debug)", re.I)
 _EROFS_PATHS = (
-    re.compile(r"(?<![^\s'\"’:,()\[\]])(?P<path>/[^\s'\"’:,()\[\]]+)['\"’]?\)?:? \(?(?:30: )?Read-only file system", re.I),
-    re.compile(r"(?:Read-only file system|EROFS)(?::|,)\s*(?:\w+ )?['\"‘]?(?P<path>/[^\s'\"’]+)", re.I),
-    re.compile(r"(?:of|create|open|write|mkdir|touch|copy|file) ['\"‘]?(?P<path>/[^\s'\"’:]+)", re.I),
-    re.compile(r"\"(?P<path>/[^\"]+)\" failed \(30: Read-only"),
+    lazy(r"(?<![^\s'\"’:,()\[\]])(?P<path>/[^\s'\"’:,()\[\]]+)['\"’]?\)?:? \(?(?:30: )?Read-only file system", re.I),
+    lazy(r"(?:Read-only file system|EROFS)(?::|,)\s*(?:\w+ )?['\"‘]?(?P<path>/[^\s'\"’]+)", re.I),
+    lazy(r"(?:of|create|open|write|mkdir|touch|copy|file) ['\"‘]?(?P<path>/[^\s'\"’:]+)", re.I),
+    lazy(r"\"(?P<path>/[^\"]+)\" failed \(30: Read-only"),
 )
 # Writes that change files shipped in the image: an emptyDir over them would hide the originals.
-_MODIFIES_IMAGE = re.compile(r"changing (?:permissions|ownership) of|\bchmod\b|\bchown\b|sed: couldn't|\bsed -i\b",
+_MODIFIES_IMAGE = lazy(r"changing (?:permissions|ownership) of|\bchmod\b|\bchown\b|sed: couldn't|\bsed -i\b",
                              re.I)
 _READ_ONLY_KINDS = frozenset({"configMap", "secret", "projected", "downwardAPI"})
 

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from podmortem.lazyre import lazy
 from podmortem.model import APPLY, Citation, ContainerEvidence, Hit, Joined, Placeholder, PodEvidence, Remedy
 from podmortem.model.remedy import Value
 from podmortem.rules.base import Rule, rule
@@ -54,37 +55,37 @@ class VolumeProblem:
 
 # (kind, pattern) in order of specificity: the first that matches a message classifies it.
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("pvc-missing", re.compile(r"persistentvolumeclaims? \\?\"(?P<claim>[^\"\\]+)\\?\" not found", re.I)),
-    ("pvc-unbound", re.compile(
+    ("pvc-missing", lazy(r"persistentvolumeclaims? \\?\"(?P<claim>[^\"\\]+)\\?\" not found", re.I)),
+    ("pvc-unbound", lazy(
         r"unbound immediate PersistentVolumeClaims|persistentvolumeclaim \"(?P<claim>[^\"]+)\" "
         r"(?:is not bound|is being deleted|bound to non-existent persistentvolume)", re.I)),
-    ("multi-attach", re.compile(
+    ("multi-attach", lazy(
         r"Multi-Attach error for volume \"(?P<volume>[^\"]+)\"|Volume is already (?:exclusively attached|used by pod)",
         re.I)),
-    ("csi-driver-missing", re.compile(
+    ("csi-driver-missing", lazy(
         r"driver name (?P<extra>\S+) not found in the list of registered CSI drivers", re.I)),
-    ("attach-failed", re.compile(r"AttachVolume\.Attach failed for volume \"(?P<volume>[^\"]+)\"\s*:?\s*(?P<extra>.*)",
+    ("attach-failed", lazy(r"AttachVolume\.Attach failed for volume \"(?P<volume>[^\"]+)\"\s*:?\s*(?P<extra>.*)",
                                  re.I | re.S)),
-    ("dir-onto-file", re.compile(
+    ("dir-onto-file", lazy(
         r"Are you trying to mount a directory onto a file \(or vice-versa\)\?"
         r"|(?:error )?mounting .{0,400}?not a directory", re.I | re.S)),
     ("runtime-mount-missing", MOUNT_MISSING),
-    ("subpath", re.compile(
+    ("subpath", lazy(
         r"failed to (?:prepare|create) subPath (?:directory )?for volumeMount \"(?P<volume>[^\"]+)\"|subPath\b.*\b"
         r"(?:is outside|not found|must not)|error preparing subpath", re.I)),
-    ("hostpath-missing", re.compile(
+    ("hostpath-missing", lazy(
         r"hostPath type check failed: (?P<extra>\S+) is not a \w+|path \"(?P<extra2>[^\"]+)\" does not exist", re.I)),
-    ("nfs", re.compile(r"mount\.nfs4?: (?P<extra>[^\n]*)|mount failed: exit status 32", re.I)),
-    ("mount-failed", re.compile(
+    ("nfs", lazy(r"mount\.nfs4?: (?P<extra>[^\n]*)|mount failed: exit status 32", re.I)),
+    ("mount-failed", lazy(
         r"MountVolume\.(?:SetUp|MountDevice|WaitForAttach|NewMounter initialization|MapPodDevice|SetUpAt|"
         r"MapVolume\.\w+) failed for volume \"(?P<volume>[^\"]+)\"\s*:?\s*(?P<extra>.*)", re.I | re.S)),
-    ("mount-timeout", re.compile(
+    ("mount-timeout", lazy(
         r"Unable to (?:attach or )?mount volumes(?: for pod \"[^\"]*\")?: (?:unmounted volumes=\[(?P<volumes>[^\]]*)\]"
         r"|timeout expired waiting for volumes to attach or mount)", re.I)),
 )
-_VOLUME_NAMED = re.compile(r"volume \"(?P<volume>[^\"]+)\"|kubernetes\.io~[\w-]+/(?P<dir>[^\\\"/\s]+)")
+_VOLUME_NAMED = lazy(r"volume \"(?P<volume>[^\"]+)\"|kubernetes\.io~[\w-]+/(?P<dir>[^\\\"/\s]+)")
 # Where the runtime tried to bind-mount: containerd says `to rootfs at "/x"`, Docker-era runc `.../merged/x`.
-_MOUNT_TARGET = re.compile(r"to rootfs at \\*\"(?P<t1>[^\"\\]+)|/merged(?P<t2>/[^\"\\]+)\\*\"")
+_MOUNT_TARGET = lazy(r"to rootfs at \\*\"(?P<t1>[^\"\\]+)|/merged(?P<t2>/[^\"\\]+)\\*\"")
 _ATTACH_EVENTS = frozenset({"FailedAttachVolume", "FailedMount", "FailedMapVolume"})
 
 
@@ -143,7 +144,7 @@ def _rootfs_relative(dst: str | None) -> str | None:
 
 
 # kubelet paths: pods/UID/volume-subpaths/VOLUME/CONTAINER/N and pods/UID/volumes/PLUGIN/VOLUME
-_KUBELET_SOURCE = re.compile(r"/pods/[^/]+/(?:volume-subpaths/(?P<sub>[^/]+)/|volumes/[^/]+/(?P<vol>[^/]+))")
+_KUBELET_SOURCE = lazy(r"/pods/[^/]+/(?:volume-subpaths/(?P<sub>[^/]+)/|volumes/[^/]+/(?P<vol>[^/]+))")
 
 
 def _volume_of_source(source: str) -> str | None:
@@ -152,7 +153,7 @@ def _volume_of_source(source: str) -> str | None:
 
 
 # both wordings: `unmounted volumes=[a b]` (1.17+) and `list of unmounted volumes=[a b]` (older)
-_UNMOUNTED = re.compile(r"unmounted volumes=\[(?P<volumes>[^\]]*)\]")
+_UNMOUNTED = lazy(r"unmounted volumes=\[(?P<volumes>[^\]]*)\]")
 
 
 @per_pod  # three rules read them

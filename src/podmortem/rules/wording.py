@@ -10,10 +10,11 @@ formats are quoted here.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-_VERB = re.compile(r"%v/%v|%[vsqd]")
+from podmortem.lazyre import lazy
+
+_VERB = lazy(r"%v/%v|%[vsqd]")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,136 @@
+"""The needle prefilter of podmortem.lazyre never hides a match: every text a pattern finds a match
+in holds one of the pattern's needles (lower-cased under IGNORECASE).
+
+Checked on every pattern podmortem runs on untrusted text (patterns_index), against every line of
+the test fixtures and every wording instance the rules document, and against texts hypothesis
+generates from the patterns themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from podmortem.lazyre import MIN_NEEDLE, lazy, needles, prefiltered_search
+from podmortem.patterns_index import all_patterns
+from podmortem.rules import ALL_RULES
+
+TESTS = Path(__file__).resolve().parent.parent
+
+
+def _holds_needle(words: tuple[str, ...], text: str, flags: int) -> bool:
+    hay = text.lower() if flags & re.IGNORECASE else text
+    return any(w in hay for w in words)
+
+
+@cache
+def _with_needles() -> list[tuple[str, re.Pattern[str], tuple[str, ...]]]:
+    out = []
+    for name, p in sorted(all_patterns().items()):
+        words = needles(p.pattern, p.flags)
+        if words is not None:
+            out.append((name, p, words))
+    return out
+
+
+@cache
+def _corpus() -> tuple[str, ...]:
+    texts: set[str] = set()
+    for path in TESTS.rglob("*"):
+        if path.suffix not in (".txt", ".log", ".json", ".yaml", ".yml") or not path.is_file():
+            continue
+        try:
+            content = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        texts.update(line for line in content.splitlines() if line.strip())
+        texts.add(content)
+    for r in ALL_RULES:
+        texts.update(w.instance() for w in r.wordings)
+    return tuple(sorted(texts))
+
+
+def test_most_patterns_have_needles() -> None:
+    # Not a timing: a change to the analysis that quietly found none would make the prefilter useless.
+    assert len(_with_needles()) >= len(all_patterns()) // 2
+
+
+def test_every_fixture_line_a_pattern_matches_holds_a_needle() -> None:
+    misses = []
+    for name, p, words in _with_needles():
+        for text in _corpus():
+            if p.search(text) is not None and not _holds_needle(words, text, p.flags):
+                misses.append((name, words, text[:200]))
+    assert misses == []
+
+
+def test_the_fixtures_exercise_the_patterns() -> None:
+    matched = {name for name, p, _ in _with_needles() if any(p.search(t) for t in _corpus())}
+    assert len(matched) >= 100  # the check above is not vacuous
+
+
+_FROM_REGEX: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = []
+
+
+def _generatable() -> list[tuple[str, re.Pattern[str], tuple[str, ...]]]:
+    if not _FROM_REGEX:
+        for item in _with_needles():
+            try:
+                st.from_regex(item[1]).validate()
+            except Exception:  # a construct hypothesis cannot generate from (lookbehinds, ...)
+                continue
+            _FROM_REGEX.append(item)
+    return _FROM_REGEX
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_texts_generated_from_a_pattern_hold_a_needle(data: st.DataObject) -> None:
+    name, p, words = data.draw(st.sampled_from(_generatable()))
+    text = data.draw(st.from_regex(p))
+    if p.search(text) is not None:
+        assert _holds_needle(words, text, p.flags), (name, words, text)
+
+
+@pytest.mark.parametrize(("pattern", "flags", "expected"), [
+    (r"back-off \d+s restarting failed", 0, ("s restarting failed",)),  # the longest run
+    (r"(?:OOMKilled|out of memory)", 0, ("OOMKilled", "out of memory")),
+    (r"exit(?:ed)? code (\d+)|signal: killed", 0, (" code ", "signal: killed")),
+    (r"Killing|x?", 0, None),  # an alternative that needs nothing: no guarantee
+    (r"ab", 0, None),  # too short to be worth a test
+    (r"(?i)Permission Denied", 0, ("on den",)),  # lower case, and no needle spans i or s
+    (r"no (?i:Such) file", 0, (" file",)),  # a group with a case rule of its own gives none
+    (r"(?:Error: )+connect", 0, ("Error: ",)),
+    (r"(?:Error: )*connect", 0, ("connect",)),
+])
+def test_needles_of_small_patterns(pattern: str, flags: int, expected: tuple[str, ...] | None) -> None:
+    assert needles(pattern, flags) == expected
+
+
+def test_letters_that_ignorecase_folds_from_outside_ascii() -> None:
+    """re.IGNORECASE matches some ASCII letters with characters whose lower case is not that letter;
+    needles never contain those letters (the list in lazyre is this computation's result)."""
+    everything = "".join(chr(u) for u in range(0x80, 0x110000))
+    unsafe = set()
+    for c in map(chr, range(32, 127)):
+        for u in re.compile(re.escape(c), re.IGNORECASE).findall(everything):
+            if c.lower() not in u.lower():
+                unsafe.add(c)
+    assert unsafe == set("iIsS")
+    assert needles("(?i)OOMKilled by SIGKILL", 0) == ("lled by ",)
+    assert lazy("(?i)OOMKilled by SIGKILL").search("oomkilled by \u017figkill") is not None  # a long s
+
+
+def test_prefiltered_search_answers_as_search() -> None:
+    for pattern in (r"container (\w+) OOMKilled", r"(?i)Out Of Memory|oom-kill", r"x"):
+        p = re.compile(pattern)
+        search = prefiltered_search(p)
+        for text in ("container app OOMKilled", "OUT OF MEMORY", "nothing here", "", "oom-killer x"):
+            got, want = search(text), p.search(text)
+            assert (got and got.span()) == (want and want.span())
+        assert MIN_NEEDLE >= 2
