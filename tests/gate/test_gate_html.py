@@ -7,12 +7,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).parents[1] / "render"))  # the browser helpers
 
 from browser import assert_one_mark_per_restart, open_report
 from gate_support import deployment, profile
 
 
+@pytest.mark.slow
 def test_gate_crash_loop(sim: Callable[..., Any], gate: Callable[..., Any], tmp_path: Path) -> None:
     s = sim()
     s.apply(deployment("web", replicas=1, profiles={"app": profile(runtime="python", needsEnv=["DB_HOST"])}))

@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from gate_support import READINESS, GateRun, Sim, deployment, profile
 
+pytestmark = pytest.mark.slow  # each run waits for a rollout on the simulator's clock: first in the run (tests/conftest.py)
+
 Gate = Callable[..., GateRun]
 MakeSim = Callable[..., Sim]
 

@@ -19,6 +19,8 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 import podmortem
 
 PACKAGE_ROOT = Path(podmortem.__file__).parent
@@ -91,6 +93,7 @@ def violations(path: Path, root: Path = PACKAGE_ROOT) -> list[Violation]:
     return found
 
 
+@pytest.mark.slow
 def test_no_module_imports_another_modules_private_names() -> None:
     found = [v for path in sorted(PACKAGE_ROOT.rglob("*.py")) for v in violations(path)]
     assert not found, "cross-module private names (give them a public name):\n" + "\n".join(map(str, found))

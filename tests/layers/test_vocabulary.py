@@ -13,6 +13,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import podmortem
 
 ROOT = Path(podmortem.__file__).parent
@@ -37,6 +39,7 @@ def findings(root: Path = ROOT) -> list[str]:
     return out
 
 
+@pytest.mark.slow
 def test_the_vocabulary_is_defined_once() -> None:
     assert not findings(), "\n".join(findings())
 

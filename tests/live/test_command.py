@@ -125,6 +125,7 @@ def test_missing_rbac_run_completes_and_says_what_it_could_not_see(
     assert out.startswith("! missing RBAC: ")
 
 
+@pytest.mark.slow
 def test_server_errors_everywhere_but_no_pod_dropped(kubeconfig: Path, cluster: FakeCluster,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     cluster.faults.append(Fault(r"/log$", code=500, times=1000))

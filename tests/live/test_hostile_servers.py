@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from hostile import HostileServer, Run, run
 
+pytestmark = pytest.mark.slow  # each run waits out its own deadline: first in the run (tests/conftest.py)
+
 MEMORY_CAP_KB = 200 * 1024
 RUN_TIMEOUT = 4.0  # --timeout of every run
 REQUEST_TIMEOUT = 2.0  # --request-timeout of the diagnose runs

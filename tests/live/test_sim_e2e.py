@@ -26,6 +26,8 @@ from podmortem.sim.cluster import SimCluster, SimOptions
 from podmortem.sim.faults import parse_fault
 from podmortem.sim.scenario import default_scenario_path
 
+pytestmark = pytest.mark.slow  # podmortem subprocesses against simulated clusters: first in the run (tests/conftest.py)
+
 PODMORTEM = [sys.executable, "-m", "podmortem"]
 
 

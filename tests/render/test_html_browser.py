@@ -28,6 +28,8 @@ from podmortem.render.html import render_html
 
 ROOT = Path(__file__).parents[2]
 DEMO = ROOT / "src" / "podmortem" / "examples" / "demo"
+pytestmark = pytest.mark.slow  # headless Chromium, twice per report: first in the run (tests/conftest.py)
+
 PODMORTEM = [sys.executable, "-m", "podmortem"]
 
 

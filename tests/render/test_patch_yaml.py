@@ -29,6 +29,7 @@ def _both(data: Any) -> tuple[str, str]:
     return yaml.dump(data, Dumper=yaml.SafeDumper, **kw), yaml.dump(data, Dumper=yaml.CSafeDumper, **kw)
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, suppress_health_check=list(HealthCheck), deadline=None)
 @given(st.dictionaries(_ANY_TEXT, _DATA, max_size=5))
 def test_libyaml_is_used_only_where_it_writes_the_same(data: dict[str, Any]) -> None:

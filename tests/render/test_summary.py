@@ -62,6 +62,7 @@ def table_rows(out: str) -> list[str]:
     return rows
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("columns", [80, 200])
 def test_diagnose_leads_with_the_table_and_fits(default_scenario: str, columns: int) -> None:
     code, out = run("diagnose", "-A", "--kubeconfig", default_scenario, columns=columns)
@@ -78,6 +79,7 @@ def test_diagnose_leads_with_the_table_and_fits(default_scenario: str, columns: 
     assert too_wide(out, columns) == []
 
 
+@pytest.mark.slow
 def test_details_chooses_how_many_groups(default_scenario: str) -> None:
     _, none = run("diagnose", "-A", "--kubeconfig", default_scenario, "--details", "none")
     _, two = run("diagnose", "-A", "--kubeconfig", default_scenario, "--details", "2")

@@ -36,6 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from podmortem.engine import diagnose
@@ -223,6 +224,7 @@ def _top(doc: Doc) -> tuple[str | None, dict[str, int]]:
     return top.cause, cited
 
 
+@pytest.mark.slow
 def test_every_case_keeps_its_top_cause_under_every_family(capsys: Any) -> None:
     stats = {name: [0, 0] for name in [*FAMILIES, "truncate"]}
     flips: list[str] = []

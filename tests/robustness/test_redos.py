@@ -55,6 +55,7 @@ def test_no_pattern_restarts_inside_its_own_run() -> None:
     assert not bad, "\n".join(f"{n}: {w[0]}: {PATTERNS[n].pattern[:160]}" for n, w in bad.items())
 
 
+@pytest.mark.slow
 def test_regexploit_finds_no_redos() -> None:
     found = []
     for name, p in PATTERNS.items():

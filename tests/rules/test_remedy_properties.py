@@ -74,6 +74,7 @@ def test_rendered_remedies_are_runnable_and_honest(path: Path) -> None:
     assert_honest(case.pod, diagnose(case.pod).findings, str(path.relative_to(CASES_DIR)))
 
 
+@pytest.mark.slow
 def test_the_same_holds_on_every_metamorphic_variant() -> None:
     import test_metamorphic as variants
 

@@ -26,6 +26,7 @@ def lab(make_cluster: Make, kubectl_binary: str, tmp_path: Path) -> tuple[SimClu
     return cluster, kc
 
 
+@pytest.mark.slow
 def test_typed_create_commands_send_protobuf_and_are_understood(lab: tuple[SimCluster, Kubectl]) -> None:
     cluster, kc = lab
     kc.run("create", "deployment", "web", "--image=nginx:1.27.3", "--replicas=2", "--port=80")
@@ -77,6 +78,7 @@ def test_streaming_commands_fail_at_once_with_a_clear_error(lab: tuple[SimCluste
     assert "the simulated cluster (podmortem sim) has no container runtime" in proc.stderr
 
 
+@pytest.mark.slow
 def test_run_rm_i_does_not_hang(lab: tuple[SimCluster, Kubectl]) -> None:
     _cluster, kc = lab
     proc = kc.run("run", "tmp", "--rm", "-i", "--restart=Never", "--image=busybox:1.36", "--", "echo", "hi",

@@ -160,6 +160,7 @@ def test_apply_of_a_fixed_manifest_makes_the_pods_ready(fresh_cluster: SimCluste
         == 'deployment "image-resizer" successfully rolled out'
 
 
+@pytest.mark.slow
 def test_get_pods_watch_streams_changes(fresh_cluster: SimCluster, fresh_kubectl: Any) -> None:
     proc = fresh_kubectl.popen("get", "pods", "-n", "payments", "-w", "--request-timeout=60s")
     assert proc.stdout is not None

@@ -144,6 +144,7 @@ def _explain(bundle_path: Path, *more: Path) -> tuple[list[str], list[PodEvidenc
     return [type(p).__name__ for p in entries], entries, render_json(full)
 
 
+@pytest.mark.slow
 def test_a_streamed_list_gives_the_same_report_either_way(tmp_path: Path) -> None:
     path = tmp_path / "pods.json"
     path.write_text(json.dumps({"apiVersion": "v1", "kind": "PodList", "items": ALL}, indent=4))
