@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -140,8 +141,6 @@ def announced(w: Process) -> list[tuple[str, str]]:
 @pytest.mark.skipif(not os.access(KUBECTL, os.X_OK), reason="needs the real kubectl")
 def test_two_watcher_processes_one_reports_sigkill_hands_over_without_reannouncing(
         cluster: Path, tmp_path: Path) -> None:
-    import time
-
     receiver = Receiver_(time.monotonic)
     hook = tmp_path / "hook-url"
     hook.write_text(receiver.url + "\n")
