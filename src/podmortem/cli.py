@@ -30,6 +30,7 @@ from podmortem.commandline import (
     emit,
     output_option,
     parse_now,
+    pauses_cyclic_gc,
     say,
     terminal_width,
     use_color,
@@ -99,6 +100,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @details_option
 @click.option("--color/--no-color", default=None, help="Colour output (default: only on a terminal).")
 @write_patches_option
+@pauses_cyclic_gc
 def explain(
     inputs: tuple[str, ...], describe: tuple[str, ...], logs: tuple[str, ...], container: str | None,
     output: str, now: str | None, reduced_backoff: bool, backoff_max: int | None, details: str,

@@ -8,6 +8,8 @@ contract holds the layers).
 
 from __future__ import annotations
 
+import functools
+import gc
 import os
 import sys
 from collections.abc import Callable
@@ -55,6 +57,27 @@ def details_option(fn: _F) -> _F:
     return click.option("--details", default="auto", show_default=True, callback=check, metavar="all|none|N",
                         help="With pods of several owners and causes, the text output leads with a summary "
                              "table; then how many groups are shown in full (auto: the first 10).")(fn)
+
+
+def pauses_cyclic_gc(fn: _F) -> _F:
+    """Run the command with the cyclic garbage collector paused (restored afterwards).
+
+    Reading a big PodList allocates millions of dicts, strings and evidence objects that all stay
+    alive until the report is written; the collector would traverse them again and again for cycles
+    they do not form (a third of the time `json.load` takes on a 20 MB list). Reference counting
+    still frees everything that is dropped; only cycles wait, and a command's are few and short-lived.
+    """
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return run  # type: ignore[return-value]
 
 
 def terminal_width() -> int | None:

@@ -37,6 +37,8 @@ _NAMESPACE_FLAGS = ("-n", "--namespace")
 _LITERAL_PLACEHOLDER = re.compile(
     r"(?<![\w$.{-])(?:" + "|".join(re.escape(n) for n in sorted(PLACEHOLDERS, key=len, reverse=True)) + r")(?![\w}-]|:\.)")  # `custom-columns=NAME:.metadata.name` is a column heading
 
+_CAPITAL = re.compile("[A-Z]")
+
 
 @dataclass(frozen=True, slots=True)
 class Checked:
@@ -91,18 +93,24 @@ def _check(remedy: Remedy) -> Checked:
 def _command(cmd: Command, allowed: frozenset[str], problems: list[str]) -> Command | None:
     argv: list[Arg] = []
     namespace_next = False
-    for arg in cmd.argv:
-        if (isinstance(arg, str) and arg == "--patch-file") or (isinstance(arg, str) and arg.startswith("--patch-file=")):
-            problems.append("a command names a patch file that --write-patches did not write: dropped")
-            return None
-        if namespace_next and isinstance(arg, str) and arg not in allowed:
-            problems.append(f"namespace {arg!r} is not one the evidence gives: NAMESPACE instead")
-            arg = Placeholder("NAMESPACE")
-        elif isinstance(arg, str) and arg.startswith("--namespace=") and arg[len("--namespace="):] not in allowed:
-            problems.append(f"namespace {arg[len('--namespace='):]!r} is not one the evidence gives: NAMESPACE instead")
-            arg = Joined(("--namespace=", Placeholder("NAMESPACE")))
+    same = True  # nothing repaired so far: the command itself is the answer (no copy)
+    for given in cmd.argv:
+        arg = given
+        if isinstance(arg, str):
+            if arg == "--patch-file" or arg.startswith("--patch-file="):
+                problems.append("a command names a patch file that --write-patches did not write: dropped")
+                return None
+            if namespace_next and arg not in allowed:
+                problems.append(f"namespace {arg!r} is not one the evidence gives: NAMESPACE instead")
+                arg = Placeholder("NAMESPACE")
+            elif arg.startswith("--namespace=") and arg[len("--namespace="):] not in allowed:
+                problems.append(f"namespace {arg[len('--namespace='):]!r} is not one the evidence gives: "
+                                "NAMESPACE instead")
+                arg = Joined(("--namespace=", Placeholder("NAMESPACE")))
         namespace_next = isinstance(arg, str) and arg in _NAMESPACE_FLAGS
-        argv.append(_value(arg, allowed, problems))
+        checked = _value(arg, allowed, problems)
+        same = same and checked is given
+        argv.append(checked)
     pipe = _command(cmd.pipe, allowed, problems) if cmd.pipe is not None else None
     if cmd.pipe is not None and pipe is None:
         return None
@@ -110,7 +118,10 @@ def _command(cmd: Command, allowed: frozenset[str], problems: list[str]) -> Comm
     if stdout == "":
         problems.append("an empty redirection target: VALUE instead")
         stdout = Placeholder("VALUE")
-    out = replace(cmd, argv=tuple(argv), pipe=pipe, stdout=stdout)
+    if same and pipe is cmd.pipe and stdout is cmd.stdout:
+        out = cmd
+    else:
+        out = replace(cmd, argv=tuple(argv), pipe=pipe, stdout=stdout)
     if quoted_by_construction(out):
         return out
     from podmortem.shell import render_command
@@ -167,6 +178,8 @@ def _value(arg: Arg, allowed: frozenset[str], problems: list[str]) -> Arg:
         if all(p == "" for p in parts):
             problems.append("an empty argument: VALUE instead")
             return Placeholder("VALUE")
+        if len(parts) == len(arg.parts) and all(a is b for a, b in zip(parts, arg.parts, strict=True)):
+            return arg
         return Joined(tuple(parts))
     if arg == "":
         problems.append("an empty argument: VALUE instead")
@@ -181,6 +194,8 @@ def _value(arg: Arg, allowed: frozenset[str], problems: list[str]) -> Arg:
 
 def _literal_parts(text: str, problems: list[str]) -> list[str | Placeholder]:
     """A literal string with the placeholder names it spells out turned into placeholders."""
+    if type(text) is str and not _CAPITAL.search(text):  # placeholder names are upper case
+        return [text]
     out: list[str | Placeholder] = []
     pos = 0
     for m in _LITERAL_PLACEHOLDER.finditer(text):
