@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable, Iterator
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 # The standard library's regular-expression parser and its opcodes (re._parser since 3.11; podmortem.redos
 # reads it the same way). Private: a Python without it gets no needles, not an error.
@@ -38,40 +38,61 @@ MIN_NEEDLE = 3
 _FOLD_UNSAFE = frozenset("iIsS")
 
 
-def needles(pattern: str, flags: int = 0) -> tuple[str, ...] | None:
-    """Literal words, one of which is in every string the pattern finds a match in; None when no
-    such set is known. Under IGNORECASE the words are lower case and hold for the lower-cased text."""
+class Needles(NamedTuple):
+    """Literal words one of which every text a pattern matches in contains. `fold`: the words are
+    lower case and are looked for in the lower-cased text (some part of the pattern ignores case)."""
+
+    words: tuple[str, ...]
+    fold: bool
+
+    def in_text(self, text: str) -> bool:
+        hay = text.lower() if self.fold else text
+        return any(w in hay for w in self.words)
+
+
+# A candidate set while the parse is read: (word, read under IGNORECASE) pairs.
+_Set = frozenset[tuple[str, bool]]
+
+
+def needles(pattern: str, flags: int = 0) -> Needles | None:
+    """The pattern's needles (see `Needles`); None when no such set is known or worth testing."""
     if _P is None:
         return None
     try:
         parsed = _P.parse(pattern, flags)
     except Exception:  # re.compile will say what is wrong with it
         return None
-    fold = bool(parsed.state.flags & re.IGNORECASE)
-    found = _sequence(list(parsed), fold)
-    if not found or min(len(n) for n in found) < MIN_NEEDLE:
+    found = _sequence(list(parsed), bool(parsed.state.flags & re.IGNORECASE))
+    if not found or min(len(w) for w, _ in found) < MIN_NEEDLE:
         return None
-    return tuple(sorted(found))
+    if not any(folded for _, folded in found):
+        return Needles(tuple(sorted(w for w, _ in found)), False)
+    # Some words ignore case: all are looked for in the lower-cased text. A case-sensitive word is
+    # still there after lowering both, if it is ASCII (str.lower of other letters depends on context).
+    if not all(w.isascii() for w, _ in found):
+        return None
+    return Needles(tuple(sorted({w.lower() for w, _ in found})), True)
 
 
-def _better(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+def _better(a: _Set | None, b: _Set | None) -> _Set | None:
     if a is None:
         return b
     if b is None:
         return a
-    ka, kb = (min(map(len, a)), -len(a)), (min(map(len, b)), -len(b))
+    ka = (min(len(w) for w, _ in a), -len(a))
+    kb = (min(len(w) for w, _ in b), -len(b))
     return a if ka >= kb else b
 
 
-def _sequence(items: list[tuple[Any, Any]], fold: bool) -> frozenset[str] | None:
+def _sequence(items: list[tuple[Any, Any]], fold: bool) -> _Set | None:
     """The best needle set for a sequence of parsed items: one literal run, or one sub-item's set."""
-    best: frozenset[str] | None = None
+    best: _Set | None = None
     run: list[str] = []
 
     def flush() -> None:
         nonlocal best
         if run:
-            best = _better(best, frozenset({"".join(run)}))
+            best = _better(best, frozenset({("".join(run), fold)}))
             run.clear()
 
     for op, av in items:
@@ -96,12 +117,16 @@ def _literal(op: Any, av: Any) -> str | None:
     return None
 
 
-def _item(op: Any, av: Any, fold: bool) -> frozenset[str] | None:
+def _item(op: Any, av: Any, fold: bool) -> _Set | None:
     """The needle set one parsed item guarantees, or None."""
     if op is _C.SUBPATTERN:
         _group, add_flags, del_flags, sub = av
-        if add_flags or del_flags:  # `(?i:...)`, `(?-i:...)`: a case rule of its own
+        if (add_flags | del_flags) & ~re.IGNORECASE:  # `(?s:...)` and the like: not read here
             return None
+        if add_flags & re.IGNORECASE:  # `(?i:...)`
+            fold = True
+        elif del_flags & re.IGNORECASE:  # `(?-i:...)`
+            fold = False
         return _sequence(list(sub), fold)
     if op is _C.ATOMIC_GROUP:
         return _sequence(list(av), fold)
@@ -109,7 +134,7 @@ def _item(op: Any, av: Any, fold: bool) -> frozenset[str] | None:
         low, _high, sub = av
         return _sequence(list(sub), fold) if low >= 1 else None
     if op is _C.BRANCH:
-        union: set[str] = set()
+        union: set[tuple[str, bool]] = set()
         for alternative in av[1]:
             found = _sequence(list(alternative), fold)
             if found is None:
@@ -183,11 +208,12 @@ class LazyPattern:
 
 def prefiltered_search(pattern: re.Pattern[str]) -> Callable[..., re.Match[str] | None]:
     """`pattern.search`, preceded by the needle test when the pattern has needles."""
-    words = needles(pattern.pattern, pattern.flags)
+    found = needles(pattern.pattern, pattern.flags)
     search = pattern.search
-    if words is None:
+    if found is None:
         return search
-    if pattern.flags & re.IGNORECASE:
+    words = found.words
+    if found.fold:
         def folded(string: str, *args: int) -> re.Match[str] | None:
             low = string.lower()
             for w in words:
