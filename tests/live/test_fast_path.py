@@ -26,11 +26,11 @@ pytest.importorskip("podmortem.sim.cluster")
 NOW = datetime(2026, 1, 15, 10, 30, tzinfo=UTC)
 
 
-def outcome(kubeconfig: str, **kw: Any) -> tuple[dict[tuple[str, str], Any], list[Any], dict[str, int]]:
+def outcome(kubeconfig: str, *, workers: int = 1, **kw: Any) -> tuple[dict[tuple[str, str], Any], list[Any], dict[str, int]]:
     client = connect(kubeconfig)
     col = Collector(client, now=lambda: NOW, **kw).collect(Scope(None))
     assert col.listed_at is not None
-    result = diagnose_collection(col, now=col.listed_at)
+    result = diagnose_collection(col, now=col.listed_at, workers=workers)
     pods = {(d.namespace, d.name): (d.status, [(f.cause, f.container, f.summary) for f in d.findings],
                                     sorted(d.notes), d.missing) for d in result.diagnoses}
     groups = sorted((g.namespace, g.owner, g.cause, tuple(sorted(g.pods)), repr(g.what_changed)) for g in result.groups)
@@ -38,16 +38,31 @@ def outcome(kubeconfig: str, **kw: Any) -> tuple[dict[tuple[str, str], Any], lis
 
 
 @pytest.mark.parametrize("scale", [None, 2000])
-def test_fast_path_equals_the_sequential_reference(scale: int | None, tmp_path: Path) -> None:
+def test_fast_path_equals_the_sequential_reference(scale: int | None, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path as `diagnose` runs it: the pipelined collection, then the engine shared out among
+    forked processes (live/parallel.py), against one request at a time and one process."""
+    from podmortem.live import parallel, report
     from podmortem.sim.cluster import SimCluster, SimOptions
+
+    forks: list[range] = []
+    fork = parallel._fork
+
+    def counted(fn: Any, items: Any, part: range) -> Any:
+        forks.append(part)
+        return fork(fn, items, part)
+
+    monkeypatch.setattr(parallel, "_fork", counted)
+    monkeypatch.setattr(report, "PARALLEL_FROM", 2)  # the default scenario has a few dozen pods
 
     # The simulated clock stands still (speed 0) and both runs diagnose at the same moment: the
     # two paths must see one cluster state, or a pod moving from ErrImagePull on would differ.
     opts = SimOptions(scale=scale or 0, speed=0.0)
     with SimCluster(opts, **({"docs": []} if scale else {})) as cluster:
         kc = cluster.write_kubeconfig(tmp_path / "kc")
-        fast_pods, fast_groups, fast_requests = outcome(kc)
+        fast_pods, fast_groups, fast_requests = outcome(kc, workers=3)
         ref_pods, ref_groups, ref_requests = outcome(kc, cluster_wide=False, concurrency=1)
+    assert len(forks) == 2 and all(forks)
     assert fast_pods == ref_pods
     assert fast_groups == ref_groups
     assert sum(fast_requests.values()) <= sum(ref_requests.values())

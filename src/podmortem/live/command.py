@@ -38,6 +38,11 @@ def parse_timeout(value: str, option: str = "--request-timeout") -> float:
     return seconds
 
 
+# Processes that diagnose at once (live/parallel.py): 1,000 failing pods are about 1 s of engine
+# work, and each process more adds a fork and the copy of its results.
+MAX_WORKERS = 4
+
+
 @contextmanager
 def paused_gc() -> Iterator[None]:
     """No cyclic GC while millions of JSON objects are made: it rescans the heap again and again
@@ -133,6 +138,7 @@ def diagnose(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool,
     failing ones cost more API calls. Exit code 1 when a problem is found, 3 when the cluster
     cannot be reached.
     """
+    from podmortem.live.parallel import usable_cpus
     from podmortem.live.report import diagnose_collection, render_live
 
     if write_patches is not None:  # a DIR that cannot take the files fails before the cluster is asked
@@ -145,8 +151,9 @@ def diagnose(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool,
         client, col = _collect(kubeconfig, context, request_timeout, run_timeout, concurrency, pods, namespace,
                                all_namespaces, selector, sample=True, secret_keys=secret_keys)
         assert col.listed_at is not None
-        result = diagnose_collection(col, now=col.listed_at,
-                                     backoff=backoff_settings(reduced_backoff, backoff_max))
+        # The collector's threads have stopped: the engine may share the pods out among processes.
+        result = diagnose_collection(col, now=col.listed_at, backoff=backoff_settings(reduced_backoff, backoff_max),
+                                     workers=min(MAX_WORKERS, usable_cpus()), keep_evidence=output == "html")
         result.server, result.context = client.host, client.context
         result.requests = dict(sorted(client.requests.items()))
         if write_patches is not None:

@@ -10,7 +10,7 @@ Markdown show each group once.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -49,38 +49,42 @@ def _log_text(cap: LogCapture, origin: str) -> LogText:
     return log_text_from_lines(cap.text.splitlines(), origin, previous=True, cut=cap.truncated)
 
 
-def build_evidence(col: Collection) -> Iterator[tuple[PodKey, PodEvidence | PlainPod]]:
-    """The evidence of every listed pod: a PlainPod for a plainly healthy one (sources.healthy), its
-    status for another healthy one, status, events and logs for the failing ones."""
-    from podmortem.engine import plain_pod
-    from podmortem.sources.objects import event, pod_evidence, with_evidence
+class EvidenceBuilder:
+    """The evidence of one listed pod of a collection: a PlainPod for a plainly healthy one
+    (sources.healthy), its status for another healthy one, status, events and logs for a failing one.
+    A sampled log is parsed once for every pod it stands for."""
 
-    logs: dict[PodKey, dict[str, LogCapture]] = defaultdict(dict)
-    for (ns, name, container), cap in col.logs.items():
-        logs[(ns, name)][container] = cap
-    shared: dict[tuple[PodKey, str], LogText] = {}
-    for key, pod in col.keyed():
+    def __init__(self, col: Collection) -> None:
+        self.col = col
+        self.logs: dict[PodKey, dict[str, LogCapture]] = defaultdict(dict)
+        for (ns, name, container), cap in col.logs.items():
+            self.logs[(ns, name)][container] = cap
+        self.shared: dict[tuple[PodKey, str], LogText] = {}
+
+    def __call__(self, key: PodKey, pod: Mapping[str, Any]) -> PodEvidence | PlainPod:
+        from podmortem.engine import plain_pod
+        from podmortem.sources.objects import event, pod_evidence, with_evidence
+
+        col = self.col
         if key not in col.failing:
             cached = col.status_evidence.get(key) or col.plain.get(key)
-            yield key, (cached if cached is not None
-                        else plain_pod(pod, has_events=key in col.events) or pod_evidence(pod))
-            continue
+            return (cached if cached is not None
+                    else plain_pod(pod, has_events=key in col.events) or pod_evidence(pod))
         events = [event(e) for e in col.events.get(key, ())]
         source = col.log_samples.get(key, key)
         texts: dict[str, tuple[LogText, ...]] = {}
-        for container, cap in logs.get(source, {}).items():
+        for container, cap in self.logs.get(source, {}).items():
             if source == key:
                 texts[container] = (_log_text(cap, cap.request),)
             else:  # one parse of a sampled log for every pod it stands for
                 shared_key = (source, container)
-                if shared_key not in shared:
-                    shared[shared_key] = _log_text(cap, f"{cap.request} (a pod of the same owner failing the same way)")
-                texts[container] = (shared[shared_key],)
+                if shared_key not in self.shared:
+                    self.shared[shared_key] = _log_text(cap, f"{cap.request} (a pod of the same owner failing the same way)")
+                texts[container] = (self.shared[shared_key],)
         status = col.status_evidence.get(key)
         if status is not None:
-            yield key, with_evidence(status, events, texts, has_events=key in col.events)
-        else:
-            yield key, pod_evidence(pod, events, texts, has_events=key in col.events)
+            return with_evidence(status, events, texts, has_events=key in col.events)
+        return pod_evidence(pod, events, texts, has_events=key in col.events)
 
 
 def _referenced_keys(pod: Mapping[str, Any]) -> dict[tuple[str, str], set[tuple[str, bool]]]:
@@ -234,22 +238,30 @@ def without_rollback(f: Finding) -> Finding:
     return replace(f, remedy=replace(r, summary=r.summary.rstrip() + text, commands=kept))
 
 
-def diagnose_collection(col: Collection, *, now: datetime, backoff: BackoffSettings | None = None) -> LiveResult:
+# Pods needing the engine from which a diagnosis is shared out among processes (live/parallel.py):
+# below this the fork and the pickled results cost more than they save.
+PARALLEL_FROM = 200
+
+
+def diagnose_collection(col: Collection, *, now: datetime, backoff: BackoffSettings | None = None,
+                        workers: int = 1, keep_evidence: bool = True) -> LiveResult:
+    """Every listed pod's diagnosis with what the live source adds (sampled logs, ConfigMap checks,
+    what changed, notes), in list order.
+
+    workers: processes among which the pods that need the engine are shared (live/parallel.py), for
+    a short-lived command whose collector has stopped its threads; the results are the same as with
+    one. keep_evidence: keep each diagnosed pod's evidence in the result (the HTML report reads it).
+    """
     from podmortem.engine import diagnose, diagnose_plain
+    from podmortem.live.parallel import parallel_map
 
     settings = backoff or BackoffSettings()
     by_key = dict(col.keyed())
     changes = _what_changed(col)
     owners = _owners(col)
-    diagnoses: list[PodDiagnosis] = []
-    extras: dict[PodKey, dict[str, Any]] = {}
-    evidence: dict[PodKey, PodEvidence] = {}
-    for key, ev in build_evidence(col):
-        if isinstance(ev, PlainPod):
-            d = diagnose_plain(ev)
-        else:
-            evidence[key] = ev
-            d = diagnose(ev, now=now, backoff=settings)
+    evidence_of = EvidenceBuilder(col)
+
+    def finish(key: PodKey, d: PodDiagnosis) -> tuple[PodDiagnosis, dict[str, Any]]:
         notes: list[str] = []
         extra: dict[str, Any] = {}
         if key in col.failing:
@@ -275,6 +287,36 @@ def diagnose_collection(col: Collection, *, now: datetime, backoff: BackoffSetti
             d = replace(d, notes=(*notes, *d.notes))
         if key in owners:
             extra["top_owner"] = owners[key]
+        return d, extra
+
+    # Healthy pods' evidence is what the collector kept (or, for a collection read from files, made
+    # here once); only the failing pods' is built per pod, with their events and logs.
+    others = {key: evidence_of(key, pod) for key, pod in col.keyed() if key not in col.failing}
+
+    def engine(key: PodKey) -> tuple[PodDiagnosis, dict[str, Any], PodEvidence | None]:
+        ev = others[key] if key in others else evidence_of(key, by_key[key])
+        assert isinstance(ev, PodEvidence)
+        d, extra = finish(key, diagnose(ev, now=now, backoff=settings))
+        return d, extra, ev if keep_evidence else None
+
+    # The pods that need the engine, failing or not (a restart long ago), apart from the plainly healthy.
+    needs_engine = [key for key, _ in col.keyed() if key in col.failing or not isinstance(others[key], PlainPod)]
+    if len(needs_engine) < PARALLEL_FROM:
+        workers = 1
+    engined = dict(zip(needs_engine, parallel_map(engine, needs_engine, workers), strict=True))
+    diagnoses: list[PodDiagnosis] = []
+    extras: dict[PodKey, dict[str, Any]] = {}
+    evidence: dict[PodKey, PodEvidence] = {}
+    for key, _ in col.keyed():
+        done = engined.get(key)
+        if done is not None:
+            d, extra, ev = done
+            if ev is not None:
+                evidence[key] = ev
+        else:
+            plain = others[key]
+            assert isinstance(plain, PlainPod)
+            d, extra = finish(key, diagnose_plain(plain))
         extras[key] = extra
         diagnoses.append(d)
     groups = group_diagnoses(diagnoses, owners, changes)

@@ -1,0 +1,101 @@
+"""parallel_map: the plain loop's results, in order, whatever the children do."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from podmortem.live import parallel
+from podmortem.live.parallel import parallel_map, shares
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")
+
+
+def test_shares_cover_the_items_in_order() -> None:
+    assert shares(10, 3) == [range(0, 4), range(4, 7), range(7, 10)]
+    assert shares(2, 4) == [range(0, 1), range(1, 2)]
+    assert shares(0, 2) == [range(0, 0)]
+    for n in range(0, 30):
+        for w in range(1, 6):
+            got = [i for part in shares(n, w) for i in part]
+            assert got == list(range(n))
+
+
+def test_results_in_order_from_the_children() -> None:
+    pids: list[int] = []
+
+    def where(x: int) -> tuple[int, int]:
+        return x * x, os.getpid()
+
+    got = parallel_map(where, list(range(50)), 3)
+    assert [r for r, _ in got] == [x * x for x in range(50)]
+    pids = sorted({pid for _, pid in got})
+    assert len(pids) == 3 and os.getpid() in pids  # two shares were computed elsewhere
+
+
+def test_a_failing_child_share_is_computed_here() -> None:
+    parent = os.getpid()
+
+    def flaky(x: int) -> int:
+        if os.getpid() != parent and x >= 10:
+            raise RuntimeError("only in the child")
+        return x + 1
+
+    assert parallel_map(flaky, list(range(20)), 2) == list(range(1, 21))
+
+
+def test_a_child_that_dies_is_computed_here() -> None:
+    parent = os.getpid()
+
+    def dies(x: int) -> int:
+        if os.getpid() != parent:
+            os._exit(9)
+        return -x
+
+    assert parallel_map(dies, list(range(6)), 3) == [0, -1, -2, -3, -4, -5]
+
+
+def test_unpicklable_results_are_computed_here() -> None:
+    def lam(x: int) -> object:
+        return (lambda: x) if x else x  # a closure cannot be pickled
+
+    got = parallel_map(lam, [0, 1, 2, 3], 2)
+    assert got[0] == 0 and [f() for f in got[1:]] == [1, 2, 3]  # type: ignore[operator]
+
+
+def test_an_error_here_stops_and_reaps_the_children(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[int] = []
+    fork = parallel._fork
+
+    def spy(fn: object, items: object, part: range) -> tuple[int, int] | None:
+        got = fork(fn, items, part)  # type: ignore[arg-type]
+        if got is not None:
+            started.append(got[0])
+        return got
+
+    monkeypatch.setattr(parallel, "_fork", spy)
+    parent = os.getpid()
+
+    def slow_child(x: int) -> int:
+        if os.getpid() != parent:
+            import time
+
+            time.sleep(60)
+        if x == 0:
+            raise ValueError("here")
+        return x
+
+    with pytest.raises(ValueError, match="here"):
+        parallel_map(slow_child, list(range(4)), 2)
+    assert started
+    for pid in started:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # already reaped
+
+
+def test_one_worker_or_one_item_is_the_plain_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "_fork", lambda *a: pytest.fail("forked"))
+    assert parallel_map(str, [1, 2], 1) == ["1", "2"]
+    assert parallel_map(str, [1], 4) == ["1"]
+    assert parallel_map(str, [], 4) == []
