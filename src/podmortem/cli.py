@@ -29,6 +29,7 @@ from podmortem.commandline import (
     details_option,
     emit,
     output_option,
+    own_process,
     parse_now,
     pauses_cyclic_gc,
     say,
@@ -331,6 +332,7 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     if argv is None:  # a process of its own, not a caller inside another program
         collect_less_often()
+        own_process()
     if argv is None and _prog_name() == "kubectl podmortem":
         argv = _plugin_args(sys.argv[1:])
     try:

@@ -14,11 +14,34 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_SOURCE, EXIT_INTERNAL = 0, 1, 2, 3, 4
+
+_own_process = False  # set by the entry point: nothing else runs in this interpreter after the command
+
+
+def own_process() -> None:
+    """Called by the entry point of a podmortem process (not by a caller inside another program)."""
+    global _own_process
+    _own_process = True
+
+
+def leave(code: int) -> NoReturn:
+    """Exit with `code` once the output is written. In a process of its own, without freeing the heap
+    object by object: after `diagnose -A` on 10,000 pods that takes 0.1 s, for nothing. The atexit
+    handlers still run (the kubernetes client deletes the certificate files it wrote), and the
+    output is flushed first; every file the commands write is closed by then (`with` blocks)."""
+    if not _own_process:
+        sys.exit(code)
+    import atexit
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    atexit._run_exitfuncs()  # what the interpreter would run at exit, in the same (reverse) order
+    os._exit(code)
 
 
 def use_color(option: bool | None) -> bool:

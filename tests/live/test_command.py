@@ -238,3 +238,24 @@ def test_credentials_in_logs_are_redacted_everywhere(kubeconfig: Path, cluster: 
     run(["snapshot", str(tmp_path / "snap")], capsys)
     text = (tmp_path / "snap" / "logs" / "shop_worker-0_worker.previous.log").read_text()
     assert "s3cr3tpass" not in text and "[REDACTED]" in text and "psycopg2.OperationalError" in text
+
+
+def test_a_process_of_its_own_leaves_fast_but_whole(kubeconfig: Path, tmp_path: Path) -> None:
+    """`diagnose` in a process of its own exits without freeing its heap (commandline.leave): the
+    output is complete, the exit code is the diagnosis', and atexit handlers (the kubernetes client
+    deletes its certificate files in one) still run."""
+    import os
+    import subprocess
+    import sys
+
+    marker = tmp_path / "atexit-ran"
+    script = ("import atexit, sys\n"
+              f"atexit.register(lambda: open({str(marker)!r}, 'w').close())\n"
+              "from podmortem.cli import main\n"
+              "sys.argv = ['podmortem', 'diagnose', '-A', '-o', 'json']\n"
+              "main()\n")
+    p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, KUBECONFIG=str(kubeconfig)))
+    assert p.returncode == 1, p.stderr
+    assert len(json.loads(p.stdout)["pods"]) == 7
+    assert marker.exists()

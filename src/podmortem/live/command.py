@@ -22,6 +22,7 @@ from podmortem.commandline import (
     backoff_settings,
     details_option,
     emit,
+    leave,
     say,
     terminal_width,
     use_color,
@@ -167,7 +168,7 @@ def diagnose(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool,
     for m in col.missing_rbac if output in ("json", "yaml") else ():
         say(f"podmortem: {m.line()}")
     emit(text)
-    sys.exit(EXIT_PROBLEM if result.problem else EXIT_OK)
+    leave(EXIT_PROBLEM if result.problem else EXIT_OK)
 
 
 @click.command()
