@@ -16,6 +16,7 @@ from datetime import datetime
 
 from podmortem.backoff import BackoffSettings, container_backoff
 from podmortem.causes import CAUSES, CauseId
+from podmortem.kube.kubectl import kubectl
 from podmortem.model import Backoff, Citation, Finding, PodDiagnosis, PodEvidence, Remedy, Step
 from podmortem.podstatus import pod_status
 from podmortem.rules import ALL_RULES, Rule
@@ -26,9 +27,8 @@ from podmortem.rules.evidence import (
     debug_command,
     describe_command,
     failing_containers,
-    kubectl,
     logs_command,
-    ns_args,
+    namespace_of,
     pod_arg,
     workload_target,
 )
@@ -213,7 +213,7 @@ def _unknown(pod: PodEvidence, missing: list[str]) -> Finding:
     if "events" in missing or "status" in missing:
         commands.append(describe_command(pod))
     if "spec" in missing:
-        commands.append(kubectl("get", "pod", pod_arg(pod), *ns_args(pod), "-o", "yaml"))
+        commands.append(kubectl("get", "pod", pod_arg(pod), "-o", "yaml", namespace=namespace_of(pod)))
     commands.append(debug_command(pod, name))
     what = f"container {name}" if name else "the pod"
     need = ", ".join(missing) if missing else "nothing more is available"

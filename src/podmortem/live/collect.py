@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import quote
 
 from podmortem.errors import ApiClientError, ApiForbidden, ApiServerError, NotFound, SourceError
+from podmortem.kube.kubectl import kubectl
 from podmortem.live.client import (
     ApiCallError,
     BadRequest,
@@ -44,7 +45,6 @@ from podmortem.live.client import (
     pages,
 )
 from podmortem.model import ContainerEvidence, PodEvidence
-from podmortem.model.remedy import Command
 from podmortem.shell import render_command
 from podmortem.sources.healthy import PlainPod
 
@@ -865,8 +865,8 @@ class Collector:
                                          ("limitBytes", LOG_LIMIT_BYTES)]
         if previous:
             params.append(("previous", "true"))
-        cmd = render_command(Command(("kubectl", "logs", name, "-n", ns, "-c", container,
-                                      *(("--previous",) if previous else ()))))
+        cmd = render_command(kubectl("logs", name, "-c", container, *(("--previous",) if previous else ()),
+                                     namespace=ns))
         try:
             body = self.client.get(f"/api/v1/namespaces/{quote(ns, safe='')}/pods/{quote(name, safe='')}/log",
                                    params, call)

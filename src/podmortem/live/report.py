@@ -16,10 +16,11 @@ from datetime import datetime
 from typing import Any
 
 from podmortem.backoff import BackoffSettings
+from podmortem.kube.kubectl import kubectl, object_ref
 from podmortem.live.changes import what_changed
 from podmortem.live.collect import Collection, ConfigRef, LogCapture, PodKey, controller_of
 from podmortem.live.fleet import Group, group_diagnoses, owner_label, pick_representatives
-from podmortem.model import Command, Finding, Joined, LogText, PodDiagnosis, PodEvidence
+from podmortem.model import Command, Finding, LogText, PodDiagnosis, PodEvidence
 from podmortem.sources.healthy import PlainPod
 
 SHOW_HEALTHY_UP_TO = 20  # with more pods than this, healthy ones are counted, not listed
@@ -214,7 +215,7 @@ def with_rollback(f: Finding, change: Mapping[str, Any]) -> Finding:
         return f
     began = change.get("began_with_revision")
     confirmed = bool(change.get("last_good_confirmed"))
-    undo = Command(("kubectl", "rollout", "undo", Joined(("deployment/", name)), "-n", ns, f"--to-revision={good}"))
+    undo = kubectl("rollout", "undo", object_ref("Deployment", name), f"--to-revision={good}", namespace=ns)
     text = (f" Or roll back while the fix is made: revision {began} started the crash loop and revision {good} "
             + ("is the last that ran (its pods were ready)" if confirmed else
                "is the newest earlier one (a guess: it is not confirmed that it ran)")

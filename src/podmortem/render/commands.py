@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from podmortem.kube.kubectl import kubectl, object_ref
 from podmortem.model.remedy import (
     PLACEHOLDERS,
     ApplyPatch,
     Arg,
     Command,
-    Joined,
     Placeholder,
     Remedy,
     Step,
@@ -107,18 +107,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _ns(target: Target | None) -> tuple[Arg, Arg]:
-    ns = target.namespace if target else None
-    return ("-n", ns if ns else Placeholder("NAMESPACE"))
-
-
-def object_ref(target: Target | None) -> Arg:
-    """`deployment/NAME` for kubectl, with placeholders where the target is not known."""
-    kind = target.kind if target else None
-    name = target.name if target else None
-    return Joined((kind.lower() if kind else Placeholder("KIND"), "/", name if name else Placeholder("NAME")))
-
-
 def apply_command(remedy: Remedy, patch_file: str | None = None) -> Command:
     """The command that applies the remedy's patch to its target, runnable as printed."""
     assert remedy.patch is not None
@@ -127,11 +115,14 @@ def apply_command(remedy: Remedy, patch_file: str | None = None) -> Command:
     if target is not None and target.kind == "Pod":
         # A Pod's spec is almost all immutable: patch its manifest locally and recreate it.
         name: Arg = target.name or Placeholder("POD")
-        replace = Command(("kubectl", "replace", "--force", "-f", "-"))
-        local = Command(("kubectl", "patch", "-f", "-", "--local", "--type", remedy.patch_type, *source, "-o", "yaml"),
+        replace = kubectl("replace", "--force", "-f", "-")
+        local = kubectl("patch", "-f", "-", "--local", "--type", remedy.patch_type, *source, "-o", "yaml",
                         pipe=replace)
-        return Command(("kubectl", "get", "pod", name, *_ns(target), "-o", "yaml"), pipe=local)
-    return Command(("kubectl", "patch", object_ref(target), *_ns(target), "--type", remedy.patch_type, *source))
+        return kubectl("get", "pod", name, "-o", "yaml", namespace=target.namespace, pipe=local)
+    # `deployment/NAME`, with placeholders where the target is not known
+    ref = object_ref(target.kind if target else None, target.name if target else None)
+    return kubectl("patch", ref, "--type", remedy.patch_type, *source,
+                   namespace=target.namespace if target else None)
 
 
 def render_step(remedy: Remedy, step: Step, patch_file: str | None = None) -> str | None:
@@ -167,6 +158,6 @@ def target_dict(target: Target | None) -> dict[str, Any] | None:
     return {"kind": target.kind, "namespace": target.namespace, "name": target.name, "container": target.container}
 
 
-__all__ = ["WORKLOAD_KINDS", "apply_command", "command_lines", "object_ref", "patch_json", "patch_plain", "patch_yaml",
+__all__ = ["WORKLOAD_KINDS", "apply_command", "command_lines", "patch_json", "patch_plain", "patch_yaml",
            "placeholders",
            "render_arg", "render_command", "render_step", "target_dict"]

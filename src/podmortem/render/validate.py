@@ -27,11 +27,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from podmortem.kube.kubectl import NAMESPACE_FLAGS
 from podmortem.model.remedy import PLACEHOLDERS, Arg, Command, Joined, Placeholder, Remedy, Step
 
 # Namespaces Kubernetes itself defines, which rules about its own components (CoreDNS, kube-proxy) name.
 KNOWN_NAMESPACES = frozenset({"kube-system"})
-_NAMESPACE_FLAGS = ("-n", "--namespace")
 # A placeholder name written inside literal text: a whole word not part of a shell or env reference
 # (`$PATH`, `${USER}`) nor of a longer identifier (`DB_PATH`, `KEY_FILE`).
 _LITERAL_PLACEHOLDER = re.compile(
@@ -107,7 +107,7 @@ def _command(cmd: Command, allowed: frozenset[str], problems: list[str]) -> Comm
                 problems.append(f"namespace {arg[len('--namespace='):]!r} is not one the evidence gives: "
                                 "NAMESPACE instead")
                 arg = Joined(("--namespace=", Placeholder("NAMESPACE")))
-        namespace_next = isinstance(arg, str) and arg in _NAMESPACE_FLAGS
+        namespace_next = isinstance(arg, str) and arg in NAMESPACE_FLAGS
         checked = _value(arg, allowed, problems)
         same = same and checked is given
         argv.append(checked)

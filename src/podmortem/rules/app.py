@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from podmortem.kube.kubectl import kubectl
 from podmortem.model import Hit, PodEvidence, Remedy
 from podmortem.remedy_math import ports_in
 from podmortem.rules import patterns as pt
@@ -30,7 +31,7 @@ from podmortem.rules.app_env import env_var_missing
 from podmortem.rules.app_files import file_not_found, module_not_found
 from podmortem.rules.app_findings import app_citations, container_title, log_rule_hits, quoted_match
 from podmortem.rules.base import Rule, rule
-from podmortem.rules.evidence import kubectl, logs_command, ns_args, pod_arg, watch_command
+from podmortem.rules.evidence import logs_command, namespace_of, pod_arg, watch_command
 from podmortem.rules.outside import LISTEN_SETTING
 
 # --- app.port-in-use -----------------------------------------------------------------------------
@@ -92,9 +93,10 @@ def listen_port_in_use(pod: PodEvidence) -> Iterator[Hit]:
                    f"also uses {port or 'it'}, or drop hostNetwork if the node itself holds it.")
         cmds = (
             logs_command(pod, c.name or None),
-            kubectl("get", "pod", pod_arg(pod), *ns_args(pod), "-o",
-                    'jsonpath={range .spec.containers[*]}{.name}{"\\t"}{.ports[*].containerPort}{"\\n"}{end}'),
-            kubectl("get", "pod", pod_arg(pod), *ns_args(pod), "-o", "jsonpath={.spec.hostNetwork}"),
+            kubectl("get", "pod", pod_arg(pod), "-o",
+                    'jsonpath={range .spec.containers[*]}{.name}{"\\t"}{.ports[*].containerPort}{"\\n"}{end}',
+                    namespace=namespace_of(pod)),
+            kubectl("get", "pod", pod_arg(pod), "-o", "jsonpath={.spec.hostNetwork}", namespace=namespace_of(pod)),
             watch_command(pod),
         )
         yield Hit(c.name or None, summary, app_citations(pod, c, an, cand), Remedy(fix, None, cmds, outside_spec=LISTEN_SETTING),

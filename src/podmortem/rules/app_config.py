@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from podmortem.kube.kubectl import kubectl
 from podmortem.model import APPLY, ContainerEvidence, Hit, PodEvidence, Remedy
 from podmortem.rules import patterns as pt
 from podmortem.rules.app_analysis import Analysis, Candidate
@@ -25,7 +26,7 @@ from podmortem.rules.app_findings import (
     volume_text,
 )
 from podmortem.rules.base import rule
-from podmortem.rules.evidence import kubectl, ns_args, pod_arg, watch_command, workload_ref
+from podmortem.rules.evidence import namespace_of, pod_arg, watch_command, workload_ref
 from podmortem.rules.outside import CONFIG_CONTENT
 
 _FLAG_DETAILS = frozenset({"unknown-flag", "unknown-option", "required-flag", "invalid-flag-value", "jvm-option"})
@@ -96,7 +97,7 @@ def config_rejected(pod: PodEvidence) -> Iterator[Hit]:
             fix = ("Remove or replace the JVM option: options are removed between Java versions, so check the "
                    "options passed in JAVA_OPTS / JAVA_TOOL_OPTIONS / JDK_JAVA_OPTIONS and in the args against the "
                    "Java version of the image.")
-            cmds.append(kubectl("set", "env", workload_ref(pod), *ns_args(pod), "--list"))
+            cmds.append(kubectl("set", "env", workload_ref(pod), "--list", namespace=namespace_of(pod)))
         elif cand.detail in _FLAG_DETAILS:
             summary = f"{who} rejects its command line: {quoted_match(cand)}."
             fix = ("Fix the container's command/args: flags differ between versions, so remove or rename the flag "
@@ -107,7 +108,8 @@ def config_rejected(pod: PodEvidence) -> Iterator[Hit]:
                 field, kept = where
                 summary += f" The flag comes from the container's {field}."
                 patch = one_container_patch(c, {field: list(kept)})
-            cmds.append(kubectl("get", "pod", pod_arg(pod), *ns_args(pod), "-o", "jsonpath={.spec.containers[*].args}"))
+            cmds.append(kubectl("get", "pod", pod_arg(pod), "-o", "jsonpath={.spec.containers[*].args}",
+                                namespace=namespace_of(pod)))
         elif cand.detail == "java-main-class":
             if subject and re.fullmatch(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*", subject):
                 summary = (f"{who} starts a JVM that cannot load its main class: {quoted_match(cand)}. The class name or "
@@ -120,12 +122,12 @@ def config_rejected(pod: PodEvidence) -> Iterator[Hit]:
                            "command (JAVA_OPTS-style settings).")
                 fix = ("Check the env values expanded into the java command line (no literal quotes inside the "
                        "value), the classpath, and the main class name.")
-            cmds.append(kubectl("set", "env", workload_ref(pod), *ns_args(pod), "--list"))
+            cmds.append(kubectl("set", "env", workload_ref(pod), "--list", namespace=namespace_of(pod)))
         elif cand.detail == "credentials-rejected":
             summary = f"{who} reaches its server, which rejects the configured credentials: {quoted_match(cand)}."
             fix = ("Make the user and password the app is given (usually env from a Secret) match the server's; "
                    "check which Secret and key the env refers to.")
-            cmds.append(kubectl("set", "env", workload_ref(pod), *ns_args(pod), "--list"))
+            cmds.append(kubectl("set", "env", workload_ref(pod), "--list", namespace=namespace_of(pod)))
         else:
             path = subject if subject and subject.startswith("/") else _path_near(an, cand)
             what = f" {path}" if path else ""
@@ -142,9 +144,11 @@ def config_rejected(pod: PodEvidence) -> Iterator[Hit]:
                     summary += f" The file comes from {volume_text(pod, m)} mounted at {m.mount_path}."
                     if vol is not None and vol.kind in ("configMap", "secret") and vol.ref_name:
                         if vol.kind == "configMap":
-                            cmds.append(kubectl("get", "configmap", vol.ref_name, *ns_args(pod), "-o", "yaml"))
+                            cmds.append(kubectl("get", "configmap", vol.ref_name, "-o", "yaml",
+                                                namespace=namespace_of(pod)))
                         else:
-                            cmds.append(kubectl("get", "secret", vol.ref_name, *ns_args(pod), "-o", SECRET_KEYS))
+                            cmds.append(kubectl("get", "secret", vol.ref_name, "-o", SECRET_KEYS,
+                                                namespace=namespace_of(pod)))
         if patch is not None:
             cmds.append(APPLY)
         cmds.append(watch_command(pod))

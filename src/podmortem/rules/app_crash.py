@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from podmortem.kube.kubectl import kubectl
 from podmortem.lazyre import lazy
 from podmortem.model import (
     APPLY,
@@ -40,9 +41,8 @@ from podmortem.rules.evidence import (
     cite_waiting,
     debug_command,
     is_bare_pod,
-    kubectl,
     logs_command,
-    ns_args,
+    namespace_of,
     pod_arg,
     quoted_original,
     watch_command,
@@ -79,7 +79,8 @@ def _rollback_commands(pod: PodEvidence) -> list[Step]:
     if workload_target(pod).kind not in ("Deployment", "StatefulSet", "DaemonSet"):
         return []
     wl = workload_ref(pod)
-    return [kubectl("rollout", "history", wl, *ns_args(pod)), kubectl("rollout", "undo", wl, *ns_args(pod))]
+    return [kubectl("rollout", "history", wl,
+                    namespace=namespace_of(pod)), kubectl("rollout", "undo", wl, namespace=namespace_of(pod))]
 
 
 @rule("unhandled-crash", cause="app.crash", title="The app died of an unhandled error in its own code",
@@ -318,8 +319,9 @@ def main_process_exited_zero(pod: PodEvidence) -> Iterator[Hit]:
                    "main process does not stay running in the foreground.")
         key = "initContainers" if c.init else "containers"
         cmds: list[Step] = [logs_command(pod, c.name or None),
-                            kubectl("get", "pod", pod_arg(pod), *ns_args(pod), "-o",
-                                    f"jsonpath={{.spec.{key}[*].command}} {{.spec.{key}[*].args}}"),
+                            kubectl("get", "pod", pod_arg(pod), "-o",
+                                    f"jsonpath={{.spec.{key}[*].command}} {{.spec.{key}[*].args}}",
+                                    namespace=namespace_of(pod)),
                             *extra, *((APPLY,) if patch is not None else ()), watch_command(pod)]
         confidence = 0.86 if backoff else 0.78
         probe = spec.liveness if spec is not None else None
@@ -356,8 +358,8 @@ def _one_shot_fix(pod: PodEvidence, c: ContainerEvidence, program: str, command:
         return fix, {"spec": {"template": {"spec": {"restartPolicy": "OnFailure"}}}}, None, []
     owner = pod.owner.name if pod.owner is not None else None
     job_name = Joined((owner[:50], "-once")) if owner else Placeholder("NAME")
-    job: list[Step] = [kubectl("create", "job", job_name, *ns_args(pod),
-                   Joined(("--image=", image if image else Placeholder("IMAGE"))), "--", *spec.command, *spec.args)]
+    job: list[Step] = [kubectl("create", "job", job_name, Joined(("--image=", image if image else Placeholder("IMAGE"))),
+                               "--", *spec.command, *spec.args, namespace=namespace_of(pod))]
     kind = f"a {pod.owner.kind}" if pod.owner is not None else "its workload"
     fix = (f"{said}; {kind} restarts it forever (its pods must run restartPolicy Always). If the work "
            "is meant to run once, run it as a Job (command below) or a CronJob, and remove it from this workload; if "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from podmortem.kube.kubectl import kubectl
 from podmortem.lazyre import lazy
 from podmortem.model import APPLY, Command, ContainerEvidence, Hit, PodEvidence, Remedy, Step
 from podmortem.rules import patterns as pt
@@ -23,7 +24,7 @@ from podmortem.rules.app_findings import (
     quoted_match,
 )
 from podmortem.rules.base import rule
-from podmortem.rules.evidence import kubectl, namespace_of, ns_args, watch_command
+from podmortem.rules.evidence import namespace_of, watch_command
 from podmortem.rules.outside import DEPENDENCY
 from podmortem.rules.patch import template_patch
 from podmortem.shell import render_command
@@ -189,9 +190,9 @@ def dependency_unreachable(pod: PodEvidence) -> Iterator[Hit]:
         if socket:
             target = f"the Unix socket {host}"
         detail = f"{kind}-{_MODE_WORDS.get(mode, 'unreachable')}" + ("-localhost" if loopback else "")
-        ns = ns_args(pod)
+        ns = namespace_of(pod)
         namespace = namespace_of(pod) or "NAMESPACE"
-        cmds: list[Step] = [*base_commands(pod, c), kubectl("get", "svc,endpoints", *ns)]
+        cmds: list[Step] = [*base_commands(pod, c), kubectl("get", "svc,endpoints", namespace=ns)]
         patch = None
         if loopback and mode != "tls":  # a TLS handshake means something did answer there
             env = _loopback_env(c, host or "")
@@ -211,16 +212,16 @@ def dependency_unreachable(pod: PodEvidence) -> Iterator[Hit]:
                    "NODE_EXTRA_CA_CERTS, a JVM truststore), or fix the server's certificate if it expired or does not "
                    "name the host the app uses; do not switch verification off.")
             if host:
-                cmds.append(kubectl("run", "tls-test", *ns, "--rm", "-it", "--restart=Never", "--image=alpine/openssl",
+                cmds.append(kubectl("run", "tls-test", "--rm", "-it", "--restart=Never", "--image=alpine/openssl",
                                     "--", "s_client", "-connect", f"{host}:{port or 443}", "-servername", host,
-                                    "-showcerts"))
+                                    "-showcerts", namespace=ns))
         elif mode == "dns":
             summary = f"{who} cannot resolve {host or 'the name of a service it needs'}: {quoted_match(cand)}."
             fix = (f"Make {host or 'the name'} resolvable: create the Service, or use the right name and namespace "
                    f"(NAME.NAMESPACE.svc.cluster.local); then let the app retry until DNS answers.")
             if host:
-                cmds.append(kubectl("run", "dns-test", *ns, "--rm", "-it", "--restart=Never", "--image=busybox:1.36",
-                                    "--", "nslookup", host))
+                cmds.append(kubectl("run", "dns-test", "--rm", "-it", "--restart=Never", "--image=busybox:1.36",
+                                    "--", "nslookup", host, namespace=ns))
         else:
             what = {"refused": "refuses the connection", "timeout": "does not answer (connect timeout)",
                     "unreachable": "is unreachable (no route)"}.get(mode, "is unreachable")
@@ -229,9 +230,9 @@ def dependency_unreachable(pod: PodEvidence) -> Iterator[Hit]:
                    "uses (and that no NetworkPolicy blocks it); make the app retry, or wait for it in an init "
                    "container.")
             if host and port:
-                cmds.append(kubectl("run", "net-test", *ns, "--rm", "-it", "--restart=Never", "--image=busybox:1.36",
-                                    "--", "nc", "-zv", "-w", "3", host, port))
-            cmds.append(kubectl("get", "networkpolicy", *ns))
+                cmds.append(kubectl("run", "net-test", "--rm", "-it", "--restart=Never", "--image=busybox:1.36",
+                                    "--", "nc", "-zv", "-w", "3", host, port, namespace=ns))
+            cmds.append(kubectl("get", "networkpolicy", namespace=ns))
         if host and not loopback and not c.init and mode != "tls" \
                 and not re.fullmatch(r"[\d.]+|\[?[0-9a-fA-F:]+\]?", host):
             # Wait for the name the app uses (a Service); a raw IP says nothing about what to wait for.

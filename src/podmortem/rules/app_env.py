@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from podmortem.kube.kubectl import kubectl
 from podmortem.lazyre import lazy
 from podmortem.model import APPLY, ContainerEvidence, Hit, Joined, Placeholder, PodEvidence, Remedy, Step
 from podmortem.rules import patterns as pt
@@ -23,7 +24,7 @@ from podmortem.rules.app_findings import (
     quoted_match,
 )
 from podmortem.rules.base import rule
-from podmortem.rules.evidence import kubectl, ns_args, watch_command, workload_ref
+from podmortem.rules.evidence import namespace_of, watch_command, workload_ref
 from podmortem.rules.patch import template_patch
 
 _SECRETISH = lazy(r"(?i)pass(?:word|wd)?|secret|token|key|credential|auth|private|cert")
@@ -110,8 +111,9 @@ def env_var_missing(pod: PodEvidence) -> Iterator[Hit]:
             patch = template_patch({"enableServiceLinks": False})
             fix = ("Turn off service-link variables (enableServiceLinks: false) or rename the Service so "
                    f"{var or 'its <NAME>_PORT variable'} no longer collides with the app's own setting.")
-            cmds: list[Step] = [kubectl("get", "svc", *ns_args(pod)),
-                                kubectl("set", "env", workload_ref(pod), *ns_args(pod), "--list"), APPLY,
+            cmds: list[Step] = [kubectl("get", "svc", namespace=namespace_of(pod)),
+                                kubectl("set", "env", workload_ref(pod), "--list",
+                                        namespace=namespace_of(pod)), APPLY,
                                 watch_command(pod)]
             yield Hit(c.name or None, summary, app_citations(pod, c, an, cand), Remedy(fix, patch, tuple(cmds)),
                       cand.confidence, c.init, cand.detail, cand.strength)
@@ -123,27 +125,31 @@ def env_var_missing(pod: PodEvidence) -> Iterator[Hit]:
         if cand.detail == "env-value-rejected":
             summary = f"{who} exits because {what} is set to a value it rejects: {quoted_match(cand)}.{situation}"
         name = var if var and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var) else None
-        wl = (workload_ref(pod), *ns_args(pod), *(("-c", c.name) if c.name else ()))
+        ns = namespace_of(pod)
+        wl = (workload_ref(pod), *(("-c", c.name) if c.name else ()))
         loaded = [f for f in (c.spec.env_from if c.spec else ()) if not f.prefix]
         entry: dict[str, Any] | None
         if name and _SECRETISH.search(name):
             entry = {"env": [{"name": name, "valueFrom": {"secretKeyRef": {"name": "SECRET_NAME", "key": name}}}]}
             fix = (f"Add {name} to the container's env from a Secret (secretKeyRef), and check the Secret holds it "
                    "(SECRET_NAME and VALUE are yours to fill in).")
-            cmds = [kubectl("create", "secret", "generic", Placeholder("SECRET_NAME"), *ns_args(pod),
-                            Joined(("--from-literal=", name, "=", Placeholder("VALUE")))),
-                    kubectl("set", "env", *wl, Joined(("--from=secret/", Placeholder("SECRET_NAME"))), Joined(("--keys=", name)))]
+            cmds = [kubectl("create", "secret", "generic", Placeholder("SECRET_NAME"),
+                            Joined(("--from-literal=", name, "=", Placeholder("VALUE"))), namespace=ns),
+                    kubectl("set", "env", *wl, Joined(("--from=secret/", Placeholder("SECRET_NAME"))),
+                            Joined(("--keys=", name)), namespace=ns)]
         elif name:
             entry = None  # the value is the reader's to give: `set env NAME=VALUE` below, not a patch of a guess
             fix = f"Add {name} to the container's env (or to the ConfigMap/Secret it loads with envFrom); VALUE is yours."
-            cmds = [kubectl("set", "env", *wl, Joined((name, "=", Placeholder("VALUE"))))]
+            cmds = [kubectl("set", "env", *wl, Joined((name, "=", Placeholder("VALUE"))),
+                            namespace=ns, flags_after=3)]
             if loaded and loaded[0].ref_kind == "configmap" and loaded[0].ref_name:
                 src = loaded[0].ref_name
                 fix = (f"Add {name} to configmap {src}, which the container loads with envFrom (or set it in the "
                        "container's env); pods read env at start, so restart them after the change.")
-                cmds = [kubectl("patch", "configmap", src, *ns_args(pod), "--type", "merge", "-p",
-                                Joined(('{"data":{' + _json_str(name) + ':"', Placeholder("VALUE"), '"}}'))),
-                        kubectl("rollout", "restart", workload_ref(pod), *ns_args(pod))]
+                cmds = [kubectl("patch", "configmap", src, "--type", "merge", "-p",
+                                Joined(('{"data":{' + _json_str(name) + ':"', Placeholder("VALUE"), '"}}')),
+                                namespace=namespace_of(pod)),
+                        kubectl("rollout", "restart", workload_ref(pod), namespace=namespace_of(pod))]
         elif cand.detail == "db-password-not-sent":
             entry = None
             summary = (f"{who} exits because it connects to its database without any password: {quoted_match(cand)}. "
@@ -157,7 +163,8 @@ def env_var_missing(pod: PodEvidence) -> Iterator[Hit]:
                    "(or to the ConfigMap/Secret it loads with envFrom).")
             cmds = []
         env_patch = one_container_patch(c, entry) if entry else None
-        cmds = [kubectl("set", "env", *wl, "--list"), *cmds, *((APPLY,) if env_patch else ()), watch_command(pod)]
+        cmds = [kubectl("set", "env", *wl, "--list",
+                        namespace=ns), *cmds, *((APPLY,) if env_patch else ()), watch_command(pod)]
         yield Hit(c.name or None, summary, app_citations(pod, c, an, cand), Remedy(fix, env_patch, tuple(cmds)),
                   cand.confidence, c.init, cand.detail, cand.strength)
 

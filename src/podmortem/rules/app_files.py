@@ -12,6 +12,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 
+from podmortem.kube.kubectl import kubectl
 from podmortem.model import APPLY, ContainerEvidence, Hit, Joined, PodEvidence, Remedy
 from podmortem.model.evidence import VolumeMount
 from podmortem.rules import patterns as pt
@@ -27,7 +28,7 @@ from podmortem.rules.app_findings import (
     volume_text,
 )
 from podmortem.rules.base import rule
-from podmortem.rules.evidence import debug_command, kubectl, ns_args, watch_command
+from podmortem.rules.evidence import debug_command, namespace_of, watch_command
 from podmortem.rules.outside import FILE_SOURCE, IMAGE_CONTENT
 
 # --- app.file-missing ----------------------------------------------------------------------------
@@ -98,9 +99,10 @@ def file_not_found(pod: PodEvidence) -> Iterator[Hit]:
                    "and subPath), or point the app at where the file really is. A volume mounted over a directory "
                    "of the image hides the image's own files there; mount single files with subPath.")
             if vol is not None and vol.ref_name and vol.kind == "configMap":
-                cmds.append(kubectl("get", "configmap", vol.ref_name, *ns_args(pod), "-o", "jsonpath={.data}"))
+                cmds.append(kubectl("get", "configmap", vol.ref_name, "-o", "jsonpath={.data}",
+                                    namespace=namespace_of(pod)))
             elif vol is not None and vol.ref_name and vol.kind == "secret":
-                cmds.append(kubectl("get", "secret", vol.ref_name, *ns_args(pod), "-o", SECRET_KEYS))
+                cmds.append(kubectl("get", "secret", vol.ref_name, "-o", SECRET_KEYS, namespace=namespace_of(pod)))
         else:
             fix = ("Mount the ConfigMap, Secret or volume that holds the file at the path the app reads, or fix the "
                    "path the app is given; if the file belongs in the image, add it to the image.")
@@ -130,8 +132,9 @@ def file_not_found(pod: PodEvidence) -> Iterator[Hit]:
         image = c.spec.image if c.spec and c.spec.image else None
         if image and path:
             look = posixpath.dirname(path.rstrip("/")) or "/"
-            cmds.append(kubectl("run", "fs-check", *ns_args(pod), "--rm", "-it", "--restart=Never",
-                                Joined(("--image=", image)), "--command", "--", "ls", "-la", look))
+            cmds.append(kubectl("run", "fs-check", "--rm", "-it", "--restart=Never",
+                                Joined(("--image=", image)), "--command", "--", "ls", "-la", look,
+                                namespace=namespace_of(pod)))
         else:
             cmds.append(debug_command(pod, c.name or None))
         if patch is not None:
@@ -227,8 +230,9 @@ def module_not_found(pod: PodEvidence) -> Iterator[Hit]:
         cmds = base_commands(pod, c)
         image = c.spec.image if c.spec and c.spec.image else None
         if image and module and cand.detail.startswith("python") and re.fullmatch(r"[\w.]+", module):
-            cmds.append(kubectl("run", "import-check", *ns_args(pod), "--rm", "-it", "--restart=Never",
-                                Joined(("--image=", image)), "--command", "--", "python", "-c", "import " + module))
+            cmds.append(kubectl("run", "import-check", "--rm", "-it", "--restart=Never",
+                                Joined(("--image=", image)), "--command", "--", "python", "-c", "import " + module,
+                                namespace=namespace_of(pod)))
         else:
             cmds.append(debug_command(pod, c.name or None))
         cmds.append(watch_command(pod))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from podmortem.kube.kubectl import kubectl
 from podmortem.lazyre import lazy
 from podmortem.model import (
     Citation,
@@ -32,7 +33,6 @@ from podmortem.rules.evidence import (
     Message,
     cite_message,
     cite_waiting,
-    kubectl,
     main_suspect,
     messages,
     namespace_of,
@@ -206,10 +206,11 @@ def _ref_hit(pod: PodEvidence, said: list[Message], kind: str, name: str, c: Con
     who = f"container {name_c}" if name_c else "the pod"
     optional_note = (" If the pod can run without it, mark the reference optional: true."
                      if not any(r.optional for r in refs) else "")
-    nsa: Arg = ns if ns else Placeholder("NAMESPACE")
-    create = (kubectl("create", "secret", "generic", name, "-n", nsa,
-                      Joined(("--from-literal=", Placeholder("KEY"), "=", Placeholder("VALUE")))) if kind == "secret"
-              else kubectl("create", "configmap", name, "-n", nsa, Joined(("--from-file=", Placeholder("PATH")))))
+    create = (kubectl("create", "secret", "generic", name,
+                      Joined(("--from-literal=", Placeholder("KEY"), "=", Placeholder("VALUE"))), namespace=ns)
+              if kind == "secret"
+              else kubectl("create", "configmap", name, Joined(("--from-file=", Placeholder("PATH"))),
+                           namespace=ns))
     in_ns = f"namespace {ns}" if ns else "the pod's namespace (the evidence does not name it: fill in NAMESPACE)"
     return Hit(
         container=name_c, init=c.init if c is not None else False,
@@ -219,8 +220,8 @@ def _ref_hit(pod: PodEvidence, said: list[Message], kind: str, name: str, c: Con
             f"Create {shown} {name} in {in_ns} (one in another namespace does not count), or correct the name "
             f"the pod refers to; KEY, VALUE and PATH are its content, yours to give.{optional_note}",
             None,
-            (kubectl("get", kind, name, "-n", nsa),
-             kubectl("get", f"{kind}s", "-A", "--field-selector", Joined(("metadata.name=", name))),
+            (kubectl("get", kind, name, namespace=ns),
+             kubectl("get", f"{kind}s", "--field-selector", Joined(("metadata.name=", name)), all_namespaces=True),
              create, watch_command(pod)),
             target=Target("Secret" if kind == "secret" else "ConfigMap", ns, name),
             outside_spec=f"the {shown} is another object: its content is the application's configuration",
@@ -256,13 +257,13 @@ class _KeyMiss:
 
 
 def _key_commands(pod: PodEvidence, kind: str, name: str | None, ns: str | None) -> tuple[Command, ...]:
-    nsa: Arg = ns if ns else Placeholder("NAMESPACE")
     name_arg: Arg = name if name else Placeholder("NAME")
     if kind == "secret":
         # keys only: the values of a Secret are never printed
-        return (kubectl("get", "secret", name_arg, "-n", nsa, "-o", "jsonpath={.data}", pipe=Command(("jq", "keys"))),
-                kubectl("describe", "secret", name_arg, "-n", nsa))
-    return (kubectl("get", "configmap", name_arg, "-n", nsa, "-o", "jsonpath={.data}"),)
+        return (kubectl("get", "secret", name_arg, "-o", "jsonpath={.data}",
+                        namespace=ns, pipe=Command(("jq", "keys"))),
+                kubectl("describe", "secret", name_arg, namespace=ns))
+    return (kubectl("get", "configmap", name_arg, "-o", "jsonpath={.data}", namespace=ns),)
 
 
 @rule(

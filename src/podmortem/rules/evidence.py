@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from podmortem.kube.kubectl import kubectl, object_ref
 from podmortem.lazyre import lazy
 from podmortem.logline.fold import other_sentence_case
 from podmortem.model import Citation, ContainerEvidence, Event, LogLine, PodEvidence, Termination
@@ -247,11 +248,6 @@ def is_bare_pod(pod: PodEvidence) -> bool:
             and not _GENERATED_NAME.search(pod.name or ""))
 
 
-def kubectl(*argv: Arg, pipe: Command | None = None, stdout: str | Placeholder | None = None) -> Command:
-    """A kubectl command as data; every value in it is quoted when it is rendered."""
-    return Command(("kubectl", *argv), pipe=pipe, stdout=stdout)
-
-
 # Where the cluster's own text names a pod's namespace: the scheduler's `Successfully assigned NS/POD
 # to NODE` (kubernetes pkg/scheduler/schedule_one.go), the kubelet's pod format `POD_NS(UID)`
 # (pkg/kubelet/util/format/pod.go) and structured `pod="NS/POD"` (klog.KObj) lines.
@@ -279,12 +275,6 @@ def namespace_of(pod: PodEvidence) -> str | None:
     return None
 
 
-def ns_args(pod: PodEvidence) -> tuple[Arg, Arg]:
-    """`-n NAMESPACE` for kubectl: the namespace the evidence names, else a placeholder to fill in."""
-    ns = namespace_of(pod)
-    return ("-n", ns if ns else Placeholder("NAMESPACE"))
-
-
 def ns_text(pod: PodEvidence) -> str:
     """The namespace for prose: its name, or `its namespace` when the evidence does not say."""
     ns = namespace_of(pod)
@@ -305,16 +295,17 @@ def container_arg(name: str | None) -> Value:
 
 def logs_command(pod: PodEvidence, container: str | None, previous: bool = True) -> Command:
     c: tuple[Arg, ...] = ("-c", container) if container else ()
-    return kubectl("logs", pod_arg(pod), *ns_args(pod), *c, *(("--previous",) if previous else ()))
+    return kubectl("logs", pod_arg(pod), *c, *(("--previous",) if previous else ()), namespace=namespace_of(pod))
 
 
 def describe_command(pod: PodEvidence) -> Command:
-    return kubectl("describe", "pod", pod_arg(pod), *ns_args(pod))
+    return kubectl("describe", "pod", pod_arg(pod), namespace=namespace_of(pod))
 
 
 def events_command(pod: PodEvidence, extra: str = "") -> Command:
-    return kubectl("get", "events", *ns_args(pod), "--field-selector",
-                   Joined(("involvedObject.name=", pod_arg(pod), extra)), "--sort-by=.lastTimestamp")
+    return kubectl("get", "events", "--field-selector",
+                   Joined(("involvedObject.name=", pod_arg(pod), extra)), "--sort-by=.lastTimestamp",
+                   namespace=namespace_of(pod))
 
 
 def workload_target(pod: PodEvidence, container: str | None = None) -> Target:
@@ -333,26 +324,26 @@ def workload_target(pod: PodEvidence, container: str | None = None) -> Target:
 def workload_ref(pod: PodEvidence) -> Arg:
     """`deployment/NAME` (or `pod/NAME` for a bare pod) for kubectl commands that edit the template."""
     t = workload_target(pod)
-    return Joined((t.kind.lower() if t.kind else Placeholder("KIND"), "/", t.name if t.name else Placeholder("NAME")))
+    return object_ref(t.kind, t.name)
 
 
 def watch_command(pod: PodEvidence) -> Command:
     t = workload_target(pod)
     if t.kind in ("Deployment", "StatefulSet", "DaemonSet") and t.name:
-        return kubectl("rollout", "status", Joined((t.kind.lower(), "/", t.name)), *ns_args(pod), "--timeout=5m")
-    return kubectl("get", "pod", pod_arg(pod), *ns_args(pod), "-w")
+        return kubectl("rollout", "status", object_ref(t.kind, t.name), "--timeout=5m", namespace=namespace_of(pod))
+    return kubectl("get", "pod", pod_arg(pod), "-w", namespace=namespace_of(pod))
 
 
 def debug_command(pod: PodEvidence, container: str | None) -> Command:
     """Start a copy of the pod whose container runs a shell instead, to look inside the image."""
-    return kubectl("debug", pod_arg(pod), *ns_args(pod), "-it", Joined(("--copy-to=", pod_arg(pod), "-debug")),
-                   Joined(("--container=", container_arg(container))), "--", "sh")
+    return kubectl("debug", pod_arg(pod), "-it", Joined(("--copy-to=", pod_arg(pod), "-debug")),
+                   Joined(("--container=", container_arg(container))), "--", "sh", namespace=namespace_of(pod))
 
 
 __all__ = [
     "BENIGN_WAITING", "DESCRIBE", "EVENTS", "LOGS", "STATUS", "LogMatch", "Message", "cite_log", "cite_message",
     "cite_termination", "cite_waiting", "container_arg", "container_named_in", "debug_command", "describe_command",
-    "event_text", "events_command", "failing_containers", "find_log_lines", "find_messages", "is_bare_pod", "kubectl",
-    "log_records", "logs_command", "main_suspect", "messages", "namespace_of", "ns_args", "ns_text", "pod_arg", "pod_name",
+    "event_text", "events_command", "failing_containers", "find_log_lines", "find_messages", "is_bare_pod",
+    "log_records", "logs_command", "main_suspect", "messages", "namespace_of", "ns_text", "pod_arg", "pod_name",
     "quoted_original", "search_text", "status_source", "termination_text", "watch_command", "where", "workload_ref", "workload_target",
 ]

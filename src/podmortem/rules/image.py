@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 
+from podmortem.kube.kubectl import kubectl
 from podmortem.lazyre import lazy
 from podmortem.model import (
     APPLY,
@@ -37,11 +38,10 @@ from podmortem.rules.evidence import (
     cite_termination,
     cite_waiting,
     debug_command,
-    kubectl,
     logs_command,
     main_suspect,
     messages,
-    ns_args,
+    namespace_of,
     watch_command,
 )
 from podmortem.rules.image_pull import PULL_RULES
@@ -173,8 +173,8 @@ def _script(text: str, arg: Value) -> str | Joined:
 
 def _run_in_image(pod: PodEvidence, name: str, image: Value, script: str | Joined) -> Command:
     """A throw-away pod of the image that runs a shell script (already quoted where it interpolates)."""
-    return kubectl("run", name, *ns_args(pod), "--rm", "-it", "--restart=Never", Joined(("--image=", image)),
-                   "--command", "--", "sh", "-c", script)
+    return kubectl("run", name, "--rm", "-it", "--restart=Never", Joined(("--image=", image)),
+                   "--command", "--", "sh", "-c", script, namespace=namespace_of(pod))
 
 
 def _check_commands(pod: PodEvidence, c: ContainerEvidence | None, program: str | None,

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from podmortem.kube.kubectl import kubectl
 from podmortem.lazyre import lazy
 from podmortem.model import (
     APPLY,
@@ -31,10 +32,9 @@ from podmortem.rules.evidence import (
     Message,
     cite_message,
     cite_waiting,
-    kubectl,
     main_suspect,
     messages,
-    ns_args,
+    namespace_of,
     pod_arg,
     search_text,
     watch_command,
@@ -137,7 +137,7 @@ def _pull_patch(kind: str, c: ContainerEvidence | None) -> dict[str, Any] | None
 
 
 def _pull_commands(pod: PodEvidence, kind: str, image: str, patched: bool) -> tuple[Step, ...]:
-    ns = ns_args(pod)
+    ns = namespace_of(pod)
     registry = _registry(image)
     cmds: list[Step] = []
     if kind in ("not-found", "not-found-or-unauthorized", "platform-missing", "unknown"):
@@ -145,11 +145,11 @@ def _pull_commands(pod: PodEvidence, kind: str, image: str, patched: bool) -> tu
         repo = image.rsplit(":", 1)[0] if ":" in image.split("/")[-1] else image
         cmds.append(Command(("skopeo", "list-tags", "docker://" + repo)))
     if kind in ("unauthorized", "not-found-or-unauthorized", "rate-limited"):
-        cmds.append(kubectl("get", "pod", pod_arg(pod), *ns, "-o", "jsonpath={.spec.imagePullSecrets}"))
+        cmds.append(kubectl("get", "pod", pod_arg(pod), "-o", "jsonpath={.spec.imagePullSecrets}", namespace=ns))
         # the patch refers to this Secret: create it first, with credentials only the reader has
-        cmds.append(kubectl("create", "secret", "docker-registry", "regcred", *ns, Joined(("--docker-server=", registry)),
+        cmds.append(kubectl("create", "secret", "docker-registry", "regcred", Joined(("--docker-server=", registry)),
                             Joined(("--docker-username=", Placeholder("USER"))),
-                            Joined(("--docker-password=", Placeholder("PASSWORD")))))
+                            Joined(("--docker-password=", Placeholder("PASSWORD"))), namespace=ns))
     if kind in ("registry-unreachable", "registry-tls"):
         node = pod.node if pod.node else Placeholder("NODE")
         cmds.append(kubectl("debug", Joined(("node/", node)), "-it", "--image=busybox", "--", "nslookup",
@@ -355,8 +355,9 @@ def image_reference_invalid(pod: PodEvidence) -> Iterator[Hit]:
             summary=f"The image reference of {subject} is not valid, so it is never pulled.",
             evidence=tuple(evidence),
             remedy=Remedy(fix, patch, (*((APPLY,) if patch is not None else (
-                kubectl("set", "image", workload_ref(pod), *ns_args(pod),
-                        Joined((name if name else Placeholder("CONTAINER"), "=", Placeholder("IMAGE:TAG")))),)),
+                kubectl("set", "image", workload_ref(pod),
+                        Joined((name if name else Placeholder("CONTAINER"), "=", Placeholder("IMAGE:TAG"))),
+                        namespace=namespace_of(pod), flags_after=3),)),
                 watch_command(pod))),
             confidence=0.95, strength=3, detail="invalid-name",
         )

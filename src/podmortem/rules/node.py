@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from podmortem.kube.kubectl import kubectl
 from podmortem.kube.quantity import format_bytes, parse_bytes
 from podmortem.lazyre import lazy
 from podmortem.model import (
@@ -41,10 +42,9 @@ from podmortem.rules.evidence import (
     Message,
     cite_message,
     cite_termination,
-    kubectl,
     main_suspect,
     messages,
-    ns_args,
+    namespace_of,
     status_source,
     watch_command,
 )
@@ -100,7 +100,7 @@ def _node_arg(pod: PodEvidence) -> Value:
 
 def _node_commands(pod: PodEvidence, patched: bool = False) -> tuple[Step, ...]:
     return (kubectl("describe", "node", _node_arg(pod)),
-            kubectl("get", "pods", *ns_args(pod), "--field-selector=status.phase=Failed"),
+            kubectl("get", "pods", "--field-selector=status.phase=Failed", namespace=namespace_of(pod)),
             *((APPLY,) if patched else ()),
             watch_command(pod))
 
@@ -364,8 +364,8 @@ def pod_sandbox_failed(pod: PodEvidence) -> Iterator[Hit]:
                 ("Fix the CNI plugin on the node: check its DaemonSet pod there and its logs (IP pool exhausted, "
                  "plugin binary or config missing)." if cni else
                  "Check the container runtime on the node (its logs, disk space, runtime class); drain the node meanwhile."),
-                None, (kubectl("get", "pods", "-n", "kube-system", "-o", "wide", "--field-selector",
-                               Joined(("spec.nodeName=", _node_arg(pod)))),
+                None, (kubectl("get", "pods", "-o", "wide", "--field-selector",
+                               Joined(("spec.nodeName=", _node_arg(pod))), namespace="kube-system"),
                        kubectl("describe", "node", _node_arg(pod)), watch_command(pod)), outside_spec=_NODE_OUTSIDE),
             confidence=0.9, strength=3, detail="cni" if cni else "sandbox",
         )
@@ -475,7 +475,7 @@ _HOST_CHECK = {
     "inotify-limit": ("sysctl", "fs.inotify.max_user_instances", "fs.inotify.max_user_watches"),
     "dns-forward-loop": ("cat", "/host/etc/resolv.conf"),
 }
-_HOST_EXTRA = {"dns-forward-loop": (kubectl("get", "configmap", "coredns", "-n", "kube-system", "-o", "yaml"),)}
+_HOST_EXTRA = {"dns-forward-loop": (kubectl("get", "configmap", "coredns", "-o", "yaml", namespace="kube-system"),)}
 _HOST_LIMIT_NEEDLES = ("too low", "not locked", "fsnotify", "inotify", "file watchers", "plugin/loop")
 _ULIMIT_NAMES = {"max file descriptors": "nofile", "max number of threads": "nproc",
                  "max size virtual memory": "as", "max file size": "fsize"}

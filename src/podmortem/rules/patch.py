@@ -15,9 +15,10 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from podmortem.kube.kubectl import kubectl
 from podmortem.model import ContainerEvidence, PodEvidence
 from podmortem.model.remedy import APPLY, ApplyPatch, Arg, Command, Joined, Remedy, Step
-from podmortem.rules.evidence import is_bare_pod, kubectl, namespace_of, ns_args, workload_target
+from podmortem.rules.evidence import is_bare_pod, namespace_of, workload_target
 
 
 def template_patch(pod_spec: dict[str, Any]) -> dict[str, Any]:
@@ -125,7 +126,7 @@ def recreate_statefulset_pod(pod: PodEvidence, remedy: Remedy) -> Remedy:
                                               and _ref_word(s, 2) != "history")]
     if not edits:
         return remedy
-    delete = kubectl("delete", "pod", pod.name, *ns_args(pod))
+    delete = kubectl("delete", "pod", pod.name, namespace=namespace_of(pod))
     if delete in steps:
         return remedy
     steps.insert(edits[-1] + 1, delete)

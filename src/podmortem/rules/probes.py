@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from podmortem.kube.kubectl import kubectl, object_ref
 from podmortem.lazyre import lazy
 from podmortem.model import (
     APPLY,
@@ -42,10 +43,9 @@ from podmortem.rules.evidence import (
     cite_termination,
     container_named_in,
     events_command,
-    kubectl,
     main_suspect,
     messages,
-    ns_args,
+    namespace_of,
     pod_arg,
     search_text,
     watch_command,
@@ -442,8 +442,8 @@ def _liveness_hit(pod: PodEvidence, trail: ProbeTrail, c: ContainerEvidence | No
         if port is None:
             fix += (f" (PORT below: the number of the container's port named {p.port!r}, which the evidence does "
                     "not give.)")
-        commands.append(Command(("kubectl", "port-forward", Joined(("pod/", pod_arg(pod))), *ns_args(pod),
-                                 shown), background=True))
+        commands.append(kubectl("port-forward", object_ref("pod", pod_arg(pod)), shown, namespace=namespace_of(pod),
+                                flags_after=2, background=True))
         commands.append(Command(("curl", "-sv", Joined(("http://127.0.0.1:", shown, p.path or "/")))))
     if patch is not None:
         commands.append(APPLY)
@@ -668,8 +668,8 @@ def exit_zero_under_hair_trigger_probe(pod: PodEvidence) -> Iterator[Hit]:
             remedy=Remedy(
                 "Watch the events while it restarts: if the liveness probe fails, raise its timeoutSeconds and "
                 "failureThreshold; if it does not, the main process exits by itself (see app.exit-zero).", None,
-                (kubectl("get", "events", *ns_args(pod), "--field-selector",
-                         Joined(("involvedObject.name=", pod_arg(pod))), "-w"),
+                (kubectl("get", "events", "--field-selector",
+                         Joined(("involvedObject.name=", pod_arg(pod))), "-w", namespace=namespace_of(pod)),
                  watch_command(pod))),
             confidence=0.62 if hair_trigger_exec(probe) else 0.5, strength=2, detail="exit-zero-hair-trigger-probe",
         )

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from podmortem.kube.kubectl import kubectl
 from podmortem.kube.quantity import parse_bytes
 from podmortem.lazyre import lazy
 from podmortem.model import (
@@ -34,9 +35,8 @@ from podmortem.rules.evidence import (
     cite_termination,
     find_log_lines,
     find_messages,
-    kubectl,
     main_suspect,
-    ns_args,
+    namespace_of,
     pod_arg,
     watch_command,
     where,
@@ -67,7 +67,7 @@ def _limit_command(pod: PodEvidence, name: str | None, init: bool) -> Command:
     key = "initContainers" if init else "containers"
     path = f'{{.spec.{key}[?(@.name=="{name}")].resources.limits.memory}}' if name else \
         f"{{.spec.{key}[*].resources.limits.memory}}"
-    return kubectl("get", "pod", pod_arg(pod), *ns_args(pod), "-o", Joined(("jsonpath=", path)))
+    return kubectl("get", "pod", pod_arg(pod), "-o", Joined(("jsonpath=", path)), namespace=namespace_of(pod))
 
 
 def _memory_steps(pod: PodEvidence, patch: dict[str, Any] | None, name: str | None, init: bool) -> tuple[Step, ...]:
@@ -81,7 +81,7 @@ def _dmesg(pod: PodEvidence) -> Command:
 
 
 def _top(pod: PodEvidence) -> Command:
-    return kubectl("top", "pod", pod_arg(pod), *ns_args(pod), "--containers")
+    return kubectl("top", "pod", pod_arg(pod), "--containers", namespace=namespace_of(pod))
 
 
 @rule(

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from podmortem.datadirs import data_dir as data_dir_of
+from podmortem.kube.kubectl import kubectl
 from podmortem.lazyre import lazy
 from podmortem.model import (
     APPLY,
@@ -46,9 +47,8 @@ from podmortem.rules.evidence import (
     container_arg,
     debug_command,
     find_messages,
-    kubectl,
     main_suspect,
-    ns_args,
+    namespace_of,
     pod_arg,
     watch_command,
     workload_ref,
@@ -203,8 +203,8 @@ def _exec_hit(pod: PodEvidence, c: ContainerEvidence | None, program: str, evide
             "  ", " "),
         evidence=tuple(evidence),
         remedy=Remedy(fix, patch, (
-            kubectl("run", "perm-check", *ns_args(pod), "--rm", "-it", "--restart=Never", Joined(("--image=", image)),
-                    "--command", "--", "ls", "-l", program),
+            kubectl("run", "perm-check", "--rm", "-it", "--restart=Never", Joined(("--image=", image)),
+                    "--command", "--", "ls", "-l", program, namespace=namespace_of(pod)),
             *((APPLY,) if patch is not None else ()), watch_command(pod)),
             outside_spec=None if patch is not None else "the execute bit is set in the image"),
         confidence=confidence, strength=strength, detail=detail,
@@ -212,7 +212,8 @@ def _exec_hit(pod: PodEvidence, c: ContainerEvidence | None, program: str, evide
 
 
 def _sa_command(pod: PodEvidence) -> Command:
-    return kubectl("get", workload_ref(pod), *ns_args(pod), "-o", "jsonpath={.spec.template.spec.serviceAccountName}")
+    return kubectl("get", workload_ref(pod), "-o", "jsonpath={.spec.template.spec.serviceAccountName}",
+                   namespace=namespace_of(pod))
 
 
 # --- privileged ports ---------------------------------------------------------------------------
@@ -314,8 +315,8 @@ def privileged_port_bind_denied(pod: PodEvidence) -> Iterator[Hit]:
                 "Make the server listen on a port >= 1024 (e.g. 8080) and set the Service's targetPort to it, or let "
                 "non-root processes bind low ports with the pod sysctl net.ipv4.ip_unprivileged_port_start=0 (patch; "
                 "a safe sysctl since Kubernetes 1.22, not allowed with hostNetwork)" + _bind_capability_note(c) + ".",
-                patch, (kubectl("get", workload_ref(pod), *ns_args(pod), "-o",
-                                "jsonpath={.spec.template.spec.securityContext}"),
+                patch, (kubectl("get", workload_ref(pod), "-o",
+                                "jsonpath={.spec.template.spec.securityContext}", namespace=namespace_of(pod)),
                         APPLY, watch_command(pod))),
             confidence=confidence, strength=strength, detail="privileged-port",
         )
@@ -522,11 +523,13 @@ def file_permission_denied(pod: PodEvidence) -> Iterator[Hit]:
         look = "id; " + render_command(Command(("ls", "-ld", path or "/")))
         if detail in ("volume-ownership", "chown-denied", "data-dir-ownership"):
             # a copy of the pod keeps its volumes, so it shows the owner the process really meets
-            check = kubectl("debug", pod_arg(pod), *ns_args(pod), "-it", Joined(("--copy-to=", pod_arg(pod), "-debug")),
-                            Joined(("--container=", container_arg(name))), "--", "sh", "-c", look)
+            check = kubectl("debug", pod_arg(pod), "-it", Joined(("--copy-to=", pod_arg(pod), "-debug")),
+                            Joined(("--container=", container_arg(name))), "--", "sh", "-c", look,
+                            namespace=namespace_of(pod))
         else:
-            check = kubectl("run", "perm-check", *ns_args(pod), "--rm", "-it", "--restart=Never",
-                            Joined(("--image=", image)), "--command", "--", "sh", "-c", look)
+            check = kubectl("run", "perm-check", "--rm", "-it", "--restart=Never",
+                            Joined(("--image=", image)), "--command", "--", "sh", "-c", look,
+                            namespace=namespace_of(pod))
         commands: tuple[Step, ...] = (check, *((APPLY,) if patch is not None else ()), watch_command(pod))
         outside = (STORAGE if detail == "data-dir" else None)
         yield Hit(container=name, init=first.init, summary=summary, evidence=tuple(evidence),
@@ -585,13 +588,14 @@ def _rbac_commands(pod: PodEvidence, m: re.Match[str]) -> tuple[str, tuple[Comma
         grant = (kubectl("create", "clusterrole", role, Joined(("--verb=", verbs)), Joined(("--resource=", qualified))),
                  kubectl("create", "clusterrolebinding", role, Joined(("--clusterrole=", role)),
                          Joined(("--serviceaccount=", sa_ns, ":", sa_name))))
-        check = kubectl("auth", "can-i", verb, qualified, "-A", Joined(("--as=", user)))
+        check = kubectl("auth", "can-i", verb, qualified, Joined(("--as=", user)), all_namespaces=True)
     else:
         ns = m.group("ns")
-        grant = (kubectl("create", "role", role, "-n", ns, Joined(("--verb=", verbs)), Joined(("--resource=", qualified))),
-                 kubectl("create", "rolebinding", role, "-n", ns, Joined(("--role=", role)),
-                         Joined(("--serviceaccount=", sa_ns, ":", sa_name))))
-        check = kubectl("auth", "can-i", verb, qualified, "-n", ns, Joined(("--as=", user)))
+        grant = (kubectl("create", "role", role, Joined(("--verb=", verbs)), Joined(("--resource=", qualified)),
+                         namespace=ns),
+                 kubectl("create", "rolebinding", role, Joined(("--role=", role)),
+                         Joined(("--serviceaccount=", sa_ns, ":", sa_name)), namespace=ns))
+        check = kubectl("auth", "can-i", verb, qualified, Joined(("--as=", user)), namespace=ns)
     return f"ServiceAccount {sa_ns}/{sa_name}", (check, *grant)
 
 
@@ -879,8 +883,9 @@ def read_only_root_filesystem(pod: PodEvidence) -> Iterator[Hit]:
         yield Hit(
             container=name, init=init, summary=summary, evidence=tuple(evidence),
             remedy=Remedy(fix, patch, (
-                kubectl("get", "pod", pod_arg(pod), *ns_args(pod), "-o",
-                        Joined(('jsonpath={.spec.containers[?(@.name=="', container_arg(name), '")].securityContext}'))),
+                kubectl("get", "pod", pod_arg(pod), "-o",
+                        Joined(('jsonpath={.spec.containers[?(@.name=="', container_arg(name), '")].securityContext}')),
+                        namespace=namespace_of(pod)),
                 *((APPLY,) if patch is not None else ()), watch_command(pod)), outside_spec=outside),
             confidence=confidence, strength=strength, detail=detail,
         )
@@ -944,8 +949,8 @@ def workdir_permission_denied(pod: PodEvidence) -> Iterator[Hit]:
                 f"Make {cwd} searchable by the container's user (chmod 755 or chown it in the Dockerfile; fsGroup if a "
                 "volume is mounted there), run as the user that owns it, or set workingDir to a directory that user "
                 "can enter.", None,
-                (kubectl("run", "cwd-check", *ns_args(pod), "--rm", "-it", "--restart=Never", Joined(("--image=", image)),
-                         "--command", "--", "ls", "-ld", cwd if cwd else Placeholder("DIR")),
+                (kubectl("run", "cwd-check", "--rm", "-it", "--restart=Never", Joined(("--image=", image)),
+                         "--command", "--", "ls", "-ld", cwd if cwd else Placeholder("DIR"), namespace=namespace_of(pod)),
                  watch_command(pod)), outside_spec="the directory's owner and mode are set in the image"),
             confidence=0.93, strength=3, detail="workdir-not-searchable",
         )

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from podmortem.kube.kubectl import kubectl
 from podmortem.lazyre import lazy
 from podmortem.model import APPLY, Citation, ContainerEvidence, Hit, Joined, Placeholder, PodEvidence, Remedy
 from podmortem.model.remedy import Value
@@ -26,11 +27,9 @@ from podmortem.rules.evidence import (
     cite_message,
     cite_waiting,
     events_command,
-    kubectl,
     main_suspect,
     messages,
     namespace_of,
-    ns_args,
     pod_arg,
     watch_command,
 )
@@ -239,7 +238,7 @@ def _evidence(pod: PodEvidence, c: ContainerEvidence | None, found: list[VolumeP
 def _remedy(pod: PodEvidence, p: VolumeProblem, c: ContainerEvidence | None, volume: str | None) -> Remedy:
     ns_known = namespace_of(pod)
     in_ns = f" in namespace {ns_known}" if ns_known else " in the pod's namespace"
-    ns = ns_args(pod)
+    ns = namespace_of(pod)
     v = pod.volume(volume) if volume else None
     claim_name = p.claim or (v.ref_name if v is not None and v.kind == "persistentVolumeClaim" else None)
     claim = claim_name or "CLAIM"
@@ -251,12 +250,13 @@ def _remedy(pod: PodEvidence, p: VolumeProblem, c: ContainerEvidence | None, vol
     if p.kind == "pvc-missing":
         return Remedy(f"Create PersistentVolumeClaim {claim}{in_ns}, or correct claimName in the pod's "
                       "volumes (a StatefulSet creates its claims from volumeClaimTemplates).", None,
-                      (kubectl("get", "pvc", *ns), kubectl("get", "pvc", claim_arg, *ns), watch_command(pod)),
+                      (kubectl("get", "pvc",
+                               namespace=ns), kubectl("get", "pvc", claim_arg, namespace=ns), watch_command(pod)),
                       outside_spec=storage)
     if p.kind == "pvc-unbound":
         return Remedy(f"The claim {claim} is not bound: no PersistentVolume matches it and no StorageClass provisions "
                       "it. Read the claim's events, then set a storageClassName that exists or create a matching PV.",
-                      None, (kubectl("describe", "pvc", claim_arg, *ns), kubectl("get", "storageclass"),
+                      None, (kubectl("describe", "pvc", claim_arg, namespace=ns), kubectl("get", "storageclass"),
                              watch_command(pod)), outside_spec=storage)
     if p.kind == "multi-attach":
         patch = None
@@ -265,7 +265,8 @@ def _remedy(pod: PodEvidence, p: VolumeProblem, c: ContainerEvidence | None, vol
         return Remedy("A ReadWriteOnce volume is still attached to another node (an old pod there, or a node that "
                       "went down). Let the old pod finish, or for a Deployment use strategy Recreate so old and new "
                       "pods never need the volume at once; use ReadWriteMany storage if several pods share it.",
-                      patch, (kubectl("get", "volumeattachment"), kubectl("get", "pods", *ns, "-o", "wide"),
+                      patch, (kubectl("get", "volumeattachment"), kubectl("get", "pods", "-o", "wide",
+                                                                          namespace=ns),
                               *((APPLY,) if patch is not None else ()), watch_command(pod)),
                       outside_spec=None if patch is not None else storage)
     if p.kind == "csi-driver-missing":
@@ -277,7 +278,7 @@ def _remedy(pod: PodEvidence, p: VolumeProblem, c: ContainerEvidence | None, vol
     if p.kind == "attach-failed":
         return Remedy("The storage backend refused to attach the volume: read the error (volume in another zone, "
                       "attach limit reached, disk deleted) and fix it there, then the kubelet retries.", None,
-                      (kubectl("get", "volumeattachment"), kubectl("describe", "pvc", claim_arg, *ns),
+                      (kubectl("get", "volumeattachment"), kubectl("describe", "pvc", claim_arg, namespace=ns),
                        watch_command(pod)), outside_spec=storage)
     if p.kind == "dir-onto-file":
         target = p.target or "/path/to/file"
@@ -299,7 +300,7 @@ def _remedy(pod: PodEvidence, p: VolumeProblem, c: ContainerEvidence | None, vol
                       "key or file in the volume). Check that subPath names an existing key or path; recreate the pod "
                       "so the kubelet prepares it again; for content that changes, mount the volume as a directory "
                       "instead of using subPath.", None,
-                      (kubectl("delete", "pod", pod_arg(pod), *ns), watch_command(pod)))
+                      (kubectl("delete", "pod", pod_arg(pod), namespace=ns), watch_command(pod)))
     if p.kind == "runtime-mount-missing":
         src = f" {p.extra}" if p.extra else ""
         return Remedy(f"The runtime could not bind-mount{src} into the container: the source path does not exist "
@@ -330,7 +331,8 @@ def _remedy(pod: PodEvidence, p: VolumeProblem, c: ContainerEvidence | None, vol
                       (events_command(pod), watch_command(pod)))
     return Remedy("The volume could not be mounted: fix what the error names (the storage backend, driver, claim or "
                   "mount options); the kubelet retries by itself.", None,
-                  (kubectl("describe", "pvc", claim_arg, *ns) if claim_name else kubectl("get", "pvc", "-A"),
+                  (kubectl("describe", "pvc", claim_arg,
+                           namespace=ns) if claim_name else kubectl("get", "pvc", all_namespaces=True),
                    watch_command(pod)))
 
 
