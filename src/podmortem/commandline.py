@@ -68,9 +68,9 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 def details_option(fn: _F) -> _F:
     def check(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
-        from podmortem.render.summary import parse_details
+        if value != "auto":  # the default needs no check, nor the summary module loaded (start-up time)
+            from podmortem.render.summary import parse_details
 
-        if value != "auto":
             try:
                 parse_details(value)
             except ValueError as exc:

@@ -66,10 +66,11 @@ def _guard(text: str) -> str:
 
 
 def _state(state: ContainerState) -> ContainerState:
-    if state.waiting is not None and state.waiting.message:
-        state = replace(state, waiting=replace(state.waiting, message=guard_text(state.waiting.message)))
-    if state.terminated is not None and state.terminated.message:
-        state = replace(state, terminated=replace(state.terminated, message=guard_text(state.terminated.message)))
+    w, t = state.waiting, state.terminated
+    if w is not None and w.message and (message := guard_text(w.message)) != w.message:
+        state = replace(state, waiting=replace(w, message=message))
+    if t is not None and t.message and (message := guard_text(t.message)) != t.message:
+        state = replace(state, terminated=replace(t, message=message))
     return state
 
 
@@ -119,12 +120,14 @@ def guard_event(e: Event) -> Event:
 
 def guard_pod(pod: PodEvidence) -> PodEvidence:
     """The pod's evidence with every free text redacted and bounded (logs are guarded when read)."""
-    return replace(
-        pod,
-        message=guard_text(pod.message),
-        reason=guard_text(pod.reason),
-        annotations={k: guard_text(v) or "" for k, v in pod.annotations.items()},
-        containers=tuple(_container(c) for c in pod.containers),
-        events=tuple(guard_event(e) for e in pod.events),
-        loose_lines=tuple(guard_text(ln) or "" for ln in pod.loose_lines),
-    )
+    message, reason = guard_text(pod.message), guard_text(pod.reason)
+    annotations = {k: guard_text(v) or "" for k, v in pod.annotations.items()}
+    containers = tuple(_container(c) for c in pod.containers)
+    events = tuple(guard_event(e) for e in pod.events)
+    loose_lines = tuple(guard_text(ln) or "" for ln in pod.loose_lines)
+    if (message == pod.message and reason == pod.reason and annotations == pod.annotations
+            and all(a is b for a, b in zip(containers, pod.containers, strict=True))
+            and events == pod.events and loose_lines == pod.loose_lines):
+        return pod  # nothing to redact or bound (most pods): no copy
+    return replace(pod, message=message, reason=reason, annotations=annotations, containers=containers,
+                   events=events, loose_lines=loose_lines)
