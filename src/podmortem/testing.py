@@ -20,8 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from podmortem.kube.yamldocs import load_one
 from podmortem.model import PodEvidence
 from podmortem.sources.logs import attach_logs, log_text, logs_only_pod
 from podmortem.sources.objects import pods_from_objects
@@ -72,7 +71,7 @@ def build_evidence(doc: dict[str, Any]) -> PodEvidence:
 
 
 def load_case(path: Path) -> Case:
-    doc = yaml.safe_load(path.read_text())
+    doc = load_one(str(path), path.read_text(encoding="utf-8"))
     if not isinstance(doc, dict) or "expect" not in doc:
         raise ValueError(f"{path}: a case needs an `expect` block")
     if not doc.get("why"):

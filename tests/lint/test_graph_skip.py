@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from podmortem.errors import InputError
-from podmortem.sources.yamldocs import MAX_DEPTH, check_graph, compose_unchecked, graph_check_needed
+from podmortem.kube.yamldocs import MAX_DEPTH, check_graph, compose_unchecked, graph_check_needed
 
 
 def _block(levels: int, step: int) -> str:

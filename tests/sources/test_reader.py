@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from podmortem.errors import BinaryInput, InputError
+from podmortem.kube.yamldocs import check_graph, compose_unchecked
 from podmortem.sources.reader import decode_text, parse_documents, read_bytes
-from podmortem.sources.yamldocs import check_graph, compose_unchecked
 
 PODMORTEM = [sys.executable, "-m", "podmortem"]
 POD_YAML = """apiVersion: v1

@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
-import yaml
+from podmortem.kube.yamldocs import load_one
 
 DOCKER_HUB = "docker.io"
 _HUB_ALIASES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"})
@@ -196,7 +196,7 @@ class _Entry:
 @lru_cache(maxsize=1)
 def _data() -> tuple[dict[str, Runtime], tuple[_Entry, ...]]:
     text = files("podmortem.kube").joinpath("image_facts.yaml").read_text(encoding="utf-8")
-    raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    raw = load_one("image_facts.yaml", text)
     runtimes = {
         name: Runtime(name, int(v["start_seconds"]), " ".join(str(v["reason"]).split()), _memory(v.get("memory")))
         for name, v in raw["runtimes"].items()

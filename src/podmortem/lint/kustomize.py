@@ -20,13 +20,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from podmortem.errors import InputError
+from podmortem.kube.yamldocs import compose_yaml, load_one
 from podmortem.lint.loader import Source, decode
 from podmortem.lint.model import LintFinding
-from podmortem.sources.yamldocs import Loader
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 RENDER_TIMEOUT = 120.0
@@ -82,8 +81,8 @@ def _kustomization(directory: str) -> dict[str, Any]:
         if os.path.isfile(path):
             try:
                 with open(path, encoding="utf-8") as fh:
-                    doc = yaml.load(fh.read(), Loader=Loader)
-            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                    doc = load_one(path, fh.read())
+            except (OSError, UnicodeDecodeError, InputError):
                 return {}
             return doc if isinstance(doc, dict) else {}
     return {}
@@ -147,8 +146,8 @@ def load_source_docs(directory: str) -> list[SourceDoc]:
         try:
             with open(file, encoding="utf-8-sig") as fh:
                 text = fh.read()
-            nodes = list(yaml.compose_all(text, Loader=Loader))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            nodes = compose_yaml(file, text)
+        except (OSError, UnicodeDecodeError, InputError):
             continue  # kubectl rendered it or said why; a file we cannot read just maps nothing
         for node in nodes:
             if isinstance(node, MappingNode):
@@ -225,7 +224,7 @@ class SourceMap:
     @classmethod
     def build(cls, directory: str, source: Source) -> SourceMap:
         rendered = []
-        for node in yaml.compose_all(source.text, Loader=Loader):
+        for node in compose_yaml(source.name, source.text):
             if isinstance(node, MappingNode):
                 rendered.append((int(node.start_mark.line), _scalar(node, "kind") or "", _name_of(node), node))
         return cls(directory, rendered, load_source_docs(directory))

@@ -19,19 +19,18 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from podmortem.errors import EmptyInput, InputError
-from podmortem.sources.reader import STDIN_NAME, decode_text, parse_json, read_bytes, walk_files
-from podmortem.sources.yamldocs import (
-    Loader,
+from podmortem.kube.yamldocs import (
     YamlSyntaxError,
     build,
     check_graph,
     compose_unchecked,
+    compose_yaml,
     graph_check_needed,
 )
+from podmortem.sources.reader import STDIN_NAME, decode_text, parse_json, read_bytes, walk_files
 
 __all__ = ["BUILT_KINDS", "INDEXED_KINDS", "MANIFEST_SUFFIXES", "POD_TEMPLATE_KINDS", "STDIN_NAME", "Manifest",
            "ReadStats", "Source", "build", "decode", "load_manifests", "read_sources"]
@@ -227,9 +226,9 @@ def _json_fallback(source: Source, stats: ReadStats | None) -> list[Manifest] | 
     for doc in docs:
         if not isinstance(doc, dict):
             continue
-        node = yaml.compose(json.dumps(doc, indent=0), Loader=Loader)
+        nodes = compose_yaml(source.name, json.dumps(doc, indent=0))
+        node = nodes[0] if nodes else None
         if isinstance(node, MappingNode):
-            check_graph(source.name, node)
             for m in _manifests_of(source.name, node, stats):
                 m.positions = {}
                 m.line = 1

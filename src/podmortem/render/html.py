@@ -234,14 +234,17 @@ def spec_diff(patch: str, ev: PodEvidence | None) -> str | None:
     """A unified diff from the current spec (the fields the patch touches) to the patched one."""
     if ev is None or not ev.has_spec:
         return None
-    import yaml
+    import yaml  # here, not at the top: most reports have no patch to show
+
+    from podmortem.errors import InputError
+    from podmortem.kube.yamldocs import load_one
 
     specs = {c.name: c.spec for c in ev.containers if c.spec is not None}
     if not specs:
         return None
     try:
-        after = yaml.safe_load(patch)
-    except yaml.YAMLError:
+        after = load_one("patch", patch)
+    except InputError:
         return None
     if not isinstance(after, dict):
         return None

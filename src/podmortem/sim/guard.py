@@ -24,8 +24,12 @@ from typing import Any
 import orjson
 import yaml
 
+from podmortem.kube.yamldocs import (  # go-yaml's budget, one definition
+    allowed_alias_ratio,
+    build,
+    compose_one,
+)
 from podmortem.sim.cluster import ApiError
-from podmortem.sources.yamldocs import allowed_alias_ratio  # go-yaml's budget, one definition
 
 MAX_BODY_BYTES = 3 * 1024 * 1024
 JSON_TYPES = ("application/json", "application/merge-patch+json", "application/strategic-merge-patch+json",
@@ -150,21 +154,18 @@ def check_alias_budget(root: yaml.Node) -> None:
 
 def load_yaml(raw: bytes) -> Any:
     """One YAML document, its aliases within go-yaml's budget; `ApiError` 400 otherwise."""
-    loader = yaml.SafeLoader(raw)
     try:
-        node = loader.get_single_node()
+        node = compose_one(raw)
         if node is None:
             return None
         check_alias_budget(node)
-        return loader.construct_document(node)
+        return build(node)
     except (yaml.YAMLError, AliasBudgetError) as exc:
         text = " ".join(str(exc).split())
         raise ApiError(400, "BadRequest", f"error converting YAML to JSON: {text}") from None
     except RecursionError:
         raise ApiError(400, "BadRequest", "error converting YAML to JSON: yaml: the document is nested too deeply") \
             from None
-    finally:
-        loader.dispose()
 
 
 def load_json(raw: bytes) -> Any:

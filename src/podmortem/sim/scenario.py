@@ -15,9 +15,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from podmortem.errors import InputError
+from podmortem.kube.yamldocs import load_all
 from podmortem.sim.profile import CREATED_AGO
 from podmortem.sim.resources import resource_for
 from podmortem.sim.timefmt import parse_duration
@@ -46,9 +45,7 @@ def read_documents(path: str | Path) -> list[dict[str, Any]]:
     docs: list[dict[str, Any]] = []
     for file in paths:
         try:
-            loaded = list(yaml.safe_load_all(file.read_text(encoding="utf-8")))
-        except yaml.YAMLError as exc:
-            raise InputError(f"{file}: not valid YAML: {exc}".replace("\n", " ")) from None
+            loaded = load_all(str(file), file.read_text(encoding="utf-8"))
         except UnicodeDecodeError:
             raise InputError(f"{file}: not a text file") from None
         for doc in loaded:

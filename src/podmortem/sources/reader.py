@@ -197,6 +197,6 @@ def parse_documents(name: str, text: str) -> list[Any]:
     """Every document of a text as plain data: JSON (one document) or YAML (many, `---` separated)."""
     if looks_like_json(text):
         return [parse_json(name, text)]
-    from podmortem.sources.yamldocs import build, compose_yaml
+    from podmortem.kube.yamldocs import build, compose_yaml
 
     return [build(node) for node in compose_yaml(name, text)]

@@ -17,14 +17,12 @@ import re
 import tomllib
 from collections.abc import Iterator
 
-import yaml
-
+from podmortem.kube.yamldocs import syntax_problem
 from podmortem.lint.bundle import BUILTIN_CONFIGMAPS, Bundle, EnvNeed, Site
 from podmortem.lint.checks.base import check
 from podmortem.lint.loader import Manifest
 from podmortem.lint.model import Emit
 from podmortem.lint.workloads import Workload, as_list
-from podmortem.sources.yamldocs import Loader
 
 
 def _near(name: str, names: list[str]) -> str:
@@ -282,18 +280,13 @@ _PARSERS = {".yaml": "YAML", ".yml": "YAML", ".json": "JSON", ".toml": "TOML"}
 
 def _parse_error(kind: str, text: str) -> tuple[str, int | None] | None:
     """(problem, 0-based line inside the value) when `text` does not parse as `kind`."""
+    if kind == "YAML":
+        return syntax_problem(text)
     try:
-        if kind == "YAML":
-            for _ in yaml.compose_all(text, Loader=Loader):
-                pass
-        elif kind == "JSON":
+        if kind == "JSON":
             json.loads(text)
         else:
             tomllib.loads(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return str(problem), (mark.line if mark is not None else None)
     except json.JSONDecodeError as exc:
         return exc.msg, exc.lineno - 1
     except tomllib.TOMLDecodeError as exc:

@@ -1,10 +1,12 @@
-"""YAML documents for the manifest reader: libyaml's node graph, checked, then built into plain data.
+"""YAML as podmortem reads it: libyaml's node graph, checked, then built into plain data.
 
-One path for `explain` and `lint`: `compose_yaml` runs libyaml's C composer (aliases stay shared
-nodes, so even a "billion laughs" document composes in microseconds), `check_graph` measures the
-graph before anything is built, and `build` turns nodes into dicts and lists (cheaper than
-PyYAML's Python constructor), optionally indexing each built collection to its node so lint can
-look up line numbers.
+The one way in for every YAML podmortem reads (manifests for `explain` and `lint`, kustomizations,
+simulator scenarios, profiles and request bodies, rule case files, its own data): `compose_yaml`
+runs libyaml's C composer (aliases stay shared nodes, so even a "billion laughs" document composes
+in microseconds), `check_graph` measures the graph before anything is built, and `build` turns
+nodes into dicts and lists (cheaper than PyYAML's Python constructor), optionally indexing each
+built collection to its node so lint can look up line numbers. `load_all` and `load_one` are the
+three steps in one call; tests/layers/test_yaml_loading.py keeps other YAML loaders from appearing.
 """
 
 from __future__ import annotations
@@ -248,3 +250,44 @@ def _scalar(node: Node) -> Any:
     if tag == _FLOAT:
         return _constructor.construct_yaml_float(node)  # type: ignore[arg-type]
     return value
+
+
+def load_all(name: str, text: str) -> list[Any]:
+    """Every document of a YAML text as plain data (an explicit empty one, `---` alone, is None), through
+    the checks of compose_yaml: InputError beyond the alias budget or MAX_DEPTH, YamlSyntaxError when it is not YAML."""
+    return [build(node) for node in compose_yaml(name, text)]
+
+
+def load_one(name: str, text: str) -> Any:
+    """The one document of a YAML text as plain data, None when it has none; more than one is refused."""
+    nodes = compose_yaml(name, text)
+    if len(nodes) > 1:
+        raise InputError(f"{name}: holds {len(nodes)} YAML documents where one is expected")
+    return build(nodes[0]) if nodes else None
+
+
+def compose_one(raw: str | bytes) -> Node | None:
+    """The node graph of a single-document YAML text or body (libyaml detects a body's encoding), not
+    checked: for a caller that applies its own budget (the simulated API server counts as go-yaml
+    does) before it builds. yaml.YAMLError when it is not one YAML document."""
+    loader = Loader(raw)
+    try:
+        node: Node | None = loader.get_single_node()
+        return node
+    finally:
+        loader.dispose()
+
+
+def syntax_problem(text: str) -> tuple[str, int | None] | None:
+    """(problem, 0-based line) when the text is not YAML, else None; composes only (aliases stay
+    shared nodes, so nothing is expanded): for checks that only ask whether a value parses."""
+    try:
+        for _ in yaml.compose_all(text, Loader=Loader):
+            pass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return str(problem), (mark.line if mark is not None else None)
+    except RecursionError:
+        return f"nested more than {MAX_DEPTH} levels deep", None
+    return None
