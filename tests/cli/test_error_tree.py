@@ -110,7 +110,7 @@ def untrusted_tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(str(d / "cert.pem"), str(d / "key.pem"))
     server.socket = ctx.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     yield f"https://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
 
