@@ -388,6 +388,7 @@ def test_junit_of_a_pass_and_of_a_timeout(sim: MakeSim, gate: Gate) -> None:
                             *FAST).out)
     kinds = [c.find("failure").get("type") for c in timed_out.findall("testcase")]  # type: ignore[union-attr]
     assert kinds == ["timeout", "not-ready", "not-ready"]
+    s.cluster.advance(60)  # virtual time, not a wait: the pods turn Ready (~40 virtual seconds after the apply)
     passed = gate("deployment/web", "--kubeconfig", s.kubeconfig, "--timeout", "30s", "-o", "junit", *FAST)
     assert passed.code == 0
     suite = _suite(passed.out)
