@@ -140,9 +140,11 @@ class Sim:
         self.url = ""
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([*PODMORTEM, "sim", "serve", "--port", "0", "--kubeconfig-out",
-                                      str(self.kubeconfig)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True, env=self.env)
+        # The clock all but stands still (the slowest --speed): virtual time moves when this harness moves
+        # it, never while a command is on its way to waiting (see `shell`), however slow a loaded machine is.
+        self.proc = subprocess.Popen([*PODMORTEM, "sim", "serve", "--port", "0", "--speed", "0.01",
+                                      "--kubeconfig-out", str(self.kubeconfig)], stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=self.env)
         assert self.proc.stderr is not None
         seen = []
         for line in self.proc.stderr:  # ends when the server exits: then the error is in `seen`
@@ -169,14 +171,26 @@ class Sim:
         with urllib.request.urlopen(req, timeout=60) as resp:
             resp.read()
 
+    def watches_started(self) -> int:
+        with urllib.request.urlopen(f"{self.url}/sim.podmortem.dev/v1/watches", timeout=60) as resp:
+            return int(json.loads(resp.read())["started"])
+
     def shell(self, line: str) -> tuple[int, str]:
         """Run a printed command line as a shell would; (exit code, stderr).
 
         A command may wait on the cluster (`kubectl delete` waits until the pod is gone, which takes its
         termination grace period): while it waits, virtual time moves on, as it would for a person
-        waiting at the prompt, so the wait never depends on the wall clock.
+        waiting at the prompt, so the wait never depends on the wall clock. It moves on only once the
+        command watches (kubectl waits on a watch): `kubectl delete pod` gets the pod, lists it, then
+        watches from the list for its deletion (kubectl 1.32 pkg/cmd/wait/delete.go, IsDeleted, which
+        ends only on a Deleted event). Had the pod ended between the delete and the list (its container
+        stops on SIGTERM within a second or two), a StatefulSet's pod would be back under its name with
+        a new uid, and kubectl would wait for that pod's deletion forever. On a loaded machine kubectl
+        can take seconds to get from one to the other: with the clock running and time moved on from
+        the start, `kubectl delete pod search-0` hung until the 240 s safety net.
         """
         with tempfile.TemporaryFile("w+") as err:
+            watches = self.watches_started()  # the harness runs one command at a time: a new watch is its
             proc = subprocess.Popen(["bash", "-o", "pipefail", "-c", line], env=self.env, stdin=subprocess.DEVNULL,
                                     stdout=subprocess.DEVNULL, stderr=err, text=True)
             deadline = time.monotonic() + SAFETY
@@ -188,8 +202,10 @@ class Sim:
                     if time.monotonic() > deadline:
                         proc.kill()
                         proc.wait()
-                        return -9, f"still running after {SAFETY:.0f}s of wall time"
-                    self.advance(5)
+                        watched = "" if self.watches_started() > watches else " (it never watched: time stood still)"
+                        return -9, f"still running after {SAFETY:.0f}s of wall time{watched}"
+                    if self.watches_started() > watches:
+                        self.advance(5)
             err.seek(0)
             return code, err.read()
 

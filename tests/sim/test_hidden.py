@@ -120,3 +120,31 @@ def test_the_sim_only_advance_path_jumps_virtual_time(make_cluster: Any) -> None
         code, body = _post(cluster, f"/sim.podmortem.dev/v1/advance?seconds={bad}")
         assert code == 400 and body["reason"] == "BadRequest", (bad, body)
     assert _get(cluster, "/sim.podmortem.dev/v1/advance?seconds=1")[0] == 405
+
+
+def test_the_sim_only_watches_path_counts_watch_streams(make_cluster: Any) -> None:
+    """What tests/e2e/remedies.py waits for before it moves virtual time on under a waiting kubectl."""
+    cluster = make_cluster(serve=True)
+
+    def started() -> int:
+        code, body = _get(cluster, "/sim.podmortem.dev/v1/watches")
+        assert code == 200, body
+        doc = json.loads(body)
+        assert doc["kind"] == "WatchCount"
+        return int(doc["started"])
+
+    assert started() == 0
+    code, body = _get(cluster, "/api/v1/pods")  # a list is not a watch
+    assert code == 200 and started() == 0
+    rv = json.loads(body)["metadata"]["resourceVersion"]
+    conn = http.client.HTTPConnection("127.0.0.1", cluster.port, timeout=30)
+    conn.request("GET", f"/api/v1/pods?watch=1&resourceVersion={rv}&timeoutSeconds=1")
+    resp = conn.getresponse()
+    assert resp.status == 200
+    resp.read()  # the stream ends after its timeoutSeconds
+    conn.close()
+    assert started() == 1
+    stale = http.client.HTTPConnection("127.0.0.1", cluster.port, timeout=30)
+    stale.request("GET", "/api/v1/pods?watch=1&resourceVersion=1")  # older than the history: 410, not a watch
+    assert b"Expired" in stale.getresponse().read() and started() == 1
+    stale.close()

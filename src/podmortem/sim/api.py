@@ -63,6 +63,11 @@ EXPECTATIONS_PATH = "/sim.podmortem.dev/v1/expectations"
 # kubelet and controllers act on a change (a rollout, a probe budget) without waiting on the wall clock.
 ADVANCE_PATH = "/sim.podmortem.dev/v1/advance"
 MAX_ADVANCE = 7 * 24 * 3600.0
+# How many watch streams the simulator has served: a driver that moves the clock on while a command waits
+# (tests/e2e/remedies.py) does so only once the command watches, as a person's time passes while kubectl
+# watches; moved on before, a deleted StatefulSet pod comes back under its name before kubectl lists it,
+# and kubectl then waits for the new pod's deletion forever.
+WATCHES_PATH = "/sim.podmortem.dev/v1/watches"
 NOT_FOUND_PATH = ApiError(404, "NotFound", "the server could not find the requested resource", {})
 VERSION = {"major": "1", "minor": "32", "gitVersion": KUBE_VERSION,
            "gitCommit": "9ee9f34b3b4f2e7e1dd7f2a8c5e5b1b5f1b8c6d4", "gitTreeState": "clean",
@@ -194,6 +199,12 @@ def _advance(c: _Call) -> Response:
                                "now": nano_time(c.cluster.now())})
 
 
+def _watches(c: _Call) -> Response:
+    with c.cluster.lock:
+        count = c.cluster.watches_started
+    return json_response(200, {"kind": "WatchCount", "apiVersion": "sim.podmortem.dev/v1", "started": count})
+
+
 def _discovery(c: _Call, core: bool) -> Response:
     accept = c.accept
     v2 = "v=v2;" in accept or "v=v2," in accept or accept.endswith("v=v2")
@@ -250,7 +261,7 @@ def _resources(c: _Call) -> Response:
 
 EXACT: dict[str, Route] = {
     "/version": _version, "/healthz": _ok, "/livez": _ok, "/readyz": _ok, "/openapi/v3": _openapi_root,
-    EXPECTATIONS_PATH: _expectations, ADVANCE_PATH: _advance, "/api": _api_root, "/apis": _apis_root,
+    EXPECTATIONS_PATH: _expectations, ADVANCE_PATH: _advance, WATCHES_PATH: _watches, "/api": _api_root, "/apis": _apis_root,
 }
 PREFIXES: tuple[tuple[str, Route], ...] = (
     ("/openapi/v3/", _openapi_doc), ("/openapi/", _not_found), ("/api/", _resources), ("/apis/", _resources),

@@ -128,6 +128,8 @@ def watch_stream(cluster: SimCluster, rt: ResourceType, ns: str | None, selector
         yield from out
         if position < 0:
             return
+        with cluster.lock:  # a watch that follows changes: from here none after `position` is missed
+            cluster.watches_started += 1
         last_bookmark = time.monotonic()
         while not cluster.stopping:
             now_wall = time.monotonic()

@@ -61,6 +61,7 @@ class ClusterState:
         self.uid_counter = itertools.count()
         self.service_ips = itertools.count(10)
         self.server: Any = None
+        self.watches_started = 0  # watch streams served so far (under the lock); GET /sim.podmortem.dev/v1/watches
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
         self.started_at_wall = 0.0
