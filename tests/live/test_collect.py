@@ -195,3 +195,18 @@ def test_the_log_command_it_records_quotes_hostile_names(tmp_path: Path) -> None
         col = _collect(srv.kubeconfig(tmp_path / "kc"), Scope("shop"))
     cmd = col.logs[("shop", "web-1", hostile)].request
     assert shlex.split(cmd) == ["kubectl", "logs", "web-1", "-n", "shop", "-c", hostile, "--previous"]
+
+
+def test_the_pod_an_event_is_about() -> None:
+    from podmortem.live.collect import _involved_key
+
+    about = {"kind": "Pod", "namespace": "shop", "name": "web-1"}
+    assert _involved_key({"involvedObject": about}) == ("shop", "web-1")
+    assert _involved_key({"regarding": about}) == ("shop", "web-1")  # events.k8s.io/v1
+    assert _involved_key({"involvedObject": {"name": "web-1"}, "metadata": {"namespace": "shop"}}) == ("shop", "web-1")
+    assert _involved_key({"involvedObject": {"kind": "Node", "name": "n1"}}) == ("", "")
+    # not an object reference at all: about no pod, and no crash
+    for hostile in ("pod/web-1", ["Pod"], 7, {"kind": ["Pod"]}):
+        assert _involved_key({"involvedObject": hostile, "metadata": ["x"]}) == ("", "")
+    assert _involved_key({"involvedObject": {"kind": "Pod", "namespace": 3, "name": 4}}) == ("3", "4")
+    assert _involved_key({}) == ("", "")
