@@ -49,6 +49,11 @@ def serve(cluster: SimCluster, port: int = 0,
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY, as kube-apiserver has it (Go's net.TCPConn: "The default is true (no delay)"). The
+    # headers and the body are two writes; with Nagle's algorithm the body waited for the ACK of the
+    # headers, which a kept-alive client delays by up to 40 ms: 45 ms for every small answer on a
+    # reused connection (measured: 0.7 ms with it), while a new connection per request did not wait.
+    disable_nagle_algorithm = True
     server_version = "podmortem-sim/1"
     responder: ClassVar[tuple[Callable[[Request], Response]]]  # in a tuple: not bound as a method
 
