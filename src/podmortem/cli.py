@@ -28,6 +28,7 @@ from podmortem.commandline import (
     backoff_settings,
     details_option,
     emit,
+    leave,
     output_option,
     own_process,
     parse_now,
@@ -177,7 +178,7 @@ def explain(
         emit(render_html(list(zip(results, full, strict=True)), now=when, settings=settings))
     else:
         emit(render(results, output, color=use_color(color), width=terminal_width(), details=details, now=when))
-    sys.exit(EXIT_PROBLEM if any(r.findings for r in results) else EXIT_OK)
+    leave(EXIT_PROBLEM if any(r.findings for r in results) else EXIT_OK)  # without freeing the heap (commandline)
 
 
 STALE_PASTE_SECONDS = 3600  # a crash loop's newest timestamp is minutes old (back-off <= 5 min) when captured
