@@ -155,10 +155,7 @@ def explain(
     if all(isinstance(p, PlainPod) for p in pods):
         results = [p.diagnosis() for p in pods if isinstance(p, PlainPod)]  # the rules are not even loaded
     else:
-        from podmortem.engine import diagnose
-
-        results = [p.diagnosis() if isinstance(p, PlainPod) else diagnose(p, now=when, backoff=settings)
-                   for p in pods]
+        results = _diagnose_all(pods, when, settings)
     if stale_note:
         results = [replace(d, notes=(*d.notes, stale_note)) if d.backoff else d for d in results]
     if index:
@@ -179,6 +176,31 @@ def explain(
     else:
         emit(render(results, output, color=use_color(color), width=terminal_width(), details=details, now=when))
     leave(EXIT_PROBLEM if any(r.findings for r in results) else EXIT_OK)  # without freeing the heap (commandline)
+
+
+# Many pods that need the engine are shared out among forked processes (live/parallel.py, as `diagnose`
+# does): explain runs no threads, and the results are those of a plain loop whatever happens to a child.
+PARALLEL_FROM = 200
+MAX_WORKERS = 4
+
+
+def _diagnose_all(pods: list[Any], when: datetime, settings: Any) -> list[Any]:
+    from podmortem.engine import diagnose
+    from podmortem.sources.healthy import PlainPod
+
+    evidence = [p for p in pods if not isinstance(p, PlainPod)]
+    workers = 1
+    if len(evidence) >= PARALLEL_FROM:
+        from podmortem.live.parallel import usable_cpus
+
+        workers = min(MAX_WORKERS, usable_cpus())
+    if workers > 1:
+        from podmortem.live.parallel import parallel_map
+
+        found = iter(parallel_map(lambda p: diagnose(p, now=when, backoff=settings), evidence, workers))
+    else:
+        found = (diagnose(p, now=when, backoff=settings) for p in evidence)
+    return [p.diagnosis() if isinstance(p, PlainPod) else next(found) for p in pods]
 
 
 STALE_PASTE_SECONDS = 3600  # a crash loop's newest timestamp is minutes old (back-off <= 5 min) when captured
