@@ -4,7 +4,8 @@ The engine is pure Python and the interpreter runs one thread at a time, so on a
 failing pods of `diagnose -A`) threads would only take turns. A forked child inherits everything
 already in memory (the collection, the evidence, compiled patterns), so nothing is sent to it:
 it computes its share and sends back the pickled results through a pipe. Measured on the
-simulator's --scale 10000 (2 CPUs): the 1,000 failing pods' diagnosis from 0.95 s to 0.65 s.
+simulator's --scale 10000 (2 CPUs, load 3): the 1,000 failing pods' diagnosis from 0.95 s to 0.65 s.
+When the machine is busy it gains nothing (Linux's autogroup scheduler shares CPU per session).
 
 Only for a short-lived command whose other threads have stopped (a child of a process with running
 threads could inherit a lock one of them held). A child that fails or dies for any reason changes
