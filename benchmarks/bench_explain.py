@@ -13,6 +13,16 @@ among healthy pods, written the way `kubectl get pods -o json` writes them.
 
 Exit 0 unless --strict is given and a target is missed; 2 when the benchmark cannot run at all
 (no .venv, or podmortem itself failed), since then there are no figures to judge.
+
+Where podmortem's time goes, and what was chosen (issue 10 item 7): start-up imports (the rules'
+patterns compile on first use: podmortem.lazyre), reading (the standard library's C scanner, item by
+item, sources/jsonstream.py; orjson, a dependency for output, was measured no faster at loading these
+lists once the cyclic collector is paused, and cannot hand items over as they are parsed, which
+keeps the fat list's peak near the size of its text), plainly healthy pods kept as summaries
+(sources/healthy.py), the rules over the failing pods (searches skipped by derived needles:
+lazyre.needles; shared out among forked processes from 200 pods: live/parallel.py), and rendering
+(commands podmortem quoted itself are not re-split; patches of bare words bypass PyYAML's emitter).
+The collector is paused for the command and the heap is not freed at exit (commandline).
 """
 
 from __future__ import annotations
