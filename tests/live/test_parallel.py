@@ -99,3 +99,9 @@ def test_one_worker_or_one_item_is_the_plain_loop(monkeypatch: pytest.MonkeyPatc
     assert parallel_map(str, [1, 2], 1) == ["1", "2"]
     assert parallel_map(str, [1], 4) == ["1"]
     assert parallel_map(str, [], 4) == []
+
+
+@pytest.mark.parametrize(("cpus", "load", "workers"), [
+    (2, None, 2), (2, 0.0, 2), (2, 1.0, 2), (2, 1.6, 1), (2, 5.0, 1), (8, 1.0, 4), (8, 6.0, 3), (1, 0.0, 1)])
+def test_workers_only_onto_cpus_the_load_leaves_idle(cpus: int, load: float | None, workers: int) -> None:
+    assert parallel.spare_workers(cpus, load, 4) == workers

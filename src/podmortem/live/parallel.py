@@ -37,6 +37,24 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
+def load_average() -> float | None:
+    """The 1-minute load average, None where the system has none."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+def spare_workers(cpus: int, load: float | None, most: int) -> int:
+    """Processes worth running: this one, plus each CPU the load leaves idle (the load counts this
+    process while it runs), at most `most`; every CPU when the load is unknown. On a busy machine
+    the children only take turns with the parent (Linux's autogroup scheduler shares CPU per
+    session) and the fork costs more than it saves."""
+    if load is None:
+        return max(1, min(most, cpus))
+    return max(1, min(most, cpus, int(cpus - load + 1.5)))
+
+
 def shares(n: int, workers: int) -> list[range]:
     """n items in `workers` contiguous shares as equal as can be, the first share first."""
     workers = max(1, min(workers, n)) if n else 1
