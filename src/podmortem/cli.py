@@ -187,21 +187,6 @@ PARALLEL_FROM = 200
 MAX_WORKERS = 4
 
 
-def spare_workers(cpus: int, load: float | None) -> int:
-    """Processes worth running: this one, plus a CPU left idle by the load (which counts this process
-    while it runs), at most MAX_WORKERS. Unknown load: every CPU."""
-    if load is None:
-        return max(1, min(MAX_WORKERS, cpus))
-    return max(1, min(MAX_WORKERS, cpus, int(cpus - load + 1.5)))
-
-
-def _load_average() -> float | None:
-    try:
-        return os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return None
-
-
 def _diagnose_all(pods: list[Any], when: datetime, settings: Any) -> list[Any]:
     from podmortem.engine import diagnose
     from podmortem.sources.healthy import PlainPod
@@ -209,9 +194,9 @@ def _diagnose_all(pods: list[Any], when: datetime, settings: Any) -> list[Any]:
     evidence = [p for p in pods if not isinstance(p, PlainPod)]
     workers = 1
     if len(evidence) >= PARALLEL_FROM:
-        from podmortem.live.parallel import usable_cpus
+        from podmortem.live.parallel import load_average, spare_workers, usable_cpus
 
-        workers = spare_workers(usable_cpus(), _load_average())
+        workers = spare_workers(usable_cpus(), load_average(), MAX_WORKERS)
     if workers > 1:
         from podmortem.live.parallel import parallel_map
 

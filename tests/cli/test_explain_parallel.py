@@ -61,7 +61,7 @@ def test_forked_workers_give_the_plain_loops_report(tmp_path: Path, monkeypatch:
 
     monkeypatch.setattr(parallel, "parallel_map", spy)
     monkeypatch.setattr(parallel, "usable_cpus", lambda: 3)
-    monkeypatch.setattr(cli_module, "_load_average", lambda: 0.2)
+    monkeypatch.setattr(parallel, "load_average", lambda: 0.2)
     forked = _explain(path)
     assert shared == [3]
     monkeypatch.setattr(cli_module, "PARALLEL_FROM", 10**9)
@@ -69,9 +69,3 @@ def test_forked_workers_give_the_plain_loops_report(tmp_path: Path, monkeypatch:
     assert shared == [3]  # the plain loop this time
     assert forked == plain
     assert len(json.loads(plain)["pods"]) == 290
-
-
-@pytest.mark.parametrize(("cpus", "load", "workers"), [
-    (2, None, 2), (2, 0.0, 2), (2, 1.0, 2), (2, 1.6, 1), (2, 5.0, 1), (8, 1.0, 4), (8, 6.0, 3), (1, 0.0, 1)])
-def test_workers_go_only_onto_cpus_the_load_leaves_idle(cpus: int, load: float | None, workers: int) -> None:
-    assert cli_module.spare_workers(cpus, load) == workers
