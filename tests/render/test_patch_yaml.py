@@ -57,6 +57,7 @@ def _blocks(word: st.SearchStrategy[str]) -> st.SearchStrategy[Any]:
                         | st.dictionaries(word, inner, min_size=1, max_size=3), max_leaves=12)
 
 
+@pytest.mark.slow
 @settings(max_examples=1000, suppress_health_check=list(HealthCheck), deadline=None)
 @given(st.dictionaries(_WORD, _blocks(_WORD), min_size=1, max_size=4)
        | st.dictionaries(_SAFE, _blocks(_SAFE), min_size=1, max_size=4))
