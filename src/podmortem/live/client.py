@@ -23,7 +23,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import orjson
 
@@ -31,6 +31,8 @@ from podmortem.errors import ApiTlsError, ApiUnauthorized, ApiUnreachable, Input
 from podmortem.live.deadline import Deadline, DeadlineExceeded
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 DEFAULT_TIMEOUT = 30.0
@@ -150,13 +152,34 @@ def pages(client: KubeClient, path: str, params: Sequence[tuple[str, Any]], call
         doc = client.get_json(path, page, call, accept=accept) if accept else client.get_json(path, page, call)
         yield doc
         cont = str((doc.get("metadata") or {}).get("continue") or "")
-        if not cont:
+        if not _advances(cont, seen, call):
             return
-        if cont in seen:
-            shown = cont if len(cont) <= 40 else cont[:37] + "..."
-            raise PaginationLoop(call, 0, f"{call.describe()}: the API server sent the continue token "
-                                          f"{shown!r} again after {len(seen)} pages; stopped listing")
-        seen.add(cont)
+
+
+def raw_pages(client: KubeClient, path: str, params: Sequence[tuple[str, Any]], call: Call, page_size: int,
+              decode: Callable[[bytes], tuple[T, str]]) -> Iterator[T]:
+    """`pages` for a caller that decodes each page's bytes itself: `decode` gives the page and its
+    continue token (a list too large to turn into dicts whole, live/eventpage.py)."""
+    seen: set[str] = set()
+    cont = ""
+    while True:
+        page = [*params, ("limit", page_size)] + ([("continue", cont)] if cont else [])
+        doc, cont = decode(client.get(path, page, call))
+        yield doc
+        if not _advances(cont, seen, call):
+            return
+
+
+def _advances(cont: str, seen: set[str], call: Call) -> bool:
+    """False at the end of a list; PaginationLoop for a token sent before."""
+    if not cont:
+        return False
+    if cont in seen:
+        shown = cont if len(cont) <= 40 else cont[:37] + "..."
+        raise PaginationLoop(call, 0, f"{call.describe()}: the API server sent the continue token "
+                                      f"{shown!r} again after {len(seen)} pages; stopped listing")
+    seen.add(cont)
+    return True
 
 
 class KubeClient:

@@ -34,6 +34,7 @@ from urllib.parse import quote
 
 from podmortem.errors import ApiClientError, ApiForbidden, ApiServerError, NotFound, SourceError
 from podmortem.kube.kubectl import kubectl
+from podmortem.live import eventpage
 from podmortem.live.client import (
     ApiCallError,
     BadRequest,
@@ -43,7 +44,9 @@ from podmortem.live.client import (
     KubeClient,
     NotFoundError,
     pages,
+    raw_pages,
 )
+from podmortem.live.eventpage import event_key
 from podmortem.model import ContainerEvidence, PodEvidence
 from podmortem.shell import render_command
 from podmortem.sources.healthy import PlainPod
@@ -296,22 +299,9 @@ def controller_of(pod: Mapping[str, Any]) -> tuple[str, str] | None:
 
 def _involved_key(e: Mapping[str, Any]) -> PodKey:
     """The (namespace, name) of the pod an event is about; ("", "") when it is about something else
-    or its object reference is not an object at all.
-
-    Run on every event of a cluster-wide list (60,000 on the simulator's --scale 10000, 90% about
-    healthy pods), hence the plain loads and type tests."""
-    inv = e.get("involvedObject") or e.get("regarding") or {}
-    if type(inv) is not dict:
-        return ("", "")
-    kind = inv.get("kind")
-    if kind is not None and kind != "Pod":
-        return ("", "")
-    ns = inv.get("namespace")
-    if not ns:
-        meta = e.get("metadata")
-        ns = meta.get("namespace") if type(meta) is dict else None
-    name = inv.get("name")
-    return (ns if type(ns) is str else str(ns or ""), name if type(name) is str else str(name or ""))
+    or its object reference is not an object at all (live/eventpage.py, which reads the cluster-wide
+    list without decoding the events it drops)."""
+    return event_key(e)
 
 
 def _same_pod(e: Mapping[str, Any], pod: Mapping[str, Any]) -> bool:
@@ -813,16 +803,17 @@ class Collector:
         call = Call("list", "events", None)
         kept: dict[PodKey, list[Obj]] = {}
         try:
-            for doc in pages(self.client, "/api/v1/events", [("fieldSelector", "involvedObject.kind=Pod")], call,
-                             EVENT_PAGE_SIZE):
-                items = [e for e in doc.get("items") or [] if isinstance(e, dict)]
-                about = [(_involved_key(e), e) for e in items]
+            for page in raw_pages(self.client, "/api/v1/events", [("fieldSelector", "involvedObject.kind=Pod")],
+                                  call, EVENT_PAGE_SIZE, eventpage.decoder(call)):
+                about = page.about
                 if not listing.wait_for({k for k, _ in about}, self.by_key):
                     return True  # the pod list failed: the run is ending
                 failing = self.out.failing
-                for key, e in about:
-                    if key in failing and _same_pod(e, self.by_key[key]):
-                        kept.setdefault(key, []).append(e)
+                for key, item in about:
+                    if key in failing:
+                        e = page.event(item)
+                        if _same_pod(e, self.by_key[key]):
+                            kept.setdefault(key, []).append(e)
         except ApiCallError as exc:
             if not isinstance(exc, Forbidden):
                 log.debug("cluster-wide events list failed (%s); listing per namespace", exc.message)
