@@ -101,7 +101,8 @@ class StatusServer:
         handler = type("Handler", (_Handler,), {"status": status})
         self.httpd = ThreadingHTTPServer(address, handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="watch-http", daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="watch-http",
+                                       daemon=True)  # stop() waits up to one poll for the loop to notice
 
     @property
     def port(self) -> int:
