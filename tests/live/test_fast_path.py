@@ -40,8 +40,9 @@ def outcome(kubeconfig: str, *, workers: int = 1, **kw: Any) -> tuple[dict[tuple
 @pytest.mark.parametrize("scale", [None, 2000])
 def test_fast_path_equals_the_sequential_reference(scale: int | None, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """The fast path as `diagnose` runs it: the pipelined collection, then the engine shared out among
-    forked processes (live/parallel.py), against one request at a time and one process."""
+    """The fast path as `diagnose` runs it: the pipelined collection (healthy pods recognised on the
+    typed view of the list, live/podpage.py), then the engine shared out among forked processes
+    (live/parallel.py), against one request at a time, whole pod objects and one process."""
     from podmortem.live import parallel, report
     from podmortem.sim.cluster import SimCluster, SimOptions
 
@@ -60,7 +61,7 @@ def test_fast_path_equals_the_sequential_reference(scale: int | None, tmp_path: 
     opts = SimOptions(scale=scale or 0, speed=0.0)
     with SimCluster(opts, **({"docs": []} if scale else {})) as cluster:
         kc = cluster.write_kubeconfig(tmp_path / "kc")
-        fast_pods, fast_groups, fast_requests = outcome(kc, workers=3)
+        fast_pods, fast_groups, fast_requests = outcome(kc, workers=3, whole_pods=False)
         ref_pods, ref_groups, ref_requests = outcome(kc, cluster_wide=False, concurrency=1)
     assert len(forks) == 2 and all(forks)
     assert fast_pods == ref_pods

@@ -34,7 +34,7 @@ from urllib.parse import quote
 
 from podmortem.errors import ApiClientError, ApiForbidden, ApiServerError, NotFound, SourceError
 from podmortem.kube.kubectl import kubectl
-from podmortem.live import eventpage
+from podmortem.live import eventpage, podpage
 from podmortem.live.client import (
     ApiCallError,
     BadRequest,
@@ -163,6 +163,9 @@ class Collection:
     pod_notes: dict[PodKey, list[str]] = field(default_factory=lambda: defaultdict(list))
     warnings: list[str] = field(default_factory=list)
     listed_at: datetime | None = None
+    # True when plainly healthy pods' objects hold only their names and controlling owner (a `diagnose`
+    # collection, live/podpage.py): such a collection cannot be saved as a snapshot.
+    healthy_stubs: bool = False
     _keyed: tuple[list[Obj], list[tuple[PodKey, Obj]]] = field(default=([], []), repr=False, compare=False)
 
     def keyed(self) -> list[tuple[PodKey, Obj]]:
@@ -446,8 +449,12 @@ class _FollowUps:
 class Collector:
     def __init__(self, client: KubeClient, *, concurrency: int = DEFAULT_CONCURRENCY,
                  progress: Progress | None = None, now: Callable[[], datetime] | None = None,
-                 sample: bool = True, secret_keys: bool = False, cluster_wide: bool = True) -> None:
+                 sample: bool = True, secret_keys: bool = False, cluster_wide: bool = True,
+                 whole_pods: bool = True) -> None:
         self.client = client
+        # False: plainly healthy pods are recognised on a typed view of the list (live/podpage.py) and
+        # never become whole dicts; for a report, not for a snapshot, which saves every object.
+        self.whole_pods = whole_pods
         self.sample = sample
         # Reading a Secret returns its values: only with --secret-keys (and its own role) are the
         # Secrets failing pods reference read at all, for their key names.
@@ -648,8 +655,7 @@ class Collector:
 
         try:
             try:
-                for doc in pages(self.client, path, params, call, PAGE_SIZE):
-                    items = [i for i in doc.get("items") or [] if isinstance(i, dict)]
+                for items in self._pod_pages(path, params, call, all_failing):
                     for key, pod, ev in self._judge(items, now, all_failing):
                         if key in failing:
                             continue
@@ -658,7 +664,7 @@ class Collector:
                         if (controller_of(pod) or ("",))[0] == "ReplicaSet":
                             rs_ns.add(key[0])
                         submit(plan.add(key, pod, ev))
-                    listed_ns.update(pod_key(i)[0] for i in items)
+                    listed_ns.update(i.namespace or "" if isinstance(i, PlainPod) else pod_key(i)[0] for i in items)
                     listing.advance()
                     if all_ns and events_list is None and self._events_cluster_wide(failing_ns, listed_ns):
                         self.progress.add(1)
@@ -703,12 +709,33 @@ class Collector:
         finally:
             self.progress.step()
 
-    def _judge(self, items: Sequence[Obj], now: datetime, all_failing: bool) -> Iterator[tuple[PodKey, Obj, PodEvidence]]:
+    def _pod_pages(self, path: str, params: Sequence[tuple[str, Any]], call: Call, all_failing: bool
+                   ) -> Iterator[Sequence[Obj | PlainPod]]:
+        """The pod list page by page: whole dicts, or (without `whole_pods`) PlainPods for the plainly
+        healthy pods and dicts for the others."""
+        if self.whole_pods or all_failing:
+            for doc in pages(self.client, path, params, call, PAGE_SIZE):
+                yield [i for i in doc.get("items") or [] if isinstance(i, dict)]
+            return
+        self.out.healthy_stubs = True
+        for page in raw_pages(self.client, path, params, call, PAGE_SIZE, podpage.decoder(call)):
+            yield page.items
+
+    def _judge(self, items: Sequence[Obj | PlainPod], now: datetime, all_failing: bool
+               ) -> Iterator[tuple[PodKey, Obj, PodEvidence]]:
         """Each listed pod's status evidence; failing ones are recorded as such before the pod counts as listed."""
         from podmortem.engine import plain_pod
         from podmortem.sources.objects import pod_evidence
 
         for p in items:
+            if type(p) is not dict:  # recognised plainly healthy on the typed view
+                assert isinstance(p, PlainPod)
+                key = (p.namespace or "", p.name)
+                self.out.plain[key] = p
+                stub = podpage.owner_stub(p)
+                self.by_key[key] = stub
+                self.out.pods.append(stub)
+                continue
             key = pod_key(p)
             plain = None if all_failing else plain_pod(p, with_times=False)
             if plain is not None:  # most pods: no evidence built at all

@@ -100,7 +100,7 @@ def _scope(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool, s
 
 def _collect(kubeconfig: str | None, context: str | None, request_timeout: str, run_timeout: str, concurrency: int,
              pods: tuple[str, ...], namespace: str | None, all_namespaces: bool, selector: str | None,
-             *, sample: bool, secret_keys: bool) -> tuple[Any, Any]:
+             *, sample: bool, secret_keys: bool, whole_pods: bool = True) -> tuple[Any, Any]:
     from podmortem.live.client import connect
     from podmortem.live.collect import Collector, Progress
 
@@ -110,7 +110,7 @@ def _collect(kubeconfig: str | None, context: str | None, request_timeout: str, 
     client.set_deadline(whole, f"--timeout {run_timeout}")
     scope = _scope(pods, namespace, all_namespaces, selector, client.namespace)
     collector = Collector(client, concurrency=concurrency, progress=Progress(), sample=sample,
-                          secret_keys=secret_keys)
+                          secret_keys=secret_keys, whole_pods=whole_pods)
     try:
         col = collector.collect(scope)
     finally:
@@ -150,7 +150,8 @@ def diagnose(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool,
         os.close(open_dir(write_patches))
     with paused_gc():
         client, col = _collect(kubeconfig, context, request_timeout, run_timeout, concurrency, pods, namespace,
-                               all_namespaces, selector, sample=True, secret_keys=secret_keys)
+                               all_namespaces, selector, sample=True, secret_keys=secret_keys,
+                               whole_pods=False)  # a report needs no healthy pod's whole object
         assert col.listed_at is not None
         # The collector's threads have stopped: the engine may share the pods out among processes.
         result = diagnose_collection(col, now=col.listed_at, backoff=backoff_settings(reduced_backoff, backoff_max),

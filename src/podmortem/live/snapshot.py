@@ -157,6 +157,8 @@ def write_snapshot(col: Collection, folder: str, *, server: str | None = None, c
 
     anonymize: names replaced consistently first (podmortem.live.anonymize), the mapping kept nowhere.
     """
+    if col.healthy_stubs:
+        raise ValueError("a collection without healthy pods' whole objects cannot be saved (Collector whole_pods)")
     check_folder(folder)
     if anonymize:
         from podmortem.live.anonymize import anonymize as mask
