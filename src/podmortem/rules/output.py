@@ -70,6 +70,16 @@ def _termination_lines_by_container(pod: PodEvidence) -> dict[int, tuple[tuple[s
     return {id(c): tuple(_each_termination_line(pod, c)) for c in pod.containers}
 
 
+@per_pod
+def _has_output(pod: PodEvidence) -> bool:
+    """Whether the pod has any line `find_output` could search: most failing pods of a cluster list have
+    no logs, no termination message and no pasted text, and about 20 rules ask each of them."""
+    if pod.loose_lines or any(c.logs for c in pod.containers):
+        return True
+    lines = _termination_lines_by_container(pod)
+    return any(lines.get(id(c)) for c in pod.containers)
+
+
 def _each_termination_line(pod: PodEvidence, c: ContainerEvidence) -> Iterator[tuple[str, str, str]]:
     st = c.status
     if st is None:
@@ -126,6 +136,8 @@ def find_output(
     `needles` are literal substrings one of which every matching line contains: lines without any
     are skipped before the regex runs, which keeps long logs cheap to scan.
     """
+    if not _has_output(pod):
+        return []
     search = _prefiltered(pattern, needles) if needles else _sentence_search(pattern)
     found: list[OutputMatch] = []
     for c in pod.containers:
