@@ -32,6 +32,7 @@ from podmortem.rules.app_files import file_not_found, module_not_found
 from podmortem.rules.app_findings import app_citations, container_title, log_rule_hits, quoted_match
 from podmortem.rules.base import Rule, rule
 from podmortem.rules.evidence import logs_command, namespace_of, pod_arg, watch_command
+from podmortem.rules.facts import printed
 from podmortem.rules.outside import LISTEN_SETTING
 
 # --- app.port-in-use -----------------------------------------------------------------------------
@@ -45,7 +46,7 @@ def _listen_port(cand: Candidate) -> str | None:
 
 
 @rule("listen-port-in-use", cause="app.port-in-use", title="The app cannot bind its listen port",
-      needs=("logs", "status", "spec"))
+      needs=("logs", "status", "spec"), when=printed)
 def listen_port_in_use(pod: PodEvidence) -> Iterator[Hit]:
     """
     ## What it detects

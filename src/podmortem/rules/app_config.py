@@ -27,6 +27,7 @@ from podmortem.rules.app_findings import (
 )
 from podmortem.rules.base import rule
 from podmortem.rules.evidence import namespace_of, pod_arg, watch_command, workload_ref
+from podmortem.rules.facts import printed
 from podmortem.rules.outside import CONFIG_CONTENT
 
 _FLAG_DETAILS = frozenset({"unknown-flag", "unknown-option", "required-flag", "invalid-flag-value", "jvm-option"})
@@ -59,7 +60,7 @@ def _path_near(an: Analysis, cand: Candidate) -> str | None:
 
 
 @rule("config-rejected", cause="app.config-invalid",
-      title="The app rejects its configuration (syntax, flag or value)", needs=("logs", "status", "spec"))
+      title="The app rejects its configuration (syntax, flag or value)", needs=("logs", "status", "spec"), when=printed)
 def config_rejected(pod: PodEvidence) -> Iterator[Hit]:
     """
     ## What it detects

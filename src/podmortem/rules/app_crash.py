@@ -49,6 +49,7 @@ from podmortem.rules.evidence import (
     workload_ref,
     workload_target,
 )
+from podmortem.rules.facts import printed
 from podmortem.rules.outside import APP_CODE, ONE_SHOT
 from podmortem.rules.probes import hair_trigger, hair_trigger_exec, probe_kill_reported
 
@@ -84,7 +85,7 @@ def _rollback_commands(pod: PodEvidence) -> list[Step]:
 
 
 @rule("unhandled-crash", cause="app.crash", title="The app died of an unhandled error in its own code",
-      needs=("logs", "status"))
+      needs=("logs", "status"), when=printed)
 def unhandled_crash(pod: PodEvidence) -> Iterator[Hit]:
     """
     ## What it detects

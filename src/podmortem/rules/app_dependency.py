@@ -25,6 +25,7 @@ from podmortem.rules.app_findings import (
 )
 from podmortem.rules.base import rule
 from podmortem.rules.evidence import namespace_of, watch_command
+from podmortem.rules.facts import printed
 from podmortem.rules.outside import DEPENDENCY
 from podmortem.rules.patch import template_patch
 from podmortem.shell import render_command
@@ -134,7 +135,7 @@ def _safe_name(text: str) -> str:
 
 
 @rule("dependency-unreachable", cause="app.dependency-unreachable",
-      title="A service the app needs at start refuses, times out or does not resolve", needs=("logs", "status", "spec"))
+      title="A service the app needs at start refuses, times out or does not resolve", needs=("logs", "status", "spec"), when=printed)
 def dependency_unreachable(pod: PodEvidence) -> Iterator[Hit]:
     """
     ## What it detects

@@ -25,6 +25,7 @@ from podmortem.rules.app_findings import (
 )
 from podmortem.rules.base import rule
 from podmortem.rules.evidence import namespace_of, watch_command, workload_ref
+from podmortem.rules.facts import printed
 from podmortem.rules.patch import template_patch
 
 _SECRETISH = lazy(r"(?i)pass(?:word|wd)?|secret|token|key|credential|auth|private|cert")
@@ -68,7 +69,7 @@ def _service_link(an: Analysis, cand: Candidate) -> tuple[str | None, str | None
 
 
 @rule("env-var-missing", cause="app.missing-env", title="A required environment variable is missing or wrong",
-      needs=("logs", "status", "spec"))
+      needs=("logs", "status", "spec"), when=printed)
 def env_var_missing(pod: PodEvidence) -> Iterator[Hit]:
     """
     ## What it detects

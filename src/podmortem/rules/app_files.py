@@ -29,6 +29,7 @@ from podmortem.rules.app_findings import (
 )
 from podmortem.rules.base import rule
 from podmortem.rules.evidence import debug_command, namespace_of, watch_command
+from podmortem.rules.facts import printed
 from podmortem.rules.outside import FILE_SOURCE, IMAGE_CONTENT
 
 # --- app.file-missing ----------------------------------------------------------------------------
@@ -47,7 +48,7 @@ def _config_mounts(pod: PodEvidence, c: ContainerEvidence) -> list[VolumeMount]:
 
 
 @rule("file-not-found", cause="app.file-missing", title="A file or directory the app needs at start is absent",
-      needs=("logs", "status", "spec"))
+      needs=("logs", "status", "spec"), when=printed)
 def file_not_found(pod: PodEvidence) -> Iterator[Hit]:
     """
     ## What it detects
@@ -195,7 +196,7 @@ def _module_fix(detail: str, module: str | None) -> str:
 
 
 @rule("module-not-found", cause="app.missing-module", title="The image lacks a module or library the code imports",
-      needs=("logs", "status", "spec"))
+      needs=("logs", "status", "spec"), when=printed)
 def module_not_found(pod: PodEvidence) -> Iterator[Hit]:
     """
     ## What it detects

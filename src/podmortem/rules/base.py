@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from podmortem.causes import CAUSES, CauseId
 from podmortem.model import Hit, PodEvidence
+from podmortem.rules.facts import PodFacts
 from podmortem.rules.wording import Wording
 
 # The fixed docstring headings every rule documents itself with (checked by a meta-test).
@@ -41,6 +42,8 @@ class Rule:
     stage: str = "stable"
     lint_check: str | None = None  # id of the manifest lint check that prevents this cause
     wordings: tuple[Wording, ...] = ()  # the message formats it reads, with their upstream sources
+    # A precondition: False only when the rule cannot find anything in the pod (rules/facts.py).
+    when: Callable[[PodFacts], bool] | None = None
 
     @property
     def category(self) -> str:
@@ -59,6 +62,7 @@ def rule(
     stage: str = "stable",
     lint_check: str | None = None,
     wordings: Iterable[Wording] = (),
+    when: Callable[[PodFacts], bool] | None = None,
 ) -> Callable[[Check], Rule]:
     """Declare a rule. The function's docstring is its user documentation (Markdown)."""
     try:
@@ -82,6 +86,7 @@ def rule(
             stage=stage,
             lint_check=lint_check,
             wordings=tuple(wordings),
+            when=when,
         )
 
     return wrap

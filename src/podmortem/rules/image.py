@@ -44,6 +44,7 @@ from podmortem.rules.evidence import (
     namespace_of,
     watch_command,
 )
+from podmortem.rules.facts import printed
 from podmortem.rules.image_pull import PULL_RULES
 from podmortem.rules.output import OutputMatch, by_container, find_output, placed
 from podmortem.rules.patch import container_patch
@@ -328,6 +329,7 @@ def _shell_program(om: OutputMatch) -> str | None:
     cause="image.command-not-found",
     title="A shell or init wrapper could not find the command it was told to run",
     needs=("logs", "status", "spec"),
+    when=printed,
 )
 def shell_command_not_found(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -506,6 +508,7 @@ def env_target_reading(om: OutputMatch) -> str:
     cause="image.command-not-found",
     title="`env` could not run a path: a missing program, or a program whose interpreter is missing",
     needs=("logs", "status", "spec"),
+    when=printed,
 )
 def env_cannot_execute(pod: PodEvidence) -> Iterator[Hit]:
     """

@@ -48,6 +48,7 @@ from podmortem.rules.evidence import (
     status_source,
     watch_command,
 )
+from podmortem.rules.facts import printed
 from podmortem.rules.output import by_container, find_output, placed
 from podmortem.rules.patch import template_patch
 from podmortem.rules.text import first_upper, node_of
@@ -528,6 +529,7 @@ def _host_limit_remedy(m: re.Match[str]) -> tuple[str, str, str, dict[str, Any] 
     cause="node.pressure",
     title="The program needs a host setting of the node that is too low",
     needs=("logs", "status"),
+    when=printed,
 )
 def node_host_limit(pod: PodEvidence) -> Iterator[Hit]:
     """

@@ -24,6 +24,7 @@ from podmortem.rules.evidence import (
     search_text,
     status_source,
 )
+from podmortem.rules.facts import has_printed
 from podmortem.rules.memo import per_pod
 
 # A pasted events-table row or kubelet line: the cluster's words, not the container's output.
@@ -68,16 +69,6 @@ def _termination_lines(pod: PodEvidence, c: ContainerEvidence) -> tuple[tuple[st
 def _termination_lines_by_container(pod: PodEvidence) -> dict[int, tuple[tuple[str, str, str], ...]]:
     # Keyed by identity: the cached pod keeps its containers alive, so an id is never reused meanwhile.
     return {id(c): tuple(_each_termination_line(pod, c)) for c in pod.containers}
-
-
-@per_pod
-def _has_output(pod: PodEvidence) -> bool:
-    """Whether the pod has any line `find_output` could search: most failing pods of a cluster list have
-    no logs, no termination message and no pasted text, and about 20 rules ask each of them."""
-    if pod.loose_lines or any(c.logs for c in pod.containers):
-        return True
-    lines = _termination_lines_by_container(pod)
-    return any(lines.get(id(c)) for c in pod.containers)
 
 
 def _each_termination_line(pod: PodEvidence, c: ContainerEvidence) -> Iterator[tuple[str, str, str]]:
@@ -136,8 +127,8 @@ def find_output(
     `needles` are literal substrings one of which every matching line contains: lines without any
     are skipped before the regex runs, which keeps long logs cheap to scan.
     """
-    if not _has_output(pod):
-        return []
+    if not has_printed(pod):
+        return []  # most failing pods of a cluster list: no log, no message, nothing pasted
     search = _prefiltered(pattern, needles) if needles else _sentence_search(pattern)
     found: list[OutputMatch] = []
     for c in pod.containers:

@@ -41,6 +41,7 @@ from podmortem.rules.evidence import (
     watch_command,
     where,
 )
+from podmortem.rules.facts import printed
 from podmortem.rules.output import by_container, find_output, placed
 from podmortem.rules.patch import container_patch
 from podmortem.rules.text import first_upper, who
@@ -179,6 +180,7 @@ _KUBELET_KILL = lazy(r"failed (?:liveness|startup) probe|is unhealthy, it will b
     title="A process was killed with SIGKILL, most likely by the OOM killer",
     needs=("logs", "status", "spec"),
     lint_check="memory-limit-missing",
+    when=printed,
 )
 def child_sigkilled_oom(pod: PodEvidence) -> Iterator[Hit]:
     """

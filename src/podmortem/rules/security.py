@@ -53,6 +53,7 @@ from podmortem.rules.evidence import (
     watch_command,
     workload_ref,
 )
+from podmortem.rules.facts import printed
 from podmortem.rules.output import by_container, find_output, placed
 from podmortem.rules.patch import container_patch, template_patch, volume_name_for
 from podmortem.rules.run_as_non_root import NON_ROOT_RULES
@@ -259,6 +260,7 @@ def _bind_capability_note(c: ContainerEvidence | None) -> str:
     title="A non-root process may not listen on a port below 1024",
     needs=("logs", "status", "spec"),
     lint_check="privileged-port-non-root",
+    when=printed,
 )
 def privileged_port_bind_denied(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -457,6 +459,7 @@ def _file_remedy(pod: PodEvidence, c: ContainerEvidence | None, path: str | None
     cause="security.permission-denied",
     title="The process may not read or write a file or directory it needs",
     needs=("logs", "status", "spec"),
+    when=printed,
 )
 def file_permission_denied(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -604,6 +607,7 @@ def _rbac_commands(pod: PodEvidence, m: re.Match[str]) -> tuple[str, tuple[Comma
     cause="security.permission-denied",
     title="The app's ServiceAccount may not do what it asks the Kubernetes API",
     needs=("logs", "status"),
+    when=printed,
 )
 def api_access_forbidden(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -759,6 +763,7 @@ def _writable_mount_covers(pod: PodEvidence, c: ContainerEvidence | None, path: 
     title="The process writes to a read-only root filesystem",
     needs=("logs", "spec", "status"),
     lint_check="read-only-root-without-writable-volume",
+    when=printed,
 )
 def read_only_root_filesystem(pod: PodEvidence) -> Iterator[Hit]:
     """
