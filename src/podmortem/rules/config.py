@@ -38,6 +38,7 @@ from podmortem.rules.evidence import (
     namespace_of,
     watch_command,
 )
+from podmortem.rules.facts import says
 from podmortem.rules.kubelet_config import (
     ITEM_KEY_MISSING,
     KEY_MISSING,
@@ -134,6 +135,7 @@ def _kubelet_messages(pod: PodEvidence) -> Iterator[Message]:
     needs=("status", "events", "spec"),
     lint_check="config-ref-missing",
     wordings=REF_WORDINGS,
+    when=says(REF_MISSING),
 )
 def config_object_missing(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -273,6 +275,7 @@ def _key_commands(pod: PodEvidence, kind: str, name: str | None, ns: str | None)
     needs=("status", "events", "spec"),
     lint_check="config-key-missing",
     wordings=KEY_WORDINGS,
+    when=says(KEY_MISSING, ITEM_KEY_MISSING),
 )
 def config_key_missing(pod: PodEvidence) -> Iterator[Hit]:
     """

@@ -3,21 +3,49 @@
 A rule may declare a precondition (`@rule(..., when=...)`): a cheap test of these facts that is
 false only when the rule is certain to find nothing. The engine skips the rule then: most failing
 pods of a cluster list have neither logs nor a termination message, yet fifteen rules read only what
-containers printed. tests/robustness/test_preconditions.py runs every rule on every fixture, shared case
-and metamorphic variant and fails when a rule whose precondition is false finds something.
+containers printed, and a few more look for one kind of kubelet message among the pod's messages.
+tests/robustness/test_preconditions.py runs every rule on every fixture, shared case and metamorphic
+variant and fails when a rule whose precondition is false finds something.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
 
+from podmortem.lazyre import needles
+from podmortem.logline.fold import other_sentence_case
 from podmortem.model import PodEvidence
+from podmortem.rules.evidence import messages
 from podmortem.rules.memo import per_pod
 
 
-@dataclass(frozen=True, slots=True)
 class PodFacts:
-    printed: bool  # a container printed something we hold: a log, a termination message, pasted lines
+    """What preconditions read about one pod; the text is assembled only when a precondition asks."""
+
+    __slots__ = ("_pod", "_said", "printed")
+
+    def __init__(self, pod: PodEvidence) -> None:
+        self._pod = pod
+        self._said: str | None = None
+        self.printed = has_printed(pod)  # a container printed something we hold
+
+    @property
+    def said(self) -> str:
+        """Every message recorded about the pod (rules.evidence.messages), lower-cased, one per line.
+
+        A text that starts with a non-ASCII letter is also there in its other sentence case, which
+        lower-cases differently for a few letters: search_text tries that form too.
+        """
+        s = self._said
+        if s is None:
+            parts = []
+            for m in messages(self._pod):
+                parts.append(m.text.lower())
+                if not m.text[:1].isascii() and (other := other_sentence_case(m.text)) is not None:
+                    parts.append(other.lower())
+            s = self._said = "\n".join(parts)
+        return s
 
 
 @per_pod
@@ -30,7 +58,7 @@ def has_printed(pod: PodEvidence) -> bool:
 
 
 def facts_of(pod: PodEvidence) -> PodFacts:
-    return PodFacts(printed=has_printed(pod))
+    return PodFacts(pod)
 
 
 def printed(facts: PodFacts) -> bool:
@@ -38,4 +66,35 @@ def printed(facts: PodFacts) -> bool:
     return facts.printed
 
 
-__all__ = ["PodFacts", "facts_of", "has_printed", "printed"]
+def _words(patterns: tuple[re.Pattern[str], ...]) -> tuple[str, ...] | None:
+    """Lower-case words one of which every match of any of the patterns contains; None when unknown.
+
+    A word is lower-cased and looked for in lower-cased text: for an ASCII word that only widens the
+    test, so a non-ASCII word (whose lower case may depend on its neighbours) gives no precondition.
+    """
+    words: list[str] = []
+    for p in patterns:
+        found = needles(p.pattern, p.flags)
+        if found is None or not all(w.isascii() for w in found.words):
+            return None
+        words += [w.lower() for w in found.words]
+    return tuple(words)
+
+
+def says(*patterns: re.Pattern[str]) -> Callable[[PodFacts], bool]:
+    """The precondition of a rule whose every hit comes from one of `patterns` matching one of the pod's
+    messages (as written or in its other sentence case): one of their needles (lazyre) is in them."""
+    known: list[tuple[str, ...] | None] = []
+
+    def when(facts: PodFacts) -> bool:
+        if not known:
+            known.append(_words(patterns))  # on first use: the patterns compile lazily
+        words = known[0]
+        if words is None:
+            return True
+        said = facts.said
+        return any(w in said for w in words)
+    return when
+
+
+__all__ = ["PodFacts", "facts_of", "has_printed", "printed", "says"]

@@ -48,7 +48,7 @@ from podmortem.rules.evidence import (
     status_source,
     watch_command,
 )
-from podmortem.rules.facts import printed
+from podmortem.rules.facts import printed, says
 from podmortem.rules.output import by_container, find_output, placed
 from podmortem.rules.patch import template_patch
 from podmortem.rules.text import first_upper, node_of
@@ -389,6 +389,7 @@ def pod_sandbox_failed(pod: PodEvidence) -> Iterator[Hit]:
     cause="node.pressure",
     title="The node has no disk space left for the pod",
     needs=("events", "status"),
+    when=says(_DISK_FULL),
 )
 def node_disk_full(pod: PodEvidence) -> Iterator[Hit]:
     """

@@ -50,6 +50,7 @@ from podmortem.rules.evidence import (
     search_text,
     watch_command,
 )
+from podmortem.rules.facts import says
 from podmortem.rules.output import find_output
 from podmortem.rules.patch import container_patch
 from podmortem.rules.spec import cite_spec
@@ -461,6 +462,7 @@ def _handler_key(p: Probe) -> str:
     cause="probes.liveness",
     title="Old-kubelet events show the container killed again and again (a liveness kill)",
     needs=("events", "spec"),
+    when=says(_LEGACY_KILL),
 )
 def legacy_kill_loop(pod: PodEvidence) -> Iterator[Hit]:
     """

@@ -53,7 +53,7 @@ from podmortem.rules.evidence import (
     watch_command,
     workload_ref,
 )
-from podmortem.rules.facts import printed
+from podmortem.rules.facts import printed, says
 from podmortem.rules.output import by_container, find_output, placed
 from podmortem.rules.patch import container_patch, template_patch, volume_name_for
 from podmortem.rules.run_as_non_root import NON_ROOT_RULES
@@ -905,6 +905,7 @@ def read_only_root_filesystem(pod: PodEvidence) -> Iterator[Hit]:
     title="The runtime may not enter the container's working directory as its user",
     needs=("status", "events", "spec"),
     wordings=CWD_WORDINGS,
+    when=says(CWD_DENIED),
 )
 def workdir_permission_denied(pod: PodEvidence) -> Iterator[Hit]:
     """
