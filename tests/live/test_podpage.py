@@ -89,9 +89,12 @@ def test_plainly_healthy_pods_are_found_and_others_kept_whole() -> None:
     crashing["status"]["containerStatuses"][0]["restartCount"] = 4
     float_count = orjson.loads(orjson.dumps(healthy))
     float_count["status"]["containerStatuses"][0]["restartCount"] = 0.0  # the plain rule wants an int
-    body = orjson.dumps({"metadata": {"continue": "next"}, "items": [healthy, crashing, float_count, 7]})
+    odd_owner = orjson.loads(orjson.dumps(healthy))  # fails the view; plainly healthy by the plain rule
+    odd_owner["metadata"]["ownerReferences"] = [7, {"kind": "StatefulSet", "name": "db"}]
+    body = orjson.dumps({"metadata": {"continue": "next"}, "items": [healthy, crashing, float_count, 7, odd_owner]})
     page = PodPage(body, CALL)
-    assert page.items == [PlainPod("web-1", "shop", "ReplicaSet/web-7f"), crashing, float_count]
+    assert page.items == [PlainPod("web-1", "shop", "ReplicaSet/web-7f"), crashing, float_count,
+                          PlainPod("web-1", "shop", "StatefulSet/db")]
     assert page.cont == "next"
     assert controller_of(owner_stub(page.items[0])) == controller_of(healthy)  # type: ignore[arg-type]
 

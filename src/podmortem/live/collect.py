@@ -655,8 +655,8 @@ class Collector:
 
         try:
             try:
-                for items in self._pod_pages(path, params, call, all_failing):
-                    for key, pod, ev in self._judge(items, now, all_failing):
+                for items, judged in self._pod_pages(path, params, call, all_failing):
+                    for key, pod, ev in self._judge(items, now, all_failing, judged):
                         if key in failing:
                             continue
                         failing[key] = ev
@@ -710,18 +710,18 @@ class Collector:
             self.progress.step()
 
     def _pod_pages(self, path: str, params: Sequence[tuple[str, Any]], call: Call, all_failing: bool
-                   ) -> Iterator[Sequence[Obj | PlainPod]]:
-        """The pod list page by page: whole dicts, or (without `whole_pods`) PlainPods for the plainly
-        healthy pods and dicts for the others."""
+                   ) -> Iterator[tuple[Sequence[Obj | PlainPod], bool]]:
+        """The pod list page by page: (whole dicts, False), or without `whole_pods` (PlainPods for the
+        plainly healthy pods and dicts for the others, True: the dicts are known not plainly healthy)."""
         if self.whole_pods or all_failing:
             for doc in pages(self.client, path, params, call, PAGE_SIZE):
-                yield [i for i in doc.get("items") or [] if isinstance(i, dict)]
+                yield [i for i in doc.get("items") or [] if isinstance(i, dict)], False
             return
         self.out.healthy_stubs = True
         for page in raw_pages(self.client, path, params, call, PAGE_SIZE, podpage.decoder(call)):
-            yield page.items
+            yield page.items, True
 
-    def _judge(self, items: Sequence[Obj | PlainPod], now: datetime, all_failing: bool
+    def _judge(self, items: Sequence[Obj | PlainPod], now: datetime, all_failing: bool, judged: bool = False
                ) -> Iterator[tuple[PodKey, Obj, PodEvidence]]:
         """Each listed pod's status evidence; failing ones are recorded as such before the pod counts as listed."""
         from podmortem.engine import plain_pod
@@ -737,7 +737,7 @@ class Collector:
                 self.out.pods.append(stub)
                 continue
             key = pod_key(p)
-            plain = None if all_failing else plain_pod(p, with_times=False)
+            plain = None if all_failing or judged else plain_pod(p, with_times=False)
             if plain is not None:  # most pods: no evidence built at all
                 self.out.plain[key] = plain
             else:

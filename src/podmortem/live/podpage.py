@@ -23,7 +23,7 @@ import msgspec
 import orjson
 
 from podmortem.live.client import Call, CallFailed
-from podmortem.sources.healthy import PlainPod
+from podmortem.sources.healthy import PlainPod, plain_pod
 
 PodKey = tuple[str, str]
 
@@ -130,7 +130,8 @@ def owner_stub(p: PlainPod) -> dict[str, Any]:
 
 
 class PodPage:
-    """One page: each item as its PlainPod (plainly healthy) or its whole dict (any other object)."""
+    """One page: each item as its PlainPod (plainly healthy) or its whole dict (any other object), so
+    that a dict here is never plainly healthy and needs no second look."""
 
     def __init__(self, body: bytes, call: Call) -> None:
         self.call = call
@@ -148,13 +149,11 @@ class PodPage:
             try:
                 plain = plain_view(_POD.decode(raw))
             except msgspec.ValidationError:  # not an object, or a field of an odd type: the plain rule
-                plain = None
-            if plain is not None:
-                out.append(plain)
+                pod = self._whole(raw)
+                if type(pod) is dict:
+                    out.append(plain_pod(pod, with_times=False) or pod)
                 continue
-            pod = self._whole(raw)
-            if type(pod) is dict:
-                out.append(pod)
+            out.append(plain if plain is not None else self._whole(raw))
 
     def _whole(self, raw: msgspec.Raw) -> Any:
         try:
@@ -175,7 +174,8 @@ class PodPage:
         meta = doc.get("metadata")
         self.cont = str(meta.get("continue") or "") if isinstance(meta, dict) else ""
         items = doc.get("items")
-        self.items = [i for i in items if type(i) is dict] if isinstance(items, list) else []
+        self.items = [plain_pod(i, with_times=False) or i for i in items if type(i) is dict] \
+            if isinstance(items, list) else []
 
 
 def decoder(call: Call) -> Callable[[bytes], tuple[PodPage, str]]:
