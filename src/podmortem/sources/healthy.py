@@ -67,8 +67,12 @@ def is_plainly_healthy(raw_pod: Any) -> bool:
         state = st.get("state")
         if type(state) is not dict or len(state) != 1 or type(state.get("running")) is not dict:
             return False
-        names.add(st.get("name"))
-    if len(names) != len(statuses) or not all(type(c) is dict and c.get("name") in names for c in containers):
+        name = st.get("name")
+        if type(name) is not str:  # a workload's object can hold anything; a list would not even hash
+            return False
+        names.add(name)
+    if len(names) != len(statuses) or not all(type(c) is dict and type(c.get("name")) is str and c["name"] in names
+                                               for c in containers):
         return False
     conditions = status.get("conditions")
     if conditions is not None:
