@@ -18,9 +18,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import msgspec
-import orjson
 
-from podmortem.live.client import Call, CallFailed
+from podmortem.live.client import Call
+from podmortem.live.rawpage import plain_items, raw_items, whole
 
 PodKey = tuple[str, str]
 
@@ -37,17 +37,7 @@ class _Head(msgspec.Struct):
     metadata: _Meta | None = None
 
 
-class _ListMeta(msgspec.Struct):
-    cont: Any = msgspec.field(default=None, name="continue")
-
-
-class _Page(msgspec.Struct):
-    items: list[msgspec.Raw] | None = None
-    metadata: _ListMeta | None = None
-
-
 _HEAD = msgspec.json.Decoder(_Head)
-_PAGE = msgspec.json.Decoder(_Page)
 
 
 def pod_of(involved: Any, regarding: Any, meta_namespace: Any) -> PodKey:
@@ -77,47 +67,26 @@ class EventPage:
     def __init__(self, body: bytes, call: Call) -> None:
         self.call = call
         self.about: list[tuple[PodKey, Any]] = []  # (key, msgspec.Raw or an already decoded dict)
-        try:
-            page = _PAGE.decode(body)
-        except msgspec.ValidationError:  # valid JSON of an unexpected shape: the plain way
-            self._plain(body)
+        page = raw_items(body, call)
+        if page is None:  # valid JSON of an unexpected shape: the plain way
+            items, self.cont = plain_items(body, call)
+            self.about = [(event_key(e), e) for e in items]
             return
-        except msgspec.DecodeError as exc:
-            raise CallFailed(call, 200, f"the API answered {call.describe()} with invalid JSON ({exc})") from None
-        self.cont = str((page.metadata.cont if page.metadata is not None else None) or "")
-        for raw in page.items or ():
+        raws, self.cont = page
+        for raw in raws:
             try:
                 h = _HEAD.decode(raw)
             except msgspec.ValidationError:  # not an object, or odd metadata: decoded whole
-                e = self.event(raw)
+                e = whole(raw, call)
                 if isinstance(e, dict):
                     self.about.append((event_key(e), e))
                 continue
             ns = h.metadata.namespace if h.metadata is not None else None
             self.about.append((pod_of(h.involvedObject, h.regarding, ns), raw))
 
-    def _plain(self, body: bytes) -> None:
-        try:
-            doc = orjson.loads(body)
-        except ValueError as exc:
-            raise CallFailed(self.call, 200, f"the API answered {self.call.describe()} with invalid JSON ({exc})"
-                             ) from None
-        if not isinstance(doc, dict):
-            raise CallFailed(self.call, 200,
-                             f"the API answered {self.call.describe()} with JSON that is not an object")
-        meta = doc.get("metadata")
-        self.cont = str(meta.get("continue") or "") if isinstance(meta, dict) else ""
-        self.about = [(event_key(e), e) for e in doc.get("items") or [] if isinstance(e, dict)]
-
     def event(self, item: Any) -> Any:
         """A kept item as the dict the plain list gives (an item decoded already is returned as is)."""
-        if not isinstance(item, msgspec.Raw):
-            return item
-        try:
-            return orjson.loads(memoryview(item))
-        except ValueError as exc:  # msgspec accepted what orjson does not (an integer past 64 bits)
-            raise CallFailed(self.call, 200, f"the API answered {self.call.describe()} with invalid JSON ({exc})"
-                             ) from None
+        return whole(item, self.call) if isinstance(item, msgspec.Raw) else item
 
 
 def decoder(call: Call) -> Callable[[bytes], tuple[EventPage, str]]:

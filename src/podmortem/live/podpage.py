@@ -20,9 +20,9 @@ from collections.abc import Callable
 from typing import Any
 
 import msgspec
-import orjson
 
-from podmortem.live.client import Call, CallFailed
+from podmortem.live.client import Call
+from podmortem.live.rawpage import plain_items, raw_items, whole
 from podmortem.sources.healthy import PlainPod, plain_pod
 
 PodKey = tuple[str, str]
@@ -75,17 +75,7 @@ class _Pod(msgspec.Struct):
     status: _Status | None = None
 
 
-class _ListMeta(msgspec.Struct):
-    cont: Any = msgspec.field(default=None, name="continue")
-
-
-class _Page(msgspec.Struct):
-    items: list[msgspec.Raw] | None = None
-    metadata: _ListMeta | None = None
-
-
 _POD = msgspec.json.Decoder(_Pod)
-_PAGE = msgspec.json.Decoder(_Page)
 
 
 def plain_view(p: _Pod) -> PlainPod | None:
@@ -136,46 +126,22 @@ class PodPage:
     def __init__(self, body: bytes, call: Call) -> None:
         self.call = call
         self.items: list[PlainPod | dict[str, Any]] = []
-        try:
-            page = _PAGE.decode(body)
-        except msgspec.ValidationError:  # valid JSON of an unexpected shape: the plain way
-            self._plain(body)
+        page = raw_items(body, call)
+        if page is None:  # valid JSON of an unexpected shape: the plain way
+            items, self.cont = plain_items(body, call)
+            self.items = [plain_pod(i, with_times=False) or i for i in items]
             return
-        except msgspec.DecodeError as exc:
-            raise CallFailed(call, 200, f"the API answered {call.describe()} with invalid JSON ({exc})") from None
-        self.cont = str((page.metadata.cont if page.metadata is not None else None) or "")
+        raws, self.cont = page
         out = self.items
-        for raw in page.items or ():
+        for raw in raws:
             try:
                 plain = plain_view(_POD.decode(raw))
             except msgspec.ValidationError:  # not an object, or a field of an odd type: the plain rule
-                pod = self._whole(raw)
+                pod = whole(raw, call)
                 if type(pod) is dict:
                     out.append(plain_pod(pod, with_times=False) or pod)
                 continue
-            out.append(plain if plain is not None else self._whole(raw))
-
-    def _whole(self, raw: msgspec.Raw) -> Any:
-        try:
-            return orjson.loads(memoryview(raw))
-        except ValueError as exc:  # msgspec accepted what orjson does not (an integer past 64 bits)
-            raise CallFailed(self.call, 200, f"the API answered {self.call.describe()} with invalid JSON ({exc})"
-                             ) from None
-
-    def _plain(self, body: bytes) -> None:
-        try:
-            doc = orjson.loads(body)
-        except ValueError as exc:
-            raise CallFailed(self.call, 200, f"the API answered {self.call.describe()} with invalid JSON ({exc})"
-                             ) from None
-        if not isinstance(doc, dict):
-            raise CallFailed(self.call, 200,
-                             f"the API answered {self.call.describe()} with JSON that is not an object")
-        meta = doc.get("metadata")
-        self.cont = str(meta.get("continue") or "") if isinstance(meta, dict) else ""
-        items = doc.get("items")
-        self.items = [plain_pod(i, with_times=False) or i for i in items if type(i) is dict] \
-            if isinstance(items, list) else []
+            out.append(plain if plain is not None else whole(raw, call))
 
 
 def decoder(call: Call) -> Callable[[bytes], tuple[PodPage, str]]:

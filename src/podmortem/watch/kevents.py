@@ -82,13 +82,7 @@ class EventWriter:
 
     def opened(self, inc: Incident) -> bool:
         """Write the incident's Event; False when it already existed (announced before: stay quiet)."""
-        body = _body(inc, REASON, note_of(inc), self.clock(), self.instance, "Warning")
-        ans = send(self.client, "POST", self._path(inc.namespace), body, Call("create", "events", inc.namespace))
-        if ans.status == 409:
-            return False
-        if not ans.ok:
-            raise OSError(f"creating the Event of incident {inc.id} failed: HTTP {ans.status} ({ans.message})")
-        return True
+        return self._create(inc, _body(inc, REASON, note_of(inc), self.clock(), self.instance, "Warning"), "Event")
 
     def reminder(self, inc: Incident) -> None:
         patch = {"series": {"count": inc.reminders + 1, "lastObservedTime": micro_time(self.clock())},
@@ -100,12 +94,16 @@ class EventWriter:
 
     def resolved(self, inc: Incident) -> bool:
         note = f"{inc.cause}: resolved; the pods of {inc.owner_label} are Ready again (or it is gone)"
-        body = _body(inc, RESOLVED_REASON, note, self.clock(), self.instance, "Normal")
+        return self._create(inc, _body(inc, RESOLVED_REASON, note, self.clock(), self.instance, "Normal"),
+                            "resolve Event")
+
+    def _create(self, inc: Incident, body: dict[str, Any], what: str) -> bool:
+        """POST one Event named after the incident; False on 409 (written before, by us or a peer)."""
         ans = send(self.client, "POST", self._path(inc.namespace), body, Call("create", "events", inc.namespace))
         if ans.status == 409:
             return False
         if not ans.ok:
-            raise OSError(f"creating the resolve Event of incident {inc.id} failed: HTTP {ans.status} ({ans.message})")
+            raise OSError(f"creating the {what} of incident {inc.id} failed: HTTP {ans.status} ({ans.message})")
         return True
 
     def written(self, namespace: str | None) -> Iterator[dict[str, Any]]:

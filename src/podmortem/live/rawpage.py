@@ -1,0 +1,66 @@
+"""The list-page envelope shared by the typed page decoders (eventpage, podpage).
+
+A page is read as its `continue` token and a list of undecoded items (`msgspec.Raw`), so each
+decoder reads every item only as far as it needs. A body that is valid JSON of another shape is
+read whole with orjson instead ("the plain way"), and the decoder judges those items by its
+plain rule. Invalid JSON is one `CallFailed` line, whichever way it was found.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+import msgspec
+import orjson
+
+from podmortem.live.client import Call, CallFailed
+
+
+class _ListMeta(msgspec.Struct):
+    cont: Any = msgspec.field(default=None, name="continue")
+
+
+class _Page(msgspec.Struct):
+    items: list[msgspec.Raw] | None = None
+    metadata: _ListMeta | None = None
+
+
+_PAGE = msgspec.json.Decoder(_Page)
+
+
+def invalid_json(call: Call, exc: Exception) -> NoReturn:
+    raise CallFailed(call, 200, f"the API answered {call.describe()} with invalid JSON ({exc})") from None
+
+
+def raw_items(body: bytes, call: Call) -> tuple[list[msgspec.Raw], str] | None:
+    """The page's undecoded items and continue token; None when the body is JSON of another shape."""
+    try:
+        page = _PAGE.decode(body)
+    except msgspec.ValidationError:
+        return None
+    except msgspec.DecodeError as exc:
+        invalid_json(call, exc)
+    cont = str((page.metadata.cont if page.metadata is not None else None) or "")
+    return page.items or [], cont
+
+
+def whole(raw: msgspec.Raw, call: Call) -> Any:
+    """One item decoded whole, as the plain list gives it."""
+    try:
+        return orjson.loads(memoryview(raw))
+    except ValueError as exc:  # msgspec accepted what orjson does not (an integer past 64 bits)
+        invalid_json(call, exc)
+
+
+def plain_items(body: bytes, call: Call) -> tuple[list[dict[str, Any]], str]:
+    """The page read whole: its items that are objects, and its continue token."""
+    try:
+        doc = orjson.loads(body)
+    except ValueError as exc:
+        invalid_json(call, exc)
+    if not isinstance(doc, dict):
+        raise CallFailed(call, 200, f"the API answered {call.describe()} with JSON that is not an object")
+    meta = doc.get("metadata")
+    cont = str(meta.get("continue") or "") if isinstance(meta, dict) else ""
+    items = doc.get("items")
+    return ([i for i in items if type(i) is dict] if isinstance(items, list) else []), cont
