@@ -9,10 +9,8 @@ only when used, so `podmortem explain` starts fast.
 from __future__ import annotations
 
 import importlib
-import importlib.util  # find_spec below; `import importlib` alone does not load it
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -53,6 +51,8 @@ LAZY_COMMANDS = {
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
+        import importlib.util  # for find_spec; only `--help` and the kubectl plugin list commands
+
         names = set(super().list_commands(ctx))
         for name, target in LAZY_COMMANDS.items():
             try:
@@ -378,7 +378,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_USAGE if exc.exit_code in (1, 2) else exc.exit_code)
     except PodmortemError as exc:
         if debug:
-            traceback.print_exc()
+            _print_traceback()
         say(f"podmortem: error: {exc.one_line()}")
         sys.exit(exc.exit_code)
     except BrokenPipeError:
@@ -389,9 +389,15 @@ def main(argv: list[str] | None = None) -> None:
         raise
     except Exception as exc:
         if debug:  # the traceback, then the same line and exit code as without --debug
-            traceback.print_exc()
+            _print_traceback()
         say(f"podmortem: internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
         sys.exit(EXIT_INTERNAL)
+
+
+def _print_traceback() -> None:
+    import traceback  # only with --debug: traceback loads linecache, tokenize and textwrap
+
+    traceback.print_exc()
 
 
 def _plugin_args(args: list[str]) -> list[str]:

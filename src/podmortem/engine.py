@@ -9,7 +9,6 @@ emits `unknown` with the missing evidence when nothing fits. Pure: no I/O, no cl
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -38,8 +37,6 @@ from podmortem.sources.healthy import PlainPod, is_plainly_healthy, plain_pod
 
 __all__ = ["PlainPod", "diagnose", "diagnose_all", "diagnose_plain", "is_plainly_healthy", "looks_healthy",
            "plain_pod"]
-
-log = logging.getLogger(__name__)
 
 DEFAULT_BACKOFF = BackoffSettings()
 
@@ -99,7 +96,9 @@ def _findings(pod: PodEvidence, rules: Sequence[Rule]) -> tuple[list[Finding], l
         try:
             hits = list(r.check(pod))
         except Exception as exc:  # one broken rule must not hide what the others found
-            log.debug("rule %s failed on %s", r.id, pod.key, exc_info=True)
+            import logging  # here: a run where no rule fails never loads logging (start-up, bench_startup.py)
+
+            logging.getLogger(__name__).debug("rule %s failed on %s", r.id, pod.key, exc_info=True)
             notes.append(f"rule {r.id} failed: {type(exc).__name__}: {exc}")
             continue
         for h in hits:

@@ -16,14 +16,11 @@ those of a plain loop.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import pickle
 import signal
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
-
-log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -103,6 +100,12 @@ def parallel_map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list
                 _stop(child)
 
 
+def _debug(message: str, *args: Any) -> None:
+    import logging  # only when something went wrong: explain never loads logging otherwise (bench_startup.py)
+
+    logging.getLogger(__name__).debug(message, *args)
+
+
 def _fork(fn: Callable[[T], R], items: Sequence[T], part: range) -> tuple[int, int] | None:
     try:
         read, write = os.pipe()
@@ -111,7 +114,7 @@ def _fork(fn: Callable[[T], R], items: Sequence[T], part: range) -> tuple[int, i
     try:
         pid = os.fork()
     except OSError as exc:
-        log.debug("fork failed (%s); computing the share here", exc)
+        _debug("fork failed (%s); computing the share here", exc)
         os.close(read)
         os.close(write)
         return None
@@ -140,19 +143,19 @@ def _collect(child: _Child) -> list[Any] | None:
             while chunk := fh.read(1 << 20):
                 chunks.append(chunk)
     except OSError as exc:
-        log.debug("reading a worker's results failed: %s", exc)
+        _debug("reading a worker's results failed: %s", exc)
         chunks = []
     finally:
         child.fd = -1  # closed by fdopen, whatever happened
     _, status = os.waitpid(child.pid, 0)
     child.done = True
     if status != 0 or not chunks:
-        log.debug("worker %d ended with status %d; computing its share here", child.pid, status)
+        _debug("worker %d ended with status %d; computing its share here", child.pid, status)
         return None
     try:
         got = pickle.loads(b"".join(chunks))  # written by our own fork, nobody else
     except Exception as exc:  # a truncated write: the share is computed here
-        log.debug("a worker's results could not be read (%s); computing its share here", exc)
+        _debug("a worker's results could not be read (%s); computing its share here", exc)
         return None
     if not isinstance(got, list) or len(got) != len(child.part):
         return None
