@@ -8,7 +8,7 @@ The median over the runs is printed per command with the modules that cost most,
 beside it (the machine is shared: compare figures taken in the same minute). No target: the
 commands' own benchmarks judge the whole process; this one says where start-up goes.
 
-    .venv/bin/python benchmarks/bench_startup.py [--runs 10] [--pods 1000] [--top 15]
+    .venv/bin/python benchmarks/bench_startup.py [--runs 10] [--pods 1000] [--top 15] [--baseline SRC]
 """
 
 from __future__ import annotations
@@ -37,30 +37,39 @@ def import_report(stderr: str) -> dict[str, float]:
     return own
 
 
-def measure(name: str, argv: list[str], runs: int, env: dict[str, str], top: int) -> float:
-    totals: list[float] = []
-    per_module: dict[str, list[float]] = defaultdict(list)
+def run_imports(argv: list[str], env: dict[str, str]) -> dict[str, float]:
+    p = subprocess.run([sys.executable, "-X", "importtime", *argv], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, env=env, cwd=ROOT, text=True, timeout=600)
+    if p.returncode not in (0, 1):
+        tail = [ln for ln in p.stderr.splitlines() if not ln.startswith("import time:")][-3:]
+        raise SystemExit(f"bench_startup: {' '.join(argv[1:3])} exited {p.returncode}: {' | '.join(tail)}")
+    return import_report(p.stderr)
+
+
+def measure(name: str, argv: list[str], runs: int, env: dict[str, str], top: int, baseline: str | None) -> None:
+    """Each variant (this tree; the --baseline tree too, alternately) run `runs` times."""
+    variants = {"": env}
+    if baseline:
+        variants = {"baseline ": dict(env, PYTHONPATH=baseline), "this tree ": env}
+    totals: dict[str, list[float]] = defaultdict(list)
+    per_module: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for _ in range(runs):
-        p = subprocess.run([sys.executable, "-X", "importtime", *argv], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, env=env, cwd=ROOT, text=True, timeout=600)
-        if p.returncode not in (0, 1):
-            tail = [ln for ln in p.stderr.splitlines() if not ln.startswith("import time:")][-3:]
-            raise SystemExit(f"bench_startup: {name} exited {p.returncode}: {' | '.join(tail)}")
-        own = import_report(p.stderr)
-        totals.append(sum(own.values()))
-        for mod, s in own.items():
-            per_module[mod].append(s)
-    med = statistics.median(totals)
-    print(f"{name}: imports {med:.3f} s (median of {runs}; min {min(totals):.3f}, max {max(totals):.3f}; "
-          f"{len(per_module)} modules)")
-    # A module's cost summed with its submodules' ("kubernetes" = kubernetes.*), by median over runs.
-    by_top: dict[str, float] = defaultdict(float)
-    for mod, values in per_module.items():
-        by_top[mod.split(".")[0] if not mod.startswith("podmortem.") else ".".join(mod.split(".")[:2])] += \
-            statistics.median(values + [0.0] * (runs - len(values)))
-    ranked = sorted(by_top.items(), key=lambda kv: -kv[1])[:top]
-    print("  " + ", ".join(f"{mod} {s * 1000:.1f}" for mod, s in ranked) + " (ms)")
-    return med
+        for label, variant_env in variants.items():
+            own = run_imports(argv, variant_env)
+            totals[label].append(sum(own.values()))
+            for mod, s in own.items():
+                per_module[label][mod].append(s)
+    for label in variants:
+        got = totals[label]
+        print(f"{label}{name}: imports {statistics.median(got):.3f} s (median of {runs}; min {min(got):.3f}, "
+              f"max {max(got):.3f}; {len(per_module[label])} modules)")
+        # A package's cost with its submodules' ("kubernetes" = kubernetes.*), medians over the runs.
+        by_top: dict[str, float] = defaultdict(float)
+        for mod, values in per_module[label].items():
+            key = ".".join(mod.split(".")[:2]) if mod.startswith("podmortem.") else mod.split(".")[0]
+            by_top[key] += statistics.median(values + [0.0] * (runs - len(values)))
+        ranked = sorted(by_top.items(), key=lambda kv: -kv[1])[:top]
+        print("  " + ", ".join(f"{mod} {s * 1000:.1f}" for mod, s in ranked) + " (ms)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pods", type=int, default=1000, help="simulated cluster size for diagnose (--scale)")
     ap.add_argument("--top", type=int, default=15)
     ap.add_argument("--only", choices=("explain", "diagnose"), default=None)
+    ap.add_argument("--baseline", default=None, metavar="SRC",
+                    help="another tree's src/ folder (e.g. a worktree of main), measured alternately with this one")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import bench_explain
@@ -87,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             bench_explain.DATA.mkdir(parents=True, exist_ok=True)
             bench_explain.generate(path, pods, failing, slim_pods=True)
         measure("explain slim.json -o json", [script, "explain", str(path), "-o", "json"],
-                args.runs, env, args.top)
+                args.runs, env, args.top, args.baseline)
     if args.only in (None, "diagnose"):
         from podmortem.sim.cluster import SimCluster, SimOptions
 
@@ -97,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                 kc = cluster.write_kubeconfig(Path(tmp) / "kubeconfig")
                 measure(f"diagnose -A -o json ({len(cluster.objects('pods'))} pods)",
                         [script, "diagnose", "-A", "-o", "json"], args.runs,
-                        dict(env, KUBECONFIG=kc, HOME=tmp), args.top)
+                        dict(env, KUBECONFIG=kc, HOME=tmp), args.top, args.baseline)
         finally:
             cluster.stop()
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -491,9 +491,38 @@ def _in_cluster(sa_dir: str) -> bool:
     return bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and os.path.exists(os.path.join(sa_dir, "token"))
 
 
+# Packages of the `kubernetes` distribution whose __init__ podmortem does not run. kubernetes/__init__.py
+# imports every subpackage (dynamic, watch, stream with websocket-client, leaderelection, informer) and
+# kubernetes/utils/__init__.py the YAML object creator and metrics helpers; podmortem uses none of them,
+# and they were about 25 ms of each `diagnose` start (benchmarks/bench_startup.py). The modules podmortem
+# imports (client.api_client, client.configuration, client.rest, config.*, utils.retry/keepalive) import
+# each other by full name and use nothing their parent packages define (kubernetes 37.0).
+_BARE_PACKAGES = ("kubernetes", "kubernetes.utils")
+
+
+def bare_kubernetes_packages() -> None:
+    """Register `_BARE_PACKAGES` as package modules without running their __init__ (unless they are
+    already imported), so importing their submodules by full name loads only those submodules."""
+    import importlib.util
+    import sys
+
+    for name in _BARE_PACKAGES:
+        if name in sys.modules:
+            continue
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.submodule_search_locations is None:
+            return  # not installed, or not a package: the imports below fail or work as usual
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        parent, _, child = name.rpartition(".")
+        if parent:
+            setattr(sys.modules[parent], child, module)
+
+
 def connect(kubeconfig: str | None = None, context: str | None = None, *, timeout: float = DEFAULT_TIMEOUT,
             concurrency: int = 8, sa_dir: str = SERVICE_ACCOUNT_DIR) -> KubeClient:
     """A client for the cluster kubectl would talk to with the same flags; no request is sent yet."""
+    bare_kubernetes_packages()
     from kubernetes.client.api_client import ApiClient
     from kubernetes.client.configuration import Configuration
     from kubernetes.config.config_exception import ConfigException

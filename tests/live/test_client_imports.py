@@ -1,0 +1,40 @@
+"""connect() loads the parts of the `kubernetes` package podmortem uses, not the whole package.
+
+kubernetes/__init__.py would import the dynamic client, watch, the websocket stream, leader election
+and informers; live/client.py registers the package without running it (`bare_kubernetes_packages`).
+In a fresh process, so that no other test has imported the package first.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from fakeapi import FakeServer
+
+PROBE = """
+import json, sys
+from podmortem.live.client import Call, connect
+
+client = connect(sys.argv[1])
+doc = client.get_json("/api/v1/namespaces/shop/pods", [], Call("list", "pods", "shop"))
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("kubernetes", "websocket"))
+print(json.dumps({"kind": doc["kind"], "pods": len(doc["items"]), "namespace": client.namespace, "loaded": loaded}))
+"""
+
+UNUSED = ("kubernetes.dynamic", "kubernetes.watch", "kubernetes.stream", "kubernetes.leaderelection",
+          "kubernetes.informer", "kubernetes.utils.create_from_yaml", "websocket")
+
+
+def test_connect_and_list_without_the_unused_subpackages(kubeconfig: Path, server: FakeServer) -> None:
+    proc = subprocess.run([sys.executable, "-c", PROBE, str(kubeconfig)], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout)
+    assert (got["kind"], got["namespace"]) == ("PodList", "shop")
+    assert got["pods"] > 0
+    assert "kubernetes.client.api_client" in got["loaded"]  # the probe does see the package's modules
+    assert "kubernetes.config.kube_config" in got["loaded"]
+    assert [m for m in got["loaded"] if m.startswith(UNUSED)] == []
