@@ -12,7 +12,6 @@ import importlib
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -112,12 +111,11 @@ def explain(
 
     INPUTS are files or folders; their kind is detected from their content. `-` reads stdin.
     """
-    from dataclasses import replace
-
+    from podmortem.explainpods import explain_pods, json_report
     from podmortem.model import PodEvidence
     from podmortem.render import render
     from podmortem.sources.healthy import PlainPod
-    from podmortem.sources.loader import Inputs, read_bundle, with_logs
+    from podmortem.sources.loader import Inputs, PendingPod, read_bundle, with_logs
 
     if not inputs and not describe and not logs:
         raise click.UsageError("give a file, a folder, --describe FILE or --logs FILE")
@@ -137,33 +135,22 @@ def explain(
         from podmortem.sources.related import config_index
 
         index = config_index(others)
-    pods: list[PodEvidence | PlainPod] = []
+    pods: list[PodEvidence | PlainPod | PendingPod] = []
     if bundle.keep_plain and not index:
-        pods = bundle.pods_or_plain()
+        pods = bundle.pods_pending()  # failing pods are built in the chain below, in its workers
     if not pods:
         pods = list(with_logs(bundle.pods(), given))
-    when = parse_now(now)
-    stale_note = None
-    if now is None:
-        latest = latest_time(pods)
-        if latest is not None and (when - latest).total_seconds() > STALE_PASTE_SECONDS:
-            # An old paste: "failing for 3y291d" measures the paste's age, not the crash loop's.
-            when = latest
-            stale_note = (f"times computed against the input's latest timestamp {latest:%Y-%m-%dT%H:%M:%SZ}, "
-                          "not now (the input is older than an hour); --now sets the time")
-    settings = backoff_settings(reduced_backoff, backoff_max)
-    if all(isinstance(p, PlainPod) for p in pods):
-        results = [p.diagnosis() for p in pods if isinstance(p, PlainPod)]  # the rules are not even loaded
-    else:
-        results = _diagnose_all(pods, when, settings)
-    if stale_note:
-        results = [replace(d, notes=(*d.notes, stale_note)) if d.backoff else d for d in results]
-    if index:
-        from podmortem.sources.related import config_notes
-
-        for i, (pod, d) in enumerate(zip(pods, results, strict=True)):
-            if isinstance(pod, PodEvidence) and (notes := config_notes(pod, index)):
-                results[i] = replace(d, notes=(*notes, *d.notes))
+    # Each pod's chain (evidence, diagnosis, notes, and for JSON its entry of the report) runs in forked
+    # workers when there are many (explainpods.py); the diagnoses themselves come back only when
+    # something here still needs them.
+    rendered = output == "json" and write_patches is None
+    done = explain_pods(pods, now=parse_now(now), fixed=now is not None, settings=backoff_settings(
+        reduced_backoff, backoff_max), index=index, as_json=rendered)
+    if done.diagnoses is None:
+        emit(json_report(done.entries), inert=True)
+        leave(EXIT_PROBLEM if done.problem else EXIT_OK)
+    results = done.diagnoses
+    when = done.moment.when
     if write_patches is not None:
         from podmortem.render.patchfiles import write_patches as write
 
@@ -172,64 +159,11 @@ def explain(
         from podmortem.render.html import render_html
 
         full = [p for p in pods if isinstance(p, PodEvidence)]  # all of them: no summaries for HTML
-        emit(render_html(list(zip(results, full, strict=True)), now=when, settings=settings))
+        emit(render_html(list(zip(results, full, strict=True)), now=when,
+                         settings=backoff_settings(reduced_backoff, backoff_max)))
     else:
         emit(render(results, output, color=use_color(color), width=terminal_width(), details=details, now=when))
     leave(EXIT_PROBLEM if any(r.findings for r in results) else EXIT_OK)  # without freeing the heap (commandline)
-
-
-# Many pods that need the engine are shared out among forked processes (live/parallel.py, as `diagnose`
-# does): explain runs no threads, and the results are those of a plain loop whatever happens to a child.
-# Only onto CPUs the load average leaves idle: on a busy machine the children only take turns with
-# the parent and the fork costs more than it saves (slim bench list at load 5 on 2 CPUs: 1.05 s
-# against 0.93 s).
-PARALLEL_FROM = 200
-MAX_WORKERS = 4
-
-
-def _diagnose_all(pods: list[Any], when: datetime, settings: Any) -> list[Any]:
-    from podmortem.engine import diagnose
-    from podmortem.sources.healthy import PlainPod
-
-    evidence = [p for p in pods if not isinstance(p, PlainPod)]
-    workers = 1
-    if len(evidence) >= PARALLEL_FROM:
-        from podmortem.live.parallel import load_average, spare_workers, usable_cpus
-
-        workers = spare_workers(usable_cpus(), load_average(), MAX_WORKERS)
-    if workers > 1:
-        from podmortem.live.parallel import parallel_map
-
-        found = iter(parallel_map(lambda p: diagnose(p, now=when, backoff=settings), evidence, workers))
-    else:
-        found = (diagnose(p, now=when, backoff=settings) for p in evidence)
-    return [p.diagnosis() if isinstance(p, PlainPod) else next(found) for p in pods]
-
-
-STALE_PASTE_SECONDS = 3600  # a crash loop's newest timestamp is minutes old (back-off <= 5 min) when captured
-
-
-def latest_time(pods: Any) -> datetime | None:
-    """The newest absolute time in the evidence: events, container starts and exits."""
-    from podmortem.sources.healthy import PlainPod
-
-    times: list[datetime] = []
-    for p in pods:
-        if isinstance(p, PlainPod):
-            times += p.times
-            continue
-        times += [t for e in p.events for t in (e.last_seen, e.first_seen) if t is not None]
-        for c in p.containers:
-            st = c.status
-            if st is None:
-                continue
-            for state in (st.state, st.last_state):
-                if state.started_at is not None:
-                    times.append(state.started_at)
-                if state.terminated is not None:
-                    times += [t for t in (state.terminated.started_at, state.terminated.finished_at) if t is not None]
-    times = [t if t.tzinfo else t.replace(tzinfo=UTC) for t in times if t.year >= 1980]
-    return max(times) if times else None
 
 
 def _is_snapshot(folder: str) -> bool:

@@ -143,12 +143,14 @@ def backoff_settings(reduced: bool, max_seconds: int | None) -> Any:
     return settings.with_max(max_seconds) if max_seconds else settings
 
 
-def emit(text: str) -> None:
+def emit(text: str, *, inert: bool = False) -> None:
     """Write a command's output. The last guard against escapes: whatever a renderer let through,
-    only newlines, tabs and colour codes stay active (podmortem.render.escape)."""
+    only newlines, tabs and colour codes stay active (podmortem.render.escape). `inert`: the caller
+    passed every part of the output through that guard already (explain's workers do, for -o json)."""
     from podmortem.render.escape import neutralise
 
-    text = neutralise(text)
+    if not inert:
+        text = neutralise(text)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     sys.stdout.flush()
 

@@ -68,10 +68,10 @@ def test_an_error_here_stops_and_reaps_the_children(monkeypatch: pytest.MonkeyPa
     started: list[int] = []
     fork = parallel._fork
 
-    def spy(fn: object, items: object, part: range) -> tuple[int, int] | None:
-        got = fork(fn, items, part)  # type: ignore[arg-type]
+    def spy(*args: object) -> parallel._Child | None:
+        got = fork(*args)  # type: ignore[arg-type]
         if got is not None:
-            started.append(got[0])
+            started.append(got.pid)
         return got
 
     monkeypatch.setattr(parallel, "_fork", spy)
@@ -105,3 +105,72 @@ def test_one_worker_or_one_item_is_the_plain_loop(monkeypatch: pytest.MonkeyPatc
     (2, None, 2), (2, 0.0, 2), (2, 1.0, 2), (2, 1.6, 1), (2, 5.0, 1), (8, 1.0, 4), (8, 6.0, 3), (1, 0.0, 1)])
 def test_workers_only_onto_cpus_the_load_leaves_idle(cpus: int, load: float | None, workers: int) -> None:
     assert parallel.spare_workers(cpus, load, 4) == workers
+
+
+# -- staged_map: two stages with a meeting between them -----------------------------------------------
+
+
+def _staged(items: list[int], workers: int, *, where: str = "", weights: list[float] | None = None,
+            seen: list[list[int]] | None = None) -> list[list[int]]:
+    """prepare doubles, the shares report their maximum, the agreed value is the maximum of those,
+    and finish adds it to each prepared item. `where` names the stage at which a child dies."""
+    parent = os.getpid()
+
+    def die(stage: str) -> None:
+        if os.getpid() != parent and where == stage:
+            os._exit(7)
+
+    def prepare(x: int) -> int:
+        die("prepare")
+        return 2 * x
+
+    def report(done: list[int]) -> int:
+        die("report")
+        return max(done, default=-1)
+
+    def decide(reports: list[int]) -> int:
+        if seen is not None:
+            seen.append(reports)
+        return max(reports)
+
+    def finish(done: list[int], agreed: int | None) -> list[int]:
+        die("finish")
+        if where == "raise" and os.getpid() != parent:
+            raise RuntimeError("only in the child")
+        assert agreed is not None
+        return [d + agreed for d in done]
+
+    return parallel.staged_map(prepare, items, workers, report=report, decide=decide, finish=finish,
+                               weights=weights)
+
+
+@pytest.mark.parametrize("where", ["", "prepare", "report", "finish", "raise"])
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_staged_results_are_the_plain_loops_whatever_a_child_does(where: str, workers: int) -> None:
+    items = list(range(23))
+    got = _staged(items, workers, where=where)
+    assert [x for part in got for x in part] == [2 * x + 44 for x in items]
+    assert len(got) == workers
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # every child reaped
+
+
+def test_staged_decides_once_on_the_reports_in_share_order() -> None:
+    seen: list[list[int]] = []
+    _staged(list(range(9)), 3, seen=seen)
+    assert seen == [[4, 10, 16]]  # the maxima of 0-2, 3-5, 6-8, doubled
+
+
+def test_weighted_shares_cover_the_items_in_order_and_balance_the_weight() -> None:
+    weights = [1.0] * 90 + [10.0] * 10  # cheap items first, costly ones last
+    parts = shares(100, 2, weights)
+    assert [i for p in parts for i in p] == list(range(100))
+    first, second = (sum(weights[i] for i in p) for p in parts)
+    assert abs(first - second) <= 10
+    for n in range(0, 12):
+        for w in range(1, 5):
+            got = shares(n, w, [float(i % 3) for i in range(n)])
+            assert [i for p in got for i in p] == list(range(n))
+            assert all(len(p) for p in got) or n == 0
+    got = _staged(list(range(100)), 2, weights=weights)
+    assert [x for part in got for x in part] == [2 * x + 198 for x in range(100)]

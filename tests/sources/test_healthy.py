@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from podmortem.cli import latest_time
 from podmortem.engine import PlainPod, diagnose, diagnose_plain, is_plainly_healthy, looks_healthy, plain_pod
+from podmortem.explainpods import latest_time
 from podmortem.model import PodEvidence
 from podmortem.render.json import render_json
 from podmortem.sources.loader import Inputs, read_bundle

@@ -1,4 +1,10 @@
-"""Run one pure function over shares of a list in forked worker processes, results in list order.
+"""Run pure functions over shares of a list in forked worker processes, results in list order.
+
+`parallel_map` is one function per item; `staged_map` runs two stages per share with a meeting in
+between (explain: each share builds its pods' evidence and reports its latest timestamp, the time
+the pods are diagnosed at is decided here, then each share diagnoses and renders its pods), and
+sends back one result per share (explain: its rendered part of the report, not the pickled
+diagnoses, which cost more to pickle than to render).
 
 The engine is pure Python and the interpreter runs one thread at a time, so on a fleet (1,000
 failing pods of `diagnose -A`) threads would only take turns. A forked child inherits everything
@@ -19,11 +25,15 @@ import contextlib
 import os
 import pickle
 import signal
+import struct
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+A = TypeVar("A")
+S = TypeVar("S")
+C = TypeVar("C")
 
 
 def usable_cpus() -> int:
@@ -52,22 +62,32 @@ def spare_workers(cpus: int, load: float | None, most: int) -> int:
     return max(1, min(most, cpus, int(cpus - load + 1.5)))
 
 
-def shares(n: int, workers: int) -> list[range]:
-    """n items in `workers` contiguous shares as equal as can be, the first share first."""
+def shares(n: int, workers: int, weights: Sequence[float] | None = None) -> list[range]:
+    """n items in `workers` contiguous shares, the first share first: as equal in count as can be,
+    or, given each item's weight (its expected cost), in weight. No share is empty unless n is 0."""
     workers = max(1, min(workers, n)) if n else 1
-    size, extra = divmod(n, workers)
-    out, start = [], 0
-    for i in range(workers):
-        end = start + size + (1 if i < extra else 0)
+    if weights is None or workers == 1:
+        size, extra = divmod(n, workers)
+        out, start = [], 0
+        for i in range(workers):
+            end = start + size + (1 if i < extra else 0)
+            out.append(range(start, end))
+            start = end
+        return out
+    total = float(sum(weights))
+    out, start, acc = [], 0, 0.0
+    for i in range(workers - 1):
+        target = total * (i + 1) / workers
+        end = start + 1  # at least one item
+        acc += weights[start]
+        last = n - (workers - 1 - i)  # leave one item for each later share
+        while end < last and acc + weights[end] / 2 <= target:
+            acc += weights[end]
+            end += 1
         out.append(range(start, end))
         start = end
+    out.append(range(start, n))
     return out
-
-
-class _Child:
-    def __init__(self, pid: int, fd: int, part: range) -> None:
-        self.pid, self.fd, self.part = pid, fd, part
-        self.done = False
 
 
 def parallel_map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
@@ -76,28 +96,78 @@ def parallel_map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list
     fn must be pure (its results the same wherever it runs) and its results picklable. With one
     worker, one item, or no fork on this system, it is the plain loop.
     """
+    parts = staged_map(fn, items, workers, finish=_as_list)
+    return [r for part in parts for r in part]
+
+
+def _as_list(done: list[R], _: object) -> list[R]:
+    return done
+
+
+def staged_map(prepare: Callable[[T], A], items: Sequence[T], workers: int, *,
+               finish: Callable[[list[A], C | None], R],
+               report: Callable[[list[A]], S] | None = None,
+               decide: Callable[[list[S]], C] | None = None,
+               weights: Sequence[float] | None = None) -> list[R]:
+    """Items in contiguous shares (`shares`), one share here and each other in a forked child;
+    one result per share, in share order: `finish(prepared, agreed)` where `prepared` is
+    [prepare(x) for x in share].
+
+    With `report` and `decide`, a meeting between the two stages: each share sends `report(prepared)`
+    (small) here, `decide` turns the reports, in share order, into what every share then finishes
+    with. Used where the first stage decides something about all items (explain's latest timestamp
+    sets the time every pod is diagnosed at) and the prepared items are costly to send. `decide`
+    must give for the reports of any split what it gives for the report of the whole list, the one
+    report of the plain loop (a maximum of maxima, say).
+
+    Every function must be pure (the same result wherever it runs); `report` and `finish` results and
+    `decide`'s result picklable. A share whose child cannot fork, fails or dies is computed here, by
+    the same functions, so the results are those of the plain loop whatever happens to a child.
+    """
+    def whole(part: range) -> list[A]:
+        return [prepare(items[i]) for i in part]
+
     if workers <= 1 or len(items) < 2 or not hasattr(os, "fork"):
-        return [fn(x) for x in items]
-    first, *rest = shares(len(items), workers)
+        done = whole(range(len(items)))
+        agreed = decide([report(done)]) if report is not None and decide is not None else None
+        return [finish(done, agreed)]
+    staged = report is not None and decide is not None
+    first, *rest = shares(len(items), workers, weights)
     children: list[_Child] = []
     try:
         for part in rest:
-            forked = _fork(fn, items, part)
-            if forked is not None:
-                children.append(_Child(*forked, part))
-        out = [fn(items[i]) for i in first]
-        results: dict[int, list[R]] = {}
-        for child in children:
-            got = _collect(child)
-            if got is not None:
-                results[child.part.start] = got
+            child = _fork(prepare, items, part, finish, report if staged else None)
+            if child is not None:
+                children.append(child)
+        prepared = {first.start: whole(first)}
+        agreed = None
+        if staged:
+            assert report is not None and decide is not None
+            reports = [report(prepared[first.start])]
+            by_start = {c.part.start: c for c in children}
+            for part in rest:
+                child = by_start.get(part.start)
+                got = child.receive() if child is not None else _FAILED
+                if got is _FAILED:
+                    prepared[part.start] = whole(part)
+                    got = report(prepared[part.start])
+                reports.append(got)
+            agreed = decide(reports)
+            for child in children:
+                child.send(agreed)
+        out = [finish(prepared[first.start], agreed)]
+        by_start = {c.part.start: c for c in children}
         for part in rest:  # a share whose child could not fork or failed is computed here
-            out.extend(results[part.start] if part.start in results else [fn(items[i]) for i in part])
+            child = by_start.get(part.start)
+            got = child.receive(last=True) if child is not None else _FAILED
+            if got is _FAILED:
+                done = prepared[part.start] if part.start in prepared else whole(part)
+                got = finish(done, agreed)
+            out.append(got)
         return out
     finally:
         for child in children:  # left by an exception (Ctrl-C): never orphaned, never a zombie
-            if not child.done:
-                _stop(child)
+            child.stop()
 
 
 def _debug(message: str, *args: Any) -> None:
@@ -106,67 +176,125 @@ def _debug(message: str, *args: Any) -> None:
     logging.getLogger(__name__).debug(message, *args)
 
 
-def _fork(fn: Callable[[T], R], items: Sequence[T], part: range) -> tuple[int, int] | None:
+_FAILED: Any = object()  # what `receive` gives for a child that failed: its share is computed here
+
+
+class _Child:
+    """A forked worker: its pid, the pipe its messages come back through, the pipe to it."""
+
+    def __init__(self, pid: int, reader: int, writer: int, part: range) -> None:
+        self.pid, self.part = pid, part
+        self.reader: BinaryIO | None = os.fdopen(reader, "rb")
+        self.writer = writer
+        self.done = False
+
+    def receive(self, *, last: bool = False) -> Any:
+        """The child's next message, or _FAILED (the child is then stopped). `last`: the child's
+        last message, after which it must have exited cleanly."""
+        if self.done or self.reader is None:
+            return _FAILED
+        try:
+            got = _read_message(self.reader)
+        except Exception as exc:  # a dead child (EOF), a cut or unreadable message: computed here
+            _debug("worker %d: no result (%s); computing its share here", self.pid, exc)
+            got = _FAILED
+        if got is _FAILED:
+            self.stop()
+        elif last:
+            self.stop(kill=False)
+            if self.status != 0:
+                _debug("worker %d ended with status %d; computing its share here", self.pid, self.status)
+                return _FAILED
+        return got
+
+    def send(self, value: Any) -> None:
+        """What the child waits for between its stages; a child that cannot take it is stopped."""
+        if self.done:
+            return
+        try:
+            _write_message(self.writer, value)
+        except OSError as exc:  # it died (EPIPE): its share is computed here
+            _debug("worker %d does not listen (%s); computing its share here", self.pid, exc)
+            self.stop()
+
+    status = -1
+
+    def stop(self, *, kill: bool = True) -> None:
+        if self.done:
+            return
+        self.done = True
+        if self.reader is not None:
+            with contextlib.suppress(OSError):
+                self.reader.close()
+            self.reader = None
+        with contextlib.suppress(OSError):
+            os.close(self.writer)
+        if kill:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            _, self.status = os.waitpid(self.pid, 0)
+
+
+def _fork(prepare: Callable[[T], A], items: Sequence[T], part: range, finish: Callable[[list[A], Any], R],
+          report: Callable[[list[A]], Any] | None) -> _Child | None:
     try:
-        read, write = os.pipe()
+        up_read, up_write = os.pipe()
     except OSError:
+        return None
+    try:
+        down_read, down_write = os.pipe()
+    except OSError:
+        os.close(up_read)
+        os.close(up_write)
         return None
     try:
         pid = os.fork()
     except OSError as exc:
         _debug("fork failed (%s); computing the share here", exc)
-        os.close(read)
-        os.close(write)
+        for fd in (up_read, up_write, down_read, down_write):
+            os.close(fd)
         return None
     if pid == 0:  # the child: compute, send, and leave without running the parent's clean-up
         code = 1
         try:
-            os.close(read)
+            os.close(up_read)
+            os.close(down_write)
             signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the child, the parent reports it
-            data = pickle.dumps([fn(items[i]) for i in part], protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write, "wb") as fh:
-                fh.write(data)
+            done = [prepare(items[i]) for i in part]
+            agreed = None
+            if report is not None:
+                _write_message(up_write, report(done))
+                with os.fdopen(down_read, "rb") as fh:
+                    agreed = _read_message(fh)
+            _write_message(up_write, finish(done, agreed))
             code = 0
         except BaseException:  # whatever happens, the parent computes the share again
             pass
         finally:
             os._exit(code)
-    os.close(write)
-    return pid, read
+    os.close(up_write)
+    os.close(down_read)
+    return _Child(pid, up_read, down_write, part)
 
 
-def _collect(child: _Child) -> list[Any] | None:
-    """The child's results, or None when it failed (the caller computes its share again)."""
-    chunks = []
-    try:
-        with os.fdopen(child.fd, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                chunks.append(chunk)
-    except OSError as exc:
-        _debug("reading a worker's results failed: %s", exc)
-        chunks = []
-    finally:
-        child.fd = -1  # closed by fdopen, whatever happened
-    _, status = os.waitpid(child.pid, 0)
-    child.done = True
-    if status != 0 or not chunks:
-        _debug("worker %d ended with status %d; computing its share here", child.pid, status)
-        return None
-    try:
-        got = pickle.loads(b"".join(chunks))  # written by our own fork, nobody else
-    except Exception as exc:  # a truncated write: the share is computed here
-        _debug("a worker's results could not be read (%s); computing its share here", exc)
-        return None
-    if not isinstance(got, list) or len(got) != len(child.part):
-        return None
-    return got
+_HEADER = struct.Struct("<Q")
 
 
-def _stop(child: _Child) -> None:
-    if child.fd >= 0:
-        with contextlib.suppress(OSError):
-            os.close(child.fd)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(child.pid, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(child.pid, 0)
+def _write_message(fd: int, value: Any) -> None:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_HEADER.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_message(fh: BinaryIO) -> Any:
+    """One message: its length, then its pickle (written by our own fork, nobody else)."""
+    head = fh.read(_HEADER.size)
+    if len(head) != _HEADER.size:
+        raise EOFError("the worker sent nothing")
+    (size,) = _HEADER.unpack(head)
+    data = fh.read(size)
+    if len(data) != size:
+        raise EOFError("the worker's message is cut short")
+    return pickle.loads(data)

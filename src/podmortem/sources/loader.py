@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from podmortem.errors import EmptyInput, InputError, UnknownInputKind
-from podmortem.model import LogText, PodEvidence
+from podmortem.model import Event, LogText, PodEvidence
 from podmortem.sources.healthy import PlainPod, plain_pod
 from podmortem.sources.logs import attach_logs, logs_only_pod
 from podmortem.sources.logs import read_log_file as _read_log_file
@@ -67,10 +68,11 @@ def _kube_docs(docs: list[Any], path: str) -> list[Any]:
 
 @dataclass(frozen=True, slots=True)
 class _Kept:
-    """A plainly healthy pod of a streamed list: its summary, and where its object is in the input
-    text (shared, not copied), to build its evidence after all if something turns up about it."""
+    """A pod of a streamed list whose evidence is not built yet: where its object is in the input
+    text (shared, not copied), and for a plainly healthy pod its summary (its evidence is built only
+    if something turns up about it)."""
 
-    plain: PlainPod
+    plain: PlainPod | None
     text: str
     start: int
 
@@ -79,6 +81,26 @@ class _Kept:
         from podmortem.sources.objects import pod_evidence
 
         return pod_evidence(decode_at(self.text, self.start))
+
+
+@dataclass(frozen=True, slots=True)
+class PendingPod:
+    """A pod whose evidence is built when asked (`Bundle.pods_pending`), with the events and logs of
+    every input: `explain` builds a big list's failing pods in its forked workers (live/parallel.py)."""
+
+    kept: _Kept
+    grouped: Mapping[tuple[str | None, str], list[Event]] | None
+    logs: Mapping[tuple[str, str], tuple[LogText, ...]]
+
+    def evidence(self) -> PodEvidence:
+        from podmortem.sources.objects import attach_events
+
+        p = self.kept.evidence()
+        if self.grouped is not None:
+            p = attach_events(p, self.grouped)
+        if self.logs:
+            p = _with_logs_by_name(p, self.logs)
+        return p
 
 
 @dataclass
@@ -180,9 +202,14 @@ class Bundle:
     def pods_or_plain(self) -> list[PodEvidence | PlainPod]:
         """`pods`, except that plainly healthy pods of a streamed list that no event or log names
         stay summaries (engine.diagnose_plain diagnoses them as `diagnose` would their evidence)."""
+        return [p.evidence() if isinstance(p, PendingPod) else p for p in self._pods(keep_plain=True)]
+
+    def pods_pending(self) -> list[PodEvidence | PlainPod | PendingPod]:
+        """`pods_or_plain`, except that the other pods of a streamed list are not built yet: each is a
+        PendingPod whose `evidence()` is what `pods_or_plain` would have given in its place."""
         return self._pods(keep_plain=True)
 
-    def _pods(self, *, keep_plain: bool) -> list[PodEvidence | PlainPod]:
+    def _pods(self, *, keep_plain: bool) -> list[PodEvidence | PlainPod | PendingPod]:
         from podmortem.sources.objects import (
             attach_events,
             events_about,
@@ -192,7 +219,7 @@ class Bundle:
         )
 
         pods = pods_from_objects(self.docs, self.logs)
-        streamed: list[PodEvidence | PlainPod] = []
+        streamed: list[PodEvidence | PlainPod | PendingPod] = []
         if self.streamed:
             _, events, _ = split_objects(self.docs)
             grouped = events_by_pod(events) if events else None
@@ -200,10 +227,14 @@ class Bundle:
             for p in self.streamed:
                 if isinstance(p, _Kept):
                     plain = p.plain
-                    named = (plain.name in log_pods or f"{plain.namespace}/{plain.name}" in log_pods
-                             or (grouped is not None and events_about(grouped, plain.namespace, plain.name)))
-                    if keep_plain and not named:
-                        streamed.append(replace(plain, has_events=True) if grouped is not None else plain)
+                    if plain is not None:
+                        named = (plain.name in log_pods or f"{plain.namespace}/{plain.name}" in log_pods
+                                 or (grouped is not None and events_about(grouped, plain.namespace, plain.name)))
+                        if keep_plain and not named:
+                            streamed.append(replace(plain, has_events=True) if grouped is not None else plain)
+                            continue
+                    if keep_plain:
+                        streamed.append(PendingPod(p, grouped, self.logs))
                         continue
                     p = p.evidence()
                 if grouped is not None:
@@ -230,7 +261,7 @@ class Bundle:
         return split_objects(self.docs)[2]
 
 
-def _with_logs_by_name(pod: PodEvidence, logs: dict[tuple[str, str], tuple[LogText, ...]]) -> PodEvidence:
+def _with_logs_by_name(pod: PodEvidence, logs: Mapping[tuple[str, str], tuple[LogText, ...]]) -> PodEvidence:
     """A folder's logs (keyed by pod or namespace/pod, then container) added to a pod read earlier."""
     names = (pod.name or "", f"{pod.namespace}/{pod.name}")
     if not any((n, c.name) in logs for n in names for c in pod.containers):
@@ -251,8 +282,9 @@ def _stream_json(text: str, path: str, streamed: list[PodEvidence | _Kept], keep
         if isinstance(item, dict):
             kind = item.get("kind") or ("Pod" if top.get("kind") == "PodList" else None)
             if kind == "Pod":
-                plain = plain_pod(item) if keep_plain else None
-                streamed.append(_Kept(plain, text, start) if plain is not None else pod_evidence(item))
+                # Kept as a place in the text unless every pod is built now: a failing pod's evidence
+                # is built when asked (Bundle.pods_pending), in explain's workers.
+                streamed.append(_Kept(plain_pod(item), text, start) if keep_plain else pod_evidence(item))
                 return None
         return item  # events, nested lists, kind-less items: handled with the rest of the document
 
