@@ -49,9 +49,9 @@ def test_fast_path_equals_the_sequential_reference(scale: int | None, tmp_path: 
     forks: list[range] = []
     fork = parallel._fork
 
-    def counted(fn: Any, items: Any, part: range) -> Any:
+    def counted(fn: Any, items: Any, part: range, *rest: Any) -> Any:
         forks.append(part)
-        return fork(fn, items, part)
+        return fork(fn, items, part, *rest)
 
     monkeypatch.setattr(parallel, "_fork", counted)
     monkeypatch.setattr(report, "PARALLEL_FROM", 2)  # the default scenario has a few dozen pods
