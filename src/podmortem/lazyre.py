@@ -148,12 +148,13 @@ class LazyPattern:
     """A `re.Pattern[str]` that compiles itself when first used; its `search` skips texts that lack
     every needle (see `needles`)."""
 
-    __slots__ = ("_compiled", "_flags", "_search", "pattern")
+    __slots__ = ("_compiled", "_flags", "_needles", "_search", "pattern")
 
     def __init__(self, pattern: str, flags: int = 0) -> None:
         self.pattern = pattern
         self._flags = flags
         self._compiled: re.Pattern[str] | None = None
+        self._needles: Needles | bool | None = False  # False: not derived yet
         self._search: Callable[..., re.Match[str] | None] | None = None
 
     @property
@@ -163,11 +164,31 @@ class LazyPattern:
             c = self._compiled = re.compile(self.pattern, self._flags)
         return c
 
+    @property
+    def needles(self) -> Needles | None:
+        """`needles(pattern, flags)`, derived once and without compiling: the parse that `needles` reads
+        is the one re.compile starts with (the flags the pattern sets inline and UNICODE included), so
+        they are those of the compiled pattern."""
+        found = self._needles
+        if found is False:
+            found = self._needles = needles(self.pattern, self._flags)
+        return found if isinstance(found, Needles) else None
+
     def search(self, string: str, *args: int) -> re.Match[str] | None:
         s = self._search
         if s is None:
-            s = self._search = prefiltered_search(self.compiled)
+            # The pattern compiles when a text first holds one of its needles, not at the first search:
+            # most patterns of a run are only ever asked about texts without them.
+            found = self.needles
+            s = self._search = self.compiled.search if found is None else _gated(found, self._compiled_search)
         return s(string, *args)
+
+    def _compiled_search(self, string: str, *args: int) -> re.Match[str] | None:
+        search = self.compiled.search
+        found = self.needles
+        assert found is not None  # only gated searches get here
+        self._search = _gated(found, search)  # compiled now: later texts go to it straight
+        return search(string, *args)
 
     @property
     def flags(self) -> int:
@@ -206,12 +227,23 @@ class LazyPattern:
         return f"lazy({self.pattern!r}, {self._flags!r})"
 
 
+def pattern_needles(pattern: re.Pattern[str]) -> Needles | None:
+    """`needles` of a compiled or a lazy pattern; a lazy one is not compiled for them."""
+    if isinstance(pattern, LazyPattern):
+        return pattern.needles
+    return needles(pattern.pattern, pattern.flags)
+
+
 def prefiltered_search(pattern: re.Pattern[str]) -> Callable[..., re.Match[str] | None]:
     """`pattern.search`, preceded by the needle test when the pattern has needles."""
     found = needles(pattern.pattern, pattern.flags)
-    search = pattern.search
     if found is None:
-        return search
+        return pattern.search
+    return _gated(found, pattern.search)
+
+
+def _gated(found: Needles, search: Callable[..., re.Match[str] | None]) -> Callable[..., re.Match[str] | None]:
+    """`search`, called only for a text that holds one of the needles."""
     words = found.words
     if found.fold:
         def folded(string: str, *args: int) -> re.Match[str] | None:

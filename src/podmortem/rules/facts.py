@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from podmortem.lazyre import needles
+from podmortem.lazyre import pattern_needles
 from podmortem.logline.fold import other_sentence_case
 from podmortem.model import PodEvidence
 from podmortem.rules.evidence import messages
@@ -74,7 +74,7 @@ def _words(patterns: tuple[re.Pattern[str], ...]) -> tuple[str, ...] | None:
     """
     words: list[str] = []
     for p in patterns:
-        found = needles(p.pattern, p.flags)
+        found = pattern_needles(p)  # a lazy pattern is not compiled for its needles
         if found is None or not all(w.isascii() for w in found.words):
             return None
         words += [w.lower() for w in found.words]
