@@ -1,6 +1,8 @@
 """The plainly-healthy shortcut (sources.healthy, engine.diagnose_plain) must give exactly what the
 full path gives: over every pod in the repository's fixtures, the benchmark's generated pods
-(healthy and failing, full and slim), and single-field variations of healthy pods."""
+(healthy and failing, full and slim), and single-field variations of healthy pods. The typed view
+that live and explain judge pods with (sources/podview.py) must give exactly what the plain rule
+gives, on those pods and on healthy pods with a field made hostile."""
 
 from __future__ import annotations
 
@@ -12,8 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from podmortem.engine import PlainPod, diagnose, diagnose_plain, is_plainly_healthy, looks_healthy, plain_pod
 from podmortem.explainpods import latest_time
@@ -21,6 +26,7 @@ from podmortem.model import PodEvidence
 from podmortem.render.json import render_json
 from podmortem.sources.loader import Inputs, read_bundle
 from podmortem.sources.objects import pod_evidence
+from podmortem.sources.podview import POD_VIEW, plain_view
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 1, 15, 10, 30, tzinfo=UTC)
@@ -96,7 +102,15 @@ def _variations(pod: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield changed(lambda p: p["metadata"].update(ownerReferences=[{"kind": "Job", "name": "j"},
                                                                   {"kind": "ReplicaSet", "name": "r",
                                                                    "controller": True}]))
+    yield changed(lambda p: p["metadata"].update(ownerReferences=[{"kind": "ReplicaSet", "name": "r", "controller": True},
+                                                                  {"kind": "Job", "name": "j"}]))
     yield changed(lambda p: p["metadata"].pop("namespace"))
+
+    def twins(p: dict[str, Any]) -> None:  # two containers of one name: not a pod the plain rule trusts
+        p["spec"]["containers"] = [p["spec"]["containers"][0]] * 2
+        p["status"][st] = [p["status"][st][0]] * 2
+
+    yield changed(twins)
 
 
 def _all_pods() -> list[dict[str, Any]]:
@@ -126,6 +140,73 @@ def test_the_shortcut_diagnoses_as_the_full_path_does(has_events: bool) -> None:
         assert latest_time([plain]) == latest_time([full])
         checked += 1
     assert checked >= 100
+
+
+def _by_view(raw: Any, *, has_events: bool = False, with_times: bool = True) -> tuple[PlainPod | None, bool]:
+    """What live/podpage.py and sources/listview.py make of an item: the view's judgement, or the
+    plain rule on the decoded item when the view cannot type it; and whether the view could."""
+    text = json.dumps(raw)
+    try:
+        view = POD_VIEW.decode(text)
+    except msgspec.ValidationError:
+        return plain_pod(json.loads(text), has_events=has_events, with_times=with_times), False
+    return plain_view(view, has_events=has_events, with_times=with_times), True
+
+
+@pytest.mark.parametrize("has_events", [False, True])
+@pytest.mark.parametrize("with_times", [True, False])
+def test_the_typed_view_judges_every_pod_as_the_plain_rule(has_events: bool, with_times: bool) -> None:
+    typed = 0
+    for raw in ALL:
+        got, by_view = _by_view(raw, has_events=has_events, with_times=with_times)
+        assert got == plain_pod(raw, has_events=has_events, with_times=with_times), raw["metadata"]
+        typed += by_view and got is not None
+    assert typed >= 100  # the view itself judged the healthy pods, not only the fallback
+
+
+def _paths(doc: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            yield (*prefix, k)
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            yield (*prefix, i)
+            yield from _paths(v, (*prefix, i))
+
+
+_HEALTHY = [p for p in ALL if is_plainly_healthy(p)]
+_HOSTILE = st.one_of(
+    st.none(), st.booleans(), st.sampled_from([0, 1, -1, 0.0, 1.5, 2**70, "", "True", "Running", "app", "Pod",
+                                               "2026-01-15T10:00:00Z", "2026-01-15T10:00:00.123456789+02:00",
+                                               "not a time", "\u202e", "x" * 300]),
+    st.recursive(st.none() | st.booleans() | st.integers(-2, 2) | st.sampled_from(["", "running", "True", "app"]),
+                 lambda inner: st.lists(inner, max_size=3)
+                 | st.dictionaries(st.sampled_from(["running", "waiting", "name", "startedAt", "status", "x"]),
+                                   inner, max_size=3), max_leaves=6))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data())
+def test_the_typed_view_judges_hostile_pods_as_the_plain_rule(data: st.DataObject) -> None:
+    """A healthy pod with one field (anywhere in it) replaced by a hostile value, removed, or given a
+    stray neighbour key."""
+    pod = copy.deepcopy(data.draw(st.sampled_from(_HEALTHY)))
+    path = data.draw(st.sampled_from(list(_paths(pod))))
+    parent = pod
+    for step in path[:-1]:
+        parent = parent[step]
+    how = data.draw(st.sampled_from(["replace", "replace", "remove", "neighbour"]))
+    if how == "replace":
+        parent[path[-1]] = data.draw(_HOSTILE)
+    elif how == "remove":
+        del parent[path[-1]]
+    elif isinstance(parent, dict):
+        parent[data.draw(st.sampled_from(["terminated", "waiting", "kind", "x"]))] = data.draw(_HOSTILE)
+    else:
+        parent.append(data.draw(_HOSTILE))
+    has_events = data.draw(st.booleans())
+    assert _by_view(pod, has_events=has_events)[0] == plain_pod(pod, has_events=has_events)
 
 
 def test_plainly_healthy_is_narrower_than_looks_healthy() -> None:

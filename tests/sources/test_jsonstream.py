@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from podmortem.engine import diagnose
 from podmortem.errors import InputError
 from podmortem.render.json import render_json
-from podmortem.sources.jsonstream import StreamError, parse_streaming
+from podmortem.sources.jsonstream import StreamError, fields_before, parse_streaming
 from podmortem.sources.loader import load_path
 from podmortem.sources.objects import pods_from_objects
 
@@ -57,6 +57,19 @@ def test_damaged_text_fails_exactly_when_json_loads_fails(doc: Any, data: st.Dat
             parse_streaming(damaged, _keep)
     else:
         parse_streaming(damaged, _keep)
+
+
+@settings(max_examples=300)
+@given(documents, st.sampled_from([None, 2]), st.data())
+def test_fields_before_gives_what_the_first_item_sees(doc: Any, indent: int | None, data: st.DataObject) -> None:
+    text = json.dumps(doc, indent=indent)
+    if isinstance(doc, dict) and "items" in doc:
+        before = dict(list(doc.items())[:list(doc).index("items")])
+        assert fields_before(text, "items") == before
+        head = text[:data.draw(st.integers(0, len(text)))]  # a head cut short answers None, never wrongly
+        assert fields_before(head, "items") in (None, before)
+    else:
+        assert fields_before(text, "items") is None
 
 
 def test_items_reach_the_callback_in_order_and_can_be_consumed() -> None:

@@ -1,7 +1,7 @@
-"""The list-page envelope shared by the typed page decoders (eventpage, podpage).
+"""The list-page envelope shared by the typed page decoders (eventpage, podpage), worded for API calls.
 
-A page is read as its `continue` token and a list of undecoded items (`msgspec.Raw`), so each
-decoder reads every item only as far as it needs. A body that is valid JSON of another shape is
+A page is read (sources/podview.page_items) as its `continue` token and a list of undecoded
+items (`msgspec.Raw`), so each decoder reads every item only as far as it needs. A body that is valid JSON of another shape is
 read whole with orjson instead ("the plain way"), and the decoder judges those items by its
 plain rule. Invalid JSON is one `CallFailed` line, whichever way it was found.
 """
@@ -14,18 +14,7 @@ import msgspec
 import orjson
 
 from podmortem.live.client import Call, CallFailed
-
-
-class _ListMeta(msgspec.Struct):
-    cont: Any = msgspec.field(default=None, name="continue")
-
-
-class _Page(msgspec.Struct):
-    items: list[msgspec.Raw] | None = None
-    metadata: _ListMeta | None = None
-
-
-_PAGE = msgspec.json.Decoder(_Page)
+from podmortem.sources.podview import page_items
 
 
 def invalid_json(call: Call, exc: Exception) -> NoReturn:
@@ -35,13 +24,9 @@ def invalid_json(call: Call, exc: Exception) -> NoReturn:
 def raw_items(body: bytes, call: Call) -> tuple[list[msgspec.Raw], str] | None:
     """The page's undecoded items and continue token; None when the body is JSON of another shape."""
     try:
-        page = _PAGE.decode(body)
-    except msgspec.ValidationError:
-        return None
+        return page_items(body)
     except msgspec.DecodeError as exc:
         invalid_json(call, exc)
-    cont = str((page.metadata.cont if page.metadata is not None else None) or "")
-    return page.items or [], cont
 
 
 def whole(raw: msgspec.Raw, call: Call) -> Any:

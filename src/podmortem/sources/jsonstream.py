@@ -106,7 +106,9 @@ def parse_streaming_spans(text: str, on_item: Callable[[Any, dict[str, Any], int
         if end != n:
             raise _error(text, end, "Extra data")
         return result
-    except json.JSONDecodeError as exc:
+    except StreamError:
+        raise
+    except ValueError as exc:  # JSONDecodeError, and an integer past Python's digit limit (not a JSONDecodeError)
         raise StreamError(str(exc)) from None
     except RecursionError:
         raise StreamError("nested too deeply") from None
@@ -115,3 +117,33 @@ def parse_streaming_spans(text: str, on_item: Callable[[Any, dict[str, Any], int
 def decode_at(text: str, start: int) -> Any:
     """The JSON value that starts at `start` (an item's place given by `parse_streaming_spans`)."""
     return _decoder.raw_decode(text, start)[0]
+
+
+def fields_before(text: str, key: str) -> dict[str, Any] | None:
+    """The top-level fields of the JSON object `text` that come before its first `key` (what
+    `parse_streaming` shows `on_item` as `top`); None when the text is not an object that has `key`
+    or its head is not valid JSON. Only the head is read."""
+    raw = _decoder.raw_decode
+    n = len(text)
+    i = _skip(text, 0)
+    if i >= n or text[i] != "{":
+        return None
+    seen: dict[str, Any] = {}
+    i = _skip(text, i + 1)
+    try:
+        while i < n and text[i] == '"':
+            name, i = raw(text, i)
+            i = _skip(text, i)
+            if i >= n or text[i] != ":":
+                return None
+            i = _skip(text, i + 1)
+            if name == key:
+                return seen
+            seen[name], i = raw(text, i)
+            i = _skip(text, i)
+            if i >= n or text[i] != ",":
+                return None
+            i = _skip(text, i + 1)
+    except (ValueError, RecursionError):
+        return None
+    return None

@@ -25,6 +25,7 @@ from podmortem.sources.logs import read_log_file as _read_log_file
 from podmortem.sources.reader import (
     STDIN_NAME,
     decode_text,
+    looks_binary,
     looks_like_json,
     os_input_error,
     parse_documents,
@@ -33,6 +34,7 @@ from podmortem.sources.reader import (
 )
 
 _JSON_OBJECT = re.compile(r"[ \t\r\n]*\{")
+_JSON_OBJECT_BYTES = re.compile(rb"[ \t\r\n]*\{")
 _LOG_NAME = re.compile(r"^(?P<pod>[^_]+)_(?P<container>[^_.]+)(?P<prev>\.previous)?\.log$")
 _OBJECT_SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -66,21 +68,36 @@ def _kube_docs(docs: list[Any], path: str) -> list[Any]:
     return ok
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs 1 us a pod more
 class _Kept:
     """A pod of a streamed list whose evidence is not built yet: where its object is in the input
-    text (shared, not copied), and for a plainly healthy pod its summary (its evidence is built only
-    if something turns up about it)."""
+    (shared, not copied: the text and an offset, or the view msgspec read it as), and for a plainly
+    healthy pod its summary (its evidence is built only if something turns up about it)."""
 
     plain: PlainPod | None
-    text: str
+    text: Any  # str (with start), or a msgspec.Raw of sources/listview.py
     start: int
+    name: str  # the input, for a message
 
     def evidence(self) -> PodEvidence:
-        from podmortem.sources.jsonstream import decode_at
         from podmortem.sources.objects import pod_evidence
 
-        return pod_evidence(decode_at(self.text, self.start))
+        if isinstance(self.text, str):
+            from podmortem.sources.jsonstream import decode_at
+
+            return pod_evidence(decode_at(self.text, self.start))
+        from podmortem.sources.listview import whole
+
+        try:
+            obj = whole(self.text)
+        except ValueError as exc:  # a field the view skipped holds what json.loads refuses
+            raise _invalid_json(self.name, exc) from None
+        return pod_evidence(obj)
+
+
+def _invalid_json(path: str, exc: Exception) -> InputError:
+    return InputError(f"{path}: truncated or invalid JSON ({exc})",
+                      "pass the complete output of `kubectl get pods -o json`")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,9 +143,24 @@ class Bundle:
         data = read_bytes(path)
         if not data or data.isspace():  # not data.strip(): that copies a whole large file
             raise EmptyInput(f"{name}: the input is empty")
+        if self._add_list_view(name, data):
+            return
         text = decode_text(name, data)
         del data
         self.add_text(name, text, strict=True)
+
+    def _add_list_view(self, name: str, data: bytes) -> bool:
+        """A JSON list in ASCII read through the typed pod view straight from its bytes: ASCII needs
+        no decoding (decode_text gives the same characters), which spares a copy of a big file and
+        the time to make it. False when the input is to be read as text (not a JSON object, not
+        ASCII, binary, or a list the view declines)."""
+        if not self.keep_plain or not _JSON_OBJECT_BYTES.match(data) or not data.isascii() or looks_binary(data):
+            return False
+        docs = _read_list_view(data, name, self.streamed)
+        if docs is None:
+            return False
+        self._add_docs(name, docs)
+        return True
 
     def add_text(self, name: str, text: str, *, strict: bool) -> None:
         """Objects or describe text. `strict`: text that is neither is an error (else it is skipped)."""
@@ -183,6 +215,8 @@ class Bundle:
                 continue  # objects and describe text are read from the folder itself
             data = read_bytes(file)
             if not data.strip():
+                continue
+            if base.endswith(_OBJECT_SUFFIXES) and self._add_list_view(file, data):
                 continue
             text = decode_text(file, data)
             if base.endswith(_OBJECT_SUFFIXES):
@@ -273,8 +307,23 @@ def _with_logs_by_name(pod: PodEvidence, logs: Mapping[tuple[str, str], tuple[Lo
     return replace(pod, containers=tuple(containers))
 
 
+# msgspec reads a str through its UTF-8 form, which Python builds (and keeps) beside a text that is
+# not ASCII: past this many characters such a text is read by jsonstream, whose peak memory is lower.
+VIEW_MAX_NON_ASCII = 32 * 1024 * 1024
+
+
 def _stream_json(text: str, path: str, streamed: list[PodEvidence | _Kept], keep_plain: bool = False) -> list[Any]:
     """Pods of a JSON object's `items`, normalised as they are parsed, and the rest of the document."""
+    if keep_plain and (text.isascii() or len(text) <= VIEW_MAX_NON_ASCII):
+        docs = _read_list_view(text, path, streamed)
+        if docs is not None:
+            return docs
+    return _read_jsonstream(text, path, streamed, keep_plain)
+
+
+def _read_jsonstream(text: str, path: str, streamed: list[PodEvidence | _Kept], keep_plain: bool) -> list[Any]:
+    """`_stream_json` by the standard library, item by item (sources/jsonstream.py): the reference
+    reading, for any JSON object."""
     from podmortem.sources.jsonstream import StreamError, parse_streaming_spans
     from podmortem.sources.objects import pod_evidence
 
@@ -284,18 +333,43 @@ def _stream_json(text: str, path: str, streamed: list[PodEvidence | _Kept], keep
             if kind == "Pod":
                 # Kept as a place in the text unless every pod is built now: a failing pod's evidence
                 # is built when asked (Bundle.pods_pending), in explain's workers.
-                streamed.append(_Kept(plain_pod(item), text, start) if keep_plain else pod_evidence(item))
+                streamed.append(_Kept(plain_pod(item), text, start, path) if keep_plain else pod_evidence(item))
                 return None
         return item  # events, nested lists, kind-less items: handled with the rest of the document
 
     try:
         doc = parse_streaming_spans(text, take)
     except StreamError as exc:
-        raise InputError(f"{path}: truncated or invalid JSON ({exc})",
-                         "pass the complete output of `kubectl get pods -o json`") from None
+        raise _invalid_json(path, exc) from None
+    return _rest(doc, streamed)
+
+
+def _rest(doc: Any, streamed: list[PodEvidence | _Kept]) -> list[Any]:
     if isinstance(doc, dict) and not doc.get("kind") and doc.get("items") == [] and streamed:
         return []  # a kind-less list whose items were all streamed pods
     return [doc]
+
+
+def _read_list_view(text: str | bytes, path: str, streamed: list[PodEvidence | _Kept]) -> list[Any] | None:
+    """`_stream_json` for a JSON list, through the typed pod view (sources/listview.py); None when
+    the list is to be read by jsonstream after all (and nothing was added)."""
+    from podmortem.sources.listview import PLAIN, POD, Declined, read_list
+
+    pods: list[PodEvidence | _Kept] = []
+    kept: list[Any] = []
+    try:
+        head, items = read_list(text)
+        for what, value, raw in items:
+            if what == PLAIN:
+                pods.append(_Kept(value, raw, 0, path))
+            elif what == POD:  # as jsonstream's: built when asked (Bundle.pods_pending)
+                pods.append(_Kept(None, raw, 0, path))
+            elif value is not None:  # as jsonstream: a null item is dropped
+                kept.append(value)
+    except Declined:
+        return None
+    streamed.extend(pods)
+    return _rest({**head.fields, "items": kept}, streamed)
 
 
 def load_folder(path: str) -> list[PodEvidence]:
