@@ -1,10 +1,10 @@
 """`podmortem explain pods.json -o json` on failing pods loads the rules, not the rest of the program.
 
 The start-up of this command is part of the benchmarked time (benchmarks/bench_explain.py; where
-the imports go: benchmarks/bench_startup.py). The rules, the engine and the JSON renderer (with
-PyYAML for the remedies' patch text) are needed; the live client and its HTTP stack, the
-simulator, lint, the text renderer and logging are not, and each would add milliseconds to every
-run. tests/render/test_startup_imports.py covers a file of healthy pods.
+the imports go: benchmarks/bench_startup.py). The rules, the engine and the JSON renderer are needed;
+PyYAML is not (a remedy's patch text is written without it unless a word needs its resolvers:
+kube/yamlwords.py), nor are the live client and its HTTP stack, the simulator, lint, the text
+renderer and logging, and each would add milliseconds to every run. tests/render/test_startup_imports.py covers a file of healthy pods.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 # Imports whose first package (or whole name) is one of these must not happen.
 UNNEEDED = (
     "kubernetes", "urllib3", "requests", "pydantic", "ssl", "http", "email", "socket",  # the live client
+    "yaml",  # YAML input and output, and the rare patch word only PyYAML's resolvers can type
     "rich", "pygments", "markdown_it",  # the text and Markdown renderers
     "logging", "traceback",  # only for --debug and a rule that fails
     "podmortem.live.client", "podmortem.live.collect", "podmortem.sim", "podmortem.lint", "podmortem.gate",
@@ -76,6 +77,7 @@ def test_explain_json_of_failing_pods_imports_only_what_it_uses(tmp_path: Path) 
     assert code == 1, out  # a problem was diagnosed: the rules and the renderer did run
     assert json.loads(out)["pods"][0]["findings"][0]["cause"] == "resources.oom-killed"
     assert "podmortem.engine" in modules and "podmortem.render.json" in modules
+    assert "memory: 256Mi" in json.loads(out)["pods"][0]["findings"][0]["remedy"]["patch"]
     assert unneeded(modules) == []
 
 

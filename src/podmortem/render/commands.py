@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from podmortem.kube.kubectl import kubectl, object_ref
+from podmortem.kube.yamlwords import is_plain_string
 from podmortem.model.remedy import (
     PLACEHOLDERS,
     ApplyPatch,
@@ -33,12 +34,12 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "R
 def patch_yaml(patch: Mapping[str, Any] | None) -> str | None:
     if patch is None:
         return None
-    import yaml  # here, not at the top: `explain -o json` on healthy pods never needs it
-
     data = _plain(patch)
     block = block_yaml(data)
     if block is not None:
         return block
+    import yaml  # here: most patches are written by block_yaml, which loads PyYAML only for a few words
+
     # libyaml's emitter writes what PyYAML's pure-Python one writes for plain ASCII data at a
     # fraction of the cost; they differ on empty keys and some non-ASCII text, which keep the
     # pure-Python emitter (tests/render/test_patch_yaml.py compares the two).
@@ -72,6 +73,9 @@ def _bare(value: Any) -> str | None:
     if type(value) is int:
         return str(value)
     if type(value) is str and _BARE_WORD.match(value):
+        plain = is_plain_string(value)  # most words need no PyYAML to tell (kube/yamlwords.py)
+        if plain is not None:
+            return value if plain else None
         from yaml.resolver import Resolver
 
         resolvers = Resolver.yaml_implicit_resolvers
