@@ -7,12 +7,15 @@ Placeholders render bare: they are upper-case words by construction.
 
 from __future__ import annotations
 
+import re
 import shlex
 
 from podmortem.model.remedy import Arg, Command, Joined, Placeholder
 
 
 def render_arg(arg: Arg) -> str:
+    if type(arg) is str:  # most words: the one test first (a subclass takes the isinstance chain below)
+        return shlex.quote(arg)
     if isinstance(arg, Placeholder):
         return arg.name
     if isinstance(arg, Joined):
@@ -25,8 +28,22 @@ def render_arg(arg: Arg) -> str:
     return shlex.quote(arg)
 
 
+# shlex.quote leaves a word as it is when it is not empty and holds only these characters (Python
+# 3.11's shlex._find_unsafe: `[^\w@%+=:,./-]`, ASCII); here with the space that joins the words.
+_UNSAFE_OR_SPACE = re.compile(r"[^\w@%+=:,./ -]", re.ASCII)
+
+
 def render_command(cmd: Command) -> str:
-    line = " ".join(render_arg(a) for a in cmd.argv)
+    argv = cmd.argv
+    line = None
+    if all(type(a) is str for a in argv):
+        # Most commands are plain words that need no quotes: one scan of the joined line shows it (no
+        # word empty, none with a space or any character shlex.quote would quote), else word by word.
+        joined = " ".join(argv)  # type: ignore[arg-type]  # every word is a str (checked above)
+        if all(argv) and joined.count(" ") == len(argv) - 1 and not _UNSAFE_OR_SPACE.search(joined):
+            line = joined
+    if line is None:
+        line = " ".join([render_arg(a) for a in argv])
     if cmd.stdout is not None:
         line += " > " + render_arg(cmd.stdout)
     if cmd.pipe is not None:

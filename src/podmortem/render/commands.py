@@ -9,7 +9,7 @@ import json
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from podmortem.kube.kubectl import kubectl, object_ref
@@ -19,11 +19,11 @@ from podmortem.model.remedy import (
     ApplyPatch,
     Arg,
     Command,
+    Joined,
     Placeholder,
     Remedy,
     Step,
     Target,
-    placeholders_in,
 )
 from podmortem.shell import render_arg, render_command
 
@@ -139,8 +139,12 @@ def emitters_agree(value: Any) -> bool:
     return value is None or isinstance(value, (bool, int, float))
 
 
+# What `json.dumps(value, separators=(",", ":"), ensure_ascii=False)` builds on every call, built once.
+_PATCH_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def patch_json(patch: Mapping[str, Any]) -> str:
-    return json.dumps(_plain(patch), separators=(",", ":"), ensure_ascii=False)
+    return _PATCH_JSON.encode(_plain(patch))
 
 
 def patch_plain(patch: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -151,23 +155,85 @@ def patch_plain(patch: Mapping[str, Any] | None) -> dict[str, Any] | None:
 def placeholders(remedy: Remedy) -> list[str]:
     """Every placeholder the rendered commands and the patch carry, once each, in order: what a reader
     fills in (each is explained in PLACEHOLDERS)."""
+    return list(remedy_text(remedy).placeholders)
+
+
+@dataclass(frozen=True, slots=True)
+class RemedyText:
+    """A remedy as every renderer prints it, after the checks of podmortem.render.validate: its command
+    lines in order and the placeholders they and the patch carry."""
+
+    lines: tuple[str, ...]
+    placeholders: tuple[str, ...]
+
+
+# Renderers ask for a remedy's lines, then its placeholders: the last answer is kept for the same
+# check result (podmortem.render.validate keeps that for the same remedy object and patch-file state).
+_LAST_TEXT: list[tuple[object, RemedyText]] = []
+
+
+def remedy_text(remedy: Remedy) -> RemedyText:
+    """The remedy's command lines and placeholders, built once: the apply command is made and rendered
+    once, and a command whose words are all plain strings is not walked for placeholders."""
     from podmortem.render.validate import check
 
-    remedy = check(remedy).remedy
-    out: list[str] = []
-    steps = list(remedy.commands)
-    if remedy.patch is not None:
-        steps.append(apply_command(remedy, remedy.patch_file))
+    checked = check(remedy)
+    last = _LAST_TEXT[0] if _LAST_TEXT else None  # one read: another thread may replace it meanwhile
+    if last is not None and last[0] is checked:
+        return last[1]
+    text = _remedy_text(checked.remedy)
+    _LAST_TEXT[:] = [(checked, text)]
+    return text
+
+
+def _remedy_text(remedy: Remedy) -> RemedyText:
+    apply = apply_command(remedy, remedy.patch_file) if remedy.patch is not None else None
+    steps = remedy.commands
+    if apply is not None and not any(isinstance(s, ApplyPatch) for s in steps):
+        steps = (ApplyPatch(), *steps)
+    applied = render_command(apply) if apply is not None else None
+    lines: list[str] = []
     for step in steps:
-        if isinstance(step, Command):
-            for name in placeholders_in(step):
-                if name not in out:
-                    out.append(name)
+        if isinstance(step, ApplyPatch):
+            if applied is not None:
+                lines.append(applied)
+        else:
+            lines.append(render_command(step))
+    names: list[str] = []
+    walk = [s for s in remedy.commands if isinstance(s, Command)]
+    if apply is not None:
+        walk.append(apply)
+    for cmd in walk:
+        _command_placeholders(cmd, names)
     if remedy.patch is not None:
         for name in _patch_placeholders(remedy.patch):
-            if name not in out:
-                out.append(name)
-    return out
+            if name not in names:
+                names.append(name)
+    return RemedyText(tuple(lines), tuple(names))
+
+
+def _command_placeholders(cmd: Command, out: list[str]) -> None:
+    """Adds the placeholder names `placeholders_in(cmd)` gives, in its order, to `out` (once each):
+    the same walk with plain string values, most of a command's words, passed over in the loop."""
+    for arg in cmd.argv:
+        if type(arg) is not str:
+            _arg_placeholders(arg, out)
+    if cmd.stdout is not None:
+        _arg_placeholders(cmd.stdout, out)
+    if cmd.pipe is not None:
+        _command_placeholders(cmd.pipe, out)
+
+
+def _arg_placeholders(arg: Arg, out: list[str]) -> None:
+    if isinstance(arg, Placeholder):
+        if arg.name not in out:
+            out.append(arg.name)
+    elif isinstance(arg, Joined):
+        for p in arg.parts:
+            if type(p) is not str:
+                _arg_placeholders(p, out)
+    elif isinstance(arg, Command):
+        _command_placeholders(arg, out)
 
 
 def _patch_placeholders(value: Any) -> list[str]:
@@ -217,21 +283,9 @@ def command_lines(remedy: Remedy, patch_file: str | None = None) -> list[str]:
     """The remedy's commands as shell lines, in order, after the checks of podmortem.render.validate (every
     renderer prints these). A remedy with a patch always says how to apply it (first, unless its steps
     place the apply elsewhere); the patch file is the one `--write-patches` wrote."""
-    from podmortem.render.validate import check
-
     if patch_file is not None:
         remedy = replace(remedy, patch_file=patch_file)
-    remedy = check(remedy).remedy
-    patch_file = remedy.patch_file
-    steps = remedy.commands
-    if remedy.patch is not None and not any(isinstance(s, ApplyPatch) for s in steps):
-        steps = (ApplyPatch(), *steps)
-    out = []
-    for step in steps:
-        line = render_step(remedy, step, patch_file)
-        if line is not None:
-            out.append(line)
-    return out
+    return list(remedy_text(remedy).lines)
 
 
 def target_dict(target: Target | None) -> dict[str, Any] | None:
@@ -240,6 +294,6 @@ def target_dict(target: Target | None) -> dict[str, Any] | None:
     return {"kind": target.kind, "namespace": target.namespace, "name": target.name, "container": target.container}
 
 
-__all__ = ["WORKLOAD_KINDS", "apply_command", "block_yaml", "command_lines", "patch_json", "patch_plain", "patch_yaml",
-           "placeholders",
+__all__ = ["WORKLOAD_KINDS", "RemedyText", "apply_command", "block_yaml", "command_lines", "patch_json", "patch_plain", "patch_yaml",
+           "placeholders", "remedy_text",
            "render_arg", "render_command", "render_step", "target_dict"]

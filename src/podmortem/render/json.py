@@ -64,20 +64,24 @@ def backoff_dict(b: Backoff) -> dict[str, Any]:
 
 
 def pod_dict(d: PodDiagnosis) -> dict[str, Any]:
-    main = d.backoff[0] if d.backoff else None
-    for b in d.backoff:  # the container that is in back-off is the one a reader wants first
-        if b.state == "back-off":
-            main = b
-            break
-    backoff: dict[str, Any] = backoff_dict(main) if main else {}
+    """One pod of the `-o json` document (its entry under "pods"), from its diagnosis alone: the same
+    dict whichever process builds it (live/parallel's forked workers may), so it is pickled as is.
+    A stable public name: the workers call it."""
+    backoff: dict[str, Any] = {}
     if d.backoff:
+        main = d.backoff[0]
+        for b in d.backoff:  # the container that is in back-off is the one a reader wants first
+            if b.state == "back-off":
+                main = b
+                break
+        backoff = backoff_dict(main)
         backoff["containers"] = [backoff_dict(b) for b in d.backoff]
     return {
         "namespace": d.namespace,
         "name": d.name,
         "status": d.status,
         "owner": d.owner,
-        "findings": [finding_dict(f) for f in d.findings],
+        "findings": [finding_dict(f) for f in d.findings] if d.findings else [],
         "backoff": backoff,
         "missing_evidence": list(d.missing),
         "notes": list(d.notes),

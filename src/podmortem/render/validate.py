@@ -73,11 +73,13 @@ def _check(remedy: Remedy) -> Checked:
     problems: list[str] = []
     allowed = allowed_namespaces(remedy)
     steps: list[Step] = []
+    same = True  # every step kept as it is: the remedy itself is the answer (no copy)
     for step in remedy.commands:
-        if not isinstance(step, Command):
+        if not isinstance(step, Command) or untouched(step, allowed):
             steps.append(step)
             continue
         fixed = _command(step, allowed, problems)
+        same = same and fixed is step
         if fixed is not None:
             steps.append(fixed)
     patch_file = remedy.patch_file
@@ -86,8 +88,9 @@ def _check(remedy: Remedy) -> Checked:
         patch_file = None
     if remedy.patch is not None:
         _patch_values(remedy.patch, "patch", problems)
-    out = replace(remedy, commands=tuple(steps), patch_file=patch_file)
-    return Checked(out, tuple(problems))
+    if same and patch_file is remedy.patch_file:
+        return Checked(remedy, tuple(problems))
+    return Checked(replace(remedy, commands=tuple(steps), patch_file=patch_file), tuple(problems))
 
 
 def _command(cmd: Command, allowed: frozenset[str], problems: list[str]) -> Command | None:
@@ -132,6 +135,51 @@ def _command(cmd: Command, allowed: frozenset[str], problems: list[str]) -> Comm
         problems.append(f"a command does not split as shell words ({e}): dropped")
         return None
     return out
+
+
+def untouched(cmd: Command, allowed: frozenset[str]) -> bool:
+    """True only when `_command` would give `cmd` back as it is (an equal command) with no problem and
+    without the shell-word check, decided in one pass over its words: the common case of a rule's
+    command (names from the evidence, `-n` with an allowed namespace, no upper-case word that spells a
+    placeholder) skips the repairs' copies and the per-value calls. Anything unusual answers False and
+    takes `_command`, so this never decides a repair (tests/render/test_validate_fast.py compares them)."""
+    namespace_next = False
+    for arg in cmd.argv:
+        kind = type(arg)
+        if kind is str:
+            assert isinstance(arg, str)
+            if not arg or (namespace_next and arg not in allowed):
+                return False
+            if arg[0] == "-" and (arg.startswith("--patch-file") or arg.startswith("--namespace=")):
+                return False
+            if _CAPITAL.search(arg) and _LITERAL_PLACEHOLDER.search(arg):
+                return False
+            namespace_next = arg in NAMESPACE_FLAGS
+            continue
+        namespace_next = False
+        if kind is Placeholder:
+            continue
+        if kind is Joined:
+            assert isinstance(arg, Joined)
+            if not arg.parts:
+                return False
+            for p in arg.parts:
+                if type(p) is str:
+                    if not p or (_CAPITAL.search(p) and _LITERAL_PLACEHOLDER.search(p)):
+                        return False
+                elif type(p) is not Placeholder:
+                    return False
+            continue
+        if kind is Command:
+            assert isinstance(arg, Command)
+            if not untouched(arg, allowed):
+                return False
+            continue
+        return False
+    stdout = cmd.stdout
+    if stdout is not None and not ((type(stdout) is str and stdout) or type(stdout) is Placeholder):
+        return False
+    return cmd.pipe is None or untouched(cmd.pipe, allowed)
 
 
 def quoted_by_construction(cmd: Command) -> bool:
@@ -228,4 +276,4 @@ def _patch_values(value: Any, where: str, problems: list[str]) -> None:
             _patch_values(v, f"{where}[{i}]", problems)
 
 
-__all__ = ["KNOWN_NAMESPACES", "Checked", "allowed_namespaces", "check", "quoted_by_construction"]
+__all__ = ["KNOWN_NAMESPACES", "Checked", "allowed_namespaces", "check", "quoted_by_construction", "untouched"]
