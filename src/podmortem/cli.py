@@ -111,9 +111,10 @@ def explain(
 
     INPUTS are files or folders; their kind is detected from their content. `-` reads stdin.
     """
-    from podmortem.explainpods import explain_pods, json_report
+    from podmortem.explainpods import explain_pods
     from podmortem.model import PodEvidence
     from podmortem.render import render
+    from podmortem.render.jsonparts import json_report
     from podmortem.sources.healthy import PlainPod
     from podmortem.sources.loader import Inputs, PendingPod, read_bundle, with_logs
 

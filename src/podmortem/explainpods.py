@@ -134,42 +134,9 @@ class _Chain:
         problem = any(d.findings for d in found)
         if not self.as_json:
             return found, problem
+        from podmortem.render.jsonparts import pod_entries
+
         return pod_entries(found), problem
-
-
-def pod_entries(diagnoses: Sequence[PodDiagnosis]) -> bytes:
-    """The pods' entries as they sit in the `-o json` report (render.json.render_json), inert
-    (render.escape.neutralise, as the CLI's output would make them): the part of the report
-    between `"pods": [` and `]`, without the line breaks around it."""
-    import orjson
-
-    from podmortem.render.escape import neutralise
-    from podmortem.render.json import pod_dict
-
-    if not diagnoses:
-        return b""
-    whole = orjson.dumps([pod_dict(d) for d in diagnoses], option=orjson.OPT_INDENT_2)
-    # "[\n  {...},\n  {...}\n]" -> one level deeper. A JSON string holds no raw line break, so every
-    # b"\n" is one of the encoder's own.
-    inner = b"  " + whole[2:-2].replace(b"\n", b"\n  ")
-    text = inner.decode()
-    inert = neutralise(text)
-    return inner if inert is text else inert.encode()
-
-
-def json_report(entries: Sequence[bytes]) -> str:
-    """The `-o json` report (render.json.render_json) around pod entries made by `pod_entries`."""
-    import orjson
-
-    from podmortem.render.json import document
-
-    empty = orjson.dumps(document([]), option=orjson.OPT_INDENT_2)
-    head, sep, tail = empty.partition(b'"pods": []')
-    assert sep and b'"pods": []' not in tail, "the report's layout changed: pod_entries must follow it"
-    parts = [e for e in entries if e]
-    if not parts:
-        return (empty + b"\n").decode()
-    return b"".join((head, b'"pods": [\n', b",\n".join(parts), b"\n  ]", tail, b"\n")).decode()
 
 
 def explain_pods(pods: Sequence[Item], *, now: datetime, fixed: bool, settings: Any,

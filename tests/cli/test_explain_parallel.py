@@ -116,8 +116,9 @@ def test_every_split_of_a_generated_list_gives_the_same_bytes(tmp_path: Path) ->
     """The chain straight, on lists of every size around the share boundaries, healthy and failing
     pods mixed, JSON entries and diagnoses: N workers give the plain loop's bytes."""
     from podmortem.commandline import backoff_settings
-    from podmortem.explainpods import explain_pods, json_report
+    from podmortem.explainpods import explain_pods
     from podmortem.render.json import render_json
+    from podmortem.render.jsonparts import json_report
     from podmortem.sources.loader import Inputs, read_bundle
 
     doc = _pods(40)

@@ -156,7 +156,8 @@ def diagnose(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool,
         # The collector's threads have stopped: the engine may share the pods out among processes.
         result = diagnose_collection(col, now=col.listed_at, backoff=backoff_settings(reduced_backoff, backoff_max),
                                      workers=spare_workers(usable_cpus(), load_average(), MAX_WORKERS),
-                                     keep_evidence=output == "html")
+                                     keep_evidence=output == "html",
+                                     rendered=output == "json" and write_patches is None)
         result.server, result.context = client.host, client.context
         result.requests = dict(sorted(client.requests.items()))
         if write_patches is not None:
@@ -169,7 +170,7 @@ def diagnose(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool,
         say(f"podmortem: warning: {line}")
     for m in col.missing_rbac if output in ("json", "yaml") else ():
         say(f"podmortem: {m.line()}")
-    emit(text)
+    emit(text, inert=result.entries is not None)  # made inert part by part (render.jsonparts)
     leave(EXIT_PROBLEM if result.problem else EXIT_OK)
 
 

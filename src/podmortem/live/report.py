@@ -37,6 +37,9 @@ class LiveResult:
     server: str | None = None
     requests: dict[str, int] = field(default_factory=dict)
     evidence: dict[PodKey, PodEvidence] = field(default_factory=dict)  # what each diagnosis read (HTML timeline)
+    # The -o json report's pod entries, rendered where the pods were diagnosed (render.jsonparts);
+    # `diagnoses` then holds only those with a finding, and `extras` nothing.
+    entries: list[bytes] | None = None
 
     @property
     def problem(self) -> bool:
@@ -239,22 +242,30 @@ def without_rollback(f: Finding) -> Finding:
     return replace(f, remedy=replace(r, summary=r.summary.rstrip() + text, commands=kept))
 
 
-# Pods needing the engine from which a diagnosis is shared out among processes (live/parallel.py):
-# below this the fork and the pickled results cost more than they save.
+# Pods needing the engine from which the work is shared out among processes (live/parallel.py):
+# below this the fork and the results sent back cost more than they save.
 PARALLEL_FROM = 200
+# The cost of a plainly healthy pod (the collector's summary: diagnosis, notes, entry) and of another
+# healthy pod (its status through the engine) against a failing one's (evidence, engine, entry);
+# they cut the shares.
+PLAIN_WEIGHT = 1 / 60
+OTHER_WEIGHT = 1 / 4
 
 
 def diagnose_collection(col: Collection, *, now: datetime, backoff: BackoffSettings | None = None,
-                        workers: int = 1, keep_evidence: bool = True) -> LiveResult:
+                        workers: int = 1, keep_evidence: bool = True, rendered: bool = False) -> LiveResult:
     """Every listed pod's diagnosis with what the live source adds (sampled logs, ConfigMap checks,
     what changed, notes), in list order.
 
-    workers: processes among which the pods that need the engine are shared (live/parallel.py), for
-    a short-lived command whose collector has stopped its threads; the results are the same as with
-    one. keep_evidence: keep each diagnosed pod's evidence in the result (the HTML report reads it).
+    workers: processes among which the pods are shared, each a run of the list from its evidence to
+    its diagnosis (live/parallel.py), for a short-lived command whose collector has stopped its
+    threads; the results are the same as with one. keep_evidence: keep each diagnosed pod's evidence
+    in the result (the HTML report reads it). rendered: each pod's entry of the `-o json` report is
+    rendered where it is diagnosed (LiveResult.entries), and only the diagnoses with a finding (the
+    groups') come back.
     """
     from podmortem.engine import diagnose, diagnose_plain
-    from podmortem.live.parallel import parallel_map
+    from podmortem.live import parallel
 
     settings = backoff or BackoffSettings()
     by_key = dict(col.keyed())
@@ -290,39 +301,52 @@ def diagnose_collection(col: Collection, *, now: datetime, backoff: BackoffSetti
             extra["top_owner"] = owners[key]
         return d, extra
 
-    # Healthy pods' evidence is what the collector kept (or, for a collection read from files, made
-    # here once); only the failing pods' is built per pod, with their events and logs.
-    others = {key: evidence_of(key, pod) for key, pod in col.keyed() if key not in col.failing}
-
-    def engine(key: PodKey) -> tuple[PodDiagnosis, dict[str, Any], PodEvidence | None]:
-        ev = others[key] if key in others else evidence_of(key, by_key[key])
-        assert isinstance(ev, PodEvidence)
+    def one(key: PodKey) -> tuple[PodDiagnosis, dict[str, Any], PodEvidence | None]:
+        # A healthy pod's evidence is what the collector kept (or, for a collection read from files,
+        # made here); only the failing pods' is built per pod, with their events and logs.
+        ev = evidence_of(key, by_key[key])
+        if isinstance(ev, PlainPod):
+            return (*finish(key, diagnose_plain(ev)), None)
         d, extra = finish(key, diagnose(ev, now=now, backoff=settings))
         return d, extra, ev if keep_evidence else None
 
-    # The pods that need the engine, failing or not (a restart long ago), apart from the plainly healthy.
-    needs_engine = [key for key, _ in col.keyed() if key in col.failing or not isinstance(others[key], PlainPod)]
-    if len(needs_engine) < PARALLEL_FROM:
+    Done = list[tuple[PodDiagnosis, dict[str, Any], PodEvidence | None]]
+
+    def share(done: Done, _: object) -> Done | tuple[bytes, list[PodDiagnosis]]:
+        if not rendered:
+            return done
+        from podmortem.render.jsonparts import pod_entries
+
+        return (pod_entries([d for d, _, _ in done], [extra for _, extra, _ in done]),
+                [d for d, _, _ in done if d.findings])
+
+    keys = [key for key, _ in col.keyed()]
+    # The pods that need the engine, failing or not (a restart long ago), cost; the plainly healthy
+    # ones (the collector's summaries) next to nothing. Each share is a run of the list, in order.
+    weights = [1.0 if key in col.failing else PLAIN_WEIGHT if key in col.plain else OTHER_WEIGHT for key in keys]
+    if sum(1 for w in weights if w > PLAIN_WEIGHT) < PARALLEL_FROM:
         workers = 1
-    engined = dict(zip(needs_engine, parallel_map(engine, needs_engine, workers), strict=True))
+    parts = parallel.staged_map(one, keys, workers, finish=share, weights=weights)
     diagnoses: list[PodDiagnosis] = []
     extras: dict[PodKey, dict[str, Any]] = {}
     evidence: dict[PodKey, PodEvidence] = {}
-    for key, _ in col.keyed():
-        done = engined.get(key)
-        if done is not None:
-            d, extra, ev = done
+    entries: list[bytes] | None = None
+    if rendered:
+        entries = []
+        for part in parts:
+            assert isinstance(part, tuple)
+            entries.append(part[0])
+            diagnoses += part[1]
+    else:
+        done = [x for part in parts if isinstance(part, list) for x in part]
+        for key, (d, extra, ev) in zip(keys, done, strict=True):
             if ev is not None:
                 evidence[key] = ev
-        else:
-            plain = others[key]
-            assert isinstance(plain, PlainPod)
-            d, extra = finish(key, diagnose_plain(plain))
-        extras[key] = extra
-        diagnoses.append(d)
+            extras[key] = extra
+            diagnoses.append(d)
     groups = group_diagnoses(diagnoses, owners, changes)
     pick_representatives(groups, diagnoses)
-    return LiveResult(diagnoses, groups, col, owners, extras, evidence=evidence)
+    return LiveResult(diagnoses, groups, col, owners, extras, evidence=evidence, entries=entries)
 
 
 def with_patch_files(result: LiveResult, folder: str) -> None:
@@ -347,15 +371,19 @@ def render_json(result: LiveResult) -> str:
     from podmortem.render.json import document
 
     col = result.collection
-    doc = document(
-        result.diagnoses,
-        groups=[g.as_dict() for g in result.groups],
-        missing_rbac=[m.as_dict() for m in col.missing_rbac],
-        source={"kind": "live", "server": result.server, "context": result.context,
-                "listed_at": col.listed_at.isoformat() if col.listed_at else None,
-                "pods": len(col.pods), "failing": len(col.failing), "requests": result.requests},
-        warnings=list(col.warnings),
-    )
+    rest: dict[str, Any] = {
+        "groups": [g.as_dict() for g in result.groups],
+        "missing_rbac": [m.as_dict() for m in col.missing_rbac],
+        "source": {"kind": "live", "server": result.server, "context": result.context,
+                   "listed_at": col.listed_at.isoformat() if col.listed_at else None,
+                   "pods": len(col.pods), "failing": len(col.failing), "requests": result.requests},
+        "warnings": list(col.warnings),
+    }
+    if result.entries is not None:
+        from podmortem.render.jsonparts import json_report
+
+        return json_report(result.entries, **rest)
+    doc = document(result.diagnoses, **rest)
     for entry, d in zip(doc["pods"], result.diagnoses, strict=True):
         entry.update(result.extras.get((d.namespace or "", d.name or ""), {}))
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n"

@@ -1,0 +1,50 @@
+"""The -o json report joined from runs of pod entries (render/jsonparts.py) is the one render_json
+gives, made inert, byte for byte: for every cut of the pods into runs, with hostile names and
+notes, with findings, and with the report's other fields (a group's own "pods" list among them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from podmortem.engine import diagnose
+from podmortem.model import PodDiagnosis
+from podmortem.render.escape import has_unsafe, neutralise
+from podmortem.render.json import render_json
+from podmortem.render.jsonparts import json_report, pod_entries
+from podmortem.sources.loader import load_folder
+
+from .test_hostile_names import HOSTILE
+
+DEMO = Path(__file__).resolve().parents[2] / "src" / "podmortem" / "examples" / "demo"
+
+
+def _diagnoses() -> list[PodDiagnosis]:
+    found = [diagnose(p) for p in load_folder(str(DEMO))]
+    hostile = [PodDiagnosis(HOSTILE, f"{HOSTILE}-{i}", "Running", (), notes=(HOSTILE, "\x7f\x85\u202e"))
+               for i in range(3)]
+    return [*found[:4], *hostile, *found[4:]]
+
+
+def test_every_cut_gives_render_jsons_bytes() -> None:
+    ds = _diagnoses()
+    assert any(d.findings for d in ds)
+    extra = {"groups": [{"pods": [], "name": HOSTILE}], "source": {"pods": 3}, "warnings": [HOSTILE]}
+    for kw in ({}, extra):
+        want = neutralise(render_json(ds, **kw))
+        assert not has_unsafe(want)
+        for cut in range(len(ds) + 1):
+            for cut2 in (cut, min(len(ds), cut + 2)):
+                runs = [pod_entries(ds[:cut]), pod_entries(ds[cut:cut2]), pod_entries(ds[cut2:])]
+                assert json_report(runs, **kw) == want
+    assert json_report([], **extra) == neutralise(render_json([], **extra))
+
+
+def test_extras_are_added_as_render_live_adds_them() -> None:
+    import orjson
+
+    ds = _diagnoses()[:5]
+    extras = [{"top_owner": f"deployment/x{i}", "notes": ["replaced"]} if i % 2 else {} for i in range(5)]
+    got = orjson.loads(json_report([pod_entries(ds, extras)]))
+    for entry, extra in zip(got["pods"], extras, strict=True):
+        for k, v in extra.items():
+            assert entry[k] == v
