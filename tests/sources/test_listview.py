@@ -234,3 +234,24 @@ def test_a_number_json_load_refuses_is_one_line_and_exit_2(tmp_path: Path, pods:
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "pods.json: truncated or invalid JSON (Exceeds the limit (4300 digits)" in lines[0]
+
+
+def test_msgspec_without_typing_extensions_reads_the_same(tmp_path: Path) -> None:
+    """kube/typedjson imports msgspec without typing_extensions in a fresh process (explain's); the
+    views must judge a list exactly as they do with it (this process has it loaded)."""
+    import subprocess
+    import sys
+
+    text = json.dumps({"apiVersion": "v1", "kind": "List", "items": [*PODS, EVENT, None, 7]})
+    (tmp_path / "pods.json").write_text(text)
+    script = ("import sys; from podmortem.sources import loader; s = []; "
+              "docs = loader._read_list_view(open(sys.argv[1], 'rb').read(), 'pods.json', s); "
+              "assert 'typing_extensions' not in sys.modules; "
+              "print(repr((docs, [(p.plain, p.evidence()) for p in s])))")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "pods.json")], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert "typing_extensions" in sys.modules
+    streamed: list[Any] = []
+    docs = _read_list_view(text.encode(), "pods.json", streamed)
+    assert done.stdout.strip() == repr((docs, [(p.plain, p.evidence()) for p in streamed]))
+    assert any(p.plain for p in streamed) and any(p.plain is None for p in streamed)

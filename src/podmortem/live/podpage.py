@@ -18,8 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import msgspec
-
+from podmortem.kube.typedjson import msgspec
 from podmortem.live.client import Call
 from podmortem.live.rawpage import plain_items, raw_items, whole
 from podmortem.sources.healthy import PlainPod, plain_pod

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-import msgspec
 import orjson
 
+from podmortem.kube.typedjson import msgspec
 from podmortem.live.client import Call, CallFailed
 from podmortem.sources.podview import page_items
 

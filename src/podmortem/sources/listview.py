@@ -32,8 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import msgspec
-
+from podmortem.kube.typedjson import msgspec
 from podmortem.sources.healthy import plain_pod
 from podmortem.sources.jsonstream import fields_before
 from podmortem.sources.podview import POD_VIEW, plain_view

@@ -21,9 +21,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-import msgspec
-
 from podmortem.kube.times import parse_rfc3339
+from podmortem.kube.typedjson import msgspec
 from podmortem.sources.healthy import PlainPod
 
 # Each view is the shape a plainly healthy pod must have: a required field is one the plain rule
