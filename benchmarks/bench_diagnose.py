@@ -19,7 +19,9 @@ Targets: podmortem's median at most 2.5 x the fetch floor (issue 15; goal 1.5) a
 kubectl's; peak memory under 400 MB; fewer than 120 requests; log requests <= failing containers.
 `--check` exits 1 when a target is missed. A per-phase breakdown (pod list, events, logs, config
 checks, ReplicaSets, engine, render) comes from one extra in-process run whose collector phases are
-timed one by one (the real command overlaps them; the sum is a sequential upper bound).
+timed one by one (the real command overlaps them; the sum is a sequential upper bound), and the
+stages as the command runs them: the collection, the per-pod chain (evidence to rendered entry) with
+one worker and with 2 and 3 forked workers (CPU here and in the workers, reports compared), the join.
 
 Run: `.venv/bin/python benchmarks/bench_diagnose.py [--pods 10000] [--rounds 5] [--check]`
 """
@@ -177,29 +179,48 @@ def phases(kubeconfig: str) -> tuple[dict[str, float], dict[str, int]]:
     return out, dict(client.requests)
 
 
-def pipelined(kubeconfig: str) -> list[tuple[str, float, float]]:
-    """(stage, wall, CPU seconds) of one diagnose -A run in this process as the command runs it: the
-    collection pipelined, then the engine, then the render. CPU close to wall means the stage waits
-    for nothing but the interpreter; on a shared machine wall also holds the time other work took."""
+def pipelined(kubeconfig: str) -> tuple[list[tuple[str, float, float]], list[str]]:
+    """(stage, wall, CPU seconds) of one diagnose -A -o json run in this process as the command runs
+    it: the collection pipelined, then the per-pod chain (evidence, engine, notes, each pod's JSON
+    entry) with one worker, then the report joined. CPU close to wall means the stage waits for
+    nothing but the interpreter; on a shared machine wall also holds the time other work took.
+    And the chain again over the same collection with 2 and 3 workers (live/parallel.py): wall, this
+    process's CPU and the workers' (the longer of the two is the stage's time on idle CPUs), and the
+    reports compared byte for byte with the one-worker run."""
+    import resource
+
     from podmortem.live.client import connect
     from podmortem.live.collect import Collector, Scope
     from podmortem.live.command import paused_gc
     from podmortem.live.report import diagnose_collection, render_live
 
-    out = []
+    def children_cpu() -> float:
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return r.ru_utime + r.ru_stime
+
+    out, forked = [], []
     with paused_gc():
         t, c = time.perf_counter(), time.process_time()
         client = connect(kubeconfig)
         col = Collector(client, whole_pods=False).collect(Scope(None))  # as `diagnose` collects
         out.append(("collect", time.perf_counter() - t, time.process_time() - c))
-        t, c = time.perf_counter(), time.process_time()
         assert col.listed_at is not None
-        result = diagnose_collection(col, now=col.listed_at)
-        out.append(("engine", time.perf_counter() - t, time.process_time() - c))
-        t, c = time.perf_counter(), time.process_time()
-        render_live(result, "json", color=False)
-        out.append(("render", time.perf_counter() - t, time.process_time() - c))
-    return out
+        reports = {}
+        for workers in (1, 2, 3):
+            t, c, k = time.perf_counter(), time.process_time(), children_cpu()
+            result = diagnose_collection(col, now=col.listed_at, workers=workers, keep_evidence=False, rendered=True)
+            wall, cpu, kids = time.perf_counter() - t, time.process_time() - c, children_cpu() - k
+            if workers == 1:
+                out.append(("chain", wall, cpu))
+            else:
+                forked.append(f"{workers} workers {wall:.2f} wall, CPU {cpu:.2f} here + {kids:.2f} in the workers")
+            t, c = time.perf_counter(), time.process_time()
+            reports[workers] = render_live(result, "json", color=False)
+            if workers == 1:
+                out.append(("join", time.perf_counter() - t, time.process_time() - c))
+        same = all(r == reports[1] for r in reports.values())
+        forked.append("reports identical" if same else "REPORTS DIFFER")
+    return out, forked
 
 
 def main() -> int:
@@ -283,8 +304,13 @@ def main() -> int:
         print("phases of one in-process run, run one after another (seconds): "
               + ", ".join(f"{k} {v:.2f}" for k, v in breakdown.items()) + f"; sum {sum(breakdown.values()):.2f}")
         print(f"requests per kind (client count, retries included): {dict(sorted(per_kind.items()))}")
-        print("stages of one in-process run as the command runs them (wall / CPU seconds): "
-              + ", ".join(f"{k} {w:.2f} / {c:.2f}" for k, w, c in pipelined(kc)))
+        stages, forked = pipelined(kc)
+        from podmortem.live.parallel import runnable_now, workers_now
+
+        print("stages of one in-process run as the command runs them, one worker (wall / CPU seconds): "
+              + ", ".join(f"{k} {w:.2f} / {c:.2f}" for k, w, c in stages))
+        print(f"the chain in forked workers: {'; '.join(forked)}; the load gate gives "
+              f"{workers_now(4)} at load {os.getloadavg()[0]:.2f} with {runnable_now()} tasks runnable")
         ok = (vs_floor <= 2.5 and vs_kubectl <= 1.0 and peaks["podmortem"] < 400 * 1024 and total < 120
               and requests["logs"] <= failing and len(doc["pods"]) == len(pods))
         print("targets met" if ok else "TARGET MISSED")

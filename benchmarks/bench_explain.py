@@ -369,6 +369,56 @@ def run_once(argv: list[str]) -> tuple[float, float, int]:
     return wall, peak, proc.returncode
 
 
+# One `explain -o json` in phases, in a fresh process as the command runs them: imports, reading the
+# list (healthy pods triaged, failing pods left as places in the text), the per-pod chain (evidence,
+# engine, notes, each pod's JSON entry; explainpods.py) with the workers given, the join.
+PHASES = r"""
+import gc, hashlib, json, resource, sys, time
+t0 = time.perf_counter()
+gc.disable()
+from podmortem.commandline import backoff_settings, parse_now
+from podmortem.explainpods import explain_pods
+from podmortem.render.jsonparts import json_report
+from podmortem.sources.loader import Inputs, read_bundle
+t1, c1 = time.perf_counter(), time.process_time()
+pods = read_bundle(Inputs([sys.argv[1]]), keep_plain=True).pods_pending()
+t2, c2 = time.perf_counter(), time.process_time()
+done = explain_pods(pods, now=parse_now(None), fixed=False, settings=backoff_settings(False, None), as_json=True,
+                    workers=int(sys.argv[2]))
+t3, c3 = time.perf_counter(), time.process_time()
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+text = json_report(done.entries)
+t4, c4 = time.perf_counter(), time.process_time()
+print(json.dumps({"imports": t1 - t0, "read": [t2 - t1, c2 - c1], "chain": [t3 - t2, c3 - c2],
+                  "workers_cpu": kids.ru_utime + kids.ru_stime, "join": [t4 - t3, c4 - c3],
+                  "digest": hashlib.sha256(text.encode()).hexdigest()}))
+"""
+
+
+def phases(path: Path, python: Path) -> None:
+    """The phases of one run with one worker and with two (wall / CPU seconds; the workers' CPU
+    apart), the two reports compared, and what the load gate would choose now."""
+    import json as json_module
+    import os as os_module
+
+    got = {}
+    for workers in (1, 2):
+        proc = subprocess.run([str(python), "-c", PHASES, str(path), str(workers)], capture_output=True, text=True,
+                              cwd=ROOT, check=False)
+        if proc.returncode != 0:
+            print(f"  phases: failed ({proc.stderr.strip().splitlines()[-1:]})")
+            return
+        got[workers] = p = json_module.loads(proc.stdout)
+        print(f"  phases, {workers} worker{'s' if workers > 1 else ''} (wall / CPU s): imports {p['imports']:.3f}, "
+              f"read {p['read'][0]:.3f} / {p['read'][1]:.3f}, chain {p['chain'][0]:.3f} / {p['chain'][1]:.3f}"
+              + (f" + {p['workers_cpu']:.3f} in the worker" if workers > 1 else "")
+              + f", join {p['join'][0]:.3f} / {p['join'][1]:.3f}")
+    from podmortem.live.parallel import runnable_now, workers_now
+
+    print(f"  phases: reports {'identical' if got[1]['digest'] == got[2]['digest'] else 'DIFFER'}; the load gate "
+          f"gives {workers_now(4)} workers at load {os_module.getloadavg()[0]:.2f} with {runnable_now()} tasks runnable")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     ap.add_argument("--pods", type=int, default=10_000)
@@ -401,6 +451,7 @@ def main(argv: list[str] | None = None) -> int:
         code, line = measure(path, size, args.pods, failing, args.rounds, podmortem, python)
         if code == 2:
             return 2
+        phases(path, python)
         worst = max(worst, code)
         summary.append(line)
     print("== summary (whole processes, start-up included, medians of alternating rounds)")

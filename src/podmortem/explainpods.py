@@ -144,16 +144,16 @@ def explain_pods(pods: Sequence[Item], *, now: datetime, fixed: bool, settings: 
                  as_json: bool = False, workers: int | None = None) -> Explained:
     """Every pod through the chain, in order. `now`: --now when `fixed`, else the current time (the
     input's latest timestamp may replace it). `workers`: processes to share the pods among (None:
-    as the machine allows, live/parallel.spare_workers, when PARALLEL_FROM pods need the engine)."""
+    as the machine allows, live/parallel.workers_now, when PARALLEL_FROM pods need the engine)."""
     from podmortem.live.parallel import staged_map
 
     chain = _Chain(now, fixed, settings, index, as_json)
     if workers is None:
         workers = 1
         if sum(1 for p in pods if not isinstance(p, PlainPod)) >= PARALLEL_FROM:
-            from podmortem.live.parallel import load_average, spare_workers, usable_cpus
+            from podmortem.live.parallel import workers_now
 
-            workers = spare_workers(usable_cpus(), load_average(), MAX_WORKERS)
+            workers = workers_now(MAX_WORKERS)
     decided: list[Moment] = []
 
     def decide(reports: list[datetime | None]) -> Moment:

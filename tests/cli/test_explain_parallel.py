@@ -65,6 +65,7 @@ def _workers(monkeypatch: pytest.MonkeyPatch, n: int) -> list[int]:
     monkeypatch.setattr(parallel, "staged_map", spy)
     monkeypatch.setattr(parallel, "usable_cpus", lambda: n)
     monkeypatch.setattr(parallel, "load_average", lambda: 0.0)
+    monkeypatch.setattr(parallel, "runnable_now", lambda: 1)
     return asked
 
 

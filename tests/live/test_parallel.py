@@ -104,7 +104,27 @@ def test_one_worker_or_one_item_is_the_plain_loop(monkeypatch: pytest.MonkeyPatc
 @pytest.mark.parametrize(("cpus", "load", "workers"), [
     (2, None, 2), (2, 0.0, 2), (2, 1.0, 2), (2, 1.6, 1), (2, 5.0, 1), (8, 1.0, 4), (8, 6.0, 3), (1, 0.0, 1)])
 def test_workers_only_onto_cpus_the_load_leaves_idle(cpus: int, load: float | None, workers: int) -> None:
-    assert parallel.spare_workers(cpus, load, 4) == workers
+    assert parallel.spare_workers(cpus, load, 4) == workers  # where the system gives no instant count
+
+
+@pytest.mark.parametrize(("cpus", "load", "running", "workers"), [
+    (2, 2.0, 1, 2),  # the minute was busy (a benchmark's previous command), the CPUs are idle now
+    (2, 1.0, 2, 1),  # something else runs now
+    (2, 0.1, 3, 1), (8, 0.5, 3, 4), (8, 3.0, 6, 3), (2, None, 1, 2), (1, 0.0, 1, 1),
+    (2, 3.0, 1, 1),  # the rest of the machine alone kept both CPUs busy for a minute: a lucky instant
+    (2, 1.0, 0, 2),  # a count that missed this process
+])
+def test_the_instant_count_decides_and_a_busy_minute_vetoes(cpus: int, load: float | None, running: int,
+                                                             workers: int) -> None:
+    assert parallel.spare_workers(cpus, load, 4, running) == workers
+
+
+def test_the_instant_count_counts_this_process() -> None:
+    got = parallel.runnable_now()
+    if got is None:
+        pytest.skip("no /proc/loadavg here")
+    assert got >= 1  # this process is running while it reads
+    assert 1 <= parallel.workers_now(4) <= 4
 
 
 # -- staged_map: two stages with a meeting between them -----------------------------------------------

@@ -139,7 +139,7 @@ def diagnose(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool,
     failing ones cost more API calls. Exit code 1 when a problem is found, 3 when the cluster
     cannot be reached.
     """
-    from podmortem.live.parallel import load_average, spare_workers, usable_cpus
+    from podmortem.live.parallel import workers_now
     from podmortem.live.report import diagnose_collection, render_live
 
     if write_patches is not None:  # a DIR that cannot take the files fails before the cluster is asked
@@ -155,7 +155,7 @@ def diagnose(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool,
         assert col.listed_at is not None
         # The collector's threads have stopped: the engine may share the pods out among processes.
         result = diagnose_collection(col, now=col.listed_at, backoff=backoff_settings(reduced_backoff, backoff_max),
-                                     workers=spare_workers(usable_cpus(), load_average(), MAX_WORKERS),
+                                     workers=workers_now(MAX_WORKERS),
                                      keep_evidence=output == "html",
                                      rendered=output == "json" and write_patches is None)
         result.server, result.context = client.host, client.context

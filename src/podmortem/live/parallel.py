@@ -52,14 +52,40 @@ def load_average() -> float | None:
         return None
 
 
-def spare_workers(cpus: int, load: float | None, most: int) -> int:
-    """Processes worth running: this one, plus each CPU the load leaves idle (the load counts this
-    process while it runs), at most `most`; every CPU when the load is unknown. On a busy machine
-    the children only take turns with the parent (Linux's autogroup scheduler shares CPU per
-    session) and the fork costs more than it saves."""
+def runnable_now() -> int | None:
+    """Tasks running or ready to run on the whole machine at this instant, this process included (the
+    fourth field of /proc/loadavg, "runnable/existing"); None where the system does not say."""
+    try:
+        with open("/proc/loadavg", "rb") as fh:
+            return int(fh.read().split()[3].split(b"/")[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def spare_workers(cpus: int, load: float | None, most: int, running: int | None = None) -> int:
+    """Processes worth running: this one, plus each CPU nothing else is using, at most `most`.
+
+    `running` (runnable_now, this process included) decides: the question is the next fraction of a
+    second, and the 1-minute load average lags it. Right after other work (a benchmark's previous
+    command, a build that just ended) the average still says busy while the CPUs are idle: on a quiet
+    2-CPU machine bench_diagnose's rounds (kubectl then the fetch floor, then podmortem) kept it near
+    2, and the average alone gave one process. The average only vetoes, when it says that the rest of
+    the machine alone kept every CPU busy over the last minute (an instant that happened to look idle
+    on a busy machine). Without the instant count (not Linux), the average alone (it counts this
+    process while it runs). On a busy machine the children only take turns with the parent (Linux's
+    autogroup scheduler shares CPU per session) and the fork costs more than it saves."""
+    if running is not None:
+        if load is not None and load - 1 >= cpus:
+            return 1
+        return max(1, min(most, cpus - max(0, running - 1)))
     if load is None:
         return max(1, min(most, cpus))
     return max(1, min(most, cpus, int(cpus - load + 1.5)))
+
+
+def workers_now(most: int) -> int:
+    """spare_workers for this machine at this instant."""
+    return spare_workers(usable_cpus(), load_average(), most, runnable_now())
 
 
 def shares(n: int, workers: int, weights: Sequence[float] | None = None) -> list[range]:
