@@ -15,11 +15,12 @@ Exit 0 unless --strict is given and a target is missed; 2 when the benchmark can
 (no .venv, or podmortem itself failed), since then there are no figures to judge.
 
 Where podmortem's time goes, and what was chosen (issue 10 item 7): start-up imports (the rules'
-patterns compile on first use: podmortem.lazyre), reading (the standard library's C scanner, item by
-item, sources/jsonstream.py; orjson, a dependency for output, was measured no faster at loading these
-lists once the cyclic collector is paused, and cannot hand items over as they are parsed, which
-keeps the fat list's peak near the size of its text), plainly healthy pods kept as summaries
-(sources/healthy.py), the rules over the failing pods (searches skipped by derived needles:
+patterns compile on first use: podmortem.lazyre), reading (msgspec reads the list as undecoded items,
+straight from an ASCII file's bytes, and each item through the typed pod view that tells plainly
+healthy pods from the others, sources/listview.py and sources/podview.py, shared with diagnose's pod
+list; only other objects are decoded whole while reading, so the fat list's peak stays near the size
+of its text; the standard library's item-by-item reading, sources/jsonstream.py, stays the reference
+and the fallback), plainly healthy pods kept as summaries (sources/healthy.py), the rules over the failing pods (searches skipped by derived needles:
 lazyre.needles; shared out among forked processes from 200 pods: live/parallel.py), and rendering
 (commands podmortem quoted itself are not re-split; patches of bare words bypass PyYAML's emitter).
 The collector is paused for the command and the heap is not freed at exit (commandline).

@@ -262,7 +262,7 @@ class Bundle:
                 if isinstance(p, _Kept):
                     plain = p.plain
                     if plain is not None:
-                        named = (plain.name in log_pods or f"{plain.namespace}/{plain.name}" in log_pods
+                        named = ((log_pods and (plain.name in log_pods or f"{plain.namespace}/{plain.name}" in log_pods))
                                  or (grouped is not None and events_about(grouped, plain.namespace, plain.name)))
                         if keep_plain and not named:
                             streamed.append(replace(plain, has_events=True) if grouped is not None else plain)
