@@ -122,6 +122,7 @@ def test_the_api_order_makes_kindless_items_pods_only_when_kind_comes_first() ->
     '{"items": [{"kind": "Pod", "metadata": {"name": "a"}}], "extra": 1}',  # another top-level field
     '{"kind": "PodList", "items": {"not": "a list"}}',
     '{"kind": "PodList"}',
+    '{"kind": "EventList", "items": [{"involvedObject": {"kind": "Pod", "name": "a"}, "reason": "BackOff"}]}',
     '{"kind": "PodList", "items": [{"kind": "Pod", "metadata": {"name": "a", "x": NaN}}]}',  # json.load reads NaN
     '{"kind": "PodList", "items": [{"kind": "Pod", "metadata": {"name": "\\ud800"}}]}',  # a lone surrogate too
     '{"kind": "PodList", "items": [{"kind": "Pod", "status": {"x": 1e999}}]}',

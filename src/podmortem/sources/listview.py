@@ -100,6 +100,9 @@ def read_list(text: str | bytes) -> tuple[ListHead, Iterator[Item]]:
         value = getattr(doc, name)
         if value is not msgspec.UNSET:
             fields[name] = _whole_or_decline(value)
+    kind = fields.get("kind")
+    if isinstance(kind, str) and kind.endswith("List") and kind not in ("List", "PodList"):
+        raise Declined  # an EventList, a ConfigMapList...: no pod to tell apart, each item is decoded whole
     before = _head(text)
     if before is None:
         raise Declined
