@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 from podmortem import logline
 from podmortem.lazyre import lazy
-from podmortem.model import ContainerEvidence
+from podmortem.model import ContainerEvidence, LogText
 from podmortem.remedy_math import ports_in
 from podmortem.rules import patterns as pt
 
@@ -75,8 +75,8 @@ _SPECIFIC = frozenset({pt.MISSING_ENV, pt.DEPENDENCY, pt.PORT_IN_USE, pt.CONFIG_
                        pt.MISSING_MODULE})
 # Crash forms that only count near the very end of the log: how many records may follow them.
 _WEAK_CRASH = {"fatal-log-line": 3, "error-exit": 0, "dotnet-exception": 3, "goroutine-dump": 3}
-_CACHE: dict[int, tuple[ContainerEvidence, Analysis]] = {}
-_CACHE_SIZE = 64
+_CACHE: dict[tuple[object, ...], tuple[tuple[LogText, ...], Analysis]] = {}
+_CACHE_SIZE = 512  # one per sampled log of a large cluster: pods of an owner are not listed together
 
 
 def lines_of(c: ContainerEvidence) -> list[_Line]:
@@ -109,14 +109,29 @@ def _message_lines(message: str, segment: int, path: str) -> Iterator[_Line]:
             yield _Line(logline.bounded(logline.fold_quotes(text)), no, segment, path, raw, level, k > 0)
 
 
+def _source(c: ContainerEvidence) -> tuple[object, ...]:
+    """Everything `lines_of` reads, logs by identity: equal for two containers means equal lines."""
+    logs = tuple(id(log) for log in c.logs)
+    if any(log.previous for log in c.logs):
+        return (logs,)
+    st = c.status
+    if st is None:
+        return (logs, None)
+    return (logs, c.name, c.init, *(s.terminated.message if s.terminated is not None else None
+                                    for s in (st.state, st.last_state)))
+
+
 def analyse(c: ContainerEvidence) -> Analysis:
-    cached = _CACHE.get(id(c))
-    if cached is not None and cached[0] is c:
+    """The analysis of the container's lines, made once for containers that hold the same ones (the
+    live source hands one sampled log to every pod of an owner failing the same way)."""
+    key = _source(c)
+    cached = _CACHE.get(key)
+    if cached is not None and all(a is b for a, b in zip(cached[0], c.logs, strict=True)):
         return cached[1]
     result = _scan(lines_of(c))
     if len(_CACHE) >= _CACHE_SIZE:
         _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[id(c)] = (c, result)
+    _CACHE[key] = (c.logs, result)  # the entry keeps the logs alive, so their ids are not reused meanwhile
     return result
 
 

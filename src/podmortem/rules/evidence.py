@@ -25,6 +25,7 @@ from podmortem.model.suspect import (
     main_suspect,
 )
 from podmortem.rules.memo import per_pod
+from podmortem.rules.textindex import index_text, may_match
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,18 @@ def messages(pod: PodEvidence) -> Iterator[Message]:
 @per_pod
 def _messages(pod: PodEvidence) -> tuple[Message, ...]:
     return tuple(_each_message(pod))
+
+
+@per_pod
+def said(pod: PodEvidence) -> str:
+    """Every message of the pod lower-cased, one per line (rules.textindex.index_text)."""
+    return index_text(m.text for m in _messages(pod))
+
+
+def may_say(pod: PodEvidence, *patterns: re.Pattern[str]) -> bool:
+    """False only when none of the patterns can match any message of the pod, as written or in its
+    other sentence case (what `search_text` tries)."""
+    return may_match(said(pod), *patterns)
 
 
 def _each_message(pod: PodEvidence) -> Iterator[Message]:
@@ -123,6 +136,8 @@ def search_text(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
 
 
 def find_messages(pod: PodEvidence, pattern: re.Pattern[str]) -> list[tuple[Message, re.Match[str]]]:
+    if not may_say(pod, pattern):
+        return []
     found = []
     for m in messages(pod):
         hit = search_text(pattern, m.text)
@@ -344,6 +359,6 @@ __all__ = [
     "BENIGN_WAITING", "DESCRIBE", "EVENTS", "LOGS", "STATUS", "LogMatch", "Message", "cite_log", "cite_message",
     "cite_termination", "cite_waiting", "container_arg", "container_named_in", "debug_command", "describe_command",
     "event_text", "events_command", "failing_containers", "find_log_lines", "find_messages", "is_bare_pod",
-    "log_records", "logs_command", "main_suspect", "messages", "namespace_of", "ns_text", "pod_arg", "pod_name",
+    "log_records", "logs_command", "main_suspect", "may_say", "messages", "namespace_of", "ns_text", "pod_arg", "pod_name",
     "quoted_original", "search_text", "status_source", "termination_text", "watch_command", "where", "workload_ref", "workload_target",
 ]

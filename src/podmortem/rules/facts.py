@@ -13,39 +13,26 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from podmortem.lazyre import pattern_needles
-from podmortem.logline.fold import other_sentence_case
 from podmortem.model import PodEvidence
-from podmortem.rules.evidence import messages
+from podmortem.rules.evidence import said
 from podmortem.rules.memo import per_pod
+from podmortem.rules.textindex import may_match
 
 
 class PodFacts:
     """What preconditions read about one pod; the text is assembled only when a precondition asks."""
 
-    __slots__ = ("_pod", "_said", "printed")
+    __slots__ = ("pod", "printed")
 
     def __init__(self, pod: PodEvidence) -> None:
-        self._pod = pod
-        self._said: str | None = None
+        self.pod = pod
         self.printed = has_printed(pod)  # a container printed something we hold
 
     @property
     def said(self) -> str:
-        """Every message recorded about the pod (rules.evidence.messages), lower-cased, one per line.
-
-        A text that starts with a non-ASCII letter is also there in its other sentence case, which
-        lower-cases differently for a few letters: search_text tries that form too.
-        """
-        s = self._said
-        if s is None:
-            parts = []
-            for m in messages(self._pod):
-                parts.append(m.text.lower())
-                if not m.text[:1].isascii() and (other := other_sentence_case(m.text)) is not None:
-                    parts.append(other.lower())
-            s = self._said = "\n".join(parts)
-        return s
+        """Every message recorded about the pod (rules.evidence.messages), lower-cased, one per line
+        (rules.textindex.index_text)."""
+        return said(self.pod)
 
 
 @per_pod
@@ -66,34 +53,11 @@ def printed(facts: PodFacts) -> bool:
     return facts.printed
 
 
-def _words(patterns: tuple[re.Pattern[str], ...]) -> tuple[str, ...] | None:
-    """Lower-case words one of which every match of any of the patterns contains; None when unknown.
-
-    A word is lower-cased and looked for in lower-cased text: for an ASCII word that only widens the
-    test, so a non-ASCII word (whose lower case may depend on its neighbours) gives no precondition.
-    """
-    words: list[str] = []
-    for p in patterns:
-        found = pattern_needles(p)  # a lazy pattern is not compiled for its needles
-        if found is None or not all(w.isascii() for w in found.words):
-            return None
-        words += [w.lower() for w in found.words]
-    return tuple(words)
-
-
 def says(*patterns: re.Pattern[str]) -> Callable[[PodFacts], bool]:
     """The precondition of a rule whose every hit comes from one of `patterns` matching one of the pod's
     messages (as written or in its other sentence case): one of their needles (lazyre) is in them."""
-    known: list[tuple[str, ...] | None] = []
-
     def when(facts: PodFacts) -> bool:
-        if not known:
-            known.append(_words(patterns))  # on first use: the patterns compile lazily
-        words = known[0]
-        if words is None:
-            return True
-        said = facts.said
-        return any(w in said for w in words)
+        return may_match(facts.said, *patterns)  # the patterns compile lazily, on first use
     return when
 
 

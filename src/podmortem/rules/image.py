@@ -40,6 +40,7 @@ from podmortem.rules.evidence import (
     debug_command,
     logs_command,
     main_suspect,
+    may_say,
     messages,
     namespace_of,
     watch_command,
@@ -272,7 +273,7 @@ def runtime_exec_not_found(pod: PodEvidence) -> Iterator[Hit]:
     `security.permission-denied`; `exec format error` is `image.exec-format`.
     """
     done: set[str | None] = set()
-    for m in messages(pod):
+    for m in messages(pod) if may_say(pod, _EXEC_NOT_FOUND, DOCKER1_COMMAND_MISSING) else ():
         if _is_probe_message(m):
             continue
         hit = _EXEC_NOT_FOUND.search(m.text)
@@ -459,14 +460,14 @@ def _arch_hint(image: str | None) -> str | None:
 
 def _exec_format_findings(pod: PodEvidence) -> Iterator[tuple[Citation, ContainerEvidence | None, str, float, int]]:
     """(citation, container, detail, confidence, strength) for every execve failure seen."""
-    for m in messages(pod):
+    for m in messages(pod) if may_say(pod, _ARCH_MISMATCH, _MISSING_INTERPRETER, EXEC_LOADER_MISSING) else ():
         if _is_probe_message(m):
             continue
-        c = _container(pod, m.container)
         if _ARCH_MISMATCH.search(m.text):
-            yield cite_message(m), c, "wrong-architecture", 0.96, 3
+            yield cite_message(m), _container(pod, m.container), "wrong-architecture", 0.96, 3
         elif _MISSING_INTERPRETER.search(m.text) or EXEC_LOADER_MISSING.search(m.text):
-            yield cite_message(m), c, "crlf-line-endings" if _CRLF.search(m.text) else "missing-interpreter", 0.9, 3
+            yield (cite_message(m), _container(pod, m.container),
+                   "crlf-line-endings" if _CRLF.search(m.text) else "missing-interpreter", 0.9, 3)
     for om in find_output(pod, _ARCH_MISMATCH, limit=1):
         yield om.citation, om.container, "wrong-architecture", 0.92, 2
     for om in find_output(pod, _CRLF, limit=1):

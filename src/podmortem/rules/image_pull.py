@@ -33,6 +33,7 @@ from podmortem.rules.evidence import (
     cite_message,
     cite_waiting,
     main_suspect,
+    may_say,
     messages,
     namespace_of,
     pod_arg,
@@ -198,7 +199,7 @@ def image_pull_failed(pod: PodEvidence) -> Iterator[Hit]:
     error on a container that has since run is history, not the current failure.
     """
     per_container: dict[str | None, list[tuple[Citation, str | None, str | None]]] = {}
-    for m in messages(pod):
+    for m in messages(pod) if may_say(pod, _PULL_MESSAGE) else ():
         hit = search_text(_PULL_MESSAGE, m.text)
         if hit is None or _INVALID_NAME.search(m.text):
             continue
@@ -266,6 +267,8 @@ _PULL_SECRET_MISSING = lazy(r"Unable to retrieve some image pull secrets \((?P<n
 
 
 def _missing_pull_secrets(pod: PodEvidence) -> Iterator[tuple[Message, str]]:
+    if not may_say(pod, _PULL_SECRET_MISSING):
+        return
     for m in messages(pod):
         hit = search_text(_PULL_SECRET_MISSING, m.text)
         if hit:

@@ -48,10 +48,11 @@ from podmortem.rules.evidence import (
     status_source,
     watch_command,
 )
-from podmortem.rules.facts import printed, says
+from podmortem.rules.facts import PodFacts, printed, says
 from podmortem.rules.output import by_container, find_output, placed
 from podmortem.rules.patch import template_patch
 from podmortem.rules.text import first_upper, node_of
+from podmortem.rules.textindex import may_match
 
 # pkg/kubelet/eviction/helpers.go: the eviction message and its per-container fragments (two phrasings).
 _LOW_ON = lazy(r"The node was low on resource: \[?(?P<resource>[\w-]+(?:\.[\w-]+)*)")
@@ -88,6 +89,32 @@ _CNI = lazy(r"\bcni\b|plugin type=|network plugin|calico|flannel|cilium|weave|ne
                   r"failed to (?:allocate|assign) (?:an )?IP", re.I)
 _DISK_FULL = lazy(r"no space left on device|(?P<readonly>read-only file system)", re.I)
 _UNSCHEDULABLE = lazy(r"(?<!\d)\d+/\d+ nodes are available: (?P<why>.*)", re.S)
+
+
+# Preconditions (rules/facts.py): each names every way its rule can find something, and is false only
+# when none of them is in the pod.
+
+def _may_be_evicted(facts: PodFacts) -> bool:
+    # pod_evicted: the status reason, or a message that says "evict" or matches one of its wordings
+    return (facts.pod.reason == "Evicted" or "evict" in facts.said
+            or may_match(facts.said, _LOW_ON, _OWN_LIMIT, _HAD_CONDITION))
+
+
+def _may_have_lost_node(facts: PodFacts) -> bool:
+    # node_lost_or_not_ready: a status reason, an event reason, a message wording or a lost container
+    pod = facts.pod
+    reason = pod.reason or ""
+    return (reason in _NODE_GONE_REASONS or reason.startswith("OutOf")
+            or any(e.reason in _NODE_GONE_EVENTS for e in pod.events)
+            or may_match(facts.said, _NODE_GONE_MESSAGE)
+            or any((t := c.last_termination) is not None and t.reason == "ContainerStatusUnknown"
+                   for c in pod.containers))
+
+
+def _may_lack_sandbox(facts: PodFacts) -> bool:
+    # pod_sandbox_failed: the FailedCreatePodSandBox event, or a message in one of its wordings
+    return (any(e.reason == "FailedCreatePodSandBox" for e in facts.pod.events)
+            or may_match(facts.said, _SANDBOX, _SANDBOX_CHANGED))
 
 
 
@@ -137,6 +164,7 @@ def _requests_patch(pod: PodEvidence, resource: str, usage: dict[str, str]) -> d
     title="The kubelet evicted the pod because the node ran low on a resource",
     needs=("status", "events"),
     lint_check="memory-limit-missing",
+    when=_may_be_evicted,
 )
 def pod_evicted(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -238,6 +266,7 @@ def pod_evicted(pod: PodEvidence) -> Iterator[Hit]:
     cause="node.pressure",
     title="The pod's node went away, shut down, or refused the pod",
     needs=("status", "events"),
+    when=_may_have_lost_node,
 )
 def node_lost_or_not_ready(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -328,6 +357,7 @@ def node_lost_or_not_ready(pod: PodEvidence) -> Iterator[Hit]:
     cause="node.pressure",
     title="The runtime or network plugin cannot create the pod's sandbox",
     needs=("events",),
+    when=_may_lack_sandbox,
 )
 def pod_sandbox_failed(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -609,6 +639,7 @@ def _was_scheduled(pod: PodEvidence) -> bool:
     cause="node.pressure",
     title="No node can take the pod",
     needs=("events",),
+    when=says(_UNSCHEDULABLE),
 )
 def pod_unschedulable(pod: PodEvidence) -> Iterator[Hit]:
     """

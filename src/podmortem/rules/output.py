@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from podmortem import logline
 from podmortem.lazyre import lazy
-from podmortem.model import Citation, ContainerEvidence, PodEvidence
+from podmortem.model import Citation, ContainerEvidence, LogText, PodEvidence
 from podmortem.model.evidence import DESCRIBE
 from podmortem.rules.evidence import (
     LogMatch,
@@ -26,6 +26,7 @@ from podmortem.rules.evidence import (
 )
 from podmortem.rules.facts import has_printed
 from podmortem.rules.memo import per_pod
+from podmortem.rules.textindex import index_text, may_match
 
 # A pasted events-table row or kubelet line: the cluster's words, not the container's output.
 _EVENT_ROW = lazy(r"^\s*(?:Warning|Normal)\s+\S+|\bkubelet\b")
@@ -85,6 +86,36 @@ def _each_termination_line(pod: PodEvidence, c: ContainerEvidence) -> Iterator[t
                 yield logline.message_text(line), line, f"status.{kind}[{c.name}].{which}.terminated.message"
 
 
+@per_pod
+def printed_text(pod: PodEvidence) -> str:
+    """Every line `find_output` may search, lower-cased, one per line (rules.textindex.index_text)."""
+    parts = [_log_text(log) for c in pod.containers for log in c.logs]
+    parts.append(index_text(line for c in pod.containers for line, _raw, _path in _termination_lines(pod, c)))
+    parts.append(index_text(logline.message_text(raw) for raw in pod.loose_lines))
+    return "\n".join(parts)
+
+
+# A log's index text by identity: the live source hands one sampled log to every pod it stands for.
+_LOG_TEXT: dict[int, tuple[LogText, str]] = {}
+_LOG_TEXT_SIZE = 256
+
+
+def _log_text(log: LogText) -> str:
+    entry = _LOG_TEXT.get(id(log))
+    if entry is not None and entry[0] is log:
+        return entry[1]
+    text = index_text(log.lines)
+    if len(_LOG_TEXT) >= _LOG_TEXT_SIZE:
+        _LOG_TEXT.clear()
+    _LOG_TEXT[id(log)] = (log, text)  # the entry keeps the log alive, so its id is not reused meanwhile
+    return text
+
+
+def may_print(pod: PodEvidence, *patterns: re.Pattern[str]) -> bool:
+    """False only when none of the patterns can match any line `find_output` searches."""
+    return may_match(printed_text(pod), *patterns)
+
+
 def _top_level_lines_after(lines: tuple[str, ...]) -> list[int]:
     """For each line, how many non-blank, non-indented lines follow it: stack frames and blank lines
     (indented continuations of one error) do not count as the process carrying on."""
@@ -129,6 +160,8 @@ def find_output(
     """
     if not has_printed(pod):
         return []  # most failing pods of a cluster list: no log, no message, nothing pasted
+    if not may_print(pod, pattern):
+        return []
     search = _prefiltered(pattern, needles) if needles else _sentence_search(pattern)
     found: list[OutputMatch] = []
     for c in pod.containers:
@@ -137,12 +170,14 @@ def find_output(
         for log in sorted(c.logs, key=lambda lg: not lg.previous):
             if n >= limit:
                 break
-            after = _top_level_lines_after(log.lines)
+            after: list[int] | None = None
             for i, line in enumerate(log.lines):
                 m = search(line)
                 if m and (keep is None or keep(m)):
                     seen.add(line.strip())
                     rec = log.record(i)
+                    if after is None:
+                        after = _top_level_lines_after(log.lines)
                     found.append(OutputMatch(c, line, m, cite_log(LogMatch(c, rec.number, line, m, rec.raw)), after[i]))
                     n += 1
                     if n >= limit:
@@ -195,4 +230,4 @@ def any_output(pod: PodEvidence, pattern: re.Pattern[str]) -> bool:
 
 
 __all__ = ["EARLY_PENALTY", "NEAR_END_LINES", "OutputMatch", "any_output", "by_container", "find_output",
-           "placed"]
+           "may_print", "placed", "printed_text"]

@@ -44,6 +44,7 @@ from podmortem.rules.evidence import (
     container_named_in,
     events_command,
     main_suspect,
+    may_say,
     messages,
     namespace_of,
     pod_arg,
@@ -136,6 +137,8 @@ def _probe_of(c: ContainerEvidence | None, kind: str) -> Probe | None:
 def _trails(pod: PodEvidence, kind: str) -> dict[str | None, ProbeTrail]:
     """Kills and failures of the given probe kind, grouped by container."""
     trails: dict[str | None, ProbeTrail] = {}
+    if not may_say(pod, _KILL, _UNHEALTHY):
+        return trails
     for m in messages(pod):
         if m.path and m.path.endswith(".terminated.message"):
             continue

@@ -1,0 +1,66 @@
+"""One lower-cased text per pod that says, before any search, which patterns cannot match at all.
+
+Rules search every message (or every printed line) of a failing pod for the one wording they know,
+and nearly all of those searches find nothing. A pattern's needles (podmortem.lazyre: words one of
+which every match contains) looked for in one text that holds every line lower-cased answer "no
+line can match" with a few substring tests per pod instead of a search per line. The test only
+ever widens: a word spanning two joined lines, or a case-sensitive word found lower-cased, makes it
+say "maybe", and then the rule searches as before (tests/core/test_textindex.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from podmortem.lazyre import pattern_needles
+from podmortem.logline.fold import other_sentence_case
+
+_WORDS: dict[object, tuple[str, ...] | None] = {}
+_WORDS_SIZE = 4096  # patterns are module constants; bounded all the same
+
+
+def index_text(texts: Iterable[str]) -> str:
+    """The texts lower-cased, one per line. A text that starts with a non-ASCII letter is also there
+    in its other sentence case (rules.evidence.search_text tries it), which lower-cases differently
+    for a few letters."""
+    parts = []
+    for text in texts:
+        parts.append(text.lower())
+        if not text[:1].isascii() and (other := other_sentence_case(text)) is not None:
+            parts.append(other.lower())
+    return "\n".join(parts)
+
+
+def pattern_words(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Lower-case words one of which every match of the pattern contains; None when unknown.
+
+    Looked for in lower-cased text: for an ASCII word that only widens the test, so a non-ASCII
+    word (whose lower case may depend on its neighbours) gives no words.
+    """
+    try:
+        return _WORDS[pattern]
+    except KeyError:
+        pass
+    found = pattern_needles(pattern)  # a lazy pattern is not compiled for its needles
+    words = None if found is None or not all(w.isascii() for w in found.words) else \
+        tuple(w.lower() for w in found.words)
+    if len(_WORDS) >= _WORDS_SIZE:
+        _WORDS.clear()
+    _WORDS[pattern] = words
+    return words
+
+
+def may_match(index: str, *patterns: re.Pattern[str]) -> bool:
+    """False only when none of the patterns can match any text of the index (see `index_text`)."""
+    for p in patterns:
+        words = pattern_words(p)
+        if words is None:
+            return True
+        for w in words:
+            if w in index:
+                return True
+    return False
+
+
+__all__ = ["index_text", "may_match", "pattern_words"]
