@@ -91,19 +91,23 @@ def _findings(pod: PodEvidence, rules: Sequence[Rule]) -> tuple[list[Finding], l
     notes: list[str] = []
     facts = facts_of(pod)
     for r in rules:
-        if r.when is not None and not r.when(facts):
+        when = r.when
+        if when is not None and not when(facts):
             continue  # the rule cannot find anything here (tests/robustness/test_preconditions.py)
         try:
-            hits = list(r.check(pod))
+            hits = [*r.check(pod)]
         except Exception as exc:  # one broken rule must not hide what the others found
             import logging  # here: a run where no rule fails never loads logging (start-up, bench_startup.py)
 
             logging.getLogger(__name__).debug("rule %s failed on %s", r.id, pod.key, exc_info=True)
             notes.append(f"rule {r.id} failed: {type(exc).__name__}: {exc}")
             continue
+        if not hits:
+            continue
+        category = r.category
         for h in hits:
             out.append(Finding(
-                rule=r.id, cause=r.cause, category=r.category, detail=h.detail,
+                rule=r.id, cause=r.cause, category=category, detail=h.detail,
                 container=h.container, init=h.init, confidence=round(min(max(h.confidence, 0.0), 1.0), 2),
                 summary=h.summary, evidence=h.evidence,
                 remedy=recreate_statefulset_pod(pod, for_pod(pod, h.remedy, h.container)), strength=h.strength,

@@ -65,10 +65,20 @@ def kubectl(*words: Arg, namespace: Value | Scope | None = CLUSTER, all_namespac
     namespace flag before `--` (after it the words are the container's command): the namespace is
     this function's to place. Every `str` is a value, quoted when rendered; placeholders stay bare.
     """
-    own = words[:words.index("--")] if "--" in words else words
-    if any(isinstance(w, str) and (w in NAMESPACE_FLAGS or w.startswith("--namespace=") or w in _ALL)
-           for w in own):
-        raise ValueError("pass the namespace as namespace= or all_namespaces=, not in the words")
+    # One pass (this runs for every command of every finding): the first flag (`--` is one) is where the
+    # namespace goes; no namespace flag may come before `--`.
+    first_flag: int | None = None
+    for i, w in enumerate(words):
+        if isinstance(w, str):
+            if w == "--":
+                first_flag = i if first_flag is None else first_flag
+                break
+            if w in NAMESPACE_FLAGS or w.startswith("--namespace=") or w in _ALL:
+                raise ValueError("pass the namespace as namespace= or all_namespaces=, not in the words")
+            if first_flag is None and w.startswith("-"):
+                first_flag = i
+        elif first_flag is None and is_flag(w):
+            first_flag = i
     flags: list[Arg] = []
     if all_namespaces:
         if namespace is not CLUSTER:
@@ -78,7 +88,7 @@ def kubectl(*words: Arg, namespace: Value | Scope | None = CLUSTER, all_namespac
         flags += ["-n", namespace_arg(namespace)]
     if context:
         flags += ["--context", context]
-    at = flags_after if flags_after is not None else next((i for i, w in enumerate(words) if is_flag(w)), len(words))
+    at = flags_after if flags_after is not None else (first_flag if first_flag is not None else len(words))
     return Command(("kubectl", *words[:at], *flags, *words[at:]), pipe=pipe, stdout=stdout, background=background)
 
 

@@ -45,7 +45,7 @@ from podmortem.rules.evidence import (
     namespace_of,
     watch_command,
 )
-from podmortem.rules.facts import printed
+from podmortem.rules.facts import PodFacts, printed
 from podmortem.rules.image_pull import PULL_RULES
 from podmortem.rules.output import OutputMatch, by_container, find_output, placed
 from podmortem.rules.patch import container_patch
@@ -58,6 +58,7 @@ from podmortem.rules.spec import (
     mount_covering,
 )
 from podmortem.rules.text import first_upper, who
+from podmortem.rules.textindex import may_match
 from podmortem.rules.wording import Wording
 from podmortem.shell import render_command
 
@@ -128,6 +129,16 @@ NOT_FOUND_WORDINGS: tuple[Wording, ...] = (
             "execve ENOENT: file or loader, so below 0.8",
             "Error response from daemon: Container command '/bin/app' not found or does not exist."),
 )
+
+
+def _may_miss_command(facts: PodFacts) -> bool:
+    # runtime_exec_not_found: one of its wordings in a message, or a printed line (gosu, su-exec)
+    return facts.printed or may_match(facts.said, _EXEC_NOT_FOUND, DOCKER1_COMMAND_MISSING)
+
+
+def _may_fail_exec(facts: PodFacts) -> bool:
+    # exec_format_error: one of its wordings in a message, or a printed line
+    return facts.printed or may_match(facts.said, _ARCH_MISMATCH, _MISSING_INTERPRETER, EXEC_LOADER_MISSING)
 
 
 def _is_probe_message(m: Message) -> bool:
@@ -241,6 +252,7 @@ def _not_found_hit(pod: PodEvidence, c: ContainerEvidence | None, program: str, 
     needs=("status", "events", "spec"),
     lint_check="shell-missing",
     wordings=NOT_FOUND_WORDINGS,
+    when=_may_miss_command,
 )
 def runtime_exec_not_found(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -417,11 +429,18 @@ def exit_127(pod: PodEvidence) -> Iterator[Hit]:
     is another cause; this rule stays silent when the message is there.
     """
     # 127 also follows a missing interpreter (`env: 'bash\r'`): leave those to exec-format-error
-    explained = {om.name for pattern in (_CRLF, _MISSING_INTERPRETER, _ARCH_MISMATCH)
-                 for om in find_output(pod, pattern, limit=1)}
+    explained: set[str | None] | None = None  # read only when a container shows one of the two exits
     for c in pod.containers:
         t = c.last_termination
-        if t is None or (c.name or None) in explained:
+        if t is None:
+            continue
+        if t.exit_code != 127 and not (
+                (t.reason in START_FAILED or c.waiting_reason == "RunContainerError") and not t.message):
+            continue
+        if explained is None:
+            explained = {om.name for pattern in (_CRLF, _MISSING_INTERPRETER, _ARCH_MISMATCH)
+                         for om in find_output(pod, pattern, limit=1)}
+        if (c.name or None) in explained:
             continue
         if t.exit_code == 127:
             conf = 0.55
@@ -557,6 +576,7 @@ def env_cannot_execute(pod: PodEvidence) -> Iterator[Hit]:
     title="The container's program cannot be executed on this node (architecture or interpreter)",
     needs=("status", "events", "logs", "spec"),
     wordings=EXEC_WORDINGS,
+    when=_may_fail_exec,
 )
 def exec_format_error(pod: PodEvidence) -> Iterator[Hit]:
     """

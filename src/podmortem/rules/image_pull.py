@@ -41,9 +41,11 @@ from podmortem.rules.evidence import (
     watch_command,
     workload_ref,
 )
+from podmortem.rules.facts import PodFacts
 from podmortem.rules.patch import container_patch, template_patch
 from podmortem.rules.spec import cite_spec, image_of
 from podmortem.rules.text import who
+from podmortem.rules.textindex import may_match
 
 _PULL_REASONS = frozenset({"ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "RegistryUnavailable",
                            "ImageInspectError", "SignatureValidationFailed"})
@@ -73,6 +75,17 @@ _PULL_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _INVALID_NAME = lazy(
     r"invalid reference format|couldn't parse image (?:name|reference)|Failed to apply default image tag"
     r"|InvalidImageName|repository name must (?:be lowercase|have at least one component)", re.I)
+
+
+def _may_fail_pull(facts: PodFacts) -> bool:
+    # image_pull_failed: one of its wordings in a message, or a container waiting on a pull
+    return may_match(facts.said, _PULL_MESSAGE) or any(c.waiting_reason in _PULL_REASONS for c in facts.pod.containers)
+
+
+def _may_have_invalid_name(facts: PodFacts) -> bool:
+    # image_reference_invalid: its wording in a message, or a container waiting with InvalidImageName
+    return (may_match(facts.said, _INVALID_NAME)
+            or any(c.waiting_reason == "InvalidImageName" for c in facts.pod.containers))
 
 
 def _registry(image: str) -> str:
@@ -169,6 +182,7 @@ def _pull_commands(pod: PodEvidence, kind: str, image: str, patched: bool) -> tu
     title="The image cannot be pulled",
     needs=("status", "events", "spec"),
     lint_check="image-tag-latest",
+    when=_may_fail_pull,
 )
 def image_pull_failed(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -300,6 +314,7 @@ def _name_problem(image: str) -> tuple[str, str | None]:
     title="The image reference cannot be parsed",
     needs=("status", "events", "spec"),
     lint_check="image-reference-invalid",
+    when=_may_have_invalid_name,
 )
 def image_reference_invalid(pod: PodEvidence) -> Iterator[Hit]:
     """

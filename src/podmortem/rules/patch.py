@@ -75,10 +75,13 @@ def for_pod(pod: PodEvidence, remedy: Remedy, container: str | None = None) -> R
     the recreation that applies the patch."""
     target = remedy.target or workload_target(pod, container)
     ns = namespace_of(pod)
-    if ns and ns not in remedy.namespaces:  # the pod's own namespace, as the evidence gives it, may be used by -n
-        remedy = replace(remedy, namespaces=(*remedy.namespaces, ns))
     if target.kind != "Pod" or not is_bare_pod(pod):
+        # one copy with both changes: this runs for every finding
+        if ns and ns not in remedy.namespaces:  # the pod's own namespace, as the evidence gives it, may be used by -n
+            return replace(remedy, namespaces=(*remedy.namespaces, ns), target=target)
         return replace(remedy, target=target) if remedy.target is None else remedy
+    if ns and ns not in remedy.namespaces:
+        remedy = replace(remedy, namespaces=(*remedy.namespaces, ns))
     ref = f"pod/{pod.name}"
     commands: list[Step] = []
     recreate = False

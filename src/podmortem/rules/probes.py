@@ -51,11 +51,12 @@ from podmortem.rules.evidence import (
     search_text,
     watch_command,
 )
-from podmortem.rules.facts import says
+from podmortem.rules.facts import PodFacts, says
 from podmortem.rules.output import find_output
 from podmortem.rules.patch import container_patch
 from podmortem.rules.spec import cite_spec
 from podmortem.rules.text import who
+from podmortem.rules.textindex import may_match
 
 # The kubelet's Killing texts: current (`Container app failed liveness probe, will be restarted`), 1.7-1.9
 # (`Killing container with id docker://app:Container failed liveness probe.. Container will be killed and
@@ -101,6 +102,14 @@ class ProbeTrail:
 # Exit codes of a probe kill: the kubelet stops the container with SIGTERM, then SIGKILL; an app that
 # handles SIGTERM may also end with 0.
 _KILL_EXITS = frozenset({0, 137, 143})
+
+
+def _may_kill_liveness(facts: PodFacts) -> bool:
+    # liveness_probe_kill: a kill or probe-failure wording in a message (its trails), else a container
+    # killed with 137/143 (reason Error or none) that has a liveness probe
+    return may_match(facts.said, _KILL, _UNHEALTHY) or any(
+        (t := c.last_termination) is not None and t.exit_code in (137, 143) and t.reason in (None, "Error")
+        and c.spec is not None and c.spec.liveness is not None for c in facts.pod.containers)
 
 
 def _exited_on_its_own(trail: ProbeTrail) -> bool:
@@ -299,6 +308,7 @@ def _timing(c: ContainerEvidence | None, p: Probe | None) -> tuple[float | None,
     title="The kubelet kills the container because its liveness probe fails",
     needs=("events", "spec", "status", "logs"),
     lint_check="liveness-without-startup",
+    when=_may_kill_liveness,
 )
 def liveness_probe_kill(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -529,6 +539,7 @@ def legacy_kill_loop(pod: PodEvidence) -> Iterator[Hit]:
     title="The kubelet kills the container because its startup probe gives up",
     needs=("events", "spec", "status", "logs"),
     lint_check="startup-budget-short",
+    when=says(_KILL, _UNHEALTHY),
 )
 def startup_probe_kill(pod: PodEvidence) -> Iterator[Hit]:
     """

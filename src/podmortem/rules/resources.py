@@ -41,16 +41,23 @@ from podmortem.rules.evidence import (
     watch_command,
     where,
 )
-from podmortem.rules.facts import printed
+from podmortem.rules.facts import PodFacts, printed
 from podmortem.rules.output import by_container, find_output, placed
 from podmortem.rules.patch import container_patch
 from podmortem.rules.text import first_upper, who
+from podmortem.rules.textindex import may_match
 
 # Node-problem-detector / kernel lines and kubelet SystemOOM events that name an OOM kill.
 _KERNEL_OOM = lazy(
     r"(Memory cgroup out of memory|Out of memory: Kill(?:ed)? process|System OOM encountered|oom-kill|OOMKill(?:ed|ing))",
     re.I,
 )
+
+
+def _may_be_oom_killed(facts: PodFacts) -> bool:
+    # oom_killed_last_state: an OOMKilled termination, or the kernel's OOM wording in a message
+    return (any(t.reason == "OOMKilled" for c in facts.pod.containers for t in c.terminations)
+            or may_match(facts.said, _KERNEL_OOM))
 
 
 def _memory_patch(container: str | None, limit: str | None, init: bool) -> tuple[dict[str, Any] | None, str]:
@@ -91,6 +98,7 @@ def _top(pod: PodEvidence) -> Command:
     title="Container was killed by the kernel at its memory limit",
     needs=("status", "spec"),
     lint_check="memory-limit-missing",
+    when=_may_be_oom_killed,
 )
 def oom_killed_last_state(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -348,6 +356,7 @@ _RUNTIME_OOM = lazy(
     title="The language runtime ran out of its own heap",
     needs=("logs", "status"),
     lint_check="heap-flag-far-below-limit",
+    when=printed,
 )
 def runtime_heap_exhausted(pod: PodEvidence) -> Iterator[Hit]:
     """

@@ -34,6 +34,7 @@ from podmortem.rules.evidence import (
     main_suspect,
     watch_command,
 )
+from podmortem.rules.facts import says
 from podmortem.rules.patch import container_patch
 from podmortem.rules.spec import cite_spec, image_of
 from podmortem.rules.text import first_upper, who
@@ -73,6 +74,7 @@ def _container_from_message(pod: PodEvidence, name: str | None) -> ContainerEvid
     title="runAsNonRoot is set but the image runs as root or as a user name",
     needs=("status", "events", "spec"),
     lint_check="run-as-non-root-without-user",
+    when=says(_NON_ROOT_IMAGE),
 )
 def run_as_non_root_image_user(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -108,6 +110,7 @@ def run_as_non_root_image_user(pod: PodEvidence) -> Iterator[Hit]:
     title="runAsNonRoot is set together with runAsUser: 0",
     needs=("status", "events", "spec"),
     lint_check="run-as-non-root-user-zero",
+    when=says(_NON_ROOT_UID_ZERO),
 )
 def run_as_non_root_user_zero(pod: PodEvidence) -> Iterator[Hit]:
     """

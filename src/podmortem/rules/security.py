@@ -53,13 +53,14 @@ from podmortem.rules.evidence import (
     watch_command,
     workload_ref,
 )
-from podmortem.rules.facts import printed, says
+from podmortem.rules.facts import PodFacts, printed, says
 from podmortem.rules.output import by_container, find_output, placed
 from podmortem.rules.patch import container_patch, template_patch, volume_name_for
 from podmortem.rules.run_as_non_root import NON_ROOT_RULES
 from podmortem.rules.runtime_wording import CWD_DENIED, CWD_WORDINGS
 from podmortem.rules.spec import cite_command, cite_spec, command_line, image_of, mount_covering
 from podmortem.rules.text import who
+from podmortem.rules.textindex import may_match
 from podmortem.shell import render_command
 
 # --- execute permission -------------------------------------------------------------------------
@@ -74,6 +75,12 @@ _SHELL_DENIED = lazy(
     r": (?:exec: )?(?P<cmd>[^\s:'\"]+): Permission denied\s*$"
     r"|\[FATAL tini \(\d+\)\] exec (?P<cmd2>\S+) failed: Permission denied"
 )
+
+
+def _may_deny_exec(facts: PodFacts) -> bool:
+    # exec_permission_denied: the runtime's wording in a message, a printed line, or exit code 126
+    return (facts.printed or may_match(facts.said, _EXEC_DENIED_RUNTIME)
+            or any((t := c.last_termination) is not None and t.exit_code == 126 for c in facts.pod.containers))
 
 
 def _exec_fix(pod: PodEvidence, c: ContainerEvidence | None, program: str) -> tuple[str, dict[str, Any] | None, str]:
@@ -103,6 +110,7 @@ def _exec_fix(pod: PodEvidence, c: ContainerEvidence | None, program: str) -> tu
     cause="security.permission-denied",
     title="The container's program exists but may not be executed",
     needs=("status", "events", "logs", "spec"),
+    when=_may_deny_exec,
 )
 def exec_permission_denied(pod: PodEvidence) -> Iterator[Hit]:
     """

@@ -51,15 +51,32 @@ def pattern_words(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
     return words
 
 
+_ANY: dict[tuple[re.Pattern[str], ...], tuple[str, ...] | None] = {}
+
+
+def _words_of_any(patterns: tuple[re.Pattern[str], ...]) -> tuple[str, ...] | None:
+    """The words of all the patterns together; None when one of them has none (it may match anything)."""
+    try:
+        return _ANY[patterns]
+    except KeyError:
+        pass
+    each = [pattern_words(p) for p in patterns]
+    result = None if any(words is None for words in each) else \
+        tuple(dict.fromkeys(w for words in each if words is not None for w in words))
+    if len(_ANY) >= _WORDS_SIZE:
+        _ANY.clear()
+    _ANY[patterns] = result
+    return result
+
+
 def may_match(index: str, *patterns: re.Pattern[str]) -> bool:
     """False only when none of the patterns can match any text of the index (see `index_text`)."""
-    for p in patterns:
-        words = pattern_words(p)
-        if words is None:
+    words = _words_of_any(patterns)
+    if words is None:
+        return True
+    for w in words:  # noqa: SIM110 - a loop, not any(generator): this runs for most rules of every pod
+        if w in index:
             return True
-        for w in words:
-            if w in index:
-                return True
     return False
 
 

@@ -33,11 +33,13 @@ from podmortem.rules.evidence import (
     pod_arg,
     watch_command,
 )
+from podmortem.rules.facts import PodFacts
 from podmortem.rules.kubelet_config import is_config_message
 from podmortem.rules.memo import per_pod
 from podmortem.rules.patch import container_patch, template_patch
 from podmortem.rules.runtime_wording import MOUNT_MISSING, MOUNT_WORDINGS
 from podmortem.rules.spec import cite_spec
+from podmortem.rules.textindex import may_match
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,15 @@ _VOLUME_NAMED = lazy(r"volume \"(?P<volume>[^\"]+)\"|kubernetes\.io~[\w-]+/(?P<d
 # Where the runtime tried to bind-mount: containerd says `to rootfs at "/x"`, Docker-era runc `.../merged/x`.
 _MOUNT_TARGET = lazy(r"to rootfs at \\*\"(?P<t1>[^\"\\]+)|/merged(?P<t2>/[^\"\\]+)\\*\"")
 _ATTACH_EVENTS = frozenset({"FailedAttachVolume", "FailedMount", "FailedMapVolume"})
+
+
+_PATTERN_LIST = tuple(pattern for _, pattern in _PATTERNS)
+
+
+def _may_have_problem(facts: PodFacts) -> bool:
+    # the three volume rules read only _problems: a message in one of _PATTERNS' wordings, or an attach/mount event
+    return (may_match(facts.said, *_PATTERN_LIST)
+            or any(e.reason in _ATTACH_EVENTS for e in facts.pod.events))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -388,6 +399,7 @@ def _volume_hits(pod: PodEvidence, kinds: frozenset[str]) -> Iterator[Hit]:
     title="The pod's PersistentVolumeClaim does not exist or is not bound",
     needs=("events", "status", "spec"),
     lint_check="pvc-missing",
+    when=_may_have_problem,
 )
 def pvc_not_bound(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -420,6 +432,7 @@ def pvc_not_bound(pod: PodEvidence) -> Iterator[Hit]:
     cause="volume.mount-failed",
     title="The volume cannot be attached to the node",
     needs=("events", "status"),
+    when=_may_have_problem,
 )
 def volume_attach_failed(pod: PodEvidence) -> Iterator[Hit]:
     """
@@ -453,6 +466,7 @@ def volume_attach_failed(pod: PodEvidence) -> Iterator[Hit]:
     title="The volume cannot be mounted into the container",
     needs=("status", "events", "spec"),
     wordings=MOUNT_WORDINGS,
+    when=_may_have_problem,
 )
 def volume_mount_error(pod: PodEvidence) -> Iterator[Hit]:
     """

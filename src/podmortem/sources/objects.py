@@ -7,12 +7,13 @@ Secret values never enter the model: env values that come from Secrets are refer
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from podmortem.kube.times import parse_rfc3339
+from podmortem.kube.times import parse_rfc3339 as _parse_rfc3339
 from podmortem.model import (
     ContainerEvidence,
     ContainerSpec,
@@ -37,6 +38,19 @@ from podmortem.sources.boundary import guard_event, guard_pod
 
 Obj = Mapping[str, Any]
 _EMPTY: Obj = {}
+
+
+@functools.lru_cache(maxsize=8192)
+def _parsed_time(text: str) -> datetime | None:
+    return _parse_rfc3339(text)
+
+
+def parse_rfc3339(value: Any) -> datetime | None:
+    """kube.times.parse_rfc3339, remembered by text: the pods and events of a cluster carry the same
+    second again and again (a datetime is immutable, so one can stand for all of them)."""
+    if type(value) is str and len(value) <= 40:  # a time's length: hostile text does not fill the memo
+        return _parsed_time(value)
+    return _parse_rfc3339(value)
 
 
 def _int(value: Any) -> int | None:
