@@ -10,13 +10,13 @@ emits `unknown` with the missing evidence when nothing fits. Pure: no I/O, no cl
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from datetime import datetime
 
 from podmortem.backoff import BackoffSettings, container_backoff
 from podmortem.causes import CAUSES, CauseId
 from podmortem.kube.kubectl import kubectl
 from podmortem.model import Backoff, Citation, Finding, PodDiagnosis, PodEvidence, Remedy, Step
+from podmortem.model.evolve import evolve
 from podmortem.podstatus import pod_status
 from podmortem.rules import ALL_RULES, Rule
 from podmortem.rules.evidence import (
@@ -147,7 +147,7 @@ def _merge(findings: Iterable[Finding]) -> list[Finding]:
             if c.text not in seen:
                 seen.add(c.text)
                 more.append(c)
-        merged.append(replace(f, evidence=f.evidence + tuple(more[:4])) if more else f)
+        merged.append(evolve(f, evidence=f.evidence + tuple(more[:4])) if more else f)
     return sorted(merged, key=_rank_key, reverse=True)
 
 
@@ -169,9 +169,9 @@ def _chain(findings: list[Finding]) -> list[Finding]:
                     if root.strength < symptom.strength and root.confidence < 0.6:
                         continue
                     result.pop(j)
-                    result.insert(i, replace(root, related=(*root.related, f"root of {symptom.cause}: {how}")))
+                    result.insert(i, evolve(root, related=(*root.related, f"root of {symptom.cause}: {how}")))
                     k = i + 1
-                    result[k] = replace(result[k], related=(*result[k].related, f"follows from {root.cause}: {how}"))
+                    result[k] = evolve(result[k], related=(*result[k].related, f"follows from {root.cause}: {how}"))
                     break
     return _symptoms_below_confident(result)
 
@@ -184,7 +184,7 @@ def _symptoms_below_confident(findings: list[Finding]) -> list[Finding]:
         for roots, symptoms, _how in _CHAINS:
             if f.cause in symptoms and any(r.cause in roots and r.cause != f.cause and _same_container(r, f)
                                            for r in out[:i]):
-                out[i] = replace(f, confidence=min(f.confidence, 0.75))
+                out[i] = evolve(f, confidence=min(f.confidence, 0.75))
                 break
     return out
 

@@ -90,8 +90,8 @@ def _each_message(pod: PodEvidence) -> Iterator[Message]:
             named = container_named_in(pod, e.message)
             if named is not None:
                 name, init = named.name, named.init
-        elif pod.container(name) is not None:
-            init = pod.container(name).init  # type: ignore[union-attr]
+        elif (found := pod.container(name)) is not None:
+            init = found.init
         yield Message(EVENTS, e.message, name, init, f"events[{e.reason}]", e)
     for line in pod.loose_lines:
         named = container_named_in(pod, line)

@@ -17,6 +17,7 @@ from typing import Any
 
 from podmortem.kube.kubectl import kubectl
 from podmortem.model import ContainerEvidence, PodEvidence
+from podmortem.model.evolve import evolve
 from podmortem.model.remedy import APPLY, ApplyPatch, Arg, Command, Joined, Remedy, Step
 from podmortem.rules.evidence import is_bare_pod, namespace_of, workload_target
 
@@ -78,8 +79,8 @@ def for_pod(pod: PodEvidence, remedy: Remedy, container: str | None = None) -> R
     if target.kind != "Pod" or not is_bare_pod(pod):
         # one copy with both changes: this runs for every finding
         if ns and ns not in remedy.namespaces:  # the pod's own namespace, as the evidence gives it, may be used by -n
-            return replace(remedy, namespaces=(*remedy.namespaces, ns), target=target)
-        return replace(remedy, target=target) if remedy.target is None else remedy
+            return evolve(remedy, namespaces=(*remedy.namespaces, ns), target=target)
+        return evolve(remedy, target=target) if remedy.target is None else remedy
     if ns and ns not in remedy.namespaces:
         remedy = replace(remedy, namespaces=(*remedy.namespaces, ns))
     ref = f"pod/{pod.name}"

@@ -90,13 +90,18 @@ _MOUNT_TARGET = lazy(r"to rootfs at \\*\"(?P<t1>[^\"\\]+)|/merged(?P<t2>/[^\"\\]
 _ATTACH_EVENTS = frozenset({"FailedAttachVolume", "FailedMount", "FailedMapVolume"})
 
 
-_PATTERN_LIST = tuple(pattern for _, pattern in _PATTERNS)
+# The multi-attach pattern's needle (" already ") is in every "image already present" event: that one
+# is searched for, the others are ruled out by their needles.
+_MULTI_ATTACH = next(pattern for kind, pattern in _PATTERNS if kind == "multi-attach")
+_OTHER_PATTERNS = tuple(pattern for kind, pattern in _PATTERNS if kind != "multi-attach")
 
 
 def _may_have_problem(facts: PodFacts) -> bool:
     # the three volume rules read only _problems: a message in one of _PATTERNS' wordings, or an attach/mount event
-    return (may_match(facts.said, *_PATTERN_LIST)
-            or any(e.reason in _ATTACH_EVENTS for e in facts.pod.events))
+    return (may_match(facts.said, *_OTHER_PATTERNS)
+            or any(e.reason in _ATTACH_EVENTS for e in facts.pod.events)
+            or (may_match(facts.said, _MULTI_ATTACH)
+                and any(_MULTI_ATTACH.search(m.text) for m in messages(facts.pod))))
 
 
 @functools.lru_cache(maxsize=4096)

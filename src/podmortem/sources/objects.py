@@ -34,6 +34,7 @@ from podmortem.model import (
     Waiting,
 )
 from podmortem.model.evidence import STATUS
+from podmortem.model.evolve import evolve
 from podmortem.sources.boundary import guard_event, guard_pod
 
 Obj = Mapping[str, Any]
@@ -315,9 +316,11 @@ def pod_evidence(
             owner = Owner(str(ref["kind"]), str(ref["name"]))
             if ref.get("controller"):
                 break
-    conditions = {
-        str(_map(c).get("type")): str(_map(c).get("status")) for c in _list(status.get("conditions")) if _map(c).get("type")
-    }
+    conditions = {}
+    for raw_condition in _list(status.get("conditions")):
+        condition = _map(raw_condition)
+        if condition.get("type"):
+            conditions[str(condition.get("type"))] = str(condition.get("status"))
     return guard_pod(PodEvidence(
         name=meta.get("name"),
         namespace=meta.get("namespace"),
@@ -350,8 +353,8 @@ def with_evidence(status: PodEvidence, events: Iterable[Event] = (),
     (`pod_evidence(pod)`), without normalising and guarding the pod again: only the events pass the
     boundary here (logs are guarded as they are read)."""
     logs = logs or {}
-    containers = tuple(replace(c, logs=logs[c.name]) if c.name in logs else c for c in status.containers)
-    return replace(status, containers=containers, events=tuple(guard_event(e) for e in ordered_events(events)),
+    containers = tuple(evolve(c, logs=logs[c.name]) if c.name in logs else c for c in status.containers)
+    return evolve(status, containers=containers, events=tuple(guard_event(e) for e in ordered_events(events)),
                    has_events=has_events)
 
 

@@ -1,0 +1,66 @@
+"""model.evolve gives what dataclasses.replace gives, for every class of the model it is used on."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from podmortem.engine import diagnose
+from podmortem.model import evidence, finding, remedy
+from podmortem.model.evolve import evolve
+from podmortem.testing import build_evidence, case_files
+
+CASES = Path(__file__).resolve().parent.parent / "rules" / "cases"
+
+
+def _walk(obj: Any) -> Iterator[Any]:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        yield obj
+        for f in dataclasses.fields(obj):
+            yield from _walk(getattr(obj, f.name))
+    elif isinstance(obj, (tuple, list)):
+        for item in obj:
+            yield from _walk(item)
+
+
+def _objects() -> list[Any]:
+    found: list[Any] = []
+    for path in case_files(CASES)[:80]:
+        pod = build_evidence(yaml.safe_load(path.read_text()))
+        found.extend(_walk(pod))
+        found.extend(_walk(diagnose(pod)))
+    return found
+
+
+def test_evolve_equals_replace_field_by_field() -> None:
+    objects = _objects()
+    by_class: dict[type, list[Any]] = {}
+    for obj in objects:
+        by_class.setdefault(type(obj), []).append(obj)
+    checked = 0
+    for cls, instances in by_class.items():
+        if cls is remedy.Placeholder:  # validates in __post_init__: evolve refuses it
+            continue
+        first, other = instances[0], instances[-1]
+        for f in dataclasses.fields(cls):
+            for obj in (first, other):
+                value = getattr(other if obj is first else first, f.name)
+                got, want = evolve(obj, **{f.name: value}), dataclasses.replace(obj, **{f.name: value})
+                assert type(got) is type(want) and got == want, (cls.__name__, f.name)
+                assert all(getattr(got, g.name) is getattr(want, g.name) for g in dataclasses.fields(cls))
+                checked += 1
+    assert {evidence.PodEvidence, evidence.ContainerEvidence, finding.Finding, remedy.Remedy} <= set(by_class)
+    assert checked > 200
+
+
+def test_evolve_refuses_what_replace_refuses() -> None:
+    pod = evidence.PodEvidence(name="x")
+    with pytest.raises(TypeError):
+        evolve(pod, nmae="y")
+    with pytest.raises(TypeError):
+        evolve(remedy.Placeholder("POD"), name="NAMESPACE")  # has a __post_init__
