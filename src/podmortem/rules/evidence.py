@@ -325,15 +325,21 @@ def events_command(pod: PodEvidence, extra: str = "") -> Command:
 
 def workload_target(pod: PodEvidence, container: str | None = None) -> Target:
     """The object whose spec makes this pod: its workload, or the Pod itself when nothing owns it."""
+    kind, ns, name = _workload(pod)
+    return Target(kind, ns, name, container)
+
+
+@per_pod  # asked for every finding's remedy and most commands of a pod
+def _workload(pod: PodEvidence) -> tuple[str | None, str | None, str | None]:
     ns = namespace_of(pod)
     if is_bare_pod(pod):
-        return Target("Pod", ns, pod.name, container)
+        return "Pod", ns, pod.name
     owner = pod.owner
     if owner and owner.kind == "ReplicaSet" and "-" in owner.name:
-        return Target("Deployment", ns, owner.name.rsplit("-", 1)[0], container)
+        return "Deployment", ns, owner.name.rsplit("-", 1)[0]
     if owner and owner.kind in ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"):
-        return Target(owner.kind, ns, owner.name, container)
-    return Target(None, ns, None, container)
+        return owner.kind, ns, owner.name
+    return None, ns, None
 
 
 def workload_ref(pod: PodEvidence) -> Arg:
@@ -342,6 +348,7 @@ def workload_ref(pod: PodEvidence) -> Arg:
     return object_ref(t.kind, t.name)
 
 
+@per_pod  # a command is immutable: the findings of one pod can share it
 def watch_command(pod: PodEvidence) -> Command:
     t = workload_target(pod)
     if t.kind in ("Deployment", "StatefulSet", "DaemonSet") and t.name:
