@@ -8,8 +8,9 @@ decoded whole here; a pod that is not plainly healthy is decoded when its eviden
 (explain's forked workers, loader.Bundle.pods_pending), a plainly healthy one only if something
 names it (`whole`). An ASCII file is read from its bytes, never made text (loader.Bundle).
 On the benchmark's slim 10,000-pod list, reading to what explain's chain takes (PlainPods and
-pending pods) went from 0.115 s of CPU with jsonstream to 0.069 s (in-process, best of 15, load
-8-9 on 2 CPUs, 2026-12-06), and the fat list's peak memory from 338 to 250 MB.
+pending pods) went from 0.110 s of CPU with jsonstream to 0.063 s, on the fat list from 0.63 to
+0.42 s (in-process, best of 15 and of 5, load 4 to 9 on 2 CPUs, 2026-12-06); the fat list's peak
+memory fell from 338 to 255 MB.
 
 The standard library's reading stays the reference, and the caller falls back to it (`Declined`)
 whenever this reading could differ: a top level other than {apiVersion, kind, metadata, items} with

@@ -27,7 +27,7 @@ from podmortem.sources.healthy import PlainPod
 
 # Each view is the shape a plainly healthy pod must have: a required field is one the plain rule
 # requires, a Literal a value it requires (decoding fails at the first field that differs, in C).
-# What a type cannot say (a falsy reason, matching names, exactly one state) plain_view checks.
+# What a type cannot say (a falsy reason and init containers, matching names) plain_view checks.
 
 class _Ref(msgspec.Struct):
     kind: str | None = None
@@ -60,12 +60,16 @@ class _State(msgspec.Struct, forbid_unknown_fields=True):
     running: _Running
 
 
+class _Empty(msgspec.Struct, forbid_unknown_fields=True):
+    """An empty object (a healthy container's lastState): any key fails the view."""
+
+
 class _ContainerStatus(msgspec.Struct):
     name: str
-    ready: bool
+    ready: Literal[True]
     restartCount: Literal[0]
     state: _State
-    lastState: dict[str, msgspec.Raw] | None = None
+    lastState: _Empty | None = None
 
 
 class _Condition(msgspec.Struct):
@@ -100,18 +104,19 @@ def plain_view(p: PodView, *, has_events: bool = False, with_times: bool = True)
     if status.reason or spec.initContainers or status.initContainerStatuses:
         return None
     containers, statuses = spec.containers, status.containerStatuses
-    if not containers or len(containers) != len(statuses):
-        return None
-    names = set()
-    for st in statuses:
-        if st.ready is not True or st.lastState:
+    n = len(statuses)
+    if n == 1:  # the common case, without building a set
+        if len(containers) != 1 or containers[0].name != statuses[0].name:
             return None
-        names.add(st.name)
-    if len(names) != len(statuses):
-        return None
-    for c in containers:
-        if c.name not in names:
+    else:
+        if not containers or len(containers) != n:
             return None
+        names = {st.name for st in statuses}
+        if len(names) != n:
+            return None
+        for c in containers:
+            if c.name not in names:
+                return None
     owner = None
     # The same choice as sources.objects.pod_evidence: the controller, else the last named owner.
     for ref in meta.ownerReferences or ():
