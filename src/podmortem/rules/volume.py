@@ -31,6 +31,7 @@ from podmortem.rules.evidence import (
     messages,
     namespace_of,
     pod_arg,
+    said,
     watch_command,
 )
 from podmortem.rules.facts import PodFacts
@@ -98,10 +99,15 @@ _OTHER_PATTERNS = tuple(pattern for kind, pattern in _PATTERNS if kind != "multi
 
 def _may_have_problem(facts: PodFacts) -> bool:
     # the three volume rules read only _problems: a message in one of _PATTERNS' wordings, or an attach/mount event
-    return (may_match(facts.said, *_OTHER_PATTERNS)
-            or any(e.reason in _ATTACH_EVENTS for e in facts.pod.events)
-            or (may_match(facts.said, _MULTI_ATTACH)
-                and any(_MULTI_ATTACH.search(m.text) for m in messages(facts.pod))))
+    return _problem_possible(facts.pod)
+
+
+@per_pod  # the three volume rules ask it of one pod
+def _problem_possible(pod: PodEvidence) -> bool:
+    text = said(pod)
+    return (may_match(text, *_OTHER_PATTERNS)
+            or any(e.reason in _ATTACH_EVENTS for e in pod.events)
+            or (may_match(text, _MULTI_ATTACH) and any(_MULTI_ATTACH.search(m.text) for m in messages(pod))))
 
 
 @functools.lru_cache(maxsize=4096)
