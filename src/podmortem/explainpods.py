@@ -19,9 +19,9 @@ done here by the same functions.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from podmortem.model import PodDiagnosis, PodEvidence
 from podmortem.sources.healthy import PlainPod
@@ -62,8 +62,9 @@ def latest_time(pods: Iterable[PodEvidence | PlainPod]) -> datetime | None:
     return max(times) if times else None
 
 
-@dataclass(frozen=True, slots=True)
-class Moment:
+# NamedTuples and a plain class rather than dataclasses: this module is on `explain`'s start-up path,
+# and each dataclass costs about a millisecond to create there.
+class Moment(NamedTuple):
     """The time every pod is diagnosed at, and the note that says so when it is the input's own."""
 
     when: datetime
@@ -79,8 +80,7 @@ def moment(now: datetime, latest: datetime | None) -> Moment:
     return Moment(now)
 
 
-@dataclass(frozen=True, slots=True)
-class Explained:
+class Explained(NamedTuple):
     """What the chain gives: every pod's diagnosis, or (`-o json`) the report's pod entries."""
 
     moment: Moment
@@ -89,15 +89,18 @@ class Explained:
     problem: bool  # a pod with a finding (exit code 1)
 
 
-@dataclass(frozen=True, slots=True)
 class _Chain:
     """The stages, with what is the same for every pod (inherited by the forked workers)."""
 
-    now: datetime
-    fixed: bool  # --now given: the time does not depend on the input
-    settings: Any
-    index: Mapping[tuple[str, str | None, str], tuple[str, ...]] | None
-    as_json: bool
+    __slots__ = ("as_json", "fixed", "index", "now", "settings")
+
+    def __init__(self, now: datetime, fixed: bool, settings: Any,
+                 index: Mapping[tuple[str, str | None, str], tuple[str, ...]] | None, as_json: bool) -> None:
+        self.now = now
+        self.fixed = fixed  # --now given: the time does not depend on the input
+        self.settings = settings
+        self.index = index
+        self.as_json = as_json
 
     def prepare(self, item: Item) -> PodEvidence | PlainPod:
         return item.evidence() if isinstance(item, PendingPod) else item
