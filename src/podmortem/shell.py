@@ -31,17 +31,44 @@ def render_arg(arg: Arg) -> str:
 # shlex.quote leaves a word as it is when it is not empty and holds only these characters (Python
 # 3.11's shlex._find_unsafe: `[^\w@%+=:,./-]`, ASCII); here with the space that joins the words.
 _UNSAFE_OR_SPACE = re.compile(r"[^\w@%+=:,./ -]", re.ASCII)
+_STR_ONLY = frozenset({str})
+
+
+def _unquoted_line(argv: tuple[Arg, ...]) -> str | None:
+    """The words as `render_arg` writes them, joined, when none of them needs a quote: most commands.
+    Each word is written as it reads (a placeholder's name, a joined word's parts run together) and
+    one scan of the joined line shows that no value is empty or holds a space or a character
+    shlex.quote would quote, so quoting them one by one would change nothing. None otherwise (a
+    nested command, an empty part, a value of another type): then they are quoted one by one."""
+    words: tuple[Arg, ...] | list[str] = argv
+    if not _STR_ONLY.issuperset(map(type, argv)):
+        words = []
+        for arg in argv:
+            if type(arg) is str:
+                words.append(arg)
+            elif type(arg) is Placeholder:
+                words.append(arg.name)
+            elif type(arg) is Joined:
+                parts = []
+                for p in arg.parts:
+                    if type(p) is str and p:
+                        parts.append(p)
+                    elif type(p) is Placeholder:
+                        parts.append(p.name)
+                    else:
+                        return None
+                words.append("".join(parts))
+            else:
+                return None
+    line = " ".join(words)  # type: ignore[arg-type]  # every word is a str here
+    if all(words) and line.count(" ") == len(words) - 1 and not _UNSAFE_OR_SPACE.search(line):
+        return line
+    return None
 
 
 def render_command(cmd: Command) -> str:
     argv = cmd.argv
-    line = None
-    if all(type(a) is str for a in argv):
-        # Most commands are plain words that need no quotes: one scan of the joined line shows it (no
-        # word empty, none with a space or any character shlex.quote would quote), else word by word.
-        joined = " ".join(argv)  # type: ignore[arg-type]  # every word is a str (checked above)
-        if all(argv) and joined.count(" ") == len(argv) - 1 and not _UNSAFE_OR_SPACE.search(joined):
-            line = joined
+    line = _unquoted_line(argv)
     if line is None:
         line = " ".join([render_arg(a) for a in argv])
     if cmd.stdout is not None:

@@ -161,3 +161,36 @@ def test_lines_and_placeholders_follow_a_patch_file_written_between_calls(tmp_pa
     assert "-p" in command_lines(remedy)[0].split()
     patch.write_text("x")
     assert command_lines(remedy)[0].endswith(f"--patch-file {patch}")
+
+
+@settings(max_examples=300, suppress_health_check=list(HealthCheck))
+@given(st.lists(_commands(1) | st.just(APPLY), max_size=4), _TARGETS, _PATCHES)
+def test_repaired_is_what_check_gives(steps: list[Step], target: Target | None, patch: dict[str, object] | None) -> None:
+    remedy = Remedy("fix", patch=patch, commands=tuple(steps), target=target, namespaces=("shop",))
+    assert validate.repaired(remedy) == check(remedy).remedy
+
+
+# C0 and C1 controls, DEL, bidi overrides and isolates, zero-width and line separators.
+_ESCAPES = ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\x9b", "\u200b", "\u2028", "\u202e", "\u2066", "\ufeff"]
+
+
+@pytest.mark.parametrize("char", _ESCAPES, ids=lambda c: f"U+{ord(c):04X}")
+def test_escapes_in_a_value_are_quoted_and_neutralised_in_json(char: str) -> None:
+    from podmortem.causes import CauseId
+    from podmortem.model import PodDiagnosis
+    from podmortem.model.finding import Finding
+    from podmortem.render.escape import has_unsafe, neutralise, shown
+    from podmortem.render.json import render_json
+
+    value = f"web{char}1"
+    cmd = Command(("kubectl", "logs", value, "-n", "shop", Joined(("--container=", value))))
+    line = render_command(cmd)
+    assert line == " ".join(render_arg(a) for a in cmd.argv)  # the word-by-word way: a quoted value
+    assert shlex.split(line)[2] == value
+    remedy = Remedy("fix", commands=(cmd,), target=Target("Pod", "shop", value), namespaces=("shop",))
+    finding = Finding(rule="r", cause=CauseId("app.crash"), category="app", detail=None, container=value, init=False,
+                      confidence=0.9, summary="x", evidence=(), remedy=remedy)
+    out = neutralise(render_json([PodDiagnosis("shop", value, "CrashLoopBackOff", (finding,))]), keep_colour=False)
+    assert not has_unsafe(out)
+    if ord(char) >= 0x20:  # JSON itself escapes C0 controls (\u0007); the rest are neutralised as \u202e
+        assert shown(char) in out

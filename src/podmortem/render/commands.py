@@ -6,15 +6,17 @@ command lines and patch text from these functions.
 from __future__ import annotations
 
 import json
+import os
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
+from typing import Any, NamedTuple
 
 from podmortem.kube.kubectl import kubectl, object_ref
 from podmortem.kube.yamlwords import is_plain_string
 from podmortem.model.remedy import (
+    APPLY,
     PLACEHOLDERS,
     ApplyPatch,
     Arg,
@@ -25,6 +27,7 @@ from podmortem.model.remedy import (
     Step,
     Target,
 )
+from podmortem.render.validate import repaired
 from podmortem.shell import render_arg, render_command
 
 # Kinds whose pod template a strategic-merge patch changes in place (the controller rolls it out).
@@ -158,8 +161,7 @@ def placeholders(remedy: Remedy) -> list[str]:
     return list(remedy_text(remedy).placeholders)
 
 
-@dataclass(frozen=True, slots=True)
-class RemedyText:
+class RemedyText(NamedTuple):
     """A remedy as every renderer prints it, after the checks of podmortem.render.validate: its command
     lines in order and the placeholders they and the patch carry."""
 
@@ -168,53 +170,54 @@ class RemedyText:
 
 
 # Renderers ask for a remedy's lines, then its placeholders: the last answer is kept for the same
-# check result (podmortem.render.validate keeps that for the same remedy object and patch-file state).
-_LAST_TEXT: list[tuple[object, RemedyText]] = []
+# remedy object (frozen) and the same state of its patch file, as podmortem.render.validate.check does.
+_LAST_TEXT: list[tuple[Remedy, bool, RemedyText]] = []
 
 
 def remedy_text(remedy: Remedy) -> RemedyText:
-    """The remedy's command lines and placeholders, built once: the apply command is made and rendered
-    once, and a command whose words are all plain strings is not walked for placeholders."""
-    from podmortem.render.validate import check
-
-    checked = check(remedy)
+    """The remedy's command lines and placeholders after the checks (podmortem.render.validate), built
+    once: the apply command is made and rendered once, plain words are not walked for placeholders."""
+    written = remedy.patch_file is not None and os.path.isfile(remedy.patch_file)
     last = _LAST_TEXT[0] if _LAST_TEXT else None  # one read: another thread may replace it meanwhile
-    if last is not None and last[0] is checked:
-        return last[1]
-    text = _remedy_text(checked.remedy)
-    _LAST_TEXT[:] = [(checked, text)]
+    if last is not None and last[0] is remedy and last[1] == written:
+        return last[2]
+    text = _remedy_text(repaired(remedy))
+    _LAST_TEXT[:] = [(remedy, written, text)]
     return text
 
 
 def _remedy_text(remedy: Remedy) -> RemedyText:
-    apply = apply_command(remedy, remedy.patch_file) if remedy.patch is not None else None
-    steps = remedy.commands
-    if apply is not None and not any(isinstance(s, ApplyPatch) for s in steps):
-        steps = (ApplyPatch(), *steps)
-    applied = render_command(apply) if apply is not None else None
-    lines: list[str] = []
-    for step in steps:
-        if isinstance(step, ApplyPatch):
-            if applied is not None:
-                lines.append(applied)
-        else:
-            lines.append(render_command(step))
     names: list[str] = []
-    walk = [s for s in remedy.commands if isinstance(s, Command)]
-    if apply is not None:
-        walk.append(apply)
-    for cmd in walk:
-        _command_placeholders(cmd, names)
-    if remedy.patch is not None:
-        for name in _patch_placeholders(remedy.patch):
-            if name not in names:
-                names.append(name)
+    lines: list[str] = []
+    if remedy.patch is None:  # most remedies: each step rendered and walked in turn, no apply command
+        for step in remedy.commands:
+            if not isinstance(step, ApplyPatch):
+                lines.append(render_command(step))
+            if isinstance(step, Command):
+                _command_placeholders(step, names)
+        return RemedyText(tuple(lines), tuple(names))
+    apply = apply_command(remedy, remedy.patch_file)
+    applied = render_command(apply)
+    steps = remedy.commands
+    if not any(isinstance(s, ApplyPatch) for s in steps):
+        steps = (APPLY, *steps)
+    for step in steps:
+        lines.append(applied if isinstance(step, ApplyPatch) else render_command(step))
+    for step in remedy.commands:  # the apply command's placeholders after the other steps'
+        if isinstance(step, Command):
+            _command_placeholders(step, names)
+    _command_placeholders(apply, names)
+    for name in _patch_placeholders(remedy.patch):
+        if name not in names:
+            names.append(name)
     return RemedyText(tuple(lines), tuple(names))
 
 
 def _command_placeholders(cmd: Command, out: list[str]) -> None:
     """Adds the placeholder names `placeholders_in(cmd)` gives, in its order, to `out` (once each):
-    the same walk with plain string values, most of a command's words, passed over in the loop."""
+    the same walk with plain string values, most of a command's words, passed over."""
+    if _STR_ONLY.issuperset(map(type, cmd.argv)) and cmd.stdout is None and cmd.pipe is None:
+        return
     for arg in cmd.argv:
         if type(arg) is not str:
             _arg_placeholders(arg, out)
@@ -222,6 +225,9 @@ def _command_placeholders(cmd: Command, out: list[str]) -> None:
         _arg_placeholders(cmd.stdout, out)
     if cmd.pipe is not None:
         _command_placeholders(cmd.pipe, out)
+
+
+_STR_ONLY = frozenset({str})
 
 
 def _arg_placeholders(arg: Arg, out: list[str]) -> None:

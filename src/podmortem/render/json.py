@@ -97,7 +97,7 @@ def document(diagnoses: Sequence[PodDiagnosis], **extra: Any) -> dict[str, Any]:
 def render_json(diagnoses: Sequence[PodDiagnosis], **extra: Any) -> str:
     import orjson
 
-    return orjson.dumps(document(diagnoses, **extra), option=orjson.OPT_INDENT_2).decode() + "\n"
+    return orjson.dumps(document(diagnoses, **extra), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode()
 
 
 def render_yaml(diagnoses: Sequence[PodDiagnosis], **extra: Any) -> str:

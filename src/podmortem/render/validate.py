@@ -69,6 +69,19 @@ def check(remedy: Remedy) -> Checked:
     return checked
 
 
+def repaired(remedy: Remedy) -> Remedy:
+    """`check(remedy).remedy`, what every renderer prints. A remedy without a patch file whose every
+    command is `untouched` is its own answer, found without listing the problems (nobody reads them
+    at run time) or copying anything; any other goes through `check`."""
+    if remedy.patch_file is None:
+        allowed = allowed_namespaces(remedy)
+        for step in remedy.commands:
+            if isinstance(step, Command) and not untouched(step, allowed):
+                return check(remedy).remedy
+        return remedy
+    return check(remedy).remedy
+
+
 def _check(remedy: Remedy) -> Checked:
     problems: list[str] = []
     allowed = allowed_namespaces(remedy)
@@ -139,47 +152,55 @@ def _command(cmd: Command, allowed: frozenset[str], problems: list[str]) -> Comm
 
 def untouched(cmd: Command, allowed: frozenset[str]) -> bool:
     """True only when `_command` would give `cmd` back as it is (an equal command) with no problem and
-    without the shell-word check, decided in one pass over its words: the common case of a rule's
-    command (names from the evidence, `-n` with an allowed namespace, no upper-case word that spells a
-    placeholder) skips the repairs' copies and the per-value calls. Anything unusual answers False and
-    takes `_command`, so this never decides a repair (tests/render/test_validate_fast.py compares them)."""
-    namespace_next = False
-    for arg in cmd.argv:
-        kind = type(arg)
-        if kind is str:
-            assert isinstance(arg, str)
-            if not arg or (namespace_next and arg not in allowed):
-                return False
-            if arg[0] == "-" and (arg.startswith("--patch-file") or arg.startswith("--namespace=")):
-                return False
-            if _CAPITAL.search(arg) and _LITERAL_PLACEHOLDER.search(arg):
-                return False
-            namespace_next = arg in NAMESPACE_FLAGS
-            continue
-        namespace_next = False
-        if kind is Placeholder:
-            continue
-        if kind is Joined:
-            assert isinstance(arg, Joined)
-            if not arg.parts:
-                return False
-            for p in arg.parts:
-                if type(p) is str:
-                    if not p or (_CAPITAL.search(p) and _LITERAL_PLACEHOLDER.search(p)):
-                        return False
-                elif type(p) is not Placeholder:
+    without the shell-word check: the common case of a rule's command (names from the evidence, `-n`
+    with an allowed namespace, no upper-case word that spells a placeholder), decided by scans of the
+    whole vector and of its texts joined rather than by the repairs' per-value steps. Anything unusual
+    answers False and takes `_command`, so this never decides a repair
+    (tests/render/test_validate_fast.py compares them)."""
+    argv = cmd.argv
+    texts: tuple[Arg, ...] | list[str] = argv
+    if not _STR_ONLY.issuperset(map(type, argv)):
+        texts = [a for a in argv if type(a) is str]
+        for arg in [a for a in argv if type(a) is not str]:
+            if type(arg) is Joined:
+                if not arg.parts:
                     return False
-            continue
-        if kind is Command:
-            assert isinstance(arg, Command)
-            if not untouched(arg, allowed):
+                for p in arg.parts:
+                    if type(p) is str:
+                        texts.append(p)  # checked with the values below
+                    elif type(p) is not Placeholder:
+                        return False
+            elif type(arg) is Command:
+                if not untouched(arg, allowed):
+                    return False
+            elif type(arg) is not Placeholder:
                 return False
-            continue
+    if not _plain_texts(texts):  # type: ignore[arg-type]  # every text is a str
         return False
+    for flag in NAMESPACE_FLAGS:  # the value after a namespace flag: one the evidence gives
+        at = -1
+        for _ in range(argv.count(flag)):
+            at = argv.index(flag, at + 1)
+            if at + 1 < len(argv) and type(value := argv[at + 1]) is str and value not in allowed:
+                return False
     stdout = cmd.stdout
     if stdout is not None and not ((type(stdout) is str and stdout) or type(stdout) is Placeholder):
         return False
     return cmd.pipe is None or untouched(cmd.pipe, allowed)
+
+
+_STR_ONLY = frozenset({str})
+
+
+def _plain_texts(texts: tuple[str, ...] | list[str]) -> bool:
+    """No text empty, none a patch-file or `--namespace=` flag, none spelling a placeholder name: the
+    checks of each literal text, made on all of them joined by NUL. NUL is no word character, so
+    `_LITERAL_PLACEHOLDER`'s look-arounds see it as they see a text's start or end, and a match
+    (upper-case letters) lies inside one text."""
+    joined = "\x00".join(texts)
+    if "" in texts or "--patch-file" in joined or "--namespace=" in joined:
+        return False
+    return not (_CAPITAL.search(joined) and _LITERAL_PLACEHOLDER.search(joined))  # most texts have no capital
 
 
 def quoted_by_construction(cmd: Command) -> bool:
@@ -276,4 +297,5 @@ def _patch_values(value: Any, where: str, problems: list[str]) -> None:
             _patch_values(v, f"{where}[{i}]", problems)
 
 
-__all__ = ["KNOWN_NAMESPACES", "Checked", "allowed_namespaces", "check", "quoted_by_construction", "untouched"]
+__all__ = ["KNOWN_NAMESPACES", "Checked", "allowed_namespaces", "check", "quoted_by_construction", "repaired",
+           "untouched"]
