@@ -1,8 +1,8 @@
 """connect() loads the parts of the `kubernetes` package podmortem uses, not the whole package.
 
 kubernetes/__init__.py would import the dynamic client, watch, the websocket stream, leader election
-and informers; live/client.py registers the package without running it (`bare_kubernetes_packages`).
-In a fresh process, so that no other test has imported the package first.
+and informers; in a podmortem process live/client.py registers the package without running it
+(`bare_kubernetes_packages`). In fresh processes, so that no other test has imported the package first.
 """
 
 from __future__ import annotations
@@ -11,13 +11,17 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from fakeapi import FakeServer
 
 PROBE = """
 import json, sys
+from podmortem.commandline import own_process
 from podmortem.live.client import Call, connect
 
+if sys.argv[2] == "own":
+    own_process()  # what the entry point does
 client = connect(sys.argv[1])
 doc = client.get_json("/api/v1/namespaces/shop/pods", [], Call("list", "pods", "shop"))
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("kubernetes", "websocket"))
@@ -28,13 +32,25 @@ UNUSED = ("kubernetes.dynamic", "kubernetes.watch", "kubernetes.stream", "kubern
           "kubernetes.informer", "kubernetes.utils.create_from_yaml", "websocket")
 
 
-def test_connect_and_list_without_the_unused_subpackages(kubeconfig: Path, server: FakeServer) -> None:
-    proc = subprocess.run([sys.executable, "-c", PROBE, str(kubeconfig)], capture_output=True, text=True,
+def probe(kubeconfig: Path, mode: str) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, "-c", PROBE, str(kubeconfig), mode], capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
-    got = json.loads(proc.stdout)
+    got: dict[str, Any] = json.loads(proc.stdout)
     assert (got["kind"], got["namespace"]) == ("PodList", "shop")
     assert got["pods"] > 0
     assert "kubernetes.client.api_client" in got["loaded"]  # the probe does see the package's modules
     assert "kubernetes.config.kube_config" in got["loaded"]
+    return got
+
+
+def test_connect_and_list_without_the_unused_subpackages(kubeconfig: Path, server: FakeServer) -> None:
+    got = probe(kubeconfig, "own")
     assert [m for m in got["loaded"] if m.startswith(UNUSED)] == []
+
+
+def test_inside_another_program_the_package_is_imported_as_it_makes_itself(kubeconfig: Path,
+                                                                         server: FakeServer) -> None:
+    # A caller of connect() may go on to use `import kubernetes; kubernetes.watch...`.
+    got = probe(kubeconfig, "library")
+    assert "kubernetes.watch" in got["loaded"] and "kubernetes.dynamic" in got["loaded"]

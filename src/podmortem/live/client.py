@@ -502,10 +502,16 @@ _BARE_PACKAGES = ("kubernetes", "kubernetes.utils")
 
 def bare_kubernetes_packages() -> None:
     """Register `_BARE_PACKAGES` as package modules without running their __init__ (unless they are
-    already imported), so importing their submodules by full name loads only those submodules."""
+    already imported), so importing their submodules by full name loads only those submodules.
+    Only in a podmortem process of its own: a program that calls connect() keeps `import kubernetes`
+    as the package makes it (`kubernetes.watch` and the rest as attributes)."""
     import importlib.util
     import sys
 
+    from podmortem.commandline import in_own_process
+
+    if not in_own_process():
+        return
     for name in _BARE_PACKAGES:
         if name in sys.modules:
             continue
