@@ -11,24 +11,20 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
 import pytest
-import yaml
 
 from podmortem.logline.fold import other_sentence_case
-from podmortem.model import PodEvidence
 from podmortem.patterns_index import all_patterns
 from podmortem.rules import output
 from podmortem.rules.evidence import may_say, messages, said, search_text
 from podmortem.rules.textindex import index_text, may_match, pattern_words
-from podmortem.testing import build_evidence, case_files
 
 TESTS = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TESTS / "robustness"))
-from test_metamorphic import CASES, FAMILIES  # noqa: E402
+from test_metamorphic import case_pods  # noqa: E402
 
 
 @cache
@@ -84,17 +80,6 @@ def test_a_pattern_without_words_is_never_ruled_out() -> None:
     assert may_match("", re.compile("exec format error")) is False
 
 
-def _pods() -> Iterator[tuple[str, PodEvidence]]:
-    for path in case_files(CASES):
-        doc = yaml.safe_load(path.read_text())
-        name = str(path.relative_to(CASES))
-        yield name, build_evidence(doc)
-        for family, make in FAMILIES.items():
-            variant = make(doc)
-            if variant is not None:
-                yield f"{name} ({family})", build_evidence(variant)
-
-
 @pytest.mark.slow
 def test_on_whole_pods_the_indexes_hide_no_message_and_no_printed_line(monkeypatch: pytest.MonkeyPatch) -> None:
     # the patterns rules search messages and printed lines with (rules.patterns is the log analysis')
@@ -102,7 +87,7 @@ def test_on_whole_pods_the_indexes_hide_no_message_and_no_printed_line(monkeypat
                 and not name.startswith("podmortem.rules.patterns") and pattern_words(p) is not None]
     wrong: list[str] = []
     ruled_out = 0
-    for name, pod in _pods():
+    for name, pod in case_pods():
         for p in patterns:
             if not may_say(pod, p):
                 ruled_out += 1
@@ -119,6 +104,6 @@ def test_on_whole_pods_the_indexes_hide_no_message_and_no_printed_line(monkeypat
 
 
 def test_said_holds_every_message_lower_cased() -> None:
-    for _name, pod in list(_pods())[:50]:
+    for _name, pod in list(case_pods())[:50]:
         text = said(pod)
         assert all(m.text.lower() in text for m in messages(pod))

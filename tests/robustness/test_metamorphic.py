@@ -32,7 +32,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ import pytest
 import yaml
 
 from podmortem.engine import diagnose
+from podmortem.model import PodEvidence
 from podmortem.testing import build_evidence, case_files
 
 CASES = Path(__file__).resolve().parent.parent / "rules" / "cases"
@@ -204,6 +205,20 @@ FAMILIES: dict[str, Callable[[Doc], Doc | None]] = {
     "tabs": _describe(lambda t: _per_line(t, lambda ln: re.sub(r"^(?:  )+", lambda m: "\t" * (len(m.group(0)) // 2), ln))),
     "squeeze": _describe(lambda t: _per_line(t, lambda ln: re.sub(r"(?<=\S) {2,}(?=\S)", " ", ln))),
 }
+
+
+def case_pods() -> Iterator[tuple[str, PodEvidence]]:
+    """Every rule case's evidence and that of each variant a family makes of it, named for messages."""
+    for path in case_files(CASES):
+        doc = yaml.safe_load(path.read_text())
+        name = str(path.relative_to(CASES))
+        yield name, build_evidence(doc)
+        for family, make in FAMILIES.items():
+            variant = make(doc)
+            if variant is not None:
+                yield f"{name} ({family})", build_evidence(variant)
+
+
 # Variants that still change the top cause, each with what is missing. Strict: a gap that closes
 # fails the test until it is taken off this list, so the list only ever shrinks.
 KNOWN_GAPS = {

@@ -14,30 +14,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_metamorphic import CASES, FAMILIES
+from test_metamorphic import case_pods
 
 from podmortem.model import PodEvidence
 from podmortem.rules import ALL_RULES
 from podmortem.rules.facts import facts_of
 from podmortem.sources.loader import Inputs, load
-from podmortem.testing import build_evidence, case_files
 
 SHARED = Path(os.environ.get("PODMORTEM_SHARED_CASES", "/work/shared/cases"))
 GATED = [r for r in ALL_RULES if r.when is not None]
 
 
 def _pods() -> Iterator[tuple[str, PodEvidence]]:
-    for path in case_files(CASES):
-        doc = yaml.safe_load(path.read_text())
-        name = str(path.relative_to(CASES))
-        yield name, build_evidence(doc)
-        for family, make in FAMILIES.items():
-            variant = make(doc)
-            if variant is not None:
-                yield f"{name} ({family})", build_evidence(variant)
+    yield from case_pods()
     if SHARED.is_dir():
         for case in sorted(p for p in SHARED.iterdir() if p.is_dir()):
             describe, logs = case / "describe.txt", case / "logs.txt"
