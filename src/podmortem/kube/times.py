@@ -6,12 +6,30 @@ command line's --now, the renderers and the simulator.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
+# The longest time the API writes (nanosecond fractions and an offset) is 35 characters: longer text is
+# parsed but not remembered, so hostile text does not fill the memo.
+_MEMO_LENGTH = 40
+
 
 def parse_rfc3339(value: Any) -> datetime | None:
-    """RFC 3339 timestamps as the API writes them; None for anything else."""
+    """RFC 3339 timestamps as the API writes them; None for anything else. Remembered by text: the
+    pods and events of a cluster carry the same second again and again (a datetime is immutable, so
+    one can stand for all of them)."""
+    if type(value) is str and len(value) <= _MEMO_LENGTH:
+        return _parse_remembered(value)
+    return _parse(value)
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_remembered(value: str) -> datetime | None:
+    return _parse(value)
+
+
+def _parse(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     text = value.strip()

@@ -7,7 +7,6 @@ Secret values never enter the model: env values that come from Secrets are refer
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -39,19 +38,6 @@ from podmortem.sources.boundary import guard_event, guard_pod
 
 Obj = Mapping[str, Any]
 _EMPTY: Obj = {}
-
-
-@functools.lru_cache(maxsize=8192)
-def _parsed_time(text: str) -> datetime | None:
-    return parse_rfc3339(text)
-
-
-def _time(value: Any) -> datetime | None:
-    """kube.times.parse_rfc3339, remembered by text: the pods and events of a cluster carry the same
-    second again and again (a datetime is immutable, so one can stand for all of them)."""
-    if type(value) is str and len(value) <= 40:  # a time's length: hostile text does not fill the memo
-        return _parsed_time(value)
-    return parse_rfc3339(value)
 
 
 def _int(value: Any) -> int | None:
@@ -90,8 +76,8 @@ def _termination(t: Obj) -> Termination:
         signal=_int(t.get("signal")),
         reason=t.get("reason") or None,
         message=t.get("message") or None,
-        started_at=_time(t.get("startedAt")),
-        finished_at=_time(t.get("finishedAt")),
+        started_at=parse_rfc3339(t.get("startedAt")),
+        finished_at=parse_rfc3339(t.get("finishedAt")),
     )
 
 
@@ -103,7 +89,7 @@ def container_state(s: Any) -> ContainerState:
         w = _map(s["waiting"])
         return ContainerState("waiting", waiting=Waiting(w.get("reason") or None, w.get("message") or None))
     if "running" in s:
-        return ContainerState("running", started_at=_time(_map(s["running"]).get("startedAt")))
+        return ContainerState("running", started_at=parse_rfc3339(_map(s["running"]).get("startedAt")))
     return ContainerState()
 
 
@@ -250,9 +236,9 @@ def event(e: Obj) -> Event:
     source = _map(e.get("source") or e.get("deprecatedSource"))
     series = _map(e.get("series"))
     count = _int(series.get("count")) or _int(e.get("count")) or _int(e.get("deprecatedCount")) or 1
-    first = _time(e.get("firstTimestamp") or e.get("deprecatedFirstTimestamp") or e.get("eventTime"))
-    last = _time(series.get("lastObservedTime") or e.get("lastTimestamp")
-               or e.get("deprecatedLastTimestamp") or e.get("eventTime")) or first
+    first = parse_rfc3339(e.get("firstTimestamp") or e.get("deprecatedFirstTimestamp") or e.get("eventTime"))
+    last = parse_rfc3339(series.get("lastObservedTime") or e.get("lastTimestamp")
+                         or e.get("deprecatedLastTimestamp") or e.get("eventTime")) or first
     return Event(
         type=e.get("type"),
         reason=e.get("reason"),
@@ -339,8 +325,8 @@ def pod_evidence(
         containers=tuple(containers),
         events=ordered_events(events),
         conditions=conditions,
-        created_at=_time(meta.get("creationTimestamp")),
-        started_at=_time(status.get("startTime")),
+        created_at=parse_rfc3339(meta.get("creationTimestamp")),
+        started_at=parse_rfc3339(status.get("startTime")),
         has_spec=bool(spec.get("containers")),
         has_status=bool(status),
         has_events=has_events,
