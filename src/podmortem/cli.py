@@ -145,8 +145,9 @@ def explain(
     # workers when there are many (explainpods.py); the diagnoses themselves come back only when
     # something here still needs them.
     rendered = output == "json" and write_patches is None
-    done = explain_pods(pods, now=parse_now(now), fixed=now is not None, settings=backoff_settings(
-        reduced_backoff, backoff_max), index=index, as_json=rendered)
+    settings = backoff_settings(reduced_backoff, backoff_max)
+    done = explain_pods(pods, now=parse_now(now), fixed=now is not None, settings=settings, index=index,
+                        as_json=rendered)
     if done.diagnoses is None:
         emit(json_report(done.entries), inert=True)
         leave(EXIT_PROBLEM if done.problem else EXIT_OK)
@@ -160,8 +161,7 @@ def explain(
         from podmortem.render.html import render_html
 
         full = [p for p in pods if isinstance(p, PodEvidence)]  # all of them: no summaries for HTML
-        emit(render_html(list(zip(results, full, strict=True)), now=when,
-                         settings=backoff_settings(reduced_backoff, backoff_max)))
+        emit(render_html(list(zip(results, full, strict=True)), now=when, settings=settings))
     else:
         emit(render(results, output, color=use_color(color), width=terminal_width(), details=details, now=when))
     leave(EXIT_PROBLEM if any(r.findings for r in results) else EXIT_OK)  # without freeing the heap (commandline)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from podmortem.model.remedy import Arg, Command, Joined, Placeholder
+from podmortem.model.remedy import Arg, Command, Joined, Placeholder, all_text
 
 
 def render_arg(arg: Arg) -> str:
@@ -31,7 +31,6 @@ def render_arg(arg: Arg) -> str:
 # shlex.quote leaves a word as it is when it is not empty and holds only these characters (Python
 # 3.11's shlex._find_unsafe: `[^\w@%+=:,./-]`, ASCII); here with the space that joins the words.
 _UNSAFE_OR_SPACE = re.compile(r"[^\w@%+=:,./ -]", re.ASCII)
-_STR_ONLY = frozenset({str})
 
 
 def _unquoted_line(argv: tuple[Arg, ...]) -> str | None:
@@ -41,7 +40,7 @@ def _unquoted_line(argv: tuple[Arg, ...]) -> str | None:
     shlex.quote would quote, so quoting them one by one would change nothing. None otherwise (a
     nested command, an empty part, a value of another type): then they are quoted one by one."""
     words: tuple[Arg, ...] | list[str] = argv
-    if not _STR_ONLY.issuperset(map(type, argv)):
+    if not all_text(argv):
         words = []
         for arg in argv:
             if type(arg) is str:

@@ -167,10 +167,10 @@ def staged_map(prepare: Callable[[T], A], items: Sequence[T], workers: int, *,
                 children.append(child)
         prepared = {first.start: whole(first)}
         agreed = None
+        by_start = {c.part.start: c for c in children}
         if staged:
             assert report is not None and decide is not None
             reports = [report(prepared[first.start])]
-            by_start = {c.part.start: c for c in children}
             for part in rest:
                 child = by_start.get(part.start)
                 got = child.receive() if child is not None else _FAILED
@@ -182,7 +182,6 @@ def staged_map(prepare: Callable[[T], A], items: Sequence[T], workers: int, *,
             for child in children:
                 child.send(agreed)
         out = [finish(prepared[first.start], agreed)]
-        by_start = {c.part.start: c for c in children}
         for part in rest:  # a share whose child could not fork or failed is computed here
             child = by_start.get(part.start)
             got = child.receive(last=True) if child is not None else _FAILED
@@ -213,6 +212,7 @@ class _Child:
         self.reader: BinaryIO | None = os.fdopen(reader, "rb")
         self.writer = writer
         self.done = False
+        self.status = -1  # the exit status, once the child is reaped
 
     def receive(self, *, last: bool = False) -> Any:
         """The child's next message, or _FAILED (the child is then stopped). `last`: the child's
@@ -242,8 +242,6 @@ class _Child:
         except OSError as exc:  # it died (EPIPE): its share is computed here
             _debug("worker %d does not listen (%s); computing its share here", self.pid, exc)
             self.stop()
-
-    status = -1
 
     def stop(self, *, kill: bool = True) -> None:
         if self.done:

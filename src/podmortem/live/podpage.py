@@ -6,7 +6,8 @@ of CPU in a `diagnose -A` run; msgspec reads each page as a list of undecoded it
 and each item into the small typed views of sources/podview.py (only the fields
 `sources.healthy.is_plainly_healthy` reads; explain reads a JSON pod list through the same views),
 skipping the rest (specs, env, managedFields, annotations) without building it. A pod that the
-view shows plainly healthy becomes its `PlainPod` and nothing else; every other pod becomes the dict the plain list gives, with orjson.
+view shows plainly healthy becomes its `PlainPod` and nothing else; every other pod becomes the
+dict the plain list gives, with orjson.
 
 The views are strict: a field of another type than the API's (a name that is a number, a status
 that is not an object) fails the view, and the item is decoded whole and judged by the plain rule,

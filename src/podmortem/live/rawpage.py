@@ -1,9 +1,10 @@
 """The list-page envelope shared by the typed page decoders (eventpage, podpage), worded for API calls.
 
 A page is read (sources/podview.page_items) as its `continue` token and a list of undecoded
-items (`msgspec.Raw`), so each decoder reads every item only as far as it needs. A body that is valid JSON of another shape is
-read whole with orjson instead ("the plain way"), and the decoder judges those items by its
-plain rule. Invalid JSON is one `CallFailed` line, whichever way it was found.
+items (`msgspec.Raw`), so each decoder reads every item only as far as it needs. A body that is
+valid JSON of another shape is read whole with orjson instead ("the plain way"), and the decoder
+judges those items by its plain rule. Invalid JSON is one `CallFailed` line, whichever way it was
+found.
 """
 
 from __future__ import annotations

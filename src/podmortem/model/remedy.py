@@ -12,7 +12,7 @@ Pure data; no I/O.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -123,6 +123,15 @@ class Remedy:
     namespaces: tuple[str, ...] = ()
 
 
+_TEXT_ONLY = frozenset({str})
+
+
+def all_text(args: Iterable[Arg]) -> bool:
+    """True when every argument is a plain `str` value (no placeholder, joined or nested command): most
+    commands' words, which the renderer and the checks then take in one pass."""
+    return _TEXT_ONLY.issuperset(map(type, args))
+
+
 def placeholders_in(step: Step) -> list[str]:
     """Placeholder names a step carries, in order (an ApplyPatch's come from its target)."""
     out: list[str] = []
@@ -156,5 +165,6 @@ __all__ = [
     "Step",
     "Target",
     "Value",
+    "all_text",
     "placeholders_in",
 ]

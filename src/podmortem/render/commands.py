@@ -26,6 +26,7 @@ from podmortem.model.remedy import (
     Remedy,
     Step,
     Target,
+    all_text,
 )
 from podmortem.render.validate import repaired
 from podmortem.shell import render_arg, render_command
@@ -216,7 +217,7 @@ def _remedy_text(remedy: Remedy) -> RemedyText:
 def _command_placeholders(cmd: Command, out: list[str]) -> None:
     """Adds the placeholder names `placeholders_in(cmd)` gives, in its order, to `out` (once each):
     the same walk with plain string values, most of a command's words, passed over."""
-    if _STR_ONLY.issuperset(map(type, cmd.argv)) and cmd.stdout is None and cmd.pipe is None:
+    if all_text(cmd.argv) and cmd.stdout is None and cmd.pipe is None:
         return
     for arg in cmd.argv:
         if type(arg) is not str:
@@ -227,7 +228,6 @@ def _command_placeholders(cmd: Command, out: list[str]) -> None:
         _command_placeholders(cmd.pipe, out)
 
 
-_STR_ONLY = frozenset({str})
 
 
 def _arg_placeholders(arg: Arg, out: list[str]) -> None:

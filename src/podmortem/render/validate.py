@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from podmortem.kube.kubectl import NAMESPACE_FLAGS
-from podmortem.model.remedy import PLACEHOLDERS, Arg, Command, Joined, Placeholder, Remedy, Step
+from podmortem.model.remedy import PLACEHOLDERS, Arg, Command, Joined, Placeholder, Remedy, Step, all_text
 
 # Namespaces Kubernetes itself defines, which rules about its own components (CoreDNS, kube-proxy) name.
 KNOWN_NAMESPACES = frozenset({"kube-system"})
@@ -159,7 +159,7 @@ def untouched(cmd: Command, allowed: frozenset[str]) -> bool:
     (tests/render/test_validate_fast.py compares them)."""
     argv = cmd.argv
     texts: tuple[Arg, ...] | list[str] = argv
-    if not _STR_ONLY.issuperset(map(type, argv)):
+    if not all_text(argv):
         texts = [a for a in argv if type(a) is str]
         for arg in [a for a in argv if type(a) is not str]:
             if type(arg) is Joined:
@@ -189,7 +189,6 @@ def untouched(cmd: Command, allowed: frozenset[str]) -> bool:
     return cmd.pipe is None or untouched(cmd.pipe, allowed)
 
 
-_STR_ONLY = frozenset({str})
 
 
 def _plain_texts(texts: tuple[str, ...] | list[str]) -> bool:

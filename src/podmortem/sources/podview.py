@@ -6,7 +6,7 @@ of reading: msgspec reads each pod into small typed views of the fields the plai
 reads (names, owner references, kind, phase, reason, condition statuses, container names and each
 container status's ready, restartCount, lastState and state with its start time), skipping the
 rest (specs, env, managedFields, annotations) without building it. The live pod list
-(live/podpage.py) and explain's JSON lists (sources/listfile.py) both judge pods here, so a
+(live/podpage.py) and explain's JSON lists (sources/listview.py) both judge pods here, so a
 cluster and a file of it are triaged by the same code.
 
 The views are strict: a field of another type than the API's (a name that is a number, a status
