@@ -508,7 +508,6 @@ _HOST_CHECK = {
     "dns-forward-loop": ("cat", "/host/etc/resolv.conf"),
 }
 _HOST_EXTRA = {"dns-forward-loop": (kubectl("get", "configmap", "coredns", "-o", "yaml", namespace="kube-system"),)}
-_HOST_LIMIT_NEEDLES = ("too low", "not locked", "fsnotify", "inotify", "file watchers", "plugin/loop")
 _ULIMIT_NAMES = {"max file descriptors": "nofile", "max number of threads": "nproc",
                  "max size virtual memory": "as", "max file size": "fsize"}
 
@@ -594,7 +593,7 @@ def node_host_limit(pod: PodEvidence) -> Iterator[Hit]:
     node's own config (`app.config-invalid`). `too many open files` alone is usually the app's
     own descriptor leak, not the node.
     """
-    for found in by_container(find_output(pod, _HOST_LIMIT, limit=5, needles=_HOST_LIMIT_NEEDLES)).values():
+    for found in by_container(find_output(pod, _HOST_LIMIT, limit=5)).values():
         om = found[0]
         detail, what, fix, patch = _host_limit_remedy(om.match)
         confidence, strength = placed(om, 0.9)

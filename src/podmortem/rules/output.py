@@ -129,17 +129,6 @@ def _top_level_lines_after(lines: tuple[str, ...]) -> list[int]:
     return counts
 
 
-def _prefiltered(pattern: re.Pattern[str], needles: tuple[str, ...]) -> Callable[[str], re.Match[str] | None]:
-    def search(line: str) -> re.Match[str] | None:
-        if any(n in line for n in needles):
-            return pattern.search(line)
-        other = logline.other_sentence_case(line)
-        if other is not None and any(n in other for n in needles):
-            return pattern.search(other)
-        return None
-    return search
-
-
 def _sentence_search(pattern: re.Pattern[str]) -> Callable[[str], re.Match[str] | None]:
     def search(line: str) -> re.Match[str] | None:
         return search_text(pattern, line)
@@ -151,18 +140,15 @@ def find_output(
     pattern: re.Pattern[str],
     limit: int = 5,
     keep: Callable[[re.Match[str]], bool] | None = None,
-    needles: tuple[str, ...] = (),
 ) -> list[OutputMatch]:
     """Lines a container printed that match, at most `limit` per container, logs before messages.
-
-    `needles` are literal substrings one of which every matching line contains: lines without any
-    are skipped before the regex runs, which keeps long logs cheap to scan.
-    """
+    Long logs stay cheap to scan: a pattern's own needles (podmortem.lazyre) skip the lines without
+    them, and the pod's text index (`may_print`) skips the whole search when no line has them."""
     if not has_printed(pod):
         return []  # most failing pods of a cluster list: no log, no message, nothing pasted
     if not may_print(pod, pattern):
         return []
-    search = _prefiltered(pattern, needles) if needles else _sentence_search(pattern)
+    search = _sentence_search(pattern)
     found: list[OutputMatch] = []
     for c in pod.containers:
         n = 0

@@ -221,7 +221,7 @@ def child_sigkilled_oom(pod: PodEvidence) -> Iterator[Hit]:
     prints `Killed` for a job it killed itself (`kill -9`) is not an OOM kill; the log usually
     shows that command.
     """
-    for found in by_container(find_output(pod, _CHILD_SIGKILLED, limit=3, needles=("Killed", "killed", "SIGKILL"))).values():
+    for found in by_container(find_output(pod, _CHILD_SIGKILLED, limit=3)).values():
         om = found[0]
         c = om.container
         if c is not None and any(t.reason == "OOMKilled" for t in c.terminations):

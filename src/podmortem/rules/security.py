@@ -653,8 +653,7 @@ def api_access_forbidden(pod: PodEvidence) -> Iterator[Hit]:
         return not ((m.group("res") or m.group("res_old") or m.group("resource") or "").split(".")[0] == "events"
                     and m.group("verb") in ("create", "patch", "update"))
 
-    for found in by_container(find_output(pod, _API_FORBIDDEN, limit=10, keep=consequential,
-                                                needles=("forbidden", "Forbidden"))).values():
+    for found in by_container(find_output(pod, _API_FORBIDDEN, limit=10, keep=consequential)).values():
         om = found[0]
         rbac = next((x for x in found if x.match.group("user")), om)
         m = rbac.match
