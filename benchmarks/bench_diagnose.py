@@ -146,16 +146,16 @@ def timed(cmd: list[str], out: Path, env: dict[str, str]) -> Run:
 def phases(kubeconfig: str) -> tuple[dict[str, float], dict[str, int]]:
     """Seconds per phase of one diagnose -A run in this process, its phases run one after another,
     and the client's request count per kind."""
+    from podmortem.commandline import paused_gc
     from podmortem.live.client import connect
     from podmortem.live.collect import Collector, Scope
-    from podmortem.live.command import paused_gc
     from podmortem.live.report import diagnose_collection, render_live
     from podmortem.sources.objects import pod_evidence
 
     out: dict[str, float] = {}
     client = connect(kubeconfig)
     col = Collector(client)
-    with paused_gc():
+    with paused_gc(freeze=True):
         t = time.perf_counter()
         pods = col.list_pods(Scope(None))
         out["pod list"] = time.perf_counter() - t
@@ -189,9 +189,9 @@ def pipelined(kubeconfig: str) -> tuple[list[tuple[str, float, float]], list[str
     reports compared byte for byte with the one-worker run."""
     import resource
 
+    from podmortem.commandline import paused_gc
     from podmortem.live.client import connect
     from podmortem.live.collect import Collector, Scope
-    from podmortem.live.command import paused_gc
     from podmortem.live.report import diagnose_collection, render_live
 
     def children_cpu() -> float:
@@ -199,7 +199,7 @@ def pipelined(kubeconfig: str) -> tuple[list[tuple[str, float, float]], list[str
         return r.ru_utime + r.ru_stime
 
     out, forked = [], []
-    with paused_gc():
+    with paused_gc(freeze=True):
         t, c = time.perf_counter(), time.process_time()
         client = connect(kubeconfig)
         col = Collector(client, whole_pods=False).collect(Scope(None))  # as `diagnose` collects

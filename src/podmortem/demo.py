@@ -36,16 +36,16 @@ def _podmortem_command() -> str:
 
 def run_demo(output: str, color: bool) -> int:
     """Print the diagnosis of the simulated cluster; 0 when the demo ran (it is meant to find problems)."""
+    from podmortem.commandline import paused_gc
     from podmortem.live.client import connect
     from podmortem.live.collect import Collector, Scope
-    from podmortem.live.command import paused_gc
     from podmortem.live.report import diagnose_collection, render_live
     from podmortem.sim.cluster import SimCluster, SimOptions
 
     with tempfile.TemporaryDirectory(prefix="podmortem-demo-") as tmp, SimCluster(SimOptions()) as cluster:
         kubeconfig = cluster.write_kubeconfig(Path(tmp) / "kubeconfig")
         client = connect(kubeconfig)
-        with paused_gc():
+        with paused_gc(freeze=True):
             col = Collector(client).collect(Scope(None))
             assert col.listed_at is not None
             result = diagnose_collection(col, now=col.listed_at)

@@ -7,10 +7,7 @@ cannot be reached or refuses, 2 for bad flags.
 
 from __future__ import annotations
 
-import gc
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -23,6 +20,7 @@ from podmortem.commandline import (
     details_option,
     emit,
     leave,
+    paused_gc,
     say,
     terminal_width,
     use_color,
@@ -42,23 +40,6 @@ def parse_timeout(value: str, option: str = "--request-timeout") -> float:
 # Processes that diagnose at once (live/parallel.py): 1,000 failing pods are about 1 s of engine
 # work, and each process more adds a fork and the copy of its results.
 MAX_WORKERS = 4
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic GC while millions of JSON objects are made: it rescans the heap again and again
-    (measured: listing 10,000 pods takes 2-3x longer with it on). The objects hold no cycles."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            # What was made meanwhile (the pod list, the evidence) is still alive and acyclic. Frozen,
-            # the collector leaves it alone: else the first allocation after enabling, or the exit,
-            # traverses all of it (measured 1 s after diagnose -A of 10,000 pods).
-            gc.freeze()
-            gc.enable()
 
 
 def cluster_options(fn: Any) -> Any:
@@ -148,7 +129,7 @@ def diagnose(pods: tuple[str, ...], namespace: str | None, all_namespaces: bool,
         from podmortem.render.patchfiles import open_dir
 
         os.close(open_dir(write_patches))
-    with paused_gc():
+    with paused_gc(freeze=True):
         client, col = _collect(kubeconfig, context, request_timeout, run_timeout, concurrency, pods, namespace,
                                all_namespaces, selector, sample=True, secret_keys=secret_keys,
                                whole_pods=False)  # a report needs no healthy pod's whole object
@@ -196,7 +177,7 @@ def snapshot(folder: str, pods: tuple[str, ...], namespace: str | None, all_name
     from podmortem.live.snapshot import check_folder, write_snapshot
 
     check_folder(folder)
-    with paused_gc():
+    with paused_gc(freeze=True):
         client, col = _collect(kubeconfig, context, request_timeout, run_timeout, concurrency, pods, namespace,
                                all_namespaces, selector, sample=False, secret_keys=secret_keys)
         written = write_snapshot(col, folder, server=client.host, context=client.context,
