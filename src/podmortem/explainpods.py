@@ -23,16 +23,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+from podmortem.live.parallel import MAX_WORKERS, PARALLEL_FROM
 from podmortem.model import PodDiagnosis, PodEvidence
 from podmortem.sources.healthy import PlainPod
 from podmortem.sources.loader import PendingPod
 
 STALE_PASTE_SECONDS = 3600  # a crash loop's newest timestamp is minutes old (back-off <= 5 min) when captured
 
-# Pods that need the engine from which the work is shared out: below this the forks and the results
-# sent back cost more than they save.
-PARALLEL_FROM = 200
-MAX_WORKERS = 4
 # The cost of a plainly healthy pod (summary -> diagnosis -> JSON entry) against a pod that needs the
 # engine (evidence, rules, notes, rendering): 8 us against 500-750 us on the slim bench list. It cuts the
 # shares.

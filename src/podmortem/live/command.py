@@ -27,6 +27,7 @@ from podmortem.commandline import (
     write_patches_option,
 )
 from podmortem.kube.durations import parse_duration
+from podmortem.live.parallel import MAX_WORKERS
 
 
 def parse_timeout(value: str, option: str = "--request-timeout") -> float:
@@ -37,9 +38,6 @@ def parse_timeout(value: str, option: str = "--request-timeout") -> float:
     return seconds
 
 
-# Processes that diagnose at once (live/parallel.py): 1,000 failing pods are about 1 s of engine
-# work, and each process more adds a fork and the copy of its results.
-MAX_WORKERS = 4
 
 
 def cluster_options(fn: Any) -> Any:

@@ -29,6 +29,13 @@ import struct
 from collections.abc import Callable, Sequence
 from typing import Any, BinaryIO, TypeVar
 
+# Pods that need the engine from which the work is shared out among processes (explain and diagnose):
+# below this the forks and the results sent back cost more than they save.
+PARALLEL_FROM = 200
+# Processes at most: 1,000 failing pods are about 1 s of engine work, and each process more adds a fork
+# and the copy of its results.
+MAX_WORKERS = 4
+
 T = TypeVar("T")
 R = TypeVar("R")
 A = TypeVar("A")

@@ -20,6 +20,7 @@ from podmortem.kube.kubectl import kubectl, object_ref
 from podmortem.live.changes import what_changed
 from podmortem.live.collect import Collection, ConfigRef, LogCapture, PodKey, controller_of
 from podmortem.live.fleet import Group, group_diagnoses, owner_label, pick_representatives
+from podmortem.live.parallel import PARALLEL_FROM
 from podmortem.model import Command, Finding, LogText, PodDiagnosis, PodEvidence
 from podmortem.sources.healthy import PlainPod
 
@@ -242,9 +243,6 @@ def without_rollback(f: Finding) -> Finding:
     return replace(f, remedy=replace(r, summary=r.summary.rstrip() + text, commands=kept))
 
 
-# Pods needing the engine from which the work is shared out among processes (live/parallel.py):
-# below this the fork and the results sent back cost more than they save.
-PARALLEL_FROM = 200
 # The cost of a plainly healthy pod (the collector's summary: diagnosis, notes, entry) and of another
 # healthy pod (its status through the engine) against a failing one's (evidence, engine, entry);
 # they cut the shares.
