@@ -34,6 +34,7 @@ from urllib.parse import quote
 
 from podmortem.errors import ApiClientError, ApiForbidden, ApiServerError, NotFound, SourceError
 from podmortem.kube.kubectl import kubectl
+from podmortem.kube.owners import controlling_owner, owner_refs
 from podmortem.live import eventpage, podpage
 from podmortem.live.client import (
     ApiCallError,
@@ -290,14 +291,8 @@ def config_refs_of(pod: Mapping[str, Any]) -> set[tuple[str, str]]:
 
 
 def controller_of(pod: Mapping[str, Any]) -> tuple[str, str] | None:
-    refs = (pod.get("metadata") or {}).get("ownerReferences") or []
-    chosen = None
-    for r in refs:
-        if r.get("kind") and r.get("name"):
-            chosen = (str(r["kind"]), str(r["name"]))
-            if r.get("controller"):
-                break
-    return chosen
+    meta = pod.get("metadata")
+    return controlling_owner(owner_refs(meta.get("ownerReferences") if isinstance(meta, Mapping) else None))
 
 
 def _involved_key(e: Mapping[str, Any]) -> PodKey:

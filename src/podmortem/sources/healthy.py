@@ -14,11 +14,11 @@ paths over every fixture and generated pod, so the shortcut cannot change a repo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from podmortem.kube.owners import controlling_owner, owner_refs
 from podmortem.kube.times import parse_rfc3339
 from podmortem.model import PodDiagnosis
 
@@ -90,14 +90,8 @@ def plain_pod(raw_pod: Any, *, has_events: bool = False, with_times: bool = True
     if not is_plainly_healthy(raw_pod):
         return None
     meta = raw_pod["metadata"]
-    owner = None
-    refs = meta.get("ownerReferences")
-    # The same choice as sources.objects.pod_evidence: the controller, else the last named owner.
-    for ref in refs if type(refs) is list else ():
-        if isinstance(ref, Mapping) and ref.get("kind") and ref.get("name"):
-            owner = f"{ref['kind']}/{ref['name']}"
-            if ref.get("controller"):
-                break
+    chosen = controlling_owner(owner_refs(meta.get("ownerReferences")))
+    owner = f"{chosen[0]}/{chosen[1]}" if chosen is not None else None
     times = []
     for st in raw_pod["status"]["containerStatuses"] if with_times else ():
         t = parse_rfc3339(st["state"]["running"].get("startedAt"))

@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from podmortem.kube.owners import controlling_owner, owner_refs
 from podmortem.kube.times import parse_rfc3339
 from podmortem.model import (
     ContainerEvidence,
@@ -295,13 +296,8 @@ def pod_evidence(
         for name, st in known.items():  # statuses whose spec was not supplied
             if name not in seen:
                 containers.append(ContainerEvidence(name, init, None, st, logs.get(name, ())))
-    owner = None
-    for ref in _list(meta.get("ownerReferences")):
-        ref = _map(ref)
-        if ref.get("kind") and ref.get("name"):
-            owner = Owner(str(ref["kind"]), str(ref["name"]))
-            if ref.get("controller"):
-                break
+    chosen = controlling_owner(owner_refs(meta.get("ownerReferences")))
+    owner = Owner(*chosen) if chosen is not None else None
     conditions = {}
     for raw_condition in _list(status.get("conditions")):
         condition = _map(raw_condition)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from podmortem.kube.owners import controlling_owner
 from podmortem.kube.times import parse_rfc3339
 from podmortem.kube.typedjson import msgspec
 from podmortem.sources.healthy import PlainPod
@@ -118,12 +119,9 @@ def plain_view(p: PodView, *, has_events: bool = False, with_times: bool = True)
             if c.name not in names:
                 return None
     owner = None
-    # The same choice as sources.objects.pod_evidence: the controller, else the last named owner.
-    for ref in meta.ownerReferences or ():
-        if ref.kind and ref.name:
-            owner = f"{ref.kind}/{ref.name}"
-            if ref.controller:
-                break
+    if meta.ownerReferences:
+        chosen = controlling_owner((r.kind, r.name, r.controller) for r in meta.ownerReferences)
+        owner = f"{chosen[0]}/{chosen[1]}" if chosen is not None else None
     times: tuple[datetime, ...] = ()
     if with_times:
         found = []
