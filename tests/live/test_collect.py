@@ -198,7 +198,7 @@ def test_the_log_command_it_records_quotes_hostile_names(tmp_path: Path) -> None
 
 
 def test_the_pod_an_event_is_about() -> None:
-    from podmortem.live.collect import _involved_key
+    from podmortem.live.eventpage import event_key as _involved_key
 
     about = {"kind": "Pod", "namespace": "shop", "name": "web-1"}
     assert _involved_key({"involvedObject": about}) == ("shop", "web-1")

@@ -295,13 +295,6 @@ def controller_of(pod: Mapping[str, Any]) -> tuple[str, str] | None:
     return controlling_owner(owner_refs(meta.get("ownerReferences") if isinstance(meta, Mapping) else None))
 
 
-def _involved_key(e: Mapping[str, Any]) -> PodKey:
-    """The (namespace, name) of the pod an event is about; ("", "") when it is about something else
-    or its object reference is not an object at all (live/eventpage.py, which reads the cluster-wide
-    list without decoding the events it drops)."""
-    return event_key(e)
-
-
 def _same_pod(e: Mapping[str, Any], pod: Mapping[str, Any]) -> bool:
     """False for an event about an earlier pod of the same name (another uid)."""
     inv = e.get("involvedObject") or e.get("regarding") or {}
@@ -848,7 +841,7 @@ class Collector:
     def _keep_events(self, raw: Iterable[Obj], wanted: Mapping[PodKey, Obj]) -> None:
         grouped: dict[PodKey, list[Obj]] = {k: [] for k in wanted}
         for e in raw:
-            key = _involved_key(e)
+            key = event_key(e)
             if key in grouped and _same_pod(e, wanted[key]):
                 grouped[key].append(e)
         with self._lock:

@@ -9,7 +9,7 @@ the same dicts the plain list gives. docs/client-choice.md has the figures.
 
 Anything that does not fit the small types (an item that is not an object, a `metadata` that is
 not one) is decoded whole with orjson and judged by the plain rule, so every event is attributed
-exactly as `collect._involved_key` attributes the dicts of a plain list.
+exactly as `event_key` below attributes the dicts of a plain list (live/collect.py reads those with it).
 """
 
 from __future__ import annotations

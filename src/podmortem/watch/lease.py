@@ -42,6 +42,12 @@ class LeaseConfig:
     lease_duration: float = LEASE_DURATION
     retry_period: float = RETRY_PERIOD
 
+    @property
+    def renew_deadline(self) -> float:
+        """How long a leader may go without renewing before it stops acting as leader: two thirds of
+        the lease (client-go's default RenewDeadline against LeaseDuration, 10 s of 15 s)."""
+        return self.lease_duration * 2 / 3
+
 
 class LeaderElector:
     def __init__(self, client: KubeClient, config: LeaseConfig, *, clock: Callable[[], float],
@@ -74,7 +80,7 @@ class LeaderElector:
             self.leader = self._step()
         except (OSError, ApiCallError, PodmortemError) as exc:
             log.warning("leader election: %s", exc)
-            if self.leader and self.clock() - self._renewed_at > self.config.lease_duration * 2 / 3:
+            if self.leader and self.clock() - self._renewed_at > self.config.renew_deadline:
                 self.leader = False  # could not renew in time: someone else may take over soon
         return self.leader
 
@@ -84,7 +90,7 @@ class LeaderElector:
         The renewals run on their own thread; one stuck in a slow request must not leave this
         replica reporting past the point where a standby may take the Lease (client-go's renew deadline).
         """
-        return self.leader and self.clock() - self._renewed_at <= self.config.lease_duration * 2 / 3
+        return self.leader and self.clock() - self._renewed_at <= self.config.renew_deadline
 
     def run(self, stopping: threading.Event) -> None:
         """Acquire or renew every `retry_period` until `stopping` is set (the watcher's Lease thread)."""
