@@ -7,8 +7,9 @@ outside src/podmortem/kube/yamldocs.py: no call of PyYAML's loading functions (`
 `CSafeLoader`...). Writing YAML (`safe_dump`) is not reading and stays free.
 
 ALLOWED: sim/messages.py reproduces what a Python app using PyYAML prints for a config file it cannot
-parse; it calls `yaml.safe_load` for those words only on text the kube composer has already found
-not to be YAML, which fails before anything is constructed.
+parse or construct; it calls `yaml.safe_load` for those words only on text the kube composer has
+already found not to be YAML (it fails before anything is constructed) or within go-yaml's alias
+budget and depth.
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ import tomllib
 
 import yaml
 
-from podmortem.kube.yamldocs import syntax_problem
+from podmortem.errors import InputError
+from podmortem.kube.yamldocs import YamlSyntaxError, compose_yaml
 
 Lines = list[str]
 DNS_SERVER = "10.96.0.10:53"
@@ -329,11 +330,17 @@ def config_error(fmt: str, text: str) -> tuple[str, int, str] | None:
     """Parse a config file as the app would: (exception type, line, problem) or None when it parses."""
     try:
         if fmt == "yaml":
-            # Composing expands no alias; PyYAML's own exception (the words the simulated app prints) is
-            # asked for only when the text does not compose, so a scenario's alias bomb never reaches a
-            # constructor.
-            if syntax_problem(text) is not None:
-                yaml.safe_load(text)
+            # The app's own loader gives the words it prints, for text that is not YAML and for YAML it
+            # cannot construct (an unknown tag) alike; it runs only on text the kube composer found not
+            # to be YAML or within go-yaml's alias budget and depth, so a scenario's alias bomb never
+            # reaches a constructor (it counts as parsing, as it did).
+            try:
+                compose_yaml("config", text)
+            except YamlSyntaxError:
+                pass
+            except InputError:
+                return None
+            yaml.safe_load(text)
         elif fmt == "json":
             json.loads(text)
         elif fmt == "toml":
