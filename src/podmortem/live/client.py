@@ -23,7 +23,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, Protocol, TypeVar
 
 import orjson
 
@@ -156,15 +156,25 @@ def pages(client: KubeClient, path: str, params: Sequence[tuple[str, Any]], call
             return
 
 
+class RawPage(Protocol):
+    """A list page decoded by its caller (live/podpage.py, live/eventpage.py): its continue token."""
+
+    cont: str
+
+
+P = TypeVar("P", bound=RawPage)
+
+
 def raw_pages(client: KubeClient, path: str, params: Sequence[tuple[str, Any]], call: Call, page_size: int,
-              decode: Callable[[bytes], tuple[T, str]]) -> Iterator[T]:
-    """`pages` for a caller that decodes each page's bytes itself: `decode` gives the page and its
-    continue token (a list too large to turn into dicts whole, live/eventpage.py)."""
+              decode: Callable[[bytes, Call], P]) -> Iterator[P]:
+    """`pages` for a caller that decodes each page's bytes itself, `decode(body, call)` (a list too
+    large to turn into dicts whole, live/eventpage.py)."""
     seen: set[str] = set()
     cont = ""
     while True:
         page = [*params, ("limit", page_size)] + ([("continue", cont)] if cont else [])
-        doc, cont = decode(client.get(path, page, call))
+        doc = decode(client.get(path, page, call), call)
+        cont = doc.cont
         yield doc
         if not _advances(cont, seen, call):
             return

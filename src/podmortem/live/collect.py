@@ -706,7 +706,7 @@ class Collector:
                 yield [i for i in doc.get("items") or [] if isinstance(i, dict)], False
             return
         self.out.healthy_stubs = True
-        for page in raw_pages(self.client, path, params, call, PAGE_SIZE, podpage.decoder(call)):
+        for page in raw_pages(self.client, path, params, call, PAGE_SIZE, podpage.PodPage):
             yield page.items, True
 
     def _judge(self, items: Sequence[Obj | PlainPod], now: datetime, all_failing: bool, judged: bool = False
@@ -819,7 +819,7 @@ class Collector:
         kept: dict[PodKey, list[Obj]] = {}
         try:
             for page in raw_pages(self.client, "/api/v1/events", [("fieldSelector", "involvedObject.kind=Pod")],
-                                  call, EVENT_PAGE_SIZE, eventpage.decoder(call)):
+                                  call, EVENT_PAGE_SIZE, eventpage.EventPage):
                 about = page.about
                 if not listing.wait_for({k for k, _ in about}, self.by_key):
                     return True  # the pod list failed: the run is ending

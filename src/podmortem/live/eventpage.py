@@ -14,7 +14,7 @@ exactly as `event_key` below attributes the dicts of a plain list (live/collect.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -87,11 +87,3 @@ class EventPage:
     def event(self, item: Any) -> Any:
         """A kept item as the dict the plain list gives (an item decoded already is returned as is)."""
         return whole(item, self.call) if isinstance(item, msgspec.Raw) else item
-
-
-def decoder(call: Call) -> Callable[[bytes], tuple[EventPage, str]]:
-    """The `decode` of client.raw_pages for an event list."""
-    def decode(body: bytes) -> tuple[EventPage, str]:
-        page = EventPage(body, call)
-        return page, page.cont
-    return decode

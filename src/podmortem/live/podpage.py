@@ -16,7 +16,6 @@ so a pod is called plainly healthy here exactly when `plain_pod` says so of its 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from podmortem.kube.typedjson import msgspec
@@ -61,11 +60,3 @@ class PodPage:
                     out.append(plain_pod(pod, with_times=False) or pod)
                 continue
             out.append(plain if plain is not None else whole(raw, call))
-
-
-def decoder(call: Call) -> Callable[[bytes], tuple[PodPage, str]]:
-    """The `decode` of client.raw_pages for a pod list."""
-    def decode(body: bytes) -> tuple[PodPage, str]:
-        page = PodPage(body, call)
-        return page, page.cont
-    return decode
