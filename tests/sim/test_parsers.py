@@ -16,6 +16,7 @@ from podmortem.sim.selectors import (
     parse_field_selector,
     parse_label_selector,
     selector_from_label_selector,
+    selector_predicate,
     selector_string,
 )
 from podmortem.sim.timefmt import go_duration, parse_duration
@@ -126,6 +127,44 @@ def test_field_selectors() -> None:
                         ev, "events")
     with pytest.raises(SelectorError, match=r"field label not supported: spec\.image"):
         parse_field_selector("spec.image=x", "pods")
+    # The list path's predicate reads the fields whose value is not the text at their path the same way.
+    for text, obj, resource, want in [
+        ("spec.hostNetwork=false", pod, "pods", True), ("status.podIPs=10.0.0.1", pod, "pods", True),
+        ("source=kubelet", ev, "events", True), ("source!=kubelet", ev, "events", False),
+        ("spec.unschedulable=false", {"metadata": {"name": "n"}, "spec": {}}, "nodes", True),
+        ("involvedObject.kind=Pod,type!=Normal", ev, "events", True),
+    ]:
+        reqs = parse_field_selector(text, resource)
+        assert fields_match(reqs, obj, resource) is want
+        assert selector_predicate((), reqs, resource)(obj) is want
+
+
+_FIELD_NAMES = {"pods": ["spec.nodeName", "spec.hostNetwork", "status.phase", "status.podIPs", "metadata.name"],
+                "events": ["involvedObject.kind", "involvedObject.name", "source", "type", "metadata.namespace"],
+                "nodes": ["spec.unschedulable"], "replicasets": ["status.replicas"]}
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2, 2), st.sampled_from(["Pod", "p", "kubelet", "", "true"]))
+_TREES = st.recursive(_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=2),
+    st.dictionaries(st.sampled_from(["spec", "status", "metadata", "involvedObject", "source", "nodeName", "kind",
+                                     "name", "component", "podIPs", "ip", "labels", "app", "hostNetwork", "phase",
+                                     "unschedulable", "replicas", "namespace", "type"]), inner, max_size=4)),
+    max_leaves=12)
+
+
+@given(st.sampled_from(sorted(_FIELD_NAMES)), st.data(), _TREES)
+def test_selector_predicate_is_labels_and_fields_match(resource: str, data: st.DataObject, obj: object) -> None:
+    # The list path's predicate answers as the two reference functions do, on objects of any shape.
+    fields = data.draw(st.lists(st.tuples(st.sampled_from(_FIELD_NAMES[resource]), st.sampled_from(["=", "!="]),
+                                          st.sampled_from(["Pod", "p", "kubelet", "", "true", "false", "1"])),
+                                max_size=3))
+    field_reqs = parse_field_selector(",".join(f"{f}{op}{v}" for f, op, v in fields), resource)
+    label_reqs = parse_label_selector(data.draw(st.sampled_from(["", "app=p", "app!=p", "app", "!app"])))
+    # Stored objects have a metadata object with string labels (the API validated them); the rest varies.
+    meta = data.draw(st.fixed_dictionaries({"name": st.just("p")}, optional={
+        "labels": st.dictionaries(st.just("app"), st.sampled_from(["p", "q"]))}))
+    obj = {**obj, "metadata": meta} if isinstance(obj, dict) else {"metadata": meta, "spec": obj}
+    want = labels_match(label_reqs, meta.get("labels")) and fields_match(field_reqs, obj, resource)
+    assert selector_predicate(label_reqs, field_reqs, resource)(obj) == want
 
 
 # --- durations and profiles ---------------------------------------------------------------------------------

@@ -193,3 +193,43 @@ def fields_match(reqs: tuple[FieldRequirement, ...], obj: Mapping[str, Any], res
         if (value == r.value) != r.equal:
             return False
     return True
+
+
+# Fields whose value is not the text at their path (the rest are read by _walk below).
+_SPECIAL: dict[tuple[str, str], Callable[[Mapping[str, Any], str], str]] = {
+    ("pods", "status.podIPs"): _pod_field, ("pods", "spec.hostNetwork"): _pod_field,
+    ("events", "source"): _event_field, ("nodes", "spec.unschedulable"): _FIELDS["nodes"][1],
+}
+
+
+def _walk(obj: Any, parts: tuple[str, ...]) -> Any:
+    for part in parts:
+        if type(obj) is not dict and not isinstance(obj, Mapping):  # stored objects are dicts: skip the ABC check
+            return None
+        obj = obj.get(part)
+    return obj
+
+
+def _value_of(field: str, resource: str) -> Callable[[Mapping[str, Any]], str]:
+    special = None if field.startswith("metadata.") else _SPECIAL.get((resource, field))
+    if special is not None:
+        return lambda o: special(o, field)
+    parts = tuple(field.split("."))
+    return lambda o: _text(_walk(o, parts))
+
+
+def selector_predicate(labels: tuple[Requirement, ...], fields: tuple[FieldRequirement, ...],
+                       resource: str) -> Callable[[Mapping[str, Any]], bool]:
+    """labels_match and fields_match of one list or watch, with each field's path split once: a
+    field-selected list of 60,000 events asked the same questions of every event."""
+    tests = tuple((_value_of(r.field, resource), r.value, r.equal) for r in fields)
+
+    def matches(obj: Mapping[str, Any]) -> bool:
+        if labels and not labels_match(labels, (obj.get("metadata") or {}).get("labels")):
+            return False
+        for value_of, value, equal in tests:  # noqa: SIM110 - a loop, not all(generator): once per listed object
+            if (value_of(obj) == value) != equal:
+                return False
+        return True
+
+    return matches

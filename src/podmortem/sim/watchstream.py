@@ -18,7 +18,7 @@ import orjson
 from podmortem.sim.cluster import ApiError, SimCluster
 from podmortem.sim.eventconv import event_for
 from podmortem.sim.resources import STORAGE_KEY, ResourceType
-from podmortem.sim.selectors import fields_match, labels_match
+from podmortem.sim.selectors import selector_predicate
 from podmortem.sim.tables import table
 from podmortem.sim.wire import Response, StreamDropped
 
@@ -36,8 +36,8 @@ def matching(cluster: SimCluster, rt: ResourceType, ns: str | None, labels: Any,
     """The stored objects of `rt` in `ns` (None: all) that match the parsed selectors."""
     items = cluster.store.items(STORAGE_KEY[rt], ns)
     if labels or fields:
-        items = [o for o in items if labels_match(labels, (o.get("metadata") or {}).get("labels"))
-                 and fields_match(fields, o, rt.plural)]
+        matches = selector_predicate(labels, fields, rt.plural)
+        items = [o for o in items if matches(o)]
     return items
 
 
@@ -58,9 +58,10 @@ def list_page(cluster: SimCluster, rt: ResourceType, ns: str | None, labels: Any
             return ordered[start:start + limit], True, len(ordered) - start - limit
         return ordered[start:], False, None
     page: list[dict[str, Any]] = []
+    matches = selector_predicate(labels, fields, rt.plural)
     for i in range(start, len(ordered)):
         o = ordered[i]
-        if labels_match(labels, (o.get("metadata") or {}).get("labels")) and fields_match(fields, o, rt.plural):
+        if matches(o):
             if limit and len(page) == limit:
                 return page, True, None
             page.append(o)
@@ -92,13 +93,15 @@ def watch_stream(cluster: SimCluster, rt: ResourceType, ns: str | None, selector
             return orjson.dumps({"type": kind, "object": t}) + b"\n"
         return orjson.dumps({"type": kind, "object": obj}) + b"\n"
 
+    selected = selector_predicate(labels, fields, rt.plural)
+
     def matches(obj: dict[str, Any] | None) -> bool:
         if obj is None:
             return False
         meta = obj.get("metadata") or {}
         if ns is not None and (meta.get("namespace") or "") != ns:
             return False
-        return labels_match(labels, meta.get("labels")) and fields_match(fields, obj, rt.plural)
+        return selected(obj)
 
     out: list[bytes] = []
     with cluster.lock:
