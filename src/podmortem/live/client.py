@@ -21,7 +21,7 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn, Protocol, TypeVar
 
@@ -166,18 +166,44 @@ P = TypeVar("P", bound=RawPage)
 
 
 def raw_pages(client: KubeClient, path: str, params: Sequence[tuple[str, Any]], call: Call, page_size: int,
-              decode: Callable[[bytes, Call], P]) -> Iterator[P]:
+              decode: Callable[[bytes, Call], P], *, peek: Callable[[bytes], str | None] | None = None
+              ) -> Generator[P, None, None]:
     """`pages` for a caller that decodes each page's bytes itself, `decode(body, call)` (a list too
-    large to turn into dicts whole, live/eventpage.py)."""
+    large to turn into dicts whole, live/eventpage.py).
+
+    With `peek` (a cheap read of a body's continue token, live/rawpage.continue_token) the list is a
+    pipeline: the next page is asked for on a thread of its own while this one is decoded and used,
+    so the server writes page k+1 while page k is read. A page-by-page loop left the API server idle
+    during every decode and the client idle during every answer. Only the token the decoded page
+    gives is followed: a page fetched ahead for any other token is dropped and the right one asked
+    for, so the pages, and the errors met on the way, are those of the plain loop. At most two pages
+    are held at once."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     seen: set[str] = set()
-    cont = ""
-    while True:
-        page = [*params, ("limit", page_size)] + ([("continue", cont)] if cont else [])
-        doc = decode(client.get(path, page, call), call)
-        cont = doc.cont
-        yield doc
-        if not _advances(cont, seen, call):
-            return
+
+    def ask(cont: str) -> bytes:
+        return client.get(path, [*params, ("limit", page_size)] + ([("continue", cont)] if cont else []), call)
+
+    ahead: tuple[str, Future[bytes]] | None = None
+    pool = ThreadPoolExecutor(1, thread_name_prefix="podmortem-page") if peek is not None else None
+    try:
+        body = ask("")
+        while True:
+            if pool is not None and peek is not None:
+                guess = peek(body)
+                if guess and guess not in seen:
+                    ahead = (guess, pool.submit(ask, guess))
+            doc = decode(body, call)
+            cont = doc.cont
+            yield doc
+            if not _advances(cont, seen, call):
+                return
+            body = ahead[1].result() if ahead is not None and ahead[0] == cont else ask(cont)
+            ahead = None
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)  # a page asked for ahead and not wanted: waited for, dropped
 
 
 def _advances(cont: str, seen: set[str], call: Call) -> bool:

@@ -48,6 +48,7 @@ from podmortem.live.client import (
     raw_pages,
 )
 from podmortem.live.eventpage import event_key
+from podmortem.live.rawpage import continue_token
 from podmortem.model import ContainerEvidence, PodEvidence
 from podmortem.shell import render_command
 from podmortem.sources.healthy import PlainPod
@@ -706,7 +707,7 @@ class Collector:
                 yield [i for i in doc.get("items") or [] if isinstance(i, dict)], False
             return
         self.out.healthy_stubs = True
-        for page in raw_pages(self.client, path, params, call, PAGE_SIZE, podpage.PodPage):
+        for page in raw_pages(self.client, path, params, call, PAGE_SIZE, podpage.PodPage, peek=continue_token):
             yield page.items, True
 
     def _judge(self, items: Sequence[Obj | PlainPod], now: datetime, all_failing: bool, judged: bool = False
@@ -819,7 +820,7 @@ class Collector:
         kept: dict[PodKey, list[Obj]] = {}
         try:
             for page in raw_pages(self.client, "/api/v1/events", [("fieldSelector", "involvedObject.kind=Pod")],
-                                  call, EVENT_PAGE_SIZE, eventpage.EventPage):
+                                  call, EVENT_PAGE_SIZE, eventpage.EventPage, peek=continue_token):
                 about = page.about
                 if not listing.wait_for({k for k, _ in about}, self.by_key):
                     return True  # the pod list failed: the run is ending

@@ -22,6 +22,29 @@ def invalid_json(call: Call, exc: Exception) -> NoReturn:
     raise CallFailed(call, 200, f"the API answered {call.describe()} with invalid JSON ({exc})") from None
 
 
+class _ListMeta(msgspec.Struct):
+    cont: Any = msgspec.field(default=None, name="continue")
+
+
+class _Envelope(msgspec.Struct):
+    metadata: _ListMeta | None = None
+
+
+_ENVELOPE = msgspec.json.Decoder(_Envelope)
+
+
+def continue_token(body: bytes) -> str | None:
+    """The page's continue token, read without building its items (about 1 ms for a 1.7 MB page of
+    500 pods); None when the body is not a list page this reading understands. Only a guess for
+    raw_pages to fetch ahead with: the page's own decoding decides which token is followed."""
+    try:
+        meta = _ENVELOPE.decode(body).metadata
+    except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
+        return None
+    cont = meta.cont if meta is not None else None
+    return cont if type(cont) is str and cont else None
+
+
 def raw_items(body: bytes, call: Call) -> tuple[list[msgspec.Raw], str] | None:
     """The page's undecoded items and continue token; None when the body is JSON of another shape."""
     try:
