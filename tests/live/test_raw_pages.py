@@ -120,3 +120,7 @@ def test_continue_token_of_odd_bodies_is_none(body: bytes) -> None:
 
 def test_continue_token() -> None:
     assert continue_token(b'{"kind":"PodList","metadata":{"continue":"abc"},"items":[{"x":1}]}') == "abc"
+    assert continue_token(b'{\n  "metadata": {\n    "continue": "abc"\n  },\n  "items": []\n}') == "abc"
+    # Items before metadata, or a head the reading does not understand: no guess, no page fetched ahead.
+    assert continue_token(b'{"items":[],"metadata":{"continue":"abc"}}') is None
+    assert continue_token(b'{"metadata":{"continue":"abc","x":["items",1]},"items":[]}') is None

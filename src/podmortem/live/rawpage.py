@@ -34,15 +34,26 @@ _ENVELOPE = msgspec.json.Decoder(_Envelope)
 
 
 def continue_token(body: bytes) -> str | None:
-    """The page's continue token, read without building its items (about 1 ms for a 1.7 MB page of
-    500 pods); None when the body is not a list page this reading understands. Only a guess for
+    """The page's continue token, read from the part of the body before its items (the API server
+    writes a list's metadata before its items); None when that part does not say. Only a guess for
     raw_pages to fetch ahead with: the page's own decoding decides which token is followed."""
+    end = body.find(b'"items"', 0, _HEAD_BYTES)
+    if end < 0:
+        return None
+    head = body[:end].rstrip()
+    if not head.endswith(b","):
+        return None
     try:
-        meta = _ENVELOPE.decode(body).metadata
+        meta = _ENVELOPE.decode(head[:-1] + b"}").metadata
     except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
         return None
     cont = meta.cont if meta is not None else None
     return cont if type(cont) is str and cont else None
+
+
+# Where a list's items start at the latest for continue_token: its kind, apiVersion and metadata
+# (resourceVersion, a continue token of some hundred bytes, remainingItemCount) come first.
+_HEAD_BYTES = 16384
 
 
 def raw_items(body: bytes, call: Call) -> tuple[list[msgspec.Raw], str] | None:
