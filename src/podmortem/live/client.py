@@ -15,15 +15,18 @@ used at all (the CLI exits 3).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import random
+import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn, Protocol, TypeVar
+from urllib.parse import quote
 
 import orjson
 
@@ -221,11 +224,17 @@ def _advances(cont: str, seen: set[str], call: Call) -> bool:
 class KubeClient:
     """GET requests against one cluster, with retries and per-kind request counts. Thread-safe."""
 
-    def __init__(self, api_client: Any, *, namespace: str = "default", context: str | None = None,
+    def __init__(self, configuration: Any, *, namespace: str = "default", context: str | None = None,
                  policy: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic, max_response_bytes: int = MAX_RESPONSE_BYTES) -> None:
-        self.api = api_client
-        self.host: str = str(api_client.configuration.host)
+        from kubernetes.client.rest import RESTClientObject
+
+        # The kubernetes client's configuration (auth, TLS, proxies) and its REST client (urllib3 pool):
+        # what ApiClient.call_api sends through, without ApiClient itself (see `api`).
+        self.configuration = configuration
+        self.rest = RESTClientObject(configuration)
+        self._api: Any = None
+        self.host: str = str(configuration.host)
         self.namespace = namespace
         self.context = context
         self.policy = policy or RetryPolicy()
@@ -356,13 +365,36 @@ class KubeClient:
             self.retries[reason] += 1
         log.debug("retrying %s after %s", call.describe(), reason)
 
+    @property
+    def api(self) -> Any:
+        """A kubernetes ApiClient on the same configuration, made on first use: for the watcher's
+        writes (watch/writes.py), whose bodies it serialises. Reads do without it: its module costs
+        about 75 ms of start-up (pydantic, dateutil) for what `_request` does in a few lines."""
+        if self._api is None:
+            from kubernetes.client.api_client import ApiClient
+
+            self._api = ApiClient(self.configuration)
+        return self._api
+
+    def _request(self, path: str, params: Sequence[tuple[str, Any]], accept: str, timeout: tuple[float, float]) -> Any:
+        """A GET as ApiClient.param_serialize and call_api send it: the query quoted value by value
+        (booleans lower-case), the client's User-Agent, the configuration's auth settings (which
+        refresh an exec plugin's token) as headers."""
+        query = "&".join(f"{k}={quote(str(v).lower() if isinstance(v, bool) else str(v))}" for k, v in params)
+        headers = {"Accept": accept, "User-Agent": _user_agent()}
+        for auth in self.configuration.auth_settings().values():
+            if auth.get("in") == "header" and auth.get("value"):
+                headers[auth["key"]] = auth["value"]
+        url = self.host + path + (f"?{query}" if query else "")
+        return self._call_api("GET", url, headers, _request_timeout=timeout)
+
     def _call_api(self, method: str, url: str, headers: Any, **kwargs: Any) -> Any:
-        """The kubernetes client's call_api, with its TLS failure (an ApiException with status 0 whose
-        reason starts "SSLError") turned into one line that names the server and the problem."""
+        """The kubernetes REST client's request, with its TLS failure (an ApiException with status 0
+        whose reason starts "SSLError") turned into one line that names the server and the problem."""
         from kubernetes.client.exceptions import ApiException
 
         try:
-            return self.api.call_api(method, url, headers, **kwargs)
+            return self.rest.request(method, url, headers=headers, **kwargs)  # type: ignore[no-untyped-call]
         except ApiException as exc:
             reason = str(exc.reason or "")
             if exc.status == 0 and reason.startswith("SSLError"):
@@ -374,10 +406,7 @@ class KubeClient:
               call: Call, accept: str | None = None) -> tuple[int, Mapping[str, str], bytes]:
         limit = self.deadline.sooner(per_response, f"--request-timeout {per_response:g}s")
         budget = max(0.001, limit.remaining())
-        method, url, headers, _, _ = self.api.param_serialize(
-            "GET", path, query_params=list(params), header_params={"Accept": accept or "application/json"},
-            auth_settings=["BearerToken"])
-        response = self._call_api(method, url, headers, _request_timeout=(min(CONNECT_TIMEOUT, budget), budget))
+        response = self._request(path, params, accept or "application/json", (min(CONNECT_TIMEOUT, budget), budget))
         raw = response.response
         try:
             body = self.read_body(raw, limit, call)
@@ -439,12 +468,8 @@ class KubeClient:
         with self._lock:
             self.requests[call.resource] += 1
             self.calls.add(("apps" if path.startswith("/apis/apps/") else "", call.resource, call.verb))
-        method, url, headers, _, _ = self.api.param_serialize(
-            "GET", path, query_params=list(params), header_params={"Accept": "application/json"},
-            auth_settings=["BearerToken"])
         try:
-            raw = self._call_api(method, url, headers,
-                                    _request_timeout=(min(CONNECT_TIMEOUT, timeout), timeout)).response
+            raw = self._request(path, params, "application/json", (min(CONNECT_TIMEOUT, timeout), timeout)).response
         except (u3.NewConnectionError, u3.NameResolutionError, ConnectionRefusedError) as exc:
             raise ApiUnreachable(f"cannot reach the Kubernetes API at {self.host}: {_reason(exc)}",
                                  "is the cluster up and the kubeconfig context right?") from None
@@ -465,7 +490,9 @@ class KubeClient:
         raise error(call, status, message if error is not CallFailed else f"{call.describe()}: HTTP {status} ({message})")
 
     def close(self) -> None:
-        self.api.close()
+        if self._api is not None:
+            self._api.close()
+        self.rest.pool_manager.clear()
 
 
 def _mib(n: int) -> str:
@@ -542,7 +569,6 @@ def bare_kubernetes_packages() -> None:
     Only in a podmortem process of its own: a program that calls connect() keeps `import kubernetes`
     as the package makes it (`kubernetes.watch` and the rest as attributes)."""
     import importlib.util
-    import sys
 
     from podmortem.commandline import in_own_process
 
@@ -561,13 +587,45 @@ def bare_kubernetes_packages() -> None:
             setattr(sys.modules[parent], child, module)
 
 
+def _user_agent() -> str:
+    """The User-Agent the kubernetes client's ApiClient sends (its default)."""
+    from kubernetes.client import __version__
+
+    return f"OpenAPI-Generator/{__version__}/python"
+
+
+@contextlib.contextmanager
+def _api_client_deferred() -> Iterator[None]:
+    """While kube_config is imported, `kubernetes.client.ApiClient` names a function that imports the
+    class when called. kube_config imports the class by name but calls it only to refresh an OIDC
+    token and in new_client_from_config; importing its module for every `diagnose` cost about 75 ms
+    (pydantic, dateutil, multiprocessing.pool). Afterwards the package resolves the name lazily again,
+    to the class itself (its own `__getattr__`)."""
+    import kubernetes.client as package
+
+    if "ApiClient" in vars(package) or "kubernetes.config.kube_config" in sys.modules:
+        yield
+        return
+
+    def deferred_api_client(*args: Any, **kwargs: Any) -> Any:
+        from kubernetes.client.api_client import ApiClient
+
+        return ApiClient(*args, **kwargs)
+
+    setattr(package, "ApiClient", deferred_api_client)  # noqa: B010 - the package types the name as the class
+    try:
+        yield
+    finally:
+        vars(package).pop("ApiClient", None)
+
+
 def connect(kubeconfig: str | None = None, context: str | None = None, *, timeout: float = DEFAULT_TIMEOUT,
             concurrency: int = 8, sa_dir: str = SERVICE_ACCOUNT_DIR) -> KubeClient:
     """A client for the cluster kubectl would talk to with the same flags; no request is sent yet."""
     bare_kubernetes_packages()
-    from kubernetes.client.api_client import ApiClient
-    from kubernetes.client.configuration import Configuration
-    from kubernetes.config.config_exception import ConfigException
+    with _api_client_deferred():  # kubernetes.config's __init__ imports kube_config
+        from kubernetes.client.configuration import Configuration
+        from kubernetes.config.config_exception import ConfigException
 
     cfg = Configuration()
     cfg.retries = False  # urllib3 must not retry behind our back: KubeClient.get owns the policy
@@ -609,6 +667,6 @@ def connect(kubeconfig: str | None = None, context: str | None = None, *, timeou
         raise SourceError(f"cannot use the kubeconfig: {_first_line(exc)}") from None
     except (OSError, ValueError) as exc:
         raise SourceError(f"cannot use the kubeconfig: {_first_line(exc)}") from None
-    client = KubeClient(ApiClient(cfg), namespace=namespace, context=context,
+    client = KubeClient(cfg, namespace=namespace, context=context,
                         policy=RetryPolicy(timeout=timeout))
     return client
