@@ -215,6 +215,16 @@ def _value_of(field: str, resource: str) -> Callable[[Mapping[str, Any]], str]:
     if special is not None:
         return lambda o: special(o, field)
     parts = tuple(field.split("."))
+    if len(parts) == 2:  # most selectable fields (involvedObject.kind, spec.nodeName): no loop
+        outer, inner = parts
+
+        def two(o: Mapping[str, Any]) -> str:
+            v = o.get(outer)
+            if type(v) is dict:
+                return _text(v.get(inner))
+            return _text(_walk(v, (inner,)))
+
+        return two
     return lambda o: _text(_walk(o, parts))
 
 
