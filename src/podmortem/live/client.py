@@ -489,6 +489,14 @@ class KubeClient:
         error = {403: Forbidden, 404: NotFoundError, 410: Gone, 400: BadRequest}.get(status, CallFailed)
         raise error(call, status, message if error is not CallFailed else f"{call.describe()}: HTTP {status} ({message})")
 
+    def own_connections(self) -> None:
+        """A connection pool of its own, for a forked process: the inherited one's sockets are the
+        parent's (closing them here could end the parent's TLS sessions, so they are only let go)."""
+        from kubernetes.client.rest import RESTClientObject
+
+        self.rest = RESTClientObject(self.configuration)
+        self._api = None
+
     def close(self) -> None:
         if self._api is not None:
             self._api.close()

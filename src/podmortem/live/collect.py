@@ -35,6 +35,7 @@ from urllib.parse import quote
 from podmortem.errors import ApiClientError, ApiForbidden, ApiServerError, NotFound, SourceError
 from podmortem.kube.kubectl import kubectl
 from podmortem.kube.owners import controlling_owner, owner_refs
+from podmortem.kube.typedjson import msgspec
 from podmortem.live import eventpage, podpage
 from podmortem.live.client import (
     ApiCallError,
@@ -47,8 +48,9 @@ from podmortem.live.client import (
     pages,
     raw_pages,
 )
+from podmortem.live.eventfork import ForkedEventList
 from podmortem.live.eventpage import event_key
-from podmortem.live.rawpage import continue_token
+from podmortem.live.rawpage import continue_token, whole
 from podmortem.model import ContainerEvidence, PodEvidence
 from podmortem.shell import render_command
 from podmortem.sources.healthy import PlainPod
@@ -353,6 +355,16 @@ class _Relist(Exception):
     """The pod list's continue token expired while the pipelined plan was under way."""
 
 
+class _Later:
+    """A result computed when asked for, where the plan holds a Future (the forked event list's)."""
+
+    def __init__(self, compute: Callable[[], bool]) -> None:
+        self.compute = compute
+
+    def result(self) -> bool:
+        return self.compute()
+
+
 class _Listing:
     """How far the pod list has got, for the event list that runs beside it."""
 
@@ -633,9 +645,13 @@ class Collector:
         listed_ns: set[str] = set()
         rs_ns: set[str] = set()
         futures: list[Future[None]] = []
-        events_list: Future[bool] | None = None
+        events_list: Future[bool] | _Later | None = None
         rs_list: Future[list[Obj] | None] | None = None
         all_ns = ns is None
+        # Forked before the pool's first thread: the cluster-wide event list, if it is wanted, is read
+        # on another CPU (live/eventfork.py); without a fork, on a thread of the pool.
+        forked = ForkedEventList.fork(self.client, "/api/v1/events", [("fieldSelector", "involvedObject.kind=Pod")],
+                                      Call("list", "events", None), EVENT_PAGE_SIZE) if all_ns else None
         pool = ThreadPoolExecutor(max_workers=self.concurrency)
 
         def submit(tasks: Sequence[Callable[[], None]]) -> None:
@@ -657,7 +673,11 @@ class Collector:
                     listing.advance()
                     if all_ns and events_list is None and self._events_cluster_wide(failing_ns, listed_ns):
                         self.progress.add(1)
-                        events_list = pool.submit(self._cluster_events, listing)
+                        if forked is not None:
+                            forked.start()
+                            events_list = _Later(partial(self._forked_events, forked))
+                        else:
+                            events_list = pool.submit(self._cluster_events, listing)
                     if all_ns and rs_list is None and len(rs_ns) > CLUSTER_WIDE_FROM:
                         self.progress.add(1)
                         rs_list = pool.submit(self._cluster_replicaset_items)
@@ -691,6 +711,8 @@ class Collector:
         finally:
             listing.finish(failed=True)  # no effect after a complete list; else frees the event list's wait
             pool.shutdown(wait=True, cancel_futures=True)
+            if forked is not None:
+                forked.stop()
 
     def _step(self, task: Callable[[], None]) -> None:
         try:
@@ -833,6 +855,42 @@ class Collector:
         except ApiCallError as exc:
             if not isinstance(exc, Forbidden):
                 log.debug("cluster-wide events list failed (%s); listing per namespace", exc.message)
+            return False
+        with self._lock:
+            for key in self.out.failing:
+                self.out.events[key] = kept.get(key, [])
+        return True
+
+    def _forked_events(self, forked: ForkedEventList) -> bool:
+        """`_cluster_events`, read by the forked helper: called once the pod list has ended."""
+        try:
+            listed = forked.events(self.out.failing)
+            if listed is None:
+                log.debug("the event list's helper ended without an answer; listing per namespace")
+                return False
+            with self._lock:
+                self.client.requests.update(listed.requests)
+                self.client.retries.update(listed.retries)
+                self.client.calls |= listed.calls
+            if listed.failure is not None:
+                how, what = listed.failure
+                if how == "raise":
+                    raise what
+                if how == "failed":
+                    log.debug("cluster-wide events list failed (%s); listing per namespace", what)
+                return False
+            call = Call("list", "events", None)
+            kept: dict[PodKey, list[Obj]] = {}
+            for key, items in listed.events.items():
+                pod = self.by_key.get(key)
+                if pod is None or key not in self.out.failing:
+                    continue
+                for item in items:
+                    e = whole(msgspec.Raw(item), call) if isinstance(item, bytes) else item
+                    if _same_pod(e, pod):
+                        kept.setdefault(key, []).append(e)
+        except ApiCallError as exc:  # a kept event that does not decode: as the thread would
+            log.debug("cluster-wide events list failed (%s); listing per namespace", exc.message)
             return False
         with self._lock:
             for key in self.out.failing:

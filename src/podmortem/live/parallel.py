@@ -166,7 +166,7 @@ def staged_map(prepare: Callable[[T], A], items: Sequence[T], workers: int, *,
         return [finish(done, agreed)]
     staged = report is not None and decide is not None
     first, *rest = shares(len(items), workers, weights)
-    children: list[_Child] = []
+    children: list[Helper] = []
     try:
         for part in rest:
             child = _fork(prepare, items, part, finish, report if staged else None)
@@ -209,9 +209,10 @@ def _debug(message: str, *args: Any) -> None:
 
 
 _FAILED: Any = object()  # what `receive` gives for a child that failed: its share is computed here
+FAILED: Any = _FAILED  # the same, for callers of fork_helper
 
 
-class _Child:
+class Helper:
     """A forked worker: its pid, the pipe its messages come back through, the pipe to it."""
 
     def __init__(self, pid: int, reader: int, writer: int, part: range) -> None:
@@ -268,7 +269,7 @@ class _Child:
 
 
 def _fork(prepare: Callable[[T], A], items: Sequence[T], part: range, finish: Callable[[list[A], Any], R],
-          report: Callable[[list[A]], Any] | None) -> _Child | None:
+          report: Callable[[list[A]], Any] | None) -> Helper | None:
     try:
         up_read, up_write = os.pipe()
     except OSError:
@@ -306,7 +307,53 @@ def _fork(prepare: Callable[[T], A], items: Sequence[T], part: range, finish: Ca
             os._exit(code)
     os.close(up_write)
     os.close(down_read)
-    return _Child(pid, up_read, down_write, part)
+    return Helper(pid, up_read, down_write, part)
+
+
+def fork_helper(body: Callable[[Callable[[], Any], Callable[[Any], None]], None]) -> Helper | None:
+    """A forked child running `body(receive, send)`: `receive()` waits for what `Helper.send` sends it,
+    `send(x)` is what `Helper.receive` then gives here. The child leaves without running this
+    process's clean-up, whatever `body` does. None where there is no fork, or it fails.
+
+    Only from a process with no other thread (the child would inherit a lock one of them held):
+    None then too, and the caller does the work itself."""
+    import threading
+
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return None
+    try:
+        up_read, up_write = os.pipe()
+    except OSError:
+        return None
+    try:
+        down_read, down_write = os.pipe()
+    except OSError:
+        os.close(up_read)
+        os.close(up_write)
+        return None
+    try:
+        pid = os.fork()
+    except OSError as exc:
+        _debug("fork failed (%s); working here", exc)
+        for fd in (up_read, up_write, down_read, down_write):
+            os.close(fd)
+        return None
+    if pid == 0:
+        code = 1
+        try:
+            os.close(up_read)
+            os.close(down_write)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            with os.fdopen(down_read, "rb") as inbox:
+                body(lambda: _read_message(inbox), lambda value: _write_message(up_write, value))
+            code = 0
+        except BaseException:  # the parent sees the child gone and works without it
+            pass
+        finally:
+            os._exit(code)
+    os.close(up_write)
+    os.close(down_read)
+    return Helper(pid, up_read, down_write, range(0))
 
 
 _HEADER = struct.Struct("<Q")
