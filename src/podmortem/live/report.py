@@ -144,22 +144,39 @@ def config_notes(pod: Mapping[str, Any], refs: Mapping[tuple[str, str, str], Con
 def _owners(col: Collection) -> dict[PodKey, str]:
     """Each pod's top-level owner: a ReplicaSet's Deployment when the ReplicaSet names one."""
     owners: dict[PodKey, str] = {}
+    # A plainly healthy pod read on the typed view is a stub made from its summary's owner
+    # (live/podpage.owner_stub): the summary says it without reading the stub; and the pods of one
+    # owner (50 of them on --scale 10000) share one answer. 10,000 pods: 21 -> 9 ms.
+    plain = col.plain if col.healthy_stubs else {}
+    top: dict[tuple[str, str, str], str] = {}
     for key, pod in col.keyed():
-        ctl = controller_of(pod)
-        if ctl is None:
-            continue
-        kind, name = ctl
-        if kind == "ReplicaSet":
-            rs = col.replicasets.get((key[0], name))
-            parent = controller_of(rs) if rs else None
-            if parent and parent[0] == "Deployment":
-                kind, name = parent
-            elif rs is None and "-" in name:
-                # Unknown ReplicaSet (not readable): its name is "<deployment>-<template hash>".
-                owners[key] = owner_label("ReplicaSet", name)
+        summary = plain.get(key)
+        if summary is not None:
+            if summary.owner is None:
                 continue
-        owners[key] = owner_label(kind, name)
+            kind, name = summary.owner.split("/", 1)
+        else:
+            ctl = controller_of(pod)
+            if ctl is None:
+                continue
+            kind, name = ctl
+        label = top.get((key[0], kind, name))
+        if label is None:
+            label = top[(key[0], kind, name)] = _top_owner(col, key[0], kind, name)
+        owners[key] = label
     return owners
+
+
+def _top_owner(col: Collection, namespace: str, kind: str, name: str) -> str:
+    if kind == "ReplicaSet":
+        rs = col.replicasets.get((namespace, name))
+        parent = controller_of(rs) if rs else None
+        if parent and parent[0] == "Deployment":
+            kind, name = parent
+        elif rs is None and "-" in name:
+            # Unknown ReplicaSet (not readable): its name is "<deployment>-<template hash>".
+            return owner_label("ReplicaSet", name)
+    return owner_label(kind, name)
 
 
 def _deployment_ref(rs: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -32,6 +32,7 @@ def _char_class(ranges: tuple[tuple[int, int], ...]) -> str:
     return "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
 
 
+_ASCII_UNSAFE = tuple(chr(c) for c in (*range(0x09), *range(0x0B, 0x20), 0x7F))  # C0 but tab and newline, DEL
 _UNSAFE_KEEP_NEWLINES = f"[\\x00-\\x08\\x0b-\\x1f\\x7f{_char_class(_FORMAT_RANGES)}]"
 _UNSAFE = re.compile(_UNSAFE_KEEP_NEWLINES)
 _UNSAFE_LINE = re.compile(f"[\\x00-\\x1f\\x7f{_char_class(_FORMAT_RANGES)}]")
@@ -67,7 +68,13 @@ def neutralise(output: str, *, keep_colour: bool = True) -> str:
     Line by line, and only lines that are not plainly printable go through the regex: a 50 MB
     JSON report of clean names costs one C-speed scan.
     """
-    if output.replace("\n", "").replace("\t", "").isprintable():
+    if output.isascii():  # in ASCII only C0 controls and DEL are unsafe: a few C-speed scans, no copy
+        for ch in _ASCII_UNSAFE:
+            if ch in output:
+                break
+        else:
+            return output
+    elif output.replace("\n", "").replace("\t", "").isprintable():
         return output
     pattern = _SGR_OR_UNSAFE if keep_colour else _UNSAFE
     lines = output.split("\n")
