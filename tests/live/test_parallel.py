@@ -194,3 +194,13 @@ def test_weighted_shares_cover_the_items_in_order_and_balance_the_weight() -> No
             assert all(len(p) for p in got) or n == 0
     got = _staged(list(range(100)), 2, weights=weights)
     assert [x for part in got for x in part] == [2 * x + 198 for x in range(100)]
+
+
+def test_the_first_share_takes_lead_times_the_weight_of_each_other() -> None:
+    weights = [1.0] * 1000
+    for workers, lead in ((2, 1.3), (3, 1.3), (4, 2.0), (2, 1.0)):
+        parts = shares(1000, workers, weights, lead)
+        assert [i for p in parts for i in p] == list(range(1000))
+        sizes = [len(p) for p in parts]
+        assert all(abs(size - sizes[1]) <= 1 for size in sizes[1:])
+        assert abs(sizes[0] - lead * sizes[1]) <= 2

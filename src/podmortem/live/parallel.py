@@ -95,9 +95,10 @@ def workers_now(most: int) -> int:
     return spare_workers(usable_cpus(), load_average(), most, runnable_now())
 
 
-def shares(n: int, workers: int, weights: Sequence[float] | None = None) -> list[range]:
+def shares(n: int, workers: int, weights: Sequence[float] | None = None, lead: float = 1.0) -> list[range]:
     """n items in `workers` contiguous shares, the first share first: as equal in count as can be,
-    or, given each item's weight (its expected cost), in weight. No share is empty unless n is 0."""
+    or, given each item's weight (its expected cost), in weight, the first share `lead` times the
+    weight of each other one. No share is empty unless n is 0."""
     workers = max(1, min(workers, n)) if n else 1
     if weights is None or workers == 1:
         size, extra = divmod(n, workers)
@@ -108,9 +109,10 @@ def shares(n: int, workers: int, weights: Sequence[float] | None = None) -> list
             start = end
         return out
     total = float(sum(weights))
+    unit = total / (lead + workers - 1)
     out, start, acc = [], 0, 0.0
     for i in range(workers - 1):
-        target = total * (i + 1) / workers
+        target = unit * (lead + i)
         end = start + 1  # at least one item
         acc += weights[start]
         last = n - (workers - 1 - i)  # leave one item for each later share
@@ -141,8 +143,9 @@ def staged_map(prepare: Callable[[T], A], items: Sequence[T], workers: int, *,
                finish: Callable[[list[A], C | None], R],
                report: Callable[[list[A]], S] | None = None,
                decide: Callable[[list[S]], C] | None = None,
-               weights: Sequence[float] | None = None) -> list[R]:
-    """Items in contiguous shares (`shares`), one share here and each other in a forked child;
+               weights: Sequence[float] | None = None, lead: float = 1.0) -> list[R]:
+    """Items in contiguous shares (`shares`, the first `lead` times the others' weight), one share here
+    and each other in a forked child;
     one result per share, in share order: `finish(prepared, agreed)` where `prepared` is
     [prepare(x) for x in share].
 
@@ -165,7 +168,7 @@ def staged_map(prepare: Callable[[T], A], items: Sequence[T], workers: int, *,
         agreed = decide([report(done)]) if report is not None and decide is not None else None
         return [finish(done, agreed)]
     staged = report is not None and decide is not None
-    first, *rest = shares(len(items), workers, weights)
+    first, *rest = shares(len(items), workers, weights, lead)
     children: list[Helper] = []
     try:
         for part in rest:
