@@ -204,3 +204,14 @@ def test_the_first_share_takes_lead_times_the_weight_of_each_other() -> None:
         sizes = [len(p) for p in parts]
         assert all(abs(size - sizes[1]) <= 1 for size in sizes[1:])
         assert abs(sizes[0] - lead * sizes[1]) <= 2
+
+
+def test_a_busy_reading_is_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(parallel, "load_average", lambda: 0.5)
+    for readings, workers, waits in (([1], 2, 0), ([2, 1], 2, 1), ([2, 3, 2], 1, 2), ([3, 3, 1], 2, 2)):
+        left = list(readings)
+        slept: list[float] = []
+        monkeypatch.setattr(parallel, "runnable_now", lambda left=left: left.pop(0))
+        assert parallel.workers_now(4, sleep=slept.append) == workers
+        assert slept == [0.001] * waits
