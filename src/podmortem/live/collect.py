@@ -856,6 +856,9 @@ class Collector:
             if not isinstance(exc, Forbidden):
                 log.debug("cluster-wide events list failed (%s); listing per namespace", exc.message)
             return False
+        return self._keep_failing_events(kept)
+
+    def _keep_failing_events(self, kept: Mapping[PodKey, list[Obj]]) -> bool:
         with self._lock:
             for key in self.out.failing:
                 self.out.events[key] = kept.get(key, [])
@@ -892,10 +895,7 @@ class Collector:
         except ApiCallError as exc:  # a kept event that does not decode: as the thread would
             log.debug("cluster-wide events list failed (%s); listing per namespace", exc.message)
             return False
-        with self._lock:
-            for key in self.out.failing:
-                self.out.events[key] = kept.get(key, [])
-        return True
+        return self._keep_failing_events(kept)
 
     def _keep_events(self, raw: Iterable[Obj], wanted: Mapping[PodKey, Obj]) -> None:
         grouped: dict[PodKey, list[Obj]] = {k: [] for k in wanted}

@@ -285,8 +285,9 @@ class Helper:
             _, self.status = os.waitpid(self.pid, 0)
 
 
-def _fork(prepare: Callable[[T], A], items: Sequence[T], part: range, finish: Callable[[list[A], Any], R],
-          report: Callable[[list[A]], Any] | None) -> Helper | None:
+def _pipes_and_fork() -> tuple[int, int, int, int, int] | None:
+    """(pid, up_read, up_write, down_read, down_write): a child forked with a pipe each way; None
+    when a pipe or the fork fails (nothing is left open)."""
     try:
         up_read, up_write = os.pipe()
     except OSError:
@@ -300,10 +301,19 @@ def _fork(prepare: Callable[[T], A], items: Sequence[T], part: range, finish: Ca
     try:
         pid = os.fork()
     except OSError as exc:
-        _debug("fork failed (%s); computing the share here", exc)
+        _debug("fork failed (%s); working here", exc)
         for fd in (up_read, up_write, down_read, down_write):
             os.close(fd)
         return None
+    return pid, up_read, up_write, down_read, down_write
+
+
+def _fork(prepare: Callable[[T], A], items: Sequence[T], part: range, finish: Callable[[list[A], Any], R],
+          report: Callable[[list[A]], Any] | None) -> Helper | None:
+    forked = _pipes_and_fork()
+    if forked is None:
+        return None
+    pid, up_read, up_write, down_read, down_write = forked
     if pid == 0:  # the child: compute, send, and leave without running the parent's clean-up
         code = 1
         try:
@@ -338,23 +348,10 @@ def fork_helper(body: Callable[[Callable[[], Any], Callable[[Any], None]], None]
 
     if not hasattr(os, "fork") or threading.active_count() > 1:
         return None
-    try:
-        up_read, up_write = os.pipe()
-    except OSError:
+    forked = _pipes_and_fork()
+    if forked is None:
         return None
-    try:
-        down_read, down_write = os.pipe()
-    except OSError:
-        os.close(up_read)
-        os.close(up_write)
-        return None
-    try:
-        pid = os.fork()
-    except OSError as exc:
-        _debug("fork failed (%s); working here", exc)
-        for fd in (up_read, up_write, down_read, down_write):
-            os.close(fd)
-        return None
+    pid, up_read, up_write, down_read, down_write = forked
     if pid == 0:
         code = 1
         try:
