@@ -137,3 +137,21 @@ def test_on_the_simulator_the_report_is_the_threads(tmp_path: Path, forks: list[
         threaded = run(kc)
     assert forked[2]["events"] >= 1  # the cluster-wide list, in pages
     assert forked == threaded
+
+
+@pytest.mark.parametrize("fault", ["error:rate=0.3", "expire-continue", "throttle:retry-after=1,count=3"])
+def test_faults_leave_the_helpers_events_as_they_were(fault: str, tmp_path: Path, forks: list[int]) -> None:
+    """Answers that fail, expire or throttle: the helper retries as the client does, or its list fails
+    and the namespaces' lists stand in; the events kept are those of a run without the fault."""
+    from podmortem.sim.cluster import SimCluster, SimOptions
+    from podmortem.sim.faults import parse_fault
+
+    with SimCluster(SimOptions(scale=2000, speed=0.0), docs=[]) as cluster:  # the clock stands still
+        kc = cluster.write_kubeconfig(tmp_path / "kc")
+        calm = Collector(connect(kc)).collect(Scope(None)).events
+        cluster.faults.add(parse_fault(fault))
+        client = connect(kc)
+        client.sleep = lambda _s: None  # Retry-After and back-off waits are not slept here
+        faulty = Collector(client).collect(Scope(None)).events
+    assert len(forks) == 2
+    assert faulty == calm
