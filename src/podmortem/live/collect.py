@@ -837,7 +837,8 @@ class Collector:
         list was refused or failed (the caller then lists per namespace, recording each refusal).
 
         Pages are filtered as they arrive, each once the pod list has passed every pod it names, so
-        at most one page waits in memory however far the events run ahead of the pods."""
+        at most one page waits in memory however far the events run ahead of the pods (and the next one
+        is being fetched: raw_pages)."""
         call = Call("list", "events", None)
         kept: dict[PodKey, list[Obj]] = {}
         try:
