@@ -29,6 +29,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from podmortem.lazyre import lazy
+
 REDACTED = "[REDACTED]"
 
 _KEYWORD = (r"(?:password|passwd|pwd|pass|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key"
@@ -40,21 +42,21 @@ _NOT_A_VALUE = (r"(?:YES|NO|authentication|auth|for|is|was|must|not|required|mis
                 r"|provided|given|set|unset|specified|supplied|of|to|and|or|the|from|in|with|without|store|manager"
                 r"|rotation|type|request|refresh|endpoint|url|exchange|verification|validation|error|failed|null|none"
                 r"|true|false|\*+|\[REDACTED\])\b")
-_PEM_BEGIN = re.compile(r"-----BEGIN (?:[A-Z0-9]+ ){0,4}PRIVATE KEY(?: BLOCK)?-----")
-_PEM_END = re.compile(r"-----END (?:[A-Z0-9]+ ){0,4}PRIVATE KEY(?: BLOCK)?-----")
+_PEM_BEGIN = lazy(r"-----BEGIN (?:[A-Z0-9]+ ){0,4}PRIVATE KEY(?: BLOCK)?-----")
+_PEM_END = lazy(r"-----END (?:[A-Z0-9]+ ){0,4}PRIVATE KEY(?: BLOCK)?-----")
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # PEM private key blocks in one text (escaped \n in JSON, or real newlines): the whole body
-    (re.compile(r"-----BEGIN (?:[A-Z0-9]+ ){0,4}PRIVATE KEY(?: BLOCK)?-----(?:(?!-----END ).){0,65536}?"
+    (lazy(r"-----BEGIN (?:[A-Z0-9]+ ){0,4}PRIVATE KEY(?: BLOCK)?-----(?:(?!-----END ).){0,65536}?"
                 r"(?:-----END (?:[A-Z0-9]+ ){0,4}PRIVATE KEY(?: BLOCK)?-----|$)", re.S), REDACTED),
     # scheme://user:password@host and scheme://:password@host (databases, AMQP, Redis, HTTP basic auth)
-    (re.compile(r"((?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^\s:/@]{0,256}:)([^\s@/]{1,512})(@)"),
+    (lazy(r"((?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^\s:/@]{0,256}:)([^\s@/]{1,512})(@)"),
      r"\1" + REDACTED + r"\3"),
     # Kubernetes env entries in JSON: {"name":"DB_PASSWORD","value":"..."}
-    (re.compile(r"(?i)(\"name\"\s*:\s*\"[A-Z0-9_]{0,64}(?:PASS|SECRET|TOKEN|KEY|CREDENTIAL|AUTH)[A-Z0-9_]{0,64}\"\s*,\s*"
+    (lazy(r"(?i)(\"name\"\s*:\s*\"[A-Z0-9_]{0,64}(?:PASS|SECRET|TOKEN|KEY|CREDENTIAL|AUTH)[A-Z0-9_]{0,64}\"\s*,\s*"
                 r"\"value\"\s*:\s*\")([^\"]{1,4096})"), r"\1" + REDACTED),
     # keyword = value, keyword: value, "keyword": "value" (also as the end of a longer name: DB_PASSWORD=...)
-    (re.compile(
+    (lazy(
         # not a qualified type name (`*v1.Secret: failed to list`, `corev1.Secret:`)
         r"(?i)((?:\b|(?<=_))(?<!\.)" + _KEYWORD + r"\b[\"']?\s{0,4}[:=]\s{0,4}[\"']?)"
         # MySQL's "(using password: YES|NO)" says whether one was sent, it is not one; nor is a
@@ -63,28 +65,28 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
      r"\1" + REDACTED),
     # keyword followed by a space and a credential-shaped value ("secret wJalrXUtnFEMI/K7MDENG...")
     # (not a Kubernetes reference: "Secret shop/db-creds" names an object)
-    (re.compile(r"(?i)(\b" + _KEYWORD + r"\s{1,4})(?!" + _NOT_A_VALUE + r")"
+    (lazy(r"(?i)(\b" + _KEYWORD + r"\s{1,4})(?!" + _NOT_A_VALUE + r")"
                 r"(?![a-z0-9][-a-z0-9.]{0,252}/[a-z0-9][-a-z0-9.]{0,252}(?:[\s\"',;]|$))"
                 r"(?=[^\s\"',;]{6,})(?=[^\s\"',;]*(?:\d|[^\w\s\"',;]|[a-z][^\s\"',;]*[A-Z]|[A-Z][^\s\"',;]*[a-z]))"
                 r"([^\s\"',;]{6,})"), r"\1" + REDACTED),
     # Authorization headers and bearer tokens
-    (re.compile(r"(?i)(\bauthorization\b[\"']?\s{0,4}[:=]\s{0,4}[\"']?(?:bearer|basic|token)\s+)([A-Za-z0-9._~+/=-]{8,})"),
+    (lazy(r"(?i)(\bauthorization\b[\"']?\s{0,4}[:=]\s{0,4}[\"']?(?:bearer|basic|token)\s+)([A-Za-z0-9._~+/=-]{8,})"),
      r"\1" + REDACTED),
-    (re.compile(r"(?i)(\bbearer\s+)([A-Za-z0-9._~+/=-]{16,})"), r"\1" + REDACTED),
+    (lazy(r"(?i)(\bbearer\s+)([A-Za-z0-9._~+/=-]{16,})"), r"\1" + REDACTED),
     # JWTs
-    (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{0,2048}"), REDACTED),
+    (lazy(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{0,2048}"), REDACTED),
     # AWS access key ids and secret access keys
-    (re.compile(r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16}\b"), REDACTED),
-    (re.compile(r"(?i)((?:aws|secret)[\w.-]{0,30}?[\"']?\s{0,4}[:=\s]\s{0,4}[\"']?)(?-i:[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
+    (lazy(r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16}\b"), REDACTED),
+    (lazy(r"(?i)((?:aws|secret)[\w.-]{0,30}?[\"']?\s{0,4}[:=\s]\s{0,4}[\"']?)(?-i:[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
      r"\1" + REDACTED),
     # GCP API keys
-    (re.compile(r"\bAIza[0-9A-Za-z_-]{35}"), REDACTED),
+    (lazy(r"\bAIza[0-9A-Za-z_-]{35}"), REDACTED),
     # Azure connection strings and SAS signatures
-    (re.compile(r"(?i)(\b(?:AccountKey|SharedAccessKey|SharedAccessSignature|sig)=)([^;\s&\"']{8,})"), r"\1" + REDACTED),
+    (lazy(r"(?i)(\b(?:AccountKey|SharedAccessKey|SharedAccessSignature|sig)=)([^;\s&\"']{8,})"), r"\1" + REDACTED),
     # GitHub and Slack tokens, Slack webhooks
-    (re.compile(r"\b(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{20,}\b|\bgithub_pat_[A-Za-z0-9_]{20,}\b"), REDACTED),
-    (re.compile(r"\bxox[abeoprs]-[A-Za-z0-9-]{10,}|\bxapp-\d-[A-Za-z0-9-]{10,}"), REDACTED),
-    (re.compile(r"(hooks\.slack\.com/services/)[A-Za-z0-9_/]{8,}"), r"\1" + REDACTED),
+    (lazy(r"\b(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{20,}\b|\bgithub_pat_[A-Za-z0-9_]{20,}\b"), REDACTED),
+    (lazy(r"\bxox[abeoprs]-[A-Za-z0-9-]{10,}|\bxapp-\d-[A-Za-z0-9-]{10,}"), REDACTED),
+    (lazy(r"(hooks\.slack\.com/services/)[A-Za-z0-9_/]{8,}"), r"\1" + REDACTED),
 )
 
 # Words one of which every pattern above needs (or a URL with a password), lower case. Most texts
@@ -93,7 +95,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 _TRIGGER_WORDS = ("pass", "pwd", "secret", "token", "key", "auth", "cred", "eyj", "akia", "asia", "abia", "acca",
                   "a3t", "agpa", "aida", "aroa", "aipa", "anpa", "anva", "aiza", "gho_", "ghp_", "ghr_", "ghs_",
                   "ghu_", "github_pat", "xox", "xapp", "begin", "sig=", "hooks.slack", "bearer", "aws")
-_URL_PASSWORD = re.compile(r"://[^\s/@]{0,256}:[^\s@]{0,512}@")
+_URL_PASSWORD = lazy(r"://[^\s/@]{0,256}:[^\s@]{0,512}@")
 # The patterns ignore case as re does: besides ASCII case, U+0130 and U+0131 match `i`, U+017F `s`
 # (and U+212A `k`, which str.lower already maps). str.lower would turn U+0130 into two characters and
 # keep the other two, so they are mapped first (tests/core/test_redact_trigger.py checks every code point).
