@@ -161,6 +161,13 @@ def explain_pods(pods: Sequence[Item], *, now: datetime, fixed: bool, settings: 
         return decided[-1]
 
     weights = [PLAIN_WEIGHT if isinstance(p, PlainPod) else 1.0 for p in pods] if workers > 1 else None
+    if workers > 1:
+        # Imported once here, not once in every process after the fork: the workers inherit them
+        # (about 20 ms less in each worker).
+        import podmortem.engine
+        if as_json:
+            import podmortem.render.json
+            import podmortem.render.jsonparts  # noqa: F401
     parts = staged_map(chain.prepare, pods, workers, finish=chain.finish,
                        report=None if fixed else chain.report, decide=None if fixed else decide, weights=weights)
     at = decided[0] if decided else Moment(now)

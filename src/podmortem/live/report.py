@@ -346,6 +346,9 @@ def diagnose_collection(col: Collection, *, now: datetime, backoff: BackoffSetti
     weights = [1.0 if key in col.failing else PLAIN_WEIGHT if key in col.plain else OTHER_WEIGHT for key in keys]
     if sum(1 for w in weights if w > PLAIN_WEIGHT) < PARALLEL_FROM:
         workers = 1
+    if workers > 1 and rendered:  # imported once here, not once in every process after the fork
+        import podmortem.render.json
+        import podmortem.render.jsonparts  # noqa: F401
     parts = parallel.staged_map(one, keys, workers, finish=share, weights=weights, lead=LEAD)
     diagnoses: list[PodDiagnosis] = []
     extras: dict[PodKey, dict[str, Any]] = {}
