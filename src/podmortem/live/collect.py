@@ -35,7 +35,6 @@ from urllib.parse import quote
 from podmortem.errors import ApiClientError, ApiForbidden, ApiServerError, NotFound, SourceError
 from podmortem.kube.kubectl import kubectl
 from podmortem.kube.owners import controlling_owner, owner_refs
-from podmortem.kube.typedjson import msgspec
 from podmortem.live import eventpage, podpage
 from podmortem.live.client import (
     ApiCallError,
@@ -50,7 +49,7 @@ from podmortem.live.client import (
 )
 from podmortem.live.eventfork import ForkedEventList
 from podmortem.live.eventpage import event_key
-from podmortem.live.rawpage import continue_token, whole
+from podmortem.live.rawpage import continue_token
 from podmortem.model import ContainerEvidence, PodEvidence
 from podmortem.shell import render_command
 from podmortem.sources.healthy import PlainPod
@@ -671,10 +670,12 @@ class Collector:
                         submit(plan.add(key, pod, ev))
                     listed_ns.update(i.namespace or "" if isinstance(i, PlainPod) else pod_key(i)[0] for i in items)
                     listing.advance()
+                    if forked is not None and forked.started:
+                        forked.want(failing)  # this page's failing pods, for the helper's next batch
                     if all_ns and events_list is None and self._events_cluster_wide(failing_ns, listed_ns):
                         self.progress.add(1)
                         if forked is not None:
-                            forked.start()
+                            forked.start(failing)
                             events_list = _Later(partial(self._forked_events, forked))
                         else:
                             events_list = pool.submit(self._cluster_events, listing)
@@ -867,35 +868,26 @@ class Collector:
 
     def _forked_events(self, forked: ForkedEventList) -> bool:
         """`_cluster_events`, read by the forked helper: called once the pod list has ended."""
-        try:
-            listed = forked.events(self.out.failing)
-            if listed is None:
-                log.debug("the event list's helper ended without an answer; listing per namespace")
-                return False
-            with self._lock:
-                self.client.requests.update(listed.requests)
-                self.client.retries.update(listed.retries)
-                self.client.calls |= listed.calls
-            if listed.failure is not None:
-                how, what = listed.failure
-                if how == "raise":
-                    raise what
-                if how == "failed":
-                    log.debug("cluster-wide events list failed (%s); listing per namespace", what)
-                return False
-            call = Call("list", "events", None)
-            kept: dict[PodKey, list[Obj]] = {}
-            for key, items in listed.events.items():
-                pod = self.by_key.get(key)
-                if pod is None or key not in self.out.failing:
-                    continue
-                for item in items:
-                    e = whole(msgspec.Raw(item), call) if isinstance(item, bytes) else item
-                    if _same_pod(e, pod):
-                        kept.setdefault(key, []).append(e)
-        except ApiCallError as exc:  # a kept event that does not decode: as the thread would
-            log.debug("cluster-wide events list failed (%s); listing per namespace", exc.message)
+        listed = forked.events(self.out.failing)
+        if listed is None:
+            log.debug("the event list's helper ended without an answer; listing per namespace")
             return False
+        with self._lock:
+            self.client.requests.update(listed.requests)
+            self.client.retries.update(listed.retries)
+            self.client.calls |= listed.calls
+        if listed.failure is not None:
+            how, what = listed.failure
+            if how == "raise":
+                raise what
+            if how == "failed":
+                log.debug("cluster-wide events list failed (%s); listing per namespace", what)
+            return False
+        kept: dict[PodKey, list[Obj]] = {}
+        for key, events in listed.events.items():
+            pod = self.by_key.get(key)
+            if pod is not None and key in self.out.failing:
+                kept[key] = [e for e in events if _same_pod(e, pod)]
         return self._keep_failing_events(kept)
 
     def _keep_events(self, raw: Iterable[Obj], wanted: Mapping[PodKey, Obj]) -> None:
