@@ -25,11 +25,13 @@ if sys.argv[2] == "own":
     own_process()  # what the entry point does
 client = connect(sys.argv[1])
 doc = client.get_json("/api/v1/namespaces/shop/pods", [], Call("list", "pods", "shop"))
-loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("kubernetes", "websocket", "pydantic", "dateutil"))
+loaded = sorted(m for m in sys.modules
+                if m.split(".")[0] in ("kubernetes", "websocket", "pydantic", "dateutil", "requests", "requests_oauthlib"))
 import kubernetes.client
 from kubernetes.config import kube_config
 made = kube_config.ApiClient(configuration=client.configuration)  # as an OIDC token refresh makes one
-print(json.dumps({"kind": doc["kind"], "pods": len(doc["items"]), "namespace": client.namespace, "loaded": loaded,
+session = kube_config.OAuth2Session(client_id="c", scope=["openid"])  # and this, to refresh the token
+print(json.dumps({"session": type(session).__module__ + "." + type(session).__name__,"kind": doc["kind"], "pods": len(doc["items"]), "namespace": client.namespace, "loaded": loaded,
                   "made": type(made).__module__ + "." + type(made).__name__,
                   "package": kubernetes.client.ApiClient.__module__ + "." + kubernetes.client.ApiClient.__name__}))
 """
@@ -49,14 +51,17 @@ def probe(kubeconfig: Path, mode: str) -> dict[str, Any]:
     assert "kubernetes.config.kube_config" in got["loaded"]
     # Whatever was deferred, the kubeconfig loader and the package give the real class when asked.
     assert got["made"] == got["package"] == "kubernetes.client.api_client.ApiClient"
+    assert got["session"] == "requests_oauthlib.oauth2_session.OAuth2Session"
     return got
 
 
 def test_connect_and_list_without_the_unused_subpackages(kubeconfig: Path, server: FakeServer) -> None:
     got = probe(kubeconfig, "own")
     assert [m for m in got["loaded"] if m.startswith(UNUSED)] == []
-    # Reads do without ApiClient, whose module imports pydantic and dateutil (about 75 ms of start-up).
-    assert [m for m in got["loaded"] if m.startswith(("kubernetes.client.api_client", "pydantic", "dateutil"))] == []
+    # Reads do without ApiClient, whose module imports pydantic and dateutil (about 75 ms of start-up),
+    # and without requests_oauthlib (requests, 20 ms), which only an OIDC token refresh uses.
+    assert [m for m in got["loaded"] if m.startswith(("kubernetes.client.api_client", "pydantic", "dateutil",
+                                                      "requests"))] == []
 
 
 def test_inside_another_program_the_package_is_imported_as_it_makes_itself(kubeconfig: Path,

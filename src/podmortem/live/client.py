@@ -603,15 +603,22 @@ def _user_agent() -> str:
 
 
 @contextlib.contextmanager
-def _api_client_deferred() -> Iterator[None]:
-    """While kube_config is imported, `kubernetes.client.ApiClient` names a function that imports the
-    class when called. kube_config imports the class by name but calls it only to refresh an OIDC
-    token and in new_client_from_config; importing its module for every `diagnose` cost about 75 ms
-    (pydantic, dateutil, multiprocessing.pool). Afterwards the package resolves the name lazily again,
-    to the class itself (its own `__getattr__`)."""
+def _kube_config_deferred() -> Iterator[None]:
+    """kube_config imported without what it uses only to refresh a token of the (deprecated) `oidc`
+    auth provider or in new_client_from_config: about 95 ms of every `diagnose` start.
+
+    - `kubernetes.client.ApiClient` (pydantic, dateutil, multiprocessing.pool: 75 ms) names, while
+      kube_config is imported, a function that imports the class when called; afterwards the
+      package resolves the name lazily again, to the class itself (its own `__getattr__`).
+    - `requests_oauthlib` (requests: 20 ms), imported for `OAuth2Session`, is a stand-in module while
+      kube_config is imported, whose `OAuth2Session` imports the real one when called.
+    Nothing is deferred when kube_config is already imported."""
+    import importlib.util
+    import types
+
     import kubernetes.client as package
 
-    if "ApiClient" in vars(package) or "kubernetes.config.kube_config" in sys.modules:
+    if "kubernetes.config.kube_config" in sys.modules:
         yield
         return
 
@@ -620,18 +627,33 @@ def _api_client_deferred() -> Iterator[None]:
 
         return ApiClient(*args, **kwargs)
 
-    setattr(package, "ApiClient", deferred_api_client)  # noqa: B010 - the package types the name as the class
+    def deferred_session(*args: Any, **kwargs: Any) -> Any:
+        from requests_oauthlib import OAuth2Session  # type: ignore[import-untyped]
+
+        return OAuth2Session(*args, **kwargs)
+
+    set_api_client = "ApiClient" not in vars(package)
+    if set_api_client:
+        setattr(package, "ApiClient", deferred_api_client)  # noqa: B010 - the package types the name as the class
+    stand_in = None
+    if "requests_oauthlib" not in sys.modules and importlib.util.find_spec("requests_oauthlib") is not None:
+        stand_in = types.ModuleType("requests_oauthlib", "stand-in while kubernetes.config.kube_config is imported")
+        stand_in.OAuth2Session = deferred_session  # type: ignore[attr-defined]
+        sys.modules["requests_oauthlib"] = stand_in
     try:
         yield
     finally:
-        vars(package).pop("ApiClient", None)
+        if set_api_client:
+            vars(package).pop("ApiClient", None)
+        if stand_in is not None and sys.modules.get("requests_oauthlib") is stand_in:
+            del sys.modules["requests_oauthlib"]
 
 
 def connect(kubeconfig: str | None = None, context: str | None = None, *, timeout: float = DEFAULT_TIMEOUT,
             concurrency: int = 8, sa_dir: str = SERVICE_ACCOUNT_DIR) -> KubeClient:
     """A client for the cluster kubectl would talk to with the same flags; no request is sent yet."""
     bare_kubernetes_packages()
-    with _api_client_deferred():  # kubernetes.config's __init__ imports kube_config
+    with _kube_config_deferred():  # kubernetes.config's __init__ imports kube_config
         from kubernetes.client.configuration import Configuration
         from kubernetes.config.config_exception import ConfigException
 
