@@ -285,9 +285,14 @@ class Helper:
             _, self.status = os.waitpid(self.pid, 0)
 
 
-def _pipes_and_fork() -> tuple[int, int, int, int, int] | None:
-    """(pid, up_read, up_write, down_read, down_write): a child forked with a pipe each way; None
-    when a pipe or the fork fails (nothing is left open)."""
+Receive = Callable[[], Any]
+Send = Callable[[Any], None]
+
+
+def _spawn(body: Callable[[Receive, Send], None], part: range) -> Helper | None:
+    """A forked child running `body(receive, send)` (a pipe each way) and leaving without running
+    this process's clean-up, whatever `body` does; None when a pipe or the fork fails (nothing is
+    left open). A child that fails exits 1 and sends nothing more: the parent does its work."""
     try:
         up_read, up_write = os.pipe()
     except OSError:
@@ -305,30 +310,16 @@ def _pipes_and_fork() -> tuple[int, int, int, int, int] | None:
         for fd in (up_read, up_write, down_read, down_write):
             os.close(fd)
         return None
-    return pid, up_read, up_write, down_read, down_write
-
-
-def _fork(prepare: Callable[[T], A], items: Sequence[T], part: range, finish: Callable[[list[A], Any], R],
-          report: Callable[[list[A]], Any] | None) -> Helper | None:
-    forked = _pipes_and_fork()
-    if forked is None:
-        return None
-    pid, up_read, up_write, down_read, down_write = forked
-    if pid == 0:  # the child: compute, send, and leave without running the parent's clean-up
+    if pid == 0:
         code = 1
         try:
             os.close(up_read)
             os.close(down_write)
             signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the child, the parent reports it
-            done = [prepare(items[i]) for i in part]
-            agreed = None
-            if report is not None:
-                _write_message(up_write, report(done))
-                with os.fdopen(down_read, "rb") as fh:
-                    agreed = _read_message(fh)
-            _write_message(up_write, finish(done, agreed))
+            with os.fdopen(down_read, "rb") as inbox:
+                body(lambda: _read_message(inbox), lambda value: _write_message(up_write, value))
             code = 0
-        except BaseException:  # whatever happens, the parent computes the share again
+        except BaseException:
             pass
         finally:
             os._exit(code)
@@ -337,7 +328,20 @@ def _fork(prepare: Callable[[T], A], items: Sequence[T], part: range, finish: Ca
     return Helper(pid, up_read, down_write, part)
 
 
-def fork_helper(body: Callable[[Callable[[], Any], Callable[[Any], None]], None]) -> Helper | None:
+def _fork(prepare: Callable[[T], A], items: Sequence[T], part: range, finish: Callable[[list[A], Any], R],
+          report: Callable[[list[A]], Any] | None) -> Helper | None:
+    def share(receive: Receive, send: Send) -> None:
+        done = [prepare(items[i]) for i in part]
+        agreed = None
+        if report is not None:
+            send(report(done))
+            agreed = receive()
+        send(finish(done, agreed))
+
+    return _spawn(share, part)
+
+
+def fork_helper(body: Callable[[Receive, Send], None]) -> Helper | None:
     """A forked child running `body(receive, send)`: `receive()` waits for what `Helper.send` sends it,
     `send(x)` is what `Helper.receive` then gives here. The child leaves without running this
     process's clean-up, whatever `body` does. None where there is no fork, or it fails.
@@ -348,26 +352,7 @@ def fork_helper(body: Callable[[Callable[[], Any], Callable[[Any], None]], None]
 
     if not hasattr(os, "fork") or threading.active_count() > 1:
         return None
-    forked = _pipes_and_fork()
-    if forked is None:
-        return None
-    pid, up_read, up_write, down_read, down_write = forked
-    if pid == 0:
-        code = 1
-        try:
-            os.close(up_read)
-            os.close(down_write)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            with os.fdopen(down_read, "rb") as inbox:
-                body(lambda: _read_message(inbox), lambda value: _write_message(up_write, value))
-            code = 0
-        except BaseException:  # the parent sees the child gone and works without it
-            pass
-        finally:
-            os._exit(code)
-    os.close(up_write)
-    os.close(down_read)
-    return Helper(pid, up_read, down_write, range(0))
+    return _spawn(body, range(0))
 
 
 _HEADER = struct.Struct("<Q")

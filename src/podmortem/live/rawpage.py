@@ -15,19 +15,15 @@ import orjson
 
 from podmortem.kube.typedjson import msgspec
 from podmortem.live.client import Call, CallFailed
-from podmortem.sources.podview import page_items
+from podmortem.sources.podview import ListMeta, page_items
 
 
 def invalid_json(call: Call, exc: Exception) -> NoReturn:
     raise CallFailed(call, 200, f"the API answered {call.describe()} with invalid JSON ({exc})") from None
 
 
-class _ListMeta(msgspec.Struct):
-    cont: Any = msgspec.field(default=None, name="continue")
-
-
 class _Envelope(msgspec.Struct):
-    metadata: _ListMeta | None = None
+    metadata: ListMeta | None = None
 
 
 _ENVELOPE = msgspec.json.Decoder(_Envelope)

@@ -133,13 +133,15 @@ def plain_view(p: PodView, *, has_events: bool = False, with_times: bool = True)
     return PlainPod(meta.name, meta.namespace, owner, times, has_events)
 
 
-class _ListMeta(msgspec.Struct):
+class ListMeta(msgspec.Struct):
+    """A list's metadata as far as paging needs it: its continue token."""
+
     cont: Any = msgspec.field(default=None, name="continue")
 
 
 class _Page(msgspec.Struct):
     items: list[msgspec.Raw] | None = None
-    metadata: _ListMeta | None = None
+    metadata: ListMeta | None = None
 
 
 _PAGE = msgspec.json.Decoder(_Page)
