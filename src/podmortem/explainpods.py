@@ -23,6 +23,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+from podmortem.kube.times import format_rfc3339
 from podmortem.live.parallel import MAX_WORKERS, PARALLEL_FROM
 from podmortem.model import PodDiagnosis, PodEvidence
 from podmortem.sources.healthy import PlainPod
@@ -72,7 +73,7 @@ def moment(now: datetime, latest: datetime | None) -> Moment:
     """`now`, unless the input's latest timestamp is more than an hour older (an old paste: "failing
     for 3y291d" would measure the paste's age, not the crash loop's)."""
     if latest is not None and (now - latest).total_seconds() > STALE_PASTE_SECONDS:
-        return Moment(latest, f"times computed against the input's latest timestamp {latest:%Y-%m-%dT%H:%M:%SZ}, "
+        return Moment(latest, f"times computed against the input's latest timestamp {format_rfc3339(latest)}, "
                               "not now (the input is older than an hour); --now sets the time")
     return Moment(now)
 

@@ -40,3 +40,16 @@ def test_now_overrides(tmp_path: Path) -> None:
     pod = doc["pods"][0]  # type: ignore[index]
     assert pod["backoff"]["failing_for_seconds"] > 365 * 86400  # type: ignore[index]
     assert not any("latest timestamp" in n for n in pod["notes"])  # type: ignore[index]
+
+
+def test_the_note_gives_the_latest_time_in_utc_whatever_offset_the_input_wrote(tmp_path: Path) -> None:
+    # RFC 3339 allows any offset; the note ends in `Z`, so it must give the instant in UTC, not the
+    # wall time of the offset the paste happened to use.
+    path = tmp_path / "pod.json"
+    pod = json.loads(json.dumps(POD))
+    terminated = pod["status"]["containerStatuses"][0]["lastState"]["terminated"]
+    terminated["startedAt"], terminated["finishedAt"] = "2023-03-01T12:00:00+02:00", "2023-03-01T12:00:05+02:00"
+    path.write_text(json.dumps(pod))
+    result = CliRunner().invoke(cli, ["explain", str(path), "-o", "json"])
+    notes = json.loads(result.output)["pods"][0]["notes"]
+    assert any("latest timestamp 2023-03-01T10:00:05Z" in n for n in notes), notes

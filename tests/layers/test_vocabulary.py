@@ -19,7 +19,7 @@ import podmortem
 
 ROOT = Path(podmortem.__file__).parent
 VOCABULARY = frozenset({"parse_rfc3339", "parse_time", "parse_quantity", "parse_bytes", "format_bytes",
-                        "format_duration", "format_label_selector", "parse_duration"})
+                        "format_duration", "format_label_selector", "parse_duration", "format_rfc3339"})
 ALLOWED = {("sim/timefmt.py", "parse_duration"), ("gate/command.py", "parse_duration"),
            ("sources/describe/times.py", "parse_time")}
 

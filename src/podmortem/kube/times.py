@@ -56,3 +56,9 @@ def rfc3339_seconds(value: Any) -> float | None:
     if t is None:
         return None
     return (t if t.tzinfo else t.replace(tzinfo=UTC)).timestamp()
+
+
+def format_rfc3339(t: datetime) -> str:
+    """A time as the API writes one, to the second, in UTC (`Z`): a time written with another offset
+    is converted first, so the `Z` is true; one without a zone is UTC already, as the API means it."""
+    return (t.astimezone(UTC) if t.tzinfo else t).strftime("%Y-%m-%dT%H:%M:%SZ")

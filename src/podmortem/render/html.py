@@ -19,6 +19,7 @@ from typing import Any
 
 from podmortem.backoff import BackoffSettings
 from podmortem.kube.durations import format_duration
+from podmortem.kube.times import format_rfc3339
 from podmortem.model import ContainerSpec, Finding, PodDiagnosis, PodEvidence, Probe
 from podmortem.render.commands import command_lines, patch_yaml
 from podmortem.render.escape import one_line, visible
@@ -426,7 +427,7 @@ def render_html(items: Sequence[Item], *, title: str = "podmortem incident repor
             group_anchor.setdefault(rows.index(row), _anchor(d))
             for p in row.pods:
                 pod_anchor[f"{p.namespace}\0{p.name}"] = _anchor(d)
-    when = f" at {now.strftime('%Y-%m-%dT%H:%M:%SZ')}" if now else ""
+    when = f" at {format_rfc3339(now)}" if now else ""
     head = headline or (f"{len(diagnoses)} pod{'s' if len(diagnoses) != 1 else ''}, {bad} with problems"
                         + (f" in {len(rows)} group{'s' if len(rows) != 1 else ''}" if len(diagnoses) > 1 else ""))
     body = [f"<header><h1>{esc1(title)}</h1><p>{esc(head)}<span class=\"muted\">{esc1(when)}</span></p></header>",

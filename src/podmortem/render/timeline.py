@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from podmortem.backoff import BackoffSettings
 from podmortem.kube.durations import format_duration
+from podmortem.kube.times import format_rfc3339
 from podmortem.model import ContainerEvidence, Event, PodEvidence
 from podmortem.render.escape import one_line
 
@@ -166,7 +167,7 @@ def _secs(d: timedelta) -> str:
 
 
 def _hms(t: datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_rfc3339(t)
 
 
 def build_timeline(ev: PodEvidence, *, now: datetime | None,
