@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from podmortem.backoff import BackoffSettings, container_backoff
 from podmortem.causes import CAUSES, CauseId
@@ -235,6 +236,48 @@ def _unknown(pod: PodEvidence, missing: list[str]) -> Finding:
     )
 
 
+class Examined(NamedTuple):
+    """What a pod's diagnosis is, apart from the time: everything but the back-off positions. The
+    rules never read the time, so this part can be worked out before the time is known (explain's
+    workers do it while the input is still being read: explainpods.py)."""
+
+    status: str
+    missing: tuple[str, ...]
+    owner: str | None
+    findings: tuple[Finding, ...] | None  # None: the pod looks healthy, no rule was run
+    notes: tuple[str, ...]
+
+
+def examine(pod: PodEvidence, *, rules: Sequence[Rule] = ALL_RULES) -> Examined:
+    """The time-free part of `diagnose`: status, what is missing, and the ranked findings."""
+    status = pod_status(pod) if pod.has_status else (pod.phase or "Unknown")
+    missing = tuple(_missing(pod))
+    owner = f"{pod.owner.kind}/{pod.owner.name}" if pod.owner else None
+    if looks_healthy(pod):
+        return Examined(status, missing, owner, None, ())
+    found, notes = _findings(pod, rules)
+    ranked = _chain(_merge(found))
+    if not ranked:
+        ranked = [_unknown(pod, list(missing))]
+    return Examined(status, missing, owner, tuple(ranked), tuple(notes))
+
+
+def conclude(pod: PodEvidence, examined: Examined, *, now: datetime | None = None,
+             backoff: BackoffSettings | None = None) -> PodDiagnosis:
+    """The diagnosis of `pod` at `now`, from what `examine` found: adds the back-off positions."""
+    backoffs: list[Backoff] = []
+    # A pod that has finished (Failed: evicted, or restartPolicy Never; Succeeded) restarts nothing.
+    if pod.phase not in ("Failed", "Succeeded"):
+        for c in pod.containers:
+            b = container_backoff(c, now, backoff or DEFAULT_BACKOFF)
+            if b is not None:
+                backoffs.append(b)
+    status, missing, owner, findings, notes = examined
+    if findings is None:
+        return PodDiagnosis(pod.namespace, pod.name, status, (), tuple(backoffs), owner, missing)
+    return PodDiagnosis(pod.namespace, pod.name, status, findings, tuple(backoffs), owner, missing, notes)
+
+
 def diagnose(
     pod: PodEvidence,
     *,
@@ -243,24 +286,7 @@ def diagnose(
     backoff: BackoffSettings | None = None,
 ) -> PodDiagnosis:
     """Diagnose one pod: ranked findings (root cause first), back-off positions, what is missing."""
-    status = pod_status(pod) if pod.has_status else (pod.phase or "Unknown")
-    missing = _missing(pod)
-    owner = f"{pod.owner.kind}/{pod.owner.name}" if pod.owner else None
-    backoffs: list[Backoff] = []
-    # A pod that has finished (Failed: evicted, or restartPolicy Never; Succeeded) restarts nothing.
-    if pod.phase not in ("Failed", "Succeeded"):
-        for c in pod.containers:
-            b = container_backoff(c, now, backoff or DEFAULT_BACKOFF)
-            if b is not None:
-                backoffs.append(b)
-    if looks_healthy(pod):
-        return PodDiagnosis(pod.namespace, pod.name, status, (), tuple(backoffs), owner, tuple(missing))
-    found, notes = _findings(pod, rules)
-    ranked = _chain(_merge(found))
-    if not ranked:
-        ranked = [_unknown(pod, missing)]
-    return PodDiagnosis(pod.namespace, pod.name, status, tuple(ranked), tuple(backoffs), owner, tuple(missing),
-                        tuple(notes))
+    return conclude(pod, examine(pod, rules=rules), now=now, backoff=backoff)
 
 
 def diagnose_plain(pod: PlainPod) -> PodDiagnosis:
