@@ -69,6 +69,12 @@ def _words_of_any(patterns: tuple[re.Pattern[str], ...]) -> tuple[str, ...] | No
     return result
 
 
+def needle_words(patterns: tuple[re.Pattern[str], ...]) -> tuple[str, ...] | None:
+    """The lower-case words one of which every match of any of the patterns contains; None when one
+    of them has none. `may_match` is "one of these words is in the index"."""
+    return _words_of_any(patterns)
+
+
 def may_match(index: str, *patterns: re.Pattern[str]) -> bool:
     """False only when none of the patterns can match any text of the index (see `index_text`)."""
     words = _words_of_any(patterns)
@@ -80,4 +86,4 @@ def may_match(index: str, *patterns: re.Pattern[str]) -> bool:
     return False
 
 
-__all__ = ["index_text", "may_match", "pattern_words"]
+__all__ = ["index_text", "may_match", "needle_words", "pattern_words"]
