@@ -173,6 +173,18 @@ def emit(text: str, *, inert: bool = False) -> None:
     sys.stdout.flush()
 
 
+def emit_bytes(data: bytes) -> None:
+    """`emit(text, inert=True)` for output already encoded (a report of 10,000 pods is 5 MB: not
+    decoded here to be encoded again on the way out)."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream (a test's capture)
+        emit(data.decode(), inert=True)
+        return
+    sys.stdout.flush()
+    buffer.write(data if data.endswith(b"\n") else data + b"\n")
+    buffer.flush()
+
+
 def say(line: str) -> None:
     """One line on stderr (an error, a warning, progress): it may quote a server, so it stays one inert line."""
     from podmortem.render.escape import one_line

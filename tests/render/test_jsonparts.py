@@ -48,3 +48,32 @@ def test_extras_are_added_as_render_live_adds_them() -> None:
     for entry, extra in zip(got["pods"], extras, strict=True):
         for k, v in extra.items():
             assert entry[k] == v
+
+
+def test_entries_split_from_runs_join_back_in_any_order() -> None:
+    """split_entries / join_entries (explain's standby workers send runs; the parent puts their pods
+    back among the others): each pod's entry cut from any run is the one its own run holds, and
+    joining entries gives the run of those pods, in that order."""
+    import random
+
+    from podmortem.render.jsonparts import join_entries, split_entries
+
+    ds = _diagnoses()
+    single = [split_entries(pod_entries([d])) for d in ds]
+    assert all(len(s) == 1 for s in single)
+    for cut in range(len(ds) + 1):
+        assert split_entries(pod_entries(ds[:cut])) == [s[0] for s in single[:cut]]
+    order = list(range(len(ds)))
+    random.Random(7).shuffle(order)
+    assert join_entries([single[i][0] for i in order]) == pod_entries([ds[i] for i in order])
+    assert split_entries(b"") == [] and join_entries([]) == b""
+
+
+def test_a_text_that_is_not_a_run_is_refused() -> None:
+    import pytest
+
+    from podmortem.render.jsonparts import split_entries
+
+    for junk in (b"{}", b"[1, 2]", b"    {\n      \"a\": 1\n"):
+        with pytest.raises(ValueError):
+            split_entries(junk)

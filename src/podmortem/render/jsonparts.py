@@ -20,9 +20,6 @@ _TOP_PODS = b'\n  "pods": []'  # the report's own "pods" (a group's has a deeper
 def pod_entries(diagnoses: Sequence[PodDiagnosis], extras: Sequence[Mapping[str, Any]] | None = None) -> bytes:
     """The pods' entries (each `render.json.pod_dict`, with its `extras` added as render_live adds
     them), inert: the part of the report between `"pods": [` and `]`, without the line breaks around it."""
-    import orjson
-
-    from podmortem.render.escape import neutralise
     from podmortem.render.json import pod_dict
 
     if not diagnoses:
@@ -31,19 +28,66 @@ def pod_entries(diagnoses: Sequence[PodDiagnosis], extras: Sequence[Mapping[str,
     if extras is not None:
         for entry, extra in zip(dicts, extras, strict=True):
             entry.update(extra)
-    whole = orjson.dumps(dicts, option=orjson.OPT_INDENT_2)
-    # "[\n  {...},\n  {...}\n]" -> one level deeper. A JSON string holds no raw line break, so every
-    # b"\n" is one of the encoder's own, and the text goes through `neutralise` line for line as the
-    # whole report would.
-    inner = b"  " + whole[2:-2].replace(b"\n", b"\n  ")
+    return entries_of(dicts)
+
+
+_INNER_HEAD, _INNER_TAIL = b'{\n  "pods": [\n', b"\n  ]\n}"
+
+
+def entries_of(dicts: list[dict[str, Any]]) -> bytes:
+    """`pod_entries` of pod dicts made already (render.json.pod_dict's, or equal to them)."""
+    import orjson
+
+    from podmortem.render.escape import neutralise
+
+    if not dicts:
+        return b""
+    # Dumped where they sit in the report, under "pods", so the encoder indents them itself: the text
+    # between the list's brackets is the run. A JSON string holds no raw line break, so the text goes
+    # through `neutralise` line for line as the whole report would.
+    whole = orjson.dumps({"pods": dicts}, option=orjson.OPT_INDENT_2)
+    if not (whole.startswith(_INNER_HEAD) and whole.endswith(_INNER_TAIL)):
+        raise AssertionError("the encoder's layout changed: pod_entries must follow it")
+    inner = whole[len(_INNER_HEAD):-len(_INNER_TAIL)]
     text = inner.decode()
     inert = neutralise(text)
     return inner if inert is text else inert.encode()
 
 
+# Between two entries of a run: each entry is an object at a four-space indent, and only an entry's
+# own closing brace starts a line with exactly four spaces (nested ones are deeper; a JSON string
+# holds no raw line break).
+_OPEN, _CLOSE = b"    {", b"\n    }"
+_BETWEEN = _CLOSE + b",\n" + _OPEN
+
+
+def split_entries(run: bytes) -> list[bytes]:
+    """A run of `pod_entries` cut into its pods' entries, each without its outer braces' lines:
+    `join_entries` puts any sequence of them (from any runs, in any order) back into one run. Cut
+    where the text says, so it costs one pass and no copy of the entries in the middle of the run."""
+    if not run:
+        return []
+    if not (run.startswith(_OPEN) and run.endswith(_CLOSE)):
+        raise ValueError("not a run of pod entries")
+    parts = run.split(_BETWEEN)
+    parts[0] = parts[0][len(_OPEN):]
+    parts[-1] = parts[-1][:-len(_CLOSE)]
+    return parts
+
+
+def join_entries(entries: Sequence[bytes]) -> bytes:
+    """The run of the entries `split_entries` gave, in this order."""
+    return _OPEN + _BETWEEN.join(entries) + _CLOSE if entries else b""
+
+
 def json_report(entries: Sequence[bytes], **extra: Any) -> str:
     """The inert `-o json` report (render.json.render_json with `extra`) around runs of pod entries
     made by `pod_entries`, in order."""
+    return json_report_bytes(entries, **extra).decode()
+
+
+def json_report_bytes(entries: Sequence[bytes], **extra: Any) -> bytes:
+    """`json_report` as the bytes written out (the runs are not decoded, joined and encoded again)."""
     import orjson
 
     from podmortem.render.escape import neutralise
@@ -55,6 +99,6 @@ def json_report(entries: Sequence[bytes], **extra: Any) -> str:
         raise AssertionError("the report's layout changed: pod_entries must follow it")
     runs = [e for e in entries if e]
     if not runs:
-        return neutralise(empty.decode() + "\n")
-    return "".join((neutralise(head.decode()), '\n  "pods": [\n', b",\n".join(runs).decode(), "\n  ]",
-                    neutralise(tail.decode()), "\n"))
+        return neutralise(empty.decode() + "\n").encode()
+    return b"".join((neutralise(head.decode()).encode(), b'\n  "pods": [\n', b",\n".join(runs), b"\n  ]",
+                     neutralise(tail.decode()).encode(), b"\n"))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from podmortem.kube.owners import controlling_owner, owner_refs
 from podmortem.kube.times import parse_rfc3339
@@ -33,12 +33,18 @@ class PlainPod:
     times: tuple[datetime, ...] = ()  # container start times (for the input's latest timestamp)
     has_events: bool = False  # events were supplied (none of them about this pod)
 
+    STATUS: ClassVar[str] = "Running"
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """The evidence its report lacks: logs, and events unless some were supplied."""
+        return ("logs",) if self.has_events else ("logs", "events")
+
     def diagnosis(self) -> PodDiagnosis:
         """What engine.diagnose gives for this pod's full evidence: running, nothing found, no
         back-off, logs (and events unless supplied) missing. Here, so that a report of healthy pods
         alone never loads the rules."""
-        missing = ("logs",) if self.has_events else ("logs", "events")
-        return PodDiagnosis(self.namespace, self.name, "Running", (), (), self.owner, missing)
+        return PodDiagnosis(self.namespace, self.name, self.STATUS, (), (), self.owner, self.missing)
 
 
 def is_plainly_healthy(raw_pod: Any) -> bool:
