@@ -12,7 +12,7 @@ import importlib
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -25,6 +25,7 @@ from podmortem.commandline import (
     backoff_settings,
     details_option,
     emit,
+    emit_bytes,
     leave,
     output_option,
     own_process,
@@ -36,6 +37,12 @@ from podmortem.commandline import (
     write_patches_option,
 )
 from podmortem.errors import PodmortemError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from podmortem.sources.loader import Inputs
+    from podmortem.standby import Standing
 
 # name -> "module:attribute" of a click command, imported on first use.
 LAZY_COMMANDS = {
@@ -111,13 +118,6 @@ def explain(
 
     INPUTS are files or folders; their kind is detected from their content. `-` reads stdin.
     """
-    from podmortem.explainpods import explain_pods
-    from podmortem.model import PodEvidence
-    from podmortem.render import render
-    from podmortem.render.jsonparts import json_report
-    from podmortem.sources.healthy import PlainPod
-    from podmortem.sources.loader import Inputs, PendingPod, read_bundle, with_logs
-
     if not inputs and not describe and not logs:
         raise click.UsageError("give a file, a folder, --describe FILE or --logs FILE")
     snapshots = [p for p in inputs if p != "-" and os.path.isdir(p) and _is_snapshot(p)]
@@ -126,10 +126,40 @@ def explain(
             raise click.UsageError(f"{snapshots[0]} is a snapshot folder: explain it on its own")
         _explain_snapshot(snapshots[0], output, now, reduced_backoff, backoff_max, color, details, write_patches)
         return
-    given = Inputs(list(inputs), list(describe), list(logs), container)
     # Plainly healthy pods of a big list stay summaries unless a report needs their evidence:
     # the HTML report shows every pod, --logs attaches to the first, config checks read specs.
-    bundle = read_bundle(given, keep_plain=output != "html" and not logs)
+    keep_plain = output != "html" and not logs
+    rendered = output == "json" and write_patches is None  # the report's pod entries made in the workers
+    when, fixed = parse_now(now), now is not None
+    # Workers readied for the engine's share, forked before the imports reading needs (podmortem/standby.py).
+    standby = None
+    if keep_plain:
+        from podmortem.standby import standby_for
+
+        standby = standby_for(inputs, now=when, fixed=fixed, backoff=(reduced_backoff, backoff_max), as_json=rendered)
+    from podmortem.sources.loader import Inputs
+
+    given = Inputs(list(inputs), list(describe), list(logs), container)
+    settings = backoff_settings(reduced_backoff, backoff_max)
+    try:
+        _explain_bundle(given, keep_plain, output, when, fixed, settings, rendered, details, color, write_patches,
+                        standby)
+    finally:
+        if standby is not None:
+            standby.dismiss()
+
+
+def _explain_bundle(given: Inputs, keep_plain: bool, output: str, now: datetime, fixed: bool, settings: Any,
+                    rendered: bool, details: str, color: bool | None, write_patches: str | None,
+                    standby: Standing | None) -> None:
+    from podmortem.explainpods import explain_pods
+    from podmortem.model import PodEvidence
+    from podmortem.render import render
+    from podmortem.render.jsonparts import json_report_bytes
+    from podmortem.sources.healthy import PlainPod
+    from podmortem.sources.loader import PendingPod, read_bundle, with_logs
+
+    bundle = read_bundle(given, keep_plain=keep_plain, on_pod=None if standby is None else standby.feed)
     others = bundle.others()
     index = None
     if others:
@@ -144,12 +174,10 @@ def explain(
     # Each pod's chain (evidence, diagnosis, notes, and for JSON its entry of the report) runs in forked
     # workers when there are many (explainpods.py); the diagnoses themselves come back only when
     # something here still needs them.
-    rendered = output == "json" and write_patches is None
-    settings = backoff_settings(reduced_backoff, backoff_max)
-    done = explain_pods(pods, now=parse_now(now), fixed=now is not None, settings=settings, index=index,
-                        as_json=rendered)
+    done = explain_pods(pods, now=now, fixed=fixed, settings=settings, index=index, as_json=rendered,
+                        standby=standby)
     if done.diagnoses is None:
-        emit(json_report(done.entries), inert=True)
+        emit_bytes(json_report_bytes(done.entries))
         leave(EXIT_PROBLEM if done.problem else EXIT_OK)
     results = done.diagnoses
     when = done.moment.when

@@ -26,8 +26,9 @@ import os
 import pickle
 import signal
 import struct
-from collections.abc import Callable, Sequence
-from typing import Any, BinaryIO, TypeVar
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, BinaryIO, NoReturn, TypeVar
 
 # Pods that need the engine from which the work is shared out among processes (explain and diagnose):
 # below this the forks and the results sent back cost more than they save.
@@ -232,8 +233,8 @@ FAILED: Any = _FAILED  # the same, for callers of fork_helper
 class Helper:
     """A forked worker: its pid, the pipe its messages come back through, the pipe to it."""
 
-    def __init__(self, pid: int, reader: int, writer: int, part: range) -> None:
-        self.pid, self.part = pid, part
+    def __init__(self, pid: int | None, reader: int, writer: int, part: range) -> None:
+        self.pid, self.part = pid, part  # pid None: not this process's child (standbys)
         self.reader: BinaryIO | None = os.fdopen(reader, "rb")
         self.writer = writer
         self.done = False
@@ -258,6 +259,26 @@ class Helper:
                 return _FAILED
         return got
 
+    def backlog(self) -> int:
+        """Bytes sent to the child that it has not read yet: the messages it has not started on (0
+        where the system does not say, or once stopped). A child whose end of the pipe is closed (it
+        died) is stopped here."""
+        if self.done:
+            return 0
+        try:
+            import fcntl
+            import select
+            import termios
+
+            poller = select.poll()
+            poller.register(self.writer, 0)  # errors and hang-ups are always reported
+            if poller.poll(0):
+                self.stop()
+                return 0
+            return int.from_bytes(fcntl.ioctl(self.writer, termios.FIONREAD, bytes(4)), sys.byteorder)
+        except (ImportError, OSError, AttributeError):
+            return 0
+
     def send(self, value: Any) -> None:
         """What the child waits for between its stages; a child that cannot take it is stopped."""
         if self.done:
@@ -278,6 +299,9 @@ class Helper:
             self.reader = None
         with contextlib.suppress(OSError):
             os.close(self.writer)
+        if self.pid is None:
+            self.status = 0  # not ours to wait for: with its pipes closed, it ends by itself
+            return
         if kill:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
@@ -303,6 +327,8 @@ def _spawn(body: Callable[[Receive, Send], None], part: range) -> Helper | None:
         os.close(up_read)
         os.close(up_write)
         return None
+    for fd in (up_write, down_write):
+        _widen(fd)
     try:
         pid = os.fork()
     except OSError as exc:
@@ -353,6 +379,141 @@ def fork_helper(body: Callable[[Receive, Send], None]) -> Helper | None:
     if not hasattr(os, "fork") or threading.active_count() > 1:
         return None
     return _spawn(body, range(0))
+
+
+class Standby:
+    """One of the helpers `standbys` forks: `start(job, *args)` runs `job(*args, receive, send)` in it,
+    and the Helper it gives talks to it."""
+
+    def __init__(self, helper: Helper) -> None:
+        self.helper = helper
+
+    def start(self, job: str, *args: Any) -> Helper | None:
+        """`job`: "module:function", imported in the helper (so this process need not import it) and
+        called as `function(*args, receive, send, spawn)`; `args` picklable. None when the helper has
+        gone: the caller does the job itself."""
+        self.helper.send((job, args))
+        return None if self.helper.done else self.helper
+
+    def dismiss(self) -> None:
+        """No job after all, or no more: the helper is stopped (idempotent)."""
+        self.helper.stop()
+
+
+def standbys(warm_up: Callable[[], None], count: int) -> list[Standby]:
+    """`count` helpers readied while this process does something else, each waiting for a job
+    (Standby.start: each is sent one, the same or not). One is forked now and runs `warm_up`
+    (imports, say) on an idle CPU, then its job; it forks the others when its job calls the `spawn`
+    it is given (or when the job ends), so they inherit what it made ready instead of each making
+    it again. Empty where fork_helper would give nothing.
+
+    The others are its children, not this process's: their Helpers have no pid, and they end when
+    their pipe closes (this process exits or stops them: they read end of input, or their writes
+    fail). A helper this process exits without ends the same way. One that could not be forked is
+    a Helper whose pipe is already closed, so its work is done here."""
+    import threading
+
+    if count < 1 or not hasattr(os, "fork") or threading.active_count() > 1:
+        return []
+    pipes: list[tuple[int, int, int, int]] = []  # (up read, up write, down read, down write)
+    try:
+        for _ in range(count):
+            up_read, up_write = os.pipe()
+            pipes.append((up_read, up_write, *os.pipe()))
+            _widen(up_write)
+            _widen(pipes[-1][3])
+    except OSError:
+        _close(fd for p in pipes for fd in p)
+        return []
+    try:
+        pid = os.fork()
+    except OSError as exc:
+        _debug("fork failed (%s); working here", exc)
+        _close(fd for p in pipes for fd in p)
+        return []
+    if pid == 0:
+        _standby_child(warm_up, pipes)
+    _close(fd for p in pipes for fd in (p[1], p[2]))
+    return [Standby(Helper(pid if i == 0 else None, p[0], p[3], range(0))) for i, p in enumerate(pipes)]
+
+
+def _standby_child(warm_up: Callable[[], None], pipes: list[tuple[int, int, int, int]]) -> NoReturn:
+    """The first standby helper: warms up, then serves its own pipes; the others are forked from it
+    when its job calls `spawn` (after it has made ready what they would otherwise each make again:
+    explain's first pods compile the patterns most pods need), or when its job ends."""
+    code = 1
+    others = list(range(1, len(pipes)))  # to fork, by the first helper, once
+
+    def spawn() -> None:
+        if not others:
+            return
+        forked = others[:]
+        others.clear()  # in the first helper and in every child: nothing more to fork
+        for i in forked:
+            try:
+                child = os.fork()
+            except OSError:
+                continue  # its pipe closes below: the parent sees it, and does its work
+            if child == 0:
+                _serve(i)  # never returns
+        _close(fd for i in forked for fd in pipes[i][1:3])  # theirs, not this helper's
+
+    def _serve(mine: int) -> NoReturn:
+        code = 1
+        try:
+            if mine:  # a forked one keeps its own pipes only (the first closes the others' in spawn)
+                _close(fd for i, p in enumerate(pipes) if i != mine for fd in (p[1], p[2]))
+            _run_job(pipes[mine][2], pipes[mine][1], spawn)
+            code = 0
+        except BaseException:
+            pass
+        finally:
+            os._exit(code)
+
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the helpers, the parent reports it
+        _close(fd for p in pipes for fd in (p[0], p[3]))
+        warm_up()
+        _serve(0)
+    finally:
+        os._exit(code)
+
+
+def _run_job(down_read: int, up_write: int, spawn: Callable[[], None]) -> None:
+    """Reads the job message, runs it with this helper's pipes, and `spawn` (a no-op once called)."""
+    with os.fdopen(down_read, "rb") as inbox:
+        job = _read_message(inbox)
+        if job is not None:
+            import importlib
+
+            where, args = job
+            module, _, name = where.partition(":")
+            function = getattr(importlib.import_module(module), name)
+            function(*args, lambda: _read_message(inbox), lambda value: _write_message(up_write, value), spawn)
+    spawn()  # a job that did not (or no job): the others still serve their pipes
+
+
+def _close(fds: Iterable[int]) -> None:
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+# F_SETPIPE_SZ (Linux): a pipe holds 64 KB unless asked for more, up to /proc/sys/fs/pipe-max-size
+# (1 MB unless raised). A parent that sends work while it reads its input then does not wait for the
+# child to take each message, and a share's results (a megabyte of rendered JSON) cross in a few
+# reads instead of sixteen.
+_SETPIPE_SZ = 1031
+_PIPE_BYTES = 1 << 20
+
+
+def _widen(fd: int) -> None:
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", _SETPIPE_SZ), _PIPE_BYTES)
+    except (ImportError, OSError):  # another system, or a lower limit: messages wait for the child
+        pass
 
 
 _HEADER = struct.Struct("<Q")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -120,6 +120,53 @@ class PendingPod:
         return p
 
 
+@dataclass(frozen=True, slots=True)
+class PackedPods:
+    """Pending pods of a JSON list read through the typed view, made small to send to another process
+    (explain's standby worker, explainpods.py): their texts end to end in one bytes object, where
+    each ends, and what every one of them shares (the input's name, events and logs), sent once."""
+
+    texts: bytes
+    ends: list[int]
+    names: list[str]
+    grouped: Mapping[tuple[str | None, str], list[Event]] | None
+    logs: Mapping[tuple[str, str], tuple[LogText, ...]]
+
+    @classmethod
+    def of_texts(cls, texts: list[Any], names: list[str]) -> PackedPods:
+        """Pods of list items (msgspec.Raw, or bytes), with no events or logs."""
+        ends, at = [], 0
+        for raw in texts:
+            at += len(raw)
+            ends.append(at)
+        return cls(b"".join(texts), ends, names, None, {})
+
+    @classmethod
+    def of(cls, pods: list[PendingPod]) -> PackedPods | None:
+        """None unless every pod is a list item held as its text (msgspec.Raw), all sharing one
+        events and one logs mapping."""
+        from podmortem.kube.typedjson import msgspec
+
+        if not pods:
+            return None
+        grouped, logs = pods[0].grouped, pods[0].logs
+        raws: list[Any] = []
+        for p in pods:
+            if p.grouped is not grouped or p.logs is not logs or not isinstance(p.kept.text, msgspec.Raw):
+                return None
+            raws.append(p.kept.text)
+        return replace(cls.of_texts(raws, [p.kept.name for p in pods]), grouped=grouped, logs=logs)
+
+    def unpack(self) -> list[PendingPod]:
+        """The pods again: each one's evidence() is what the original's gives."""
+        view = memoryview(self.texts)
+        out, start = [], 0
+        for end, name in zip(self.ends, self.names, strict=True):
+            out.append(PendingPod(_Kept(None, view[start:end], 0, name), self.grouped, self.logs))
+            start = end
+        return out
+
+
 @dataclass
 class Bundle:
     """Every object of every input, pooled: pods are built once all inputs are read.
@@ -133,6 +180,9 @@ class Bundle:
     described: list[PodEvidence] = field(default_factory=list)
     logs: dict[tuple[str, str], tuple[LogText, ...]] = field(default_factory=dict)  # (pod, container)
     object_inputs: list[str] = field(default_factory=list)  # inputs that held objects, for messages
+    # Told of each pod of a list read through the typed view that is not plainly healthy, as it is
+    # read (its text, a msgspec.Raw, and the input's name): explain's standby worker starts on it.
+    on_pod: Callable[[Any, str], None] | None = None
 
     def add_path(self, path: str) -> None:
         """One positional input, its kind detected from its content."""
@@ -156,7 +206,7 @@ class Bundle:
         ASCII, binary, or a list the view declines)."""
         if not self.keep_plain or not _JSON_OBJECT_BYTES.match(data) or not data.isascii() or looks_binary(data):
             return False
-        docs = _read_list_view(data, name, self.streamed)
+        docs = _read_list_view(data, name, self.streamed, self.on_pod)
         if docs is None:
             return False
         self._add_docs(name, docs)
@@ -350,9 +400,11 @@ def _rest(doc: Any, streamed: list[PodEvidence | _Kept]) -> list[Any]:
     return [doc]
 
 
-def _read_list_view(text: str | bytes, path: str, streamed: list[PodEvidence | _Kept]) -> list[Any] | None:
+def _read_list_view(text: str | bytes, path: str, streamed: list[PodEvidence | _Kept],
+                    on_pod: Callable[[Any, str], None] | None = None) -> list[Any] | None:
     """`_stream_json` for a JSON list, through the typed pod view (sources/listview.py); None when
-    the list is to be read by jsonstream after all (and nothing was added)."""
+    the list is to be read by jsonstream after all (and nothing was added, though `on_pod` may have
+    been told of some of its pods)."""
     from podmortem.sources.listview import PLAIN, POD, Declined, read_list
 
     pods: list[PodEvidence | _Kept] = []
@@ -364,6 +416,8 @@ def _read_list_view(text: str | bytes, path: str, streamed: list[PodEvidence | _
                 pods.append(_Kept(value, raw, 0, path))
             elif what == POD:  # as jsonstream's: built when asked (Bundle.pods_pending)
                 pods.append(_Kept(None, raw, 0, path))
+                if on_pod is not None:
+                    on_pod(raw, path)
             elif value is not None:  # as jsonstream: a null item is dropped
                 kept.append(value)
     except Declined:
@@ -386,9 +440,9 @@ def load_path(path: str) -> list[PodEvidence]:
     return bundle.pods()
 
 
-def read_bundle(inputs: Inputs, *, keep_plain: bool = False) -> Bundle:
-    """Every positional input and --describe file in one bundle (`keep_plain`: see Bundle)."""
-    bundle = Bundle(keep_plain=keep_plain)
+def read_bundle(inputs: Inputs, *, keep_plain: bool = False, on_pod: Callable[[Any, str], None] | None = None) -> Bundle:
+    """Every positional input and --describe file in one bundle (`keep_plain`, `on_pod`: see Bundle)."""
+    bundle = Bundle(keep_plain=keep_plain, on_pod=on_pod)
     for path in inputs.paths:
         bundle.add_path(path)
     for path in inputs.describe:
