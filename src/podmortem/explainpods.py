@@ -307,6 +307,9 @@ def _on_standby(standing: Standing, chain: _Chain, pods: Sequence[Item]) -> Expl
         at = chain.decide(reports)
         for h in helpers:
             h.send(at)
+    # The report's layout while the workers finish: the healthy pods' entries in place, a slot for
+    # each of the others.
+    in_order: list[Any] = _in_order(plain_entries, [None] * len(engine_at), engine_at)
     each: list[list[Any]] = []  # each worker's entries (or diagnoses), in the order it has its pods
     problem = plain_problem
     for w, h in enumerate(helpers):
@@ -317,28 +320,23 @@ def _on_standby(standing: Standing, chain: _Chain, pods: Sequence[Item]) -> Expl
             got = (split_entries(out) if isinstance(out, bytes) else list(out)), found
         each.append(got[0])
         problem = problem or got[1]
-    in_order = _in_order(plain_entries, _unchunk(each, chunks), engine_at)
+    for i, entry in zip(engine_at, _unchunk(each, chunks), strict=True):
+        in_order[i] = entry
     if chain.as_json:
         return Explained(at or Moment(chain.now), None, [join_entries(in_order)], problem)
     return Explained(at or Moment(chain.now), in_order, [], problem)
 
 
 def _checked(got: Any, pods: int, as_json: bool) -> tuple[list[Any], bool] | None:
-    """A worker's (result, problem) as (its pods' entries or diagnoses, problem), when it is what the
-    chain gives for `pods` pods; None for anything else (a failed worker: FAILED), to be done here."""
-    if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], bool)):
+    """A worker's (its pods' entries, cut apart, or diagnoses; problem), when it is what standby_job
+    sends for `pods` pods; None for anything else (a failed worker: FAILED), to be done here."""
+    if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], bool) and isinstance(got[0], list)):
         return None
-    result, problem = got
-    if as_json and isinstance(result, bytes):
-        try:
-            entries = split_entries(result)
-        except ValueError:
-            return None
-    elif not as_json and isinstance(result, list) and all(isinstance(d, PodDiagnosis) for d in result):
-        entries = result
-    else:
+    entries, problem = got
+    kind = bytes if as_json else PodDiagnosis
+    if len(entries) != pods or not all(isinstance(e, kind) for e in entries):
         return None
-    return (entries, problem) if len(entries) == pods else None
+    return entries, problem
 
 
 # Plainly healthy pods done between two looks at the workers' queues (about 2 ms of work).
@@ -409,4 +407,6 @@ def standby_job(now: datetime, fixed: bool, backoff: tuple[bool, int | None], as
     if not chain.fixed:
         send(chain.report(done))
         at = receive()
-    send(chain.finish(done, at, examined))
+    out, problem = chain.finish(done, at, examined)
+    # -o json: the entries cut apart here, not in the parent, which puts them among the others.
+    send((split_entries(out) if isinstance(out, bytes) else out, problem))

@@ -30,3 +30,26 @@ def test_equal_instants_are_written_alike() -> None:
     a = datetime(2026, 1, 15, 10, 30, tzinfo=UTC)
     b = a.astimezone(timezone(timedelta(hours=-7)))
     assert a == b and format_rfc3339(a) == format_rfc3339(b)
+
+
+def test_the_apis_own_form_is_read_as_the_general_reader_reads_it() -> None:
+    """parse_rfc3339 reads `YYYY-MM-DDTHH:MM:SSZ` straight; it must give what the general reader
+    (kube.times._parse) gives for every text of that length and shape, valid or not."""
+    import random
+
+    from podmortem.kube import times
+
+    rnd = random.Random(3339)
+    base = "2026-01-15T10:30:00Z"
+    alphabet = "0123456789-:TZz .+,W"
+    texts = [base, "2026-02-30T10:30:00Z", "2026-01-15T24:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"]
+    for _ in range(20_000):
+        chars = list(base)
+        for _ in range(rnd.randint(1, 3)):
+            chars[rnd.randrange(20)] = rnd.choice(alphabet)
+        chars[10], chars[19] = "T", "Z"
+        texts.append("".join(chars))
+    for text in texts:
+        assert parse_rfc3339(text) == times._parse(text), text
+        got = parse_rfc3339(text)
+        assert got is None or got.tzinfo is UTC, text
