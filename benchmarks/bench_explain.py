@@ -25,10 +25,14 @@ lazyre.needles; shared out among forked processes from 200 pods: live/parallel.p
 (commands podmortem quoted itself are not re-split; patches of bare words bypass PyYAML's emitter).
 The collector is paused for the command and the heap is not freed at exit (commandline).
 When CPUs are idle the command starts its workers before it reads (podmortem/standby.py): they are
-fed the failing pods as the list is read and examine them meanwhile, so reading and the rules overlap
-(about 0.03 s of the slim list's run; the whole run needs about 0.51 CPU-seconds, of which the
-failing pods' evidence, rules and rendering are 0.27, so on 2 CPUs the run cannot end before about
-0.29 s whatever the layout: the slim target needs the per-pod work itself cheaper).
+fed the failing pods as the list is read and examine them meanwhile, so reading and the rules
+overlap. On the slim list (2 CPUs, 2026-12-06) that took the run from 0.350 to 0.299 s against the
+same json.load (0.141 s): 2.13x, against 2.47-2.59x before. Where it stands: the first batch of
+failing pods reaches a worker about 0.11 s in (start-up, imports, reading the file and the list's
+envelope, all serial), and from then on both CPUs are busy until the workers' last entries (about
+0.40 CPU-seconds: the parent's reading and healthy pods 0.12, the failing pods' evidence and rules
+about 0.19 ms each, rendering 0.055 ms each), then the parent joins and writes (about 0.02 s).
+So 2.0x needs the per-pod work cheaper by about a sixth, not another layout.
 
 After each list, its phases in a fresh process (PHASES below): each failing pod's chain (evidence,
 rules, notes, its JSON entry) runs in forked workers (explainpods.py) when CPUs are idle. On 2 CPUs at
