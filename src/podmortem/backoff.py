@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from podmortem.model import Backoff, ContainerEvidence
+if TYPE_CHECKING:  # explain's parent reads the settings and never builds a Backoff (the model: ~19 ms)
+    from podmortem.model import Backoff, ContainerEvidence
+
 
 STABLE_RESET_SECONDS = 600
 
@@ -102,6 +105,8 @@ def container_backoff(
                 f"{STABLE_RESET_SECONDS // 60} minutes")
     else:
         note = f"{rc} restarts; current delay {delay}s" if delay is not None else f"{rc} restarts"
+    from podmortem.model import Backoff
+
     return Backoff(
         container=c.name,
         init=c.init,

@@ -41,6 +41,7 @@ from podmortem.errors import PodmortemError
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from podmortem.model import PodEvidence
     from podmortem.sources.loader import Inputs
     from podmortem.standby import Standing
 
@@ -152,9 +153,9 @@ def explain(
 def _explain_bundle(given: Inputs, keep_plain: bool, output: str, now: datetime, fixed: bool, settings: Any,
                     rendered: bool, details: str, color: bool | None, write_patches: str | None,
                     standby: Standing | None) -> None:
+    # What reading and a JSON report need only: with standby workers, this process never builds a
+    # pod's evidence or diagnosis, so the model and the renderers are imported where they are used.
     from podmortem.explainpods import explain_pods
-    from podmortem.model import PodEvidence
-    from podmortem.render import render
     from podmortem.render.jsonparts import json_report_bytes
     from podmortem.sources.healthy import PlainPod
     from podmortem.sources.loader import PendingPod, read_bundle, with_logs
@@ -186,11 +187,14 @@ def _explain_bundle(given: Inputs, keep_plain: bool, output: str, now: datetime,
 
         results = write(results, write_patches)
     if output == "html":
+        from podmortem.model import PodEvidence
         from podmortem.render.html import render_html
 
         full = [p for p in pods if isinstance(p, PodEvidence)]  # all of them: no summaries for HTML
         emit(render_html(list(zip(results, full, strict=True)), now=when, settings=settings))
     else:
+        from podmortem.render import render
+
         emit(render(results, output, color=use_color(color), width=terminal_width(), details=details, now=when))
     leave(EXIT_PROBLEM if any(r.findings for r in results) else EXIT_OK)  # without freeing the heap (commandline)
 

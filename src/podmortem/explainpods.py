@@ -28,15 +28,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from podmortem.kube.times import format_rfc3339
 from podmortem.live.parallel import FAILED, MAX_WORKERS, PARALLEL_FROM, shares
-from podmortem.model import PodDiagnosis, PodEvidence
 from podmortem.render.jsonparts import split_entries
 from podmortem.sources.healthy import PlainPod
 from podmortem.sources.loader import PendingPod
-from podmortem.standby import Standing
+
+if TYPE_CHECKING:
+    # Not imported to run: with standby workers this process never builds a pod's evidence or its
+    # diagnosis, and the model's classes take about 19 ms to create (the workers import them).
+    from podmortem.model import PodDiagnosis, PodEvidence
+    from podmortem.standby import Standing
+
+    Item = PodEvidence | PlainPod | PendingPod
 
 STALE_PASTE_SECONDS = 3600  # a crash loop's newest timestamp is minutes old (back-off <= 5 min) when captured
 
@@ -45,7 +51,6 @@ STALE_PASTE_SECONDS = 3600  # a crash loop's newest timestamp is minutes old (ba
 # shares.
 PLAIN_WEIGHT = 1 / 60
 
-Item = PodEvidence | PlainPod | PendingPod
 R = TypeVar("R")
 
 
@@ -148,7 +153,7 @@ class _Chain:
                 d = diagnose(p, now=at.when, backoff=self.settings)
             if at.stale_note and d.backoff:
                 d = replace(d, notes=(*d.notes, at.stale_note))
-            if self.index and isinstance(p, PodEvidence):
+            if self.index and not isinstance(p, PlainPod):
                 from podmortem.sources.related import config_notes
 
                 if notes := config_notes(p, self.index):
@@ -333,7 +338,11 @@ def _checked(got: Any, pods: int, as_json: bool) -> tuple[list[Any], bool] | Non
     if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], bool) and isinstance(got[0], list)):
         return None
     entries, problem = got
-    kind = bytes if as_json else PodDiagnosis
+    kind: type = bytes
+    if not as_json:
+        from podmortem.model import PodDiagnosis  # imported already: unpickling the diagnoses did
+
+        kind = PodDiagnosis
     if len(entries) != pods or not all(isinstance(e, kind) for e in entries):
         return None
     return entries, problem

@@ -87,3 +87,47 @@ def test_the_probe_sees_an_unneeded_import(tmp_path: Path) -> None:
     path.write_text(json.dumps(oom_killed_pod("api-1")))
     _, _, modules = loaded_modules(tmp_path, "explain", str(path), "-o", "text", "--color")
     assert "rich" in unneeded(modules)
+
+
+# What explain's parent process does with standby workers (explainpods._on_standby), in a process
+# of its own: read a list, keep its healthy pods as summaries and the others pending, write the
+# healthy pods' entries and the report around them. The workers build evidence and diagnoses; this
+# process must not import the model for them (about 19 ms before the first pod could be sent).
+PARENT = """
+import sys
+from podmortem.commandline import backoff_settings, parse_now
+from podmortem.explainpods import _Chain
+from podmortem.render.jsonparts import json_report_bytes, split_entries
+from podmortem.sources.healthy import PlainPod
+from podmortem.sources.loader import Inputs, PendingPod, read_bundle
+
+pods = read_bundle(Inputs([sys.argv[1]]), keep_plain=True).pods_pending()
+plain = [p for p in pods if isinstance(p, PlainPod)]
+chain = _Chain(parse_now(None), False, backoff_settings(False, None), None, True)
+out, problem = chain.finish(plain, chain.decide([chain.report(plain)]))
+report = json_report_bytes([out])
+print(sum(isinstance(p, PendingPod) for p in pods), len(split_entries(out)), len(report) > 0)
+print(",".join(sorted(m for m in sys.modules if m.startswith("podmortem"))))
+"""
+
+
+def healthy_pod(name: str) -> dict[str, object]:
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "shop"},
+            "spec": {"containers": [{"name": "api", "image": "api:1"}]},
+            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}],
+                       "containerStatuses": [{"name": "api", "ready": True, "restartCount": 0,
+                                              "state": {"running": {"startedAt": "2026-01-15T10:00:00Z"}}}]}}
+
+
+def test_reading_a_list_and_writing_its_healthy_pods_imports_no_model(tmp_path: Path) -> None:
+    path = tmp_path / "pods.json"
+    items = [healthy_pod(f"web-{i}") for i in range(5)] + [oom_killed_pod("api-1"), oom_killed_pod("api-2")]
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "PodList", "metadata": {}, "items": items}))
+    proc = subprocess.run([sys.executable, "-c", PARENT, str(path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    counts, modules = proc.stdout.splitlines()
+    assert counts == "2 5 True"  # the failing pods left pending, the healthy ones written
+    loaded = modules.split(",")
+    assert "podmortem.sources.listview" in loaded  # read through the typed view, as a big list is
+    assert [m for m in loaded if m.startswith(("podmortem.model", "podmortem.engine", "podmortem.rules",
+                                               "podmortem.sources.objects", "podmortem.sources.logs"))] == []

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from podmortem.model import PodDiagnosis
+if TYPE_CHECKING:  # the package is imported for a JSON report's parts, which need no model
+    from podmortem.model import PodDiagnosis
 
 FORMATS = ("text", "json", "yaml", "markdown", "wide", "html")
 DEFAULT_DETAILS = 10  # groups shown in full after the summary table unless --details says otherwise

@@ -6,11 +6,14 @@ Field names and meanings are stable: add fields, never rename or drop one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from podmortem.model import Backoff, Finding, PodDiagnosis, Remedy
-from podmortem.render.commands import command_lines, patch_plain, patch_yaml, placeholders, target_dict
 from podmortem.sources.healthy import PlainPod
+
+if TYPE_CHECKING:
+    # Not imported to run: explain's parent writes the healthy pods' entries and the report around
+    # the workers' entries, and never sees a diagnosis (the model takes about 19 ms to import).
+    from podmortem.model import Backoff, Finding, PodDiagnosis, Remedy
 
 SCHEMA_VERSION = "podmortem/v1"
 
@@ -33,6 +36,8 @@ def finding_dict(f: Finding) -> dict[str, Any]:
 
 
 def remedy_dict(r: Remedy) -> dict[str, Any]:
+    from podmortem.render.commands import command_lines, patch_plain, patch_yaml, placeholders, target_dict
+
     return {
         "summary": r.summary,
         "patch": patch_yaml(r.patch),

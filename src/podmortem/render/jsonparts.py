@@ -10,9 +10,10 @@ byte for byte (tests/render/test_jsonparts.py), without the parent going over ev
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from podmortem.model import PodDiagnosis
+if TYPE_CHECKING:  # explain's parent joins the workers' entries without the model's classes
+    from podmortem.model import PodDiagnosis
 
 _TOP_PODS = b'\n  "pods": []'  # the report's own "pods" (a group's has a deeper indent)
 

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from podmortem.kube.owners import controlling_owner, owner_refs
 from podmortem.kube.times import parse_rfc3339
-from podmortem.model import PodDiagnosis
+
+if TYPE_CHECKING:  # a big list's reading makes thousands of these without building a diagnosis
+    from podmortem.model import PodDiagnosis
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,8 @@ class PlainPod:
         """What engine.diagnose gives for this pod's full evidence: running, nothing found, no
         back-off, logs (and events unless supplied) missing. Here, so that a report of healthy pods
         alone never loads the rules."""
+        from podmortem.model import PodDiagnosis
+
         return PodDiagnosis(self.namespace, self.name, self.STATUS, (), (), self.owner, self.missing)
 
 

@@ -15,13 +15,10 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from podmortem.errors import EmptyInput, InputError, UnknownInputKind
-from podmortem.model import Event, LogText, PodEvidence
 from podmortem.sources.healthy import PlainPod, plain_pod
-from podmortem.sources.logs import attach_logs, logs_only_pod
-from podmortem.sources.logs import read_log_file as _read_log_file
 from podmortem.sources.reader import (
     STDIN_NAME,
     decode_text,
@@ -32,6 +29,11 @@ from podmortem.sources.reader import (
     read_bytes,
     walk_files,
 )
+
+if TYPE_CHECKING:
+    # Not imported to run until a pod's evidence is built: a big list's failing pods are built in
+    # explain's workers, and the model and the log reader take about 26 ms to import.
+    from podmortem.model import Event, LogText, PodEvidence
 
 _JSON_OBJECT = re.compile(r"[ \t\r\n]*\{")
 _JSON_OBJECT_BYTES = re.compile(rb"[ \t\r\n]*\{")
@@ -44,8 +46,10 @@ def read_log_file(path: str, previous: bool = True, *, allow_empty: bool = False
     if path != "-" and os.path.isdir(path):
         raise InputError(f"{path}: is a folder, not a log file",
                          "pass one log file per --logs, or the folder itself as an input")
+    from podmortem.sources.logs import read_log_file as read
+
     try:
-        return _read_log_file(path, previous, allow_empty=allow_empty)
+        return read(path, previous, allow_empty=allow_empty)
     except OSError as exc:
         raise os_input_error(path, exc) from None
 
@@ -281,6 +285,8 @@ class Bundle:
 
     def pods(self) -> list[PodEvidence]:
         """The pods of every input, with the events of every input attached."""
+        from podmortem.model import PodEvidence
+
         return [p for p in self._pods(keep_plain=False) if isinstance(p, PodEvidence)]
 
     def pods_or_plain(self) -> list[PodEvidence | PlainPod]:
@@ -294,19 +300,23 @@ class Bundle:
         return self._pods(keep_plain=True)
 
     def _pods(self, *, keep_plain: bool) -> list[PodEvidence | PlainPod | PendingPod]:
-        from podmortem.sources.objects import (
-            attach_events,
-            events_about,
-            events_by_pod,
-            pods_from_objects,
-            split_objects,
-        )
+        from podmortem.sources.kinds import split_objects
 
-        pods = pods_from_objects(self.docs, self.logs)
+        # The evidence builder (sources/objects.py) is imported only when something needs it: a big
+        # list read alone leaves a pending pod or a summary of each of its pods, and no document.
+        raw_pods, events, others = split_objects(self.docs)
+        pods: list[PodEvidence] = []
+        if raw_pods:
+            from podmortem.sources.objects import pods_from_objects
+
+            pods = pods_from_objects(self.docs, self.logs)
         streamed: list[PodEvidence | PlainPod | PendingPod] = []
         if self.streamed:
-            _, events, _ = split_objects(self.docs)
-            grouped = events_by_pod(events) if events else None
+            grouped = None
+            if events:
+                from podmortem.sources.objects import attach_events, events_about, events_by_pod
+
+                grouped = events_by_pod(events)
             log_pods = {pod for pod, _ in self.logs}
             for p in self.streamed:
                 if isinstance(p, _Kept):
@@ -329,7 +339,6 @@ class Bundle:
         found = streamed + pods + self.described
         if not found and self.object_inputs:
             names = ", ".join(self.object_inputs)
-            _, events, others = split_objects(self.docs)
             if events:
                 raise InputError(f"{names}: events but no pod",
                                  "pass the pod too (`kubectl get pod NAME -o yaml`), in the same or another file")
@@ -340,7 +349,7 @@ class Bundle:
 
     def others(self) -> list[Any]:
         """Objects that are neither pods nor events (ConfigMaps, Secrets, ReplicaSets...)."""
-        from podmortem.sources.objects import split_objects
+        from podmortem.sources.kinds import split_objects
 
         return split_objects(self.docs)[2]
 
@@ -461,6 +470,8 @@ def read_bundle(inputs: Inputs, *, keep_plain: bool = False, on_pod: Callable[[A
 
 def with_logs(pods: list[PodEvidence], inputs: Inputs) -> list[PodEvidence]:
     """--logs attached to the failing container (or a pod made of logs alone)."""
+    from podmortem.sources.logs import attach_logs, logs_only_pod
+
     logs = [read_log_file(p) for p in inputs.logs]
     if not pods:
         if not logs:

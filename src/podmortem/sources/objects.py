@@ -36,6 +36,7 @@ from podmortem.model import (
 from podmortem.model.evidence import STATUS
 from podmortem.model.evolve import evolve
 from podmortem.sources.boundary import guard_event, guard_pod
+from podmortem.sources.kinds import split_objects
 
 Obj = Mapping[str, Any]
 _EMPTY: Obj = {}
@@ -338,31 +339,6 @@ def with_evidence(status: PodEvidence, events: Iterable[Event] = (),
     containers = tuple(evolve(c, logs=logs[c.name]) if c.name in logs else c for c in status.containers)
     return evolve(status, containers=containers, events=tuple(guard_event(e) for e in ordered_events(events)),
                    has_events=has_events)
-
-
-def split_objects(docs: Iterable[Any]) -> tuple[list[Obj], list[Obj], list[Obj]]:
-    """Pods, events and other objects out of documents (Pod, PodList, List, EventList, Event)."""
-    pods: list[Obj] = []
-    events: list[Obj] = []
-    others: list[Obj] = []
-    stack = [d for d in docs if isinstance(d, Mapping)]
-    stack.reverse()
-    while stack:
-        d = stack.pop()
-        kind = d.get("kind")
-        if (isinstance(kind, str) and kind.endswith("List")) or (kind is None and isinstance(d.get("items"), list)):
-            items = [i for i in _list(d.get("items")) if isinstance(i, Mapping)]
-            if kind and kind not in ("List",) and kind.endswith("List"):
-                item_kind = kind[: -len("List")]
-                items = [dict(i, kind=i.get("kind") or item_kind) for i in items]
-            stack.extend(reversed(items))
-        elif kind == "Pod":
-            pods.append(d)
-        elif kind == "Event":
-            events.append(d)
-        else:
-            others.append(d)
-    return pods, events, others
 
 
 def events_by_pod(events: Iterable[Obj]) -> dict[tuple[str | None, str], list[Event]]:
