@@ -25,7 +25,7 @@ from podmortem.commandline import (
     backoff_settings,
     details_option,
     emit,
-    emit_bytes,
+    emit_pieces,
     leave,
     output_option,
     own_process,
@@ -156,7 +156,7 @@ def _explain_bundle(given: Inputs, keep_plain: bool, output: str, now: datetime,
     # What reading and a JSON report need only: with standby workers, this process never builds a
     # pod's evidence or diagnosis, so the model and the renderers are imported where they are used.
     from podmortem.explainpods import explain_pods
-    from podmortem.render.jsonparts import json_report_bytes
+    from podmortem.render.jsonparts import json_report_pieces
     from podmortem.sources.healthy import PlainPod
     from podmortem.sources.loader import PendingPod, read_bundle, with_logs
 
@@ -178,7 +178,7 @@ def _explain_bundle(given: Inputs, keep_plain: bool, output: str, now: datetime,
     done = explain_pods(pods, now=now, fixed=fixed, settings=settings, index=index, as_json=rendered,
                         standby=standby)
     if done.diagnoses is None:
-        emit_bytes(json_report_bytes(done.entries))
+        emit_pieces(json_report_pieces(done.entries))
         leave(EXIT_PROBLEM if done.problem else EXIT_OK)
     results = done.diagnoses
     when = done.moment.when

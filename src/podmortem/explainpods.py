@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     # Not imported to run: with standby workers this process never builds a pod's evidence or its
     # diagnosis, and the model's classes take about 19 ms to create (the workers import them).
     from podmortem.model import PodDiagnosis, PodEvidence
+    from podmortem.render.jsonparts import Run
     from podmortem.standby import Standing
 
     Item = PodEvidence | PlainPod | PendingPod
@@ -101,7 +102,7 @@ class Explained(NamedTuple):
 
     moment: Moment
     diagnoses: list[PodDiagnosis] | None  # None when the entries were rendered instead
-    entries: list[bytes]  # -o json: each share's pod entries, as they sit in the report
+    entries: list[Run]  # -o json: each share's pod entries, as they sit in the report (or in pieces)
     problem: bool  # a pod with a finding (exit code 1)
 
 
@@ -238,7 +239,7 @@ def _on_standby(standing: Standing, chain: _Chain, pods: Sequence[Item]) -> Expl
     again. None, with the workers dismissed, when there are too few such pods or they cannot be sent
     (not items of a list read through the typed view), for the caller's own way. A worker that fails
     at any step leaves its pods to be done here, by the same functions."""
-    from podmortem.render.jsonparts import join_entries
+    from podmortem.render.jsonparts import run_pieces
     from podmortem.sources.loader import PackedPods
 
     standing.flush()
@@ -328,7 +329,7 @@ def _on_standby(standing: Standing, chain: _Chain, pods: Sequence[Item]) -> Expl
     for i, entry in zip(engine_at, _unchunk(each, chunks), strict=True):
         in_order[i] = entry
     if chain.as_json:
-        return Explained(at or Moment(chain.now), None, [join_entries(in_order)], problem)
+        return Explained(at or Moment(chain.now), None, [run_pieces(in_order)], problem)
     return Explained(at or Moment(chain.now), in_order, [], problem)
 
 

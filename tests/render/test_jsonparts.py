@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from podmortem.engine import diagnose
 from podmortem.model import PodDiagnosis
 from podmortem.render.escape import has_unsafe, neutralise
@@ -70,10 +72,59 @@ def test_entries_split_from_runs_join_back_in_any_order() -> None:
 
 
 def test_a_text_that_is_not_a_run_is_refused() -> None:
-    import pytest
-
     from podmortem.render.jsonparts import split_entries
 
     for junk in (b"{}", b"[1, 2]", b"    {\n      \"a\": 1\n"):
         with pytest.raises(ValueError):
             split_entries(junk)
+
+
+def test_a_report_in_pieces_is_the_joined_report() -> None:
+    """run_pieces / json_report_pieces (explain writes a big report from its pieces): the pieces
+    concatenated are join_entries' run and json_report's bytes, for runs given either way."""
+    from podmortem.render.jsonparts import (
+        join_entries,
+        json_report_bytes,
+        json_report_pieces,
+        run_pieces,
+        split_entries,
+    )
+
+    ds = _diagnoses()
+    entries = split_entries(pod_entries(ds))
+    for n in range(len(entries) + 1):
+        assert b"".join(run_pieces(entries[:n])) == join_entries(entries[:n])
+    empty = json_report([]).encode()
+    assert b"".join(json_report_pieces([])) == empty == b"".join(json_report_pieces([[], b""]))
+    extra = {"warnings": [HOSTILE]}
+    for cut in range(len(ds) + 1):
+        as_bytes = [pod_entries(ds[:cut]), pod_entries(ds[cut:])]
+        as_pieces = [run_pieces(split_entries(r)) for r in as_bytes]
+        mixed = [as_bytes[0], as_pieces[1]]
+        want_bytes = json_report_bytes(as_bytes, **extra)
+        assert want_bytes == neutralise(render_json(ds, **extra)).encode()
+        for runs in (as_pieces, mixed):
+            assert b"".join(json_report_pieces(runs, **extra)) == want_bytes
+
+
+def test_emit_pieces_writes_them_in_order_a_few_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    from podmortem import commandline
+
+    writes: list[int] = []
+
+    class Counting(io.BytesIO):
+        def write(self, b: object) -> int:
+            writes.append(len(b))  # type: ignore[arg-type]
+            return super().write(b)  # type: ignore[arg-type]
+
+    pieces = [f"{i:05d}|".encode() for i in range(3 * commandline.PIECES_PER_WRITE + 5)]
+    for given, tail in ((pieces, b"\n"), ([*pieces, b"end\n", b""], b"")):
+        raw = Counting()
+        monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, encoding="utf-8"))
+        writes.clear()
+        commandline.emit_pieces(given)
+        assert raw.getvalue() == b"".join(given) + tail
+        assert len(writes) <= 5  # four writes of pieces, and the line end when it lacked one
