@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench docs clean
+.PHONY: demo test lint bench docs needles clean
 
 $(BIN)/podmortem: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ bench: $(BIN)/podmortem
 docs: $(BIN)/podmortem
 	$(BIN)/python -m podmortem.docgen docs
 	$(BIN)/python tests/e2e/remedies.py docs/remedies.md
+
+# After a rule's pattern changes (tests/core/test_needle_table.py says when): the table of needles.
+needles: $(BIN)/podmortem
+	$(BIN)/python -c "from podmortem.patterns_index import write_needle_table; write_needle_table()"
 
 clean:
 	rm -rf $(VENV) build *.egg-info

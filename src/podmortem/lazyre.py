@@ -171,8 +171,13 @@ class LazyPattern:
         they are those of the compiled pattern."""
         found = self._needles
         if found is False:
-            found = self._needles = needles(self.pattern, self._flags)
+            found = self._needles = known_needles(self.pattern, self._flags)
         return found if isinstance(found, Needles) else None
+
+    @property
+    def flags_given(self) -> int:
+        """The flags `lazy` was given (`flags` are the compiled pattern's)."""
+        return self._flags
 
     def search(self, string: str, *args: int) -> re.Match[str] | None:
         s = self._search
@@ -225,6 +230,24 @@ class LazyPattern:
 
     def __repr__(self) -> str:
         return f"lazy({self.pattern!r}, {self._flags!r})"
+
+
+_TABLE: dict[tuple[str, int], tuple[tuple[str, ...], bool] | None] | None = None
+_UNKNOWN = ((), False)
+
+
+def known_needles(pattern: str, flags: int = 0) -> Needles | None:
+    """`needles(pattern, flags)`, from podmortem/needletable.py when the pattern is there (derived
+    when podmortem was built), else derived now."""
+    global _TABLE
+    if _TABLE is None:
+        from podmortem.needletable import TABLE
+
+        _TABLE = TABLE
+    known = _TABLE.get((pattern, flags), _UNKNOWN)
+    if known is _UNKNOWN:
+        return needles(pattern, flags)
+    return None if known is None else Needles(*known)
 
 
 def pattern_needles(pattern: re.Pattern[str]) -> Needles | None:

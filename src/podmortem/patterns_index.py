@@ -62,3 +62,47 @@ def all_patterns() -> dict[str, re.Pattern[str]]:
                 seen.add(key)
                 found[f"{mod.__name__}.{attr}" + (f"[{i}]" if i else "")] = p  # type: ignore[attr-defined]
     return found
+
+
+def lazy_patterns() -> list[LazyPattern]:
+    """Every lazy pattern the modules above create when imported (the engine's too), found in the
+    heap rather than by name: a pattern in a closure or a class is one as well. In a fresh process,
+    or a test's own `lazy(...)` counts too."""
+    import gc
+
+    for _ in _modules():
+        pass
+    importlib.import_module("podmortem.engine")
+    return [o for o in gc.get_objects() if type(o) is LazyPattern]
+
+
+NEEDLE_TABLE = "needletable.py"  # beside this module
+
+
+def needle_table_source() -> str:
+    """The text of podmortem/needletable.py: each lazy pattern's needles, derived (lazyre.needles)."""
+    from podmortem.lazyre import needles
+
+    table: dict[tuple[str, int], tuple[tuple[str, ...], bool] | None] = {}
+    for p in lazy_patterns():
+        key = (p.pattern, p.flags_given)
+        if key not in table:
+            found = needles(*key)
+            table[key] = None if found is None else (found.words, found.fold)
+    lines = [f"    {key!r}: {value!r}," for key, value in sorted(table.items())]
+    return (
+        '"""Made by `make needles` (podmortem.patterns_index.needle_table_source): each lazy pattern\'s\n'
+        "needles, as podmortem.lazyre.needles derives them, so that a process does not derive them again\n"
+        "(about 9 ms for the 57 a big list's failing pods need; tests/core/test_needle_table.py checks\n"
+        'that this is current). A pattern not here has its needles derived when first searched."""\n\n'
+        "TABLE: dict[tuple[str, int], tuple[tuple[str, ...], bool] | None] = {\n"
+        + "\n".join(lines) + "\n}\n"
+    )
+
+
+def write_needle_table() -> None:
+    import os
+
+    path = os.path.join(os.path.dirname(__file__), NEEDLE_TABLE)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(needle_table_source())
