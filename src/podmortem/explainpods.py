@@ -319,7 +319,9 @@ def _on_standby(standing: Standing, chain: _Chain, pods: Sequence[Item]) -> Expl
     each: list[list[Any]] = []  # each worker's entries (or diagnoses), in the order it has its pods
     problem = plain_problem
     for w, h in enumerate(helpers):
-        got = _checked(h.receive(last=True), len(theirs[w]), chain.as_json)
+        # Its last message, checked whole here: the worker's exit (the system freeing its memory) is
+        # not waited for (Standing.dismiss reaps it, or the system once this process exits).
+        got = _checked(h.receive(last=True, wait=False), len(theirs[w]), chain.as_json)
         if got is None:
             done = prepared[w] if w in prepared else [chain.prepare(p) for p in theirs[w]]
             out, found = chain.finish(done, at)

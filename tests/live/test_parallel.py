@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import pytest
 
@@ -215,3 +216,35 @@ def test_a_busy_reading_is_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(parallel, "runnable_now", lambda left=left: left.pop(0))
         assert parallel.workers_now(4, sleep=slept.append) == workers
         assert slept == [0.001] * waits
+
+
+def test_a_last_message_taken_without_waiting_leaves_the_child_to_be_reaped_by_stop() -> None:
+    """Helper.receive(last=True, wait=False): the message comes back while the child is still there
+    (explain does not wait for a worker's memory to be freed); stop() then ends and reaps it."""
+    def lingers(receive: parallel.Receive, send: parallel.Send) -> None:
+        send(("entries", 3))
+        receive()  # never sent: it stays until its pipe closes or it is killed
+
+    helper = parallel._spawn(lingers, range(0))
+    assert helper is not None and helper.pid is not None
+    assert helper.receive(last=True, wait=False) == ("entries", 3)
+    assert helper.done and helper.unreaped
+    assert os.waitpid(helper.pid, os.WNOHANG) == (0, 0)  # not waited for: still there
+    helper.stop()
+    assert not helper.unreaped
+    with pytest.raises(ChildProcessError):
+        os.waitpid(helper.pid, os.WNOHANG)  # reaped
+
+
+def test_a_last_message_waited_for_needs_a_clean_exit() -> None:
+    def exits(code: int) -> Callable[[parallel.Receive, parallel.Send], None]:
+        def body(receive: parallel.Receive, send: parallel.Send) -> None:
+            send("done")
+            if code:
+                os._exit(code)
+        return body
+
+    clean = parallel._spawn(exits(0), range(0))
+    assert clean is not None and clean.receive(last=True) == "done" and clean.status == 0
+    failed = parallel._spawn(exits(3), range(0))
+    assert failed is not None and failed.receive(last=True) is parallel.FAILED

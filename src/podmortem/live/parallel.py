@@ -239,10 +239,14 @@ class Helper:
         self.writer = writer
         self.done = False
         self.status = -1  # the exit status, once the child is reaped
+        self.unreaped = False  # done, its last message taken without waiting for it to exit
 
-    def receive(self, *, last: bool = False) -> Any:
+    def receive(self, *, last: bool = False, wait: bool = True) -> Any:
         """The child's next message, or _FAILED (the child is then stopped). `last`: the child's
-        last message, after which it must have exited cleanly."""
+        last message, after which it must have exited cleanly; with `wait=False` its exit is not
+        waited for (the caller checks the message itself): it is reaped by `stop`, or by the system
+        once this process exits. Waiting for a child's exit waits for the system to free its memory,
+        some milliseconds for a worker that held a share of a big list."""
         if self.done or self.reader is None:
             return _FAILED
         try:
@@ -252,6 +256,9 @@ class Helper:
             got = _FAILED
         if got is _FAILED:
             self.stop()
+        elif last and not wait:
+            self._close()
+            self.done = self.unreaped = True
         elif last:
             self.stop(kill=False)
             if self.status != 0:
@@ -291,14 +298,16 @@ class Helper:
 
     def stop(self, *, kill: bool = True) -> None:
         if self.done:
+            if self.unreaped and self.pid is not None:  # it has exited, or is exiting: reaped now
+                self.unreaped = False
+                if kill:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(self.pid, signal.SIGKILL)
+                with contextlib.suppress(ChildProcessError):
+                    _, self.status = os.waitpid(self.pid, 0)
             return
         self.done = True
-        if self.reader is not None:
-            with contextlib.suppress(OSError):
-                self.reader.close()
-            self.reader = None
-        with contextlib.suppress(OSError):
-            os.close(self.writer)
+        self._close()
         if self.pid is None:
             self.status = 0  # not ours to wait for: with its pipes closed, it ends by itself
             return
@@ -307,6 +316,14 @@ class Helper:
                 os.kill(self.pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             _, self.status = os.waitpid(self.pid, 0)
+
+    def _close(self) -> None:
+        if self.reader is not None:
+            with contextlib.suppress(OSError):
+                self.reader.close()
+            self.reader = None
+        with contextlib.suppress(OSError):
+            os.close(self.writer)
 
 
 Receive = Callable[[], Any]
