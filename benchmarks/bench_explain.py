@@ -27,12 +27,22 @@ The collector is paused for the command and the heap is not freed at exit (comma
 When CPUs are idle the command starts its workers before it reads (podmortem/standby.py): they are
 fed the failing pods as the list is read and examine them meanwhile, so reading and the rules
 overlap. On the slim list (2 CPUs, 2026-12-06) that took the run from 0.350 to 0.299 s against the
-same json.load (0.141 s): 2.13x, against 2.47-2.59x before. Where it stands: the first batch of
-failing pods reaches a worker about 0.11 s in (start-up, imports, reading the file and the list's
-envelope, all serial), and from then on both CPUs are busy until the workers' last entries (about
-0.40 CPU-seconds: the parent's reading and healthy pods 0.12, the failing pods' evidence and rules
-about 0.19 ms each, rendering 0.055 ms each), then the parent joins and writes (about 0.02 s).
-So 2.0x needs the per-pod work cheaper by about a sixth, not another layout.
+same json.load (0.141 s): 2.13x, against 2.47-2.59x before. Then, in the same session, by what the
+timeline of each process showed rather than by the per-pod work: the parent stopped importing the
+model, the engine and the log reader it never uses with workers (its imports after the command line
+went from 33 to 8 ms, and the first failing pods reach a worker at 0.09 s instead of 0.11), the
+report is written from its pieces instead of joined twice into 5 MB of fresh memory (8-10 ms, most
+of it page faults, after the workers were done), the patterns' needles come from a table made at
+build time (9-10 ms of each run's first pods), the parent no longer waits for a worker's exit (the
+system freeing its memory, 3-5 ms) and a healthy pod's summary is not a frozen dataclass (0.45 us
+each). Alternating runs of the commit before and after each step: 2.15-2.21x -> 2.00-2.04x (imports
+and pieces) -> 1.93-1.94x (needles) -> 1.91-1.94x (the wait) -> 1.88x (summaries); this benchmark's 5
+rounds: 1.95x (0.279 s against 0.143 s). What is left is
+serial start-up (interpreter, click and the CLI: 0.04 s; reading 19 MB: 0.015 s, most of it page
+faults; msgspec's pass over the list: 0.016-0.025 s) and about 0.25 CPU-seconds of the failing pods'
+evidence, rules and rendering (examine 0.105 ms a pod, evidence 0.04-0.05 ms, rendering 0.055 ms),
+shared by both CPUs. Forking the first worker from the entry point, before click is imported, was
+measured and left out: the worker was ready 30 ms sooner and then waited for the first pods as long.
 
 After each list, its phases in a fresh process (PHASES below): each failing pod's chain (evidence,
 rules, notes, its JSON entry) runs in forked workers (explainpods.py) when CPUs are idle. On 2 CPUs at
