@@ -384,6 +384,15 @@ def _in_order(others: list[R], placed: list[R], at: list[int]) -> list[R]:
     return out
 
 
+def _import_rendering() -> None:
+    """The modules rendering a report imports when it first runs (remedies' commands and their
+    checks, the escapes, the JSON encoder): imported before a worker forks the others, not once in each."""
+    import orjson  # noqa: F401
+
+    import podmortem.render.commands
+    import podmortem.render.escape  # noqa: F401
+
+
 def _settings(backoff: tuple[bool, int | None]) -> Any:
     from podmortem.commandline import backoff_settings
 
@@ -412,7 +421,9 @@ def standby_job(now: datetime, fixed: bool, backoff: tuple[bool, int | None], as
             done.append(chain.prepare(p))
             examined.append(chain.examine(done[-1]))
         # The other workers are forked once this one has examined its first pods: they inherit the
-        # patterns those compiled (most pods need the same ones) instead of each compiling them.
+        # patterns those compiled (most pods need the same ones) instead of each compiling them, and
+        # what rendering imports, imported here first for the same reason.
+        _import_rendering()
         spawn()
     spawn()
     at: Moment | None = None
