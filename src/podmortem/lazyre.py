@@ -205,19 +205,36 @@ class LazyPattern:
     def fullmatch(self, string: str, *args: int) -> re.Match[str] | None:
         return self.compiled.fullmatch(string, *args)
 
+    def _absent(self, string: str) -> bool:
+        """True when the text holds none of the needles, so that nothing in it can match: a match
+        anywhere is one `search` finds, and every text `search` finds a match in holds a needle."""
+        found = self.needles
+        return found is not None and not found.in_text(string)
+
+    # The methods that look through the whole text skip (and do not compile for) a text without a
+    # needle, as `search` does: the redactor's substitutions run on every message with a word such
+    # as "key" or "aws" in it (an ECR image's host has one), and most of its patterns match none.
     def finditer(self, string: str, *args: int) -> Iterator[re.Match[str]]:
+        if self._absent(string):
+            return iter(())
         return self.compiled.finditer(string, *args)
 
     def findall(self, string: str, *args: int) -> list[Any]:
+        if self._absent(string):
+            return []
         return self.compiled.findall(string, *args)
 
     def split(self, string: str, maxsplit: int = 0) -> list[str | Any]:
         return self.compiled.split(string, maxsplit)
 
     def sub(self, repl: str | Callable[[re.Match[str]], str], string: str, count: int = 0) -> str:
+        if self._absent(string):
+            return string
         return self.compiled.sub(repl, string, count)
 
     def subn(self, repl: str | Callable[[re.Match[str]], str], string: str, count: int = 0) -> tuple[str, int]:
+        if self._absent(string):
+            return string, 0
         return self.compiled.subn(repl, string, count)
 
     @property

@@ -134,3 +134,29 @@ def test_prefiltered_search_answers_as_search() -> None:
             got, want = search(text), p.search(text)
             assert (got and got.span()) == (want and want.span())
         assert MIN_NEEDLE >= 2
+
+
+def test_the_gated_whole_text_methods_give_what_the_compiled_pattern_gives() -> None:
+    """LazyPattern.sub / subn / finditer / findall skip a text without a needle (as search does):
+    on every fixture text, for every lazy pattern of the package, they answer as re does."""
+    from podmortem.lazyre import LazyPattern
+    from podmortem.patterns_index import lazy_patterns
+
+    texts = [t for t in _corpus() if len(t) < 2000][::7]  # a sample: each text costs every pattern four runs
+    patterns = [p for p in lazy_patterns() if p.needles is not None]
+    assert len(patterns) >= 150 and len(texts) >= 100
+    skipped = 0
+    for p in patterns:
+        fresh = LazyPattern(p.pattern, p.flags_given)  # answers from its own state, not the shared one's
+        compiled = re.compile(p.pattern, p.flags_given)
+        words = fresh.needles
+        assert words is not None
+        for text in texts:
+            if words.in_text(text):
+                continue  # gated only where no needle is: compared there, where the shortcut answers
+            skipped += 1
+            assert fresh.sub("<x>", text) == compiled.sub("<x>", text)
+            assert fresh.subn("<x>", text) == compiled.subn("<x>", text)
+            assert fresh.findall(text) == compiled.findall(text)
+            assert [m.span() for m in fresh.finditer(text)] == [m.span() for m in compiled.finditer(text)]
+    assert skipped > 5_000  # the comparison is not vacuous
