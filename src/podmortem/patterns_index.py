@@ -66,8 +66,9 @@ def all_patterns() -> dict[str, re.Pattern[str]]:
 
 def lazy_patterns() -> list[LazyPattern]:
     """Every lazy pattern the modules above create when imported (the engine's too), found in the
-    heap rather than by name: a pattern in a closure or a class is one as well. In a fresh process,
-    or a test's own `lazy(...)` counts too."""
+    heap rather than by name: a pattern in a closure or a class is one as well. In a fresh process:
+    elsewhere a test's own `lazy(...)` counts too, and objects `gc.freeze` moved (commandline does,
+    for a command in a process of its own) are not found at all."""
     import gc
 
     for _ in _modules():
