@@ -16,6 +16,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from podmortem.lazyre import lazy
+
 MiB = 1024 * 1024
 
 # A startup probe costs nothing once the app is up, so its allowance is generous: twice the start time
@@ -116,8 +118,9 @@ def format_mib(n_bytes: float) -> str:
 # A port is only read where the text says it is one: an address in a listen/bind/dial context
 # (`listen tcp :9100`, `bind 0.0.0.0:8080`, `EADDRINUSE: address already in use :::3000`), a URL's
 # authority, a wildcard `*:N`, a Python `(host, N)` tuple or a `port N` phrase. `main.go:197` (a klog
-# header's source line) is never a port.
-_PORT_CONTEXT = re.compile(
+# header's source line) is never a port. Compiled on first use (lazyre): 4 ms, in every process that
+# imports this module (explain's workers do, before their first pod), for the few logs that name a port.
+_PORT_CONTEXT = lazy(
     r"(?:"
     r"\b(?:listen|bind|dial|serve|address|addr|listening\s+on|accepting\s+on)\b[^\n]{0,40}?"
     r"(?:\[[0-9a-fA-F:.]*\]|(?<![\w.])[0-9]{1,3}(?:\.[0-9]{1,3}){3}|::|localhost|0\.0\.0\.0|[a-z][-a-z0-9.]*)?"
