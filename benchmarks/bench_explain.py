@@ -35,13 +35,15 @@ report is written from its pieces instead of joined twice into 5 MB of fresh mem
 of it page faults, after the workers were done), the patterns' needles come from a table made at
 build time (9-10 ms of each run's first pods), the parent no longer waits for a worker's exit (the
 system freeing its memory, 3-5 ms), a healthy pod's summary is not a frozen dataclass (0.45 us
-each) and the first worker imports what rendering needs before it forks the others (both imported
-it at their first entry). Alternating runs of the commit before and after each step: 2.15-2.21x -> 2.00-2.04x (imports
+each), the first worker imports what rendering needs before it forks the others (both imported
+it at their first entry), and a lazy pattern's sub/finditer/findall skip texts without a needle as
+its search does (the redactor's substitutions ran on every message naming an ECR image: 25 ms of
+CPU per 1,000 failing pods). Alternating runs of the commit before and after each step: 2.15-2.21x -> 2.00-2.04x (imports
 and pieces) -> 1.93-1.94x (needles) -> 1.91-1.94x (the wait) -> 1.88x (summaries); this benchmark's 5
-rounds: 1.92-1.95x (0.279 s against 0.143 s). The ratio moves with the machine more than the
-single-process baseline does: in a slow phase of this 2-CPU machine (json.load at 0.148-0.155 s
-instead of 0.135-0.145) alternating runs gave 2.01-2.03x, the two processes' share of the CPUs
-being what shrinks. What is left is
+rounds: 1.87-1.95x while json.load took 0.143-0.150 s; in a slow phase of this 2-CPU machine
+(json.load at 0.147-0.158 s) 1.90, 1.94 and 1.98x. The ratio moves with the machine more than the
+single-process baseline does: the command needs both CPUs (about 0.49 CPU-seconds in 0.28 s), and
+json.load one; before the last three steps a slow phase gave 1.99, 2.02 and 1.89x, and once 2.11x. What is left is
 serial start-up (interpreter, click and the CLI: 0.04 s; reading 19 MB: 0.015 s, most of it page
 faults; msgspec's pass over the list: 0.016-0.025 s) and about 0.25 CPU-seconds of the failing pods'
 evidence, rules and rendering (examine 0.105 ms a pod, evidence 0.04-0.05 ms, rendering 0.055 ms),
