@@ -1,3 +1,3 @@
-from podmortem.cli import main
+from podmortem.launch import main
 
 main()

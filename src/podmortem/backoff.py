@@ -25,6 +25,12 @@ class BackoffSettings:
     max_seconds: int = 300
 
     @classmethod
+    def of(cls, reduced: bool, max_seconds: int | None) -> BackoffSettings:
+        """The settings `--reduced-backoff` and `--backoff-max` ask for."""
+        settings = cls.reduced() if reduced else cls()
+        return settings.with_max(max_seconds) if max_seconds else settings
+
+    @classmethod
     def reduced(cls) -> BackoffSettings:
         """The ReduceDefaultCrashLoopBackOffDecay feature gate's curve."""
         return cls(1, 60)

@@ -132,12 +132,15 @@ def explain(
     keep_plain = output != "html" and not logs
     rendered = output == "json" and write_patches is None  # the report's pod entries made in the workers
     when, fixed = parse_now(now), now is not None
-    # Workers readied for the engine's share, forked before the imports reading needs (podmortem/standby.py).
+    # Workers readied for the engine's share, forked before the imports reading needs, or already by the
+    # entry point (podmortem/standby.py, podmortem/launch.py).
+    from podmortem.standby import dismiss_early, standby_for
+
     standby = None
     if keep_plain:
-        from podmortem.standby import standby_for
-
         standby = standby_for(inputs, now=when, fixed=fixed, backoff=(reduced_backoff, backoff_max), as_json=rendered)
+    else:
+        dismiss_early()
     from podmortem.sources.loader import Inputs
 
     given = Inputs(list(inputs), list(describe), list(logs), container)

@@ -157,8 +157,7 @@ def backoff_options(fn: _F) -> _F:
 def backoff_settings(reduced: bool, max_seconds: int | None) -> Any:
     from podmortem.backoff import BackoffSettings
 
-    settings = BackoffSettings.reduced() if reduced else BackoffSettings()
-    return settings.with_max(max_seconds) if max_seconds else settings
+    return BackoffSettings.of(reduced, max_seconds)
 
 
 def emit(text: str, *, inert: bool = False) -> None:

@@ -394,9 +394,9 @@ def _import_rendering() -> None:
 
 
 def _settings(backoff: tuple[bool, int | None]) -> Any:
-    from podmortem.commandline import backoff_settings
+    from podmortem.backoff import BackoffSettings  # not commandline's: a worker forked early has no click
 
-    return backoff_settings(*backoff)
+    return BackoffSettings.of(*backoff)
 
 
 def standby_job(now: datetime, fixed: bool, backoff: tuple[bool, int | None], as_json: bool,

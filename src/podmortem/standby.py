@@ -4,11 +4,18 @@ they are read (explainpods.py says what they do with them).
 This module is what `explain` imports before the fork, so it stays light (the parallel module
 only): the workers import the engine and the renderer themselves (`warm_up`), on a CPU that is
 otherwise idle while this process imports what reading needs and starts to read.
+
+The `podmortem` command forks them earlier still, from its entry point (podmortem/launch.py,
+`ready_early`), before the command line is parsed: importing click and the CLI takes about 30 ms,
+which the first worker spends importing the engine instead. The biggest file is read meanwhile, in a
+thread (sources/reader.prefetch), so that the first failing pods are read sooner, and the worker is
+ready for them. `standby_for` takes those workers, or dismisses them.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -102,19 +109,93 @@ class Standing:
             s.dismiss()
 
 
+# Workers forked by ready_early, for the first standby_for to take (or dismiss_early to stop), and
+# whether it started reading a file in a thread (which must end before this process forks again).
+_EARLY: list[Standby] = []
+_PREFETCHING: list[bool] = []
+
+
+def _settle() -> None:
+    if _PREFETCHING:
+        from podmortem.sources.reader import settle
+
+        settle()
+
+
+def ready_early(args: Sequence[str]) -> None:
+    """From the entry point, before the command line is parsed (so the CLI need not be imported
+    first): standby workers for `podmortem explain` when the arguments that name regular files total
+    STANDBY_FROM bytes and CPUs are idle. A guess from the words alone (an option's value may be a file
+    too): standby_for decides with the parsed command line, and takes these workers or dismisses them."""
+    words = [a for a in args if a != "--debug"]  # the group's one flag before the command
+    if not words or words[0] != "explain":
+        return
+    files: list[tuple[int, str]] = []
+    for word in words[1:]:
+        if word.startswith("-"):  # an option, or stdin
+            continue
+        try:
+            st = os.stat(word)
+        except (OSError, ValueError):
+            continue
+        if stat.S_ISREG(st.st_mode):
+            files.append((st.st_size, word))
+    if sum(size for size, _ in files) < STANDBY_FROM:
+        return
+    workers = workers_now(MAX_WORKERS)
+    if workers < 2:
+        return
+    _EARLY[:] = standbys(_early_warm_up, workers)
+    if _EARLY:  # after the fork: no thread may run while this process forks
+        from podmortem.sources.reader import prefetch
+
+        prefetch(max(files)[1])
+        _PREFETCHING.append(True)
+
+
+def dismiss_early() -> None:
+    """The workers ready_early forked, stopped: the command takes no standby workers after all."""
+    _settle()
+    early = _EARLY[:]
+    _EARLY.clear()
+    for s in early:
+        s.dismiss()
+
+
+def _early_warm_up() -> None:
+    # Forked before the command's entry point paused the collector (commandline.paused_gc), as it is
+    # paused in a worker forked by the command itself.
+    import gc
+
+    gc.disable()
+    warm_up()
+
+
 def standby_for(paths: Sequence[str], *, now: datetime, fixed: bool, backoff: tuple[bool, int | None],
                 as_json: bool) -> Standing | None:
     """Workers for `explain` of `paths`, when they are big enough to be shared out and CPUs are idle;
     None otherwise (stdin, folders, small files, a busy machine, no fork). The arguments are
-    explain_pods' (`backoff`: commandline.backoff_settings')."""
+    explain_pods' (`backoff`: commandline.backoff_settings'). Workers ready_early forked are taken
+    when there should be workers, and dismissed otherwise."""
+    _settle()
+    early = _EARLY[:]
+    _EARLY.clear()
     try:
         size = sum(os.stat(p).st_size for p in paths if p != "-" and os.path.isfile(p))
     except OSError:
+        size = 0
+    if size < STANDBY_FROM:
+        for s in early:
+            s.dismiss()
         return None
-    workers = workers_now(MAX_WORKERS) if size >= STANDBY_FROM else 1
-    if workers < 2:
-        return None
-    ready = standbys(warm_up, workers)
+    # Workers forked early were counted by the load gate before they ran; asked again now, the gate
+    # would count the first of them, busy with its imports, as other work.
+    ready = early
+    if not ready:
+        workers = workers_now(MAX_WORKERS)
+        if workers < 2:
+            return None
+        ready = standbys(warm_up, workers)
     terms = (now, fixed, backoff, as_json)
     helpers = [h for h in (s.start(JOB, *terms) for s in ready) if h is not None]
     if len(helpers) < len(ready) or not helpers:

@@ -218,3 +218,84 @@ def echo_job(tag: int, receive: Callable[[], Any], send: Callable[[Any], None], 
     spawn()
     send((f"{tag}: {receive()}", os.getpid()))
 
+
+
+def test_ready_early_guesses_from_the_words_alone(pods_file: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The entry point's guess (podmortem/launch.py): workers, and the biggest file read in a thread,
+    for `explain` with files big enough and CPUs idle; nothing for any other command or input."""
+    forked: list[int] = []
+    read: list[str] = []
+    monkeypatch.setattr(standby, "standbys", lambda warm, n: forked.append(n) or [object()] * n)
+    monkeypatch.setattr("podmortem.sources.reader.prefetch", lambda path: read.append(path))
+    monkeypatch.setattr(standby, "workers_now", lambda most: 2)
+    small = tmp_path / "events.json"
+    small.write_text("{}")
+    monkeypatch.setattr(standby, "STANDBY_FROM", pods_file.stat().st_size)
+    cases = [
+        (["explain", str(small), str(pods_file), "-o", "json"], [2], [str(pods_file)]),
+        (["--debug", "explain", str(pods_file)], [2], [str(pods_file)]),
+        (["explain", str(small)], [], []),  # too small together
+        (["explain", "-", str(tmp_path)], [], []),  # stdin and a folder are not sized
+        (["diagnose", str(pods_file)], [], []),
+        ([], [], []),
+    ]
+    for args, want_forked, want_read in cases:
+        forked.clear()
+        read.clear()
+        standby._EARLY.clear()
+        standby._PREFETCHING.clear()
+        standby.ready_early(args)
+        assert (forked, read) == (want_forked, want_read), args
+    monkeypatch.setattr(standby, "workers_now", lambda most: 1)  # a busy machine: nothing
+    forked.clear()
+    standby.ready_early(["explain", str(pods_file)])
+    assert forked == []
+    standby._EARLY.clear()
+    standby._PREFETCHING.clear()
+
+
+def _early_then(args: list[str], then: Callable[[], Any]) -> Any:
+    """In a forked copy of this process: what the entry point does first (ready_early), then `then`."""
+    def run() -> Any:
+        standby.ready_early(args)
+        early = list(standby._EARLY)
+        return len(early), then(), [s.helper.done for s in early]
+    return _forked(run)
+
+
+def test_early_workers_are_taken_or_dismissed(pods_file: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(standby, "STANDBY_FROM", pods_file.stat().st_size)
+    monkeypatch.setattr(standby, "workers_now", lambda most: 2)
+    small = tmp_path / "pod.json"
+    small.write_text("{}")
+    terms: dict[str, Any] = {"now": _now(), "fixed": False, "backoff": (False, None), "as_json": True}
+
+    def taken() -> bool:
+        got = standby.standby_for([str(pods_file)], **terms)
+        ok = got is not None and len(got.helpers) == 2 and not standby._EARLY
+        if got is not None:
+            got.dismiss()
+        return ok
+
+    n, ok, _ = _early_then(["explain", str(pods_file)], taken)
+    assert n == 2 and ok  # the workers forked early are the ones standby_for gives
+    n, result, done = _early_then(["explain", str(pods_file)], lambda: standby.standby_for([str(small)], **terms))
+    assert n == 2 and result is None and done == [True, True]  # the command's inputs are small: dismissed
+    n, _, done = _early_then(["explain", str(pods_file)], standby.dismiss_early)
+    assert n == 2 and done == [True, True]
+
+
+def test_the_entry_point_gives_the_plain_loops_report(pods_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`python -m podmortem explain` (podmortem/launch.py: workers forked and the file read before the
+    command line is parsed, when CPUs are idle) writes what the plain loop writes."""
+    import subprocess
+    import sys
+
+    for args in (("-o", "json"), ("-o", "text", "--now", "2026-01-15T10:30:00Z")):
+        want = _plain(monkeypatch, str(pods_file), *args)
+        done = subprocess.run([sys.executable, "-m", "podmortem", "explain", str(pods_file), *args],
+                              capture_output=True, text=True, timeout=120, env={**os.environ, "NO_COLOR": "1"})
+        assert done.returncode == 1, done.stderr
+        assert done.stdout == want

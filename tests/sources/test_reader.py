@@ -175,3 +175,45 @@ def test_explain_refuses_a_symlink_out_of_a_plain_folder(tmp_path: Path, kind: s
     (folder / ("other.yaml" if kind == "object-file" else "web-1_web.log")).unlink()
     inside.symlink_to(folder / "pod.yaml")  # a symlink that stays inside is fine
     assert run("explain", str(folder)).returncode == 0
+
+
+def test_a_prefetched_file_is_taken_once_and_only_while_it_is_unchanged(tmp_path: Path) -> None:
+    """reader.prefetch reads a file in a thread; read_bytes takes those bytes when the file is still
+    the one read (same inode, size, modification time), and reads it again otherwise."""
+    from podmortem.sources import reader
+
+    path = tmp_path / "pods.json"
+    path.write_bytes(b'{"items": []}')
+    reader.prefetch(str(path))
+    reader.settle()
+    job = reader._PREFETCHED[str(path)]
+    assert job.data == b'{"items": []}'
+    job.data = b'{"items": ["from the thread"]}'  # marks where the bytes come from (the file is unchanged)
+    assert read_bytes(str(path)) == b'{"items": ["from the thread"]}'
+    assert str(path) not in reader._PREFETCHED  # taken once
+    assert read_bytes(str(path)) == b'{"items": []}'
+
+    reader.prefetch(str(path))
+    reader.settle()
+    reader._PREFETCHED[str(path)].data = b"stale"
+    path.write_bytes(b'{"items": [1]}')  # another size: the prefetched bytes are not taken
+    assert read_bytes(str(path)) == b'{"items": [1]}'
+
+    reader.prefetch(str(path))
+    reader.settle()
+    path.unlink()
+    with pytest.raises(InputError, match="no such file"):
+        read_bytes(str(path))  # gone since: worded as any missing file
+
+    folder = tmp_path / "dir"
+    folder.mkdir()
+    reader.prefetch(str(folder))  # not a regular file: nothing read, the usual refusal
+    reader.settle()
+    with pytest.raises(InputError, match="is a folder"):
+        read_bytes(str(folder))
+    big = tmp_path / "big.json"
+    big.write_bytes(b"x" * 100)
+    reader.prefetch(str(big), limit=10)  # over the limit: left to read_bytes, which says so
+    reader.settle()
+    with pytest.raises(InputError):
+        read_bytes(str(big), limit=10)

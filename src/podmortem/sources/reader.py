@@ -68,13 +68,79 @@ def os_input_error(path: str, exc: OSError) -> InputError:
     return InputError(f"{path}: cannot read: {exc.strerror or exc}")
 
 
+class _Prefetch:
+    """A regular file read by a thread of its own (`prefetch`), with its status as it was opened."""
+
+    def __init__(self, path: str, limit: int) -> None:
+        import threading
+
+        self.path, self.limit = path, limit
+        self.data: bytes | None = None
+        self.opened: os.stat_result | None = None
+        self.thread = threading.Thread(target=self._read, name="podmortem-prefetch", daemon=True)
+
+    def _read(self) -> None:
+        try:
+            with open(self.path, "rb") as fh:
+                st = os.fstat(fh.fileno())
+                if not stat.S_ISREG(st.st_mode) or st.st_size > self.limit:
+                    return
+                data = fh.read()
+                if len(data) == st.st_size:
+                    self.data, self.opened = data, st
+        except (OSError, MemoryError):  # read again by read_bytes, which words the error
+            pass
+
+
+_PREFETCHED: dict[str, _Prefetch] = {}
+
+
+def prefetch(path: str, *, limit: int = MAX_INPUT_BYTES) -> None:
+    """Starts reading the regular file at `path` in a thread, for `read_bytes(path)` to take. The
+    reading is system calls that release the interpreter lock, so it runs while the command imports
+    what it needs (explain of a big list: podmortem/standby.py). Call `settle` before forking."""
+    if path not in _PREFETCHED:
+        _PREFETCHED[path] = job = _Prefetch(path, limit)
+        job.thread.start()
+
+
+def settle() -> None:
+    """Waits for the files `prefetch` is reading (their bytes stay for read_bytes): a process must
+    not fork while another of its threads runs."""
+    for job in list(_PREFETCHED.values()):
+        job.thread.join()
+
+
+def _prefetched(path: str, limit: int) -> bytes | None:
+    """The bytes `prefetch` read, when the file is still the one it read (same file, size and
+    modification time) and within `limit`; None otherwise, for the caller to read it now."""
+    job = _PREFETCHED.pop(path, None)
+    if job is None:
+        return None
+    job.thread.join()
+    if job.data is None or job.opened is None or len(job.data) > limit:
+        return None
+    try:
+        now = os.stat(path)
+    except OSError:
+        return None
+    then = job.opened
+    if (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns) != (then.st_dev, then.st_ino, then.st_size,
+                                                                   then.st_mtime_ns):
+        return None
+    return job.data
+
+
 def read_bytes(path: str, *, limit: int = MAX_INPUT_BYTES, stdin: BinaryIO | None = None) -> bytes:
     """The bytes of a file named on the command line (`-`: standard input), at most `limit`.
 
-    A pipe named explicitly (`<(kubectl get pods -o json)`) is read; a folder is refused.
+    A pipe named explicitly (`<(kubectl get pods -o json)`) is read; a folder is refused. A file
+    `prefetch` has read is taken from it when it has not changed since.
     """
     if path == "-":
         return _read_stream(stdin if stdin is not None else sys.stdin.buffer, STDIN_NAME, limit)
+    if _PREFETCHED and (data := _prefetched(path, limit)) is not None:
+        return data
     try:
         with open(path, "rb") as fh:
             st = os.fstat(fh.fileno())
