@@ -41,14 +41,17 @@ its search does (the redactor's substitutions ran on every message naming an ECR
 CPU per 1,000 failing pods). Alternating runs of the commit before and after each step: 2.15-2.21x -> 2.00-2.04x (imports
 and pieces) -> 1.93-1.94x (needles) -> 1.91-1.94x (the wait) -> 1.88x (summaries); this benchmark's 5
 rounds: 1.87-1.95x while json.load took 0.143-0.150 s; in a slow phase of this 2-CPU machine
-(json.load at 0.147-0.158 s) 1.90, 1.94 and 1.98x. The ratio moves with the machine more than the
-single-process baseline does: the command needs both CPUs (about 0.49 CPU-seconds in 0.28 s), and
-json.load one; before the last three steps a slow phase gave 1.99, 2.02 and 1.89x, and once 2.11x. What is left is
-serial start-up (interpreter, click and the CLI: 0.04 s; reading 19 MB: 0.015 s, most of it page
-faults; msgspec's pass over the list: 0.016-0.025 s) and about 0.25 CPU-seconds of the failing pods'
-evidence, rules and rendering (examine 0.105 ms a pod, evidence 0.04-0.05 ms, rendering 0.055 ms),
-shared by both CPUs. Forking the first worker from the entry point, before click is imported, was
-measured and left out: the worker was ready 30 ms sooner and then waited for the first pods as long.
+(json.load at 0.147-0.158 s) 1.90, 1.94 and 1.98x. Last, the command's entry point forks the first
+worker before click is imported and reads the list in a thread meanwhile (podmortem/launch.py,
+standby.ready_early, sources/reader.prefetch): 1.92x -> 1.87-1.88x in alternating runs; this
+benchmark then gave 1.96, 2.01, 1.96 and 1.95x (json.load 0.144-0.165 s). The ratio moves with the
+machine more than the single-process baseline does: the command needs both CPUs (about 0.49
+CPU-seconds in 0.28 s), json.load one; a slow phase of the machine is what takes it past 2.0.
+Forking the first worker early without reading the file meanwhile gained nothing measurable (the
+worker then waited for the first pods), nor did that worker examining the list's head from the file.
+What is left: a serial start of about 0.09 s (interpreter, click and the CLI 0.04-0.06 s, msgspec's
+pass over the list 0.02-0.025 s), then about 0.25 CPU-seconds of the failing pods' evidence, rules and
+rendering (0.057, 0.116 and 0.055 ms a pod) and the parent's 0.05 s of healthy pods, on both CPUs.
 
 After each list, its phases in a fresh process (PHASES below): each failing pod's chain (evidence,
 rules, notes, its JSON entry) runs in forked workers (explainpods.py) when CPUs are idle. On 2 CPUs at
