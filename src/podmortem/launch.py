@@ -12,9 +12,11 @@ import sys
 
 
 def main() -> None:
-    from podmortem.standby import ready_early
+    args = sys.argv[1:]
+    if "explain" in args[:2]:  # the command, after --debug perhaps: no other command imports standby
+        from podmortem.standby import ready_early
 
-    ready_early(sys.argv[1:])
+        ready_early(args)
     from podmortem.cli import main as cli_main
 
     cli_main()

@@ -131,3 +131,14 @@ def test_reading_a_list_and_writing_its_healthy_pods_imports_no_model(tmp_path: 
     assert "podmortem.sources.listview" in loaded  # read through the typed view, as a big list is
     assert [m for m in loaded if m.startswith(("podmortem.model", "podmortem.engine", "podmortem.rules",
                                                "podmortem.sources.objects", "podmortem.sources.logs"))] == []
+
+
+def test_the_entry_point_readies_workers_only_for_explain(tmp_path: Path) -> None:
+    """podmortem/launch.py looks at the words for `explain` before it imports anything: every other
+    command starts as it did, without the standby machinery."""
+    probe = PROBE.replace("from podmortem.cli import main", "from podmortem.launch import main")
+    for args, standby in ((("--version",), False), (("lint", "--help"), False), (("explain", "--help"), True)):
+        proc = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=120)
+        line = next((ln for ln in proc.stderr.splitlines() if ln.startswith("MODULES=")), None)
+        assert proc.returncode == 0 and line is not None, proc.stderr
+        assert ("podmortem.standby" in line[len("MODULES="):].split(",")) is standby, args
