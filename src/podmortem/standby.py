@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -130,16 +130,7 @@ def ready_early(args: Sequence[str]) -> None:
     words = [a for a in args if a != "--debug"]  # the group's one flag before the command
     if not words or words[0] != "explain":
         return
-    files: list[tuple[int, str]] = []
-    for word in words[1:]:
-        if word.startswith("-"):  # an option, or stdin
-            continue
-        try:
-            st = os.stat(word)
-        except (OSError, ValueError):
-            continue
-        if stat.S_ISREG(st.st_mode):
-            files.append((st.st_size, word))
+    files = _regular_files(w for w in words[1:] if not w.startswith("-"))  # not an option, nor stdin
     if sum(size for size, _ in files) < STANDBY_FROM:
         return
     workers = workers_now(MAX_WORKERS)
@@ -151,6 +142,20 @@ def ready_early(args: Sequence[str]) -> None:
 
         prefetch(max(files)[1])
         _PREFETCHING.append(True)
+
+
+def _regular_files(names: Iterable[str]) -> list[tuple[int, str]]:
+    """(size, name) of each name that is a regular file (stdin, folders, FIFOs and what cannot be
+    read are not sized)."""
+    found: list[tuple[int, str]] = []
+    for name in names:
+        try:
+            st = os.stat(name)
+        except (OSError, ValueError):
+            continue
+        if stat.S_ISREG(st.st_mode):
+            found.append((st.st_size, name))
+    return found
 
 
 def dismiss_early() -> None:
@@ -180,10 +185,7 @@ def standby_for(paths: Sequence[str], *, now: datetime, fixed: bool, backoff: tu
     _settle()
     early = _EARLY[:]
     _EARLY.clear()
-    try:
-        size = sum(os.stat(p).st_size for p in paths if p != "-" and os.path.isfile(p))
-    except OSError:
-        size = 0
+    size = sum(size for size, _ in _regular_files(p for p in paths if p != "-"))
     if size < STANDBY_FROM:
         for s in early:
             s.dismiss()
