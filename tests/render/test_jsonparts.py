@@ -128,3 +128,20 @@ def test_emit_pieces_writes_them_in_order_a_few_at_a_time(monkeypatch: pytest.Mo
         commandline.emit_pieces(given)
         assert raw.getvalue() == b"".join(given) + tail
         assert len(writes) <= 5  # four writes of pieces, and the line end when it lacked one
+
+
+def test_entries_of_ascii_text_is_what_neutralise_makes_of_it() -> None:
+    """entries_of returns the encoder's ASCII text as it is when it holds no DEL: for each ASCII
+    character in a value and in a key, that is the text neutralise gives (the encoder escapes the
+    other controls itself)."""
+    import orjson
+
+    from podmortem.render.jsonparts import entries_of
+
+    for code in range(0x80):
+        ch = chr(code)
+        dicts = [{"name": f"a{ch}b", f"k{ch}": [ch, {"x": ch}]}]
+        whole = orjson.dumps({"pods": dicts}, option=orjson.OPT_INDENT_2).decode()
+        inner = whole[len('{\n  "pods": [\n'):-len("\n  ]\n}")]
+        assert entries_of(dicts) == neutralise(inner).encode(), repr(ch)
+        assert not has_unsafe(entries_of(dicts).decode()), repr(ch)

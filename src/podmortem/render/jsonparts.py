@@ -50,9 +50,17 @@ def entries_of(dicts: list[dict[str, Any]]) -> bytes:
     if not (whole.startswith(_INNER_HEAD) and whole.endswith(_INNER_TAIL)):
         raise AssertionError("the encoder's layout changed: pod_entries must follow it")
     inner = whole[len(_INNER_HEAD):-len(_INNER_TAIL)]
+    if inner.isascii() and _DEL not in inner:
+        # JSON escapes every C0 control inside a string (RFC 8259 section 7; orjson writes \u001b),
+        # and outside strings the encoder writes only line breaks and spaces: in ASCII text, DEL is
+        # the one byte neutralise could change. Two C-speed scans instead of decoding and 31.
+        return inner
     text = inner.decode()
     inert = neutralise(text)
     return inner if inert is text else inert.encode()
+
+
+_DEL = b"\x7f"
 
 
 # Between two entries of a run: each entry is an object at a four-space indent, and only an entry's
