@@ -316,19 +316,35 @@ def _on_standby(standing: Standing, chain: _Chain, pods: Sequence[Item]) -> Expl
     # The report's layout while the workers finish: the healthy pods' entries in place, a slot for
     # each of the others.
     in_order: list[Any] = _in_order(plain_entries, [None] * len(engine_at), engine_at)
-    each: list[list[Any]] = []  # each worker's entries (or diagnoses), in the order it has its pods
+    # Each batch's result, taken in the pods' order while the workers render the next ones. A worker's
+    # last one is checked here whole and its exit (the system freeing its memory) is not waited for
+    # (Standing.dismiss reaps it, or the system once this process exits).
+    last = {w: k for k, (w, _) in enumerate(chunks)}
+    results: list[list[Any]] = [[] for _ in chunks]
+    failed: list[int] = []
     problem = plain_problem
-    for w, h in enumerate(helpers):
-        # Its last message, checked whole here: the worker's exit (the system freeing its memory) is
-        # not waited for (Standing.dismiss reaps it, or the system once this process exits).
-        got = _checked(h.receive(last=True, wait=False), len(theirs[w]), chain.as_json)
+    for k, (w, n) in enumerate(chunks):
+        if w in failed:
+            continue
+        got = _checked(helpers[w].receive(last=k == last[w], wait=False), n, chain.as_json)
         if got is None:
-            done = prepared[w] if w in prepared else [chain.prepare(p) for p in theirs[w]]
-            out, found = chain.finish(done, at)
-            got = (split_entries(out) if isinstance(out, bytes) else list(out)), found
-        each.append(got[0])
+            helpers[w].stop()
+            failed.append(w)
+            continue
+        results[k] = got[0]
         problem = problem or got[1]
-    for i, entry in zip(engine_at, _unchunk(each, chunks), strict=True):
+    for w in failed:  # its pods are done here, by the same functions
+        done = prepared[w] if w in prepared else [chain.prepare(p) for p in theirs[w]]
+        out, found = chain.finish(done, at)
+        mine = iter(split_entries(out) if isinstance(out, bytes) else out)
+        for k, (worker, n) in enumerate(chunks):
+            if worker == w:
+                results[k] = [next(mine) for _ in range(n)]
+        problem = problem or found
+    for h in helpers:
+        if not h.done:  # fed nothing: nothing to wait for
+            h.stop()
+    for i, entry in zip(engine_at, (e for part in results for e in part), strict=True):
         in_order[i] = entry
     if chain.as_json:
         return Explained(at or Moment(chain.now), None, [run_pieces(in_order)], problem)
@@ -336,37 +352,30 @@ def _on_standby(standing: Standing, chain: _Chain, pods: Sequence[Item]) -> Expl
 
 
 def _checked(got: Any, pods: int, as_json: bool) -> tuple[list[Any], bool] | None:
-    """A worker's (its pods' entries, cut apart, or diagnoses; problem), when it is what standby_job
-    sends for `pods` pods; None for anything else (a failed worker: FAILED), to be done here."""
-    if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], bool) and isinstance(got[0], list)):
+    """One batch's (its pods' entries, cut apart, or diagnoses; problem) from what standby_job sends
+    for it (Chain.finish's result: a run of entries or diagnoses, and the problem flag), when that is
+    a result for `pods` pods; None for anything else (a failed worker: FAILED), to be done here."""
+    if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[1], bool)):
         return None
-    entries, problem = got
-    kind: type = bytes
-    if not as_json:
+    result, problem = got
+    if as_json:
+        if not isinstance(result, bytes):
+            return None
+        try:
+            entries: list[Any] = split_entries(result)
+        except ValueError:
+            return None
+    else:
         from podmortem.model import PodDiagnosis  # imported already: unpickling the diagnoses did
 
-        kind = PodDiagnosis
-    if len(entries) != pods or not all(isinstance(e, kind) for e in entries):
-        return None
-    return entries, problem
+        if not (isinstance(result, list) and all(isinstance(e, PodDiagnosis) for e in result)):
+            return None
+        entries = result
+    return (entries, problem) if len(entries) == pods else None
 
 
 # Plainly healthy pods done between two looks at the workers' queues (about 2 ms of work).
 PLAIN_STEP = 1000
-
-
-def _unchunk(each: list[list[R]], chunks: list[tuple[int, int]]) -> list[R]:
-    """The workers' results in pod order: chunk k is the next n of worker w's."""
-    if len(each) != len({w for w, _ in chunks} | set(range(len(each)))):
-        raise AssertionError("a worker's results are missing")
-    at = [0] * len(each)
-    out: list[R] = []
-    for w, n in chunks:
-        out += each[w][at[w]:at[w] + n]
-        at[w] += n
-    if at != [len(e) for e in each]:
-        raise AssertionError("a worker gave back another number of pods than it was given")
-    return out
 
 
 def _in_order(others: list[R], placed: list[R], at: list[int]) -> list[R]:
@@ -408,18 +417,21 @@ def standby_job(now: datetime, fixed: bool, backoff: tuple[bool, int | None], as
     chain = _Chain(now, fixed, _settings(backoff), None, as_json)
     done: list[PodEvidence | PlainPod] = []
     examined: list[Any] = []
+    batches: list[int] = []  # the number of pods of each message, in order
     while True:
         kind, packed = receive()
         if kind == "end":
             if packed is not None:
-                done, examined = [], []
+                done, examined, batches = [], [], []
                 for p in packed.unpack():
                     done.append(chain.prepare(p))
                     examined.append(chain.examine(done[-1]))
+                batches.append(len(done))
             break
         for p in packed.unpack():
             done.append(chain.prepare(p))
             examined.append(chain.examine(done[-1]))
+        batches.append(len(done) - sum(batches))
         # The other workers are forked once this one has examined its first pods: they inherit the
         # patterns those compiled (most pods need the same ones) instead of each compiling them, and
         # what rendering imports, imported here first for the same reason.
@@ -430,6 +442,10 @@ def standby_job(now: datetime, fixed: bool, backoff: tuple[bool, int | None], as
     if not chain.fixed:
         send(chain.report(done))
         at = receive()
-    out, problem = chain.finish(done, at, examined)
-    # -o json: the entries cut apart here, not in the parent, which puts them among the others.
-    send((split_entries(out) if isinstance(out, bytes) else out, problem))
+    # One result a batch, sent as it is made: the parent takes each in the pods' order and cuts it
+    # apart while the workers render the next, instead of all of it once the last is rendered (the
+    # end of the command, where one CPU would wait).
+    start = 0
+    for n in batches:
+        send(chain.finish(done[start:start + n], at, examined[start:start + n]))
+        start += n

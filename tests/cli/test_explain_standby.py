@@ -151,7 +151,8 @@ def _now() -> Any:
 
 def _failing(stage: str, worker: int) -> Callable[..., None]:
     """explainpods.standby_job, except that worker number `worker` (0: the first, which forks the
-    others) exits at `stage`, or (`garbage`) answers what no worker would."""
+    others) exits at `stage` (`result`: its first batch's result, `later result`: its second, the
+    first taken already), or (`garbage`) answers what no worker would."""
     original = explainpods.standby_job
     started: list[int] = []  # inherited by the workers the first forks: they find it non-empty
 
@@ -171,7 +172,8 @@ def _failing(stage: str, worker: int) -> Callable[..., None]:
 
         def send_then(value: Any) -> None:
             sends.append(value)
-            if (stage == "report" and len(sends) == 1) or (stage == "result" and len(sends) == last):
+            if ((stage == "report" and len(sends) == 1) or (stage == "result" and len(sends) == last)
+                    or (stage == "later result" and len(sends) == last + 1)):
                 os._exit(3)
             if stage == "garbage":
                 value = ("not", "what the parent asked")
@@ -183,7 +185,7 @@ def _failing(stage: str, worker: int) -> Callable[..., None]:
 
 
 @pytest.mark.parametrize("worker", [0, 1])
-@pytest.mark.parametrize("stage", ["start", "report", "result", "garbage"])
+@pytest.mark.parametrize("stage", ["start", "report", "result", "later result", "garbage"])
 def test_a_standby_worker_that_fails_changes_nothing(pods_file: Path, monkeypatch: pytest.MonkeyPatch,
                                                     stage: str, worker: int) -> None:
     for args in (("-o", "json"), ("-o", "text", "--now", "2026-01-15T10:30:00Z")):
