@@ -26,7 +26,6 @@ whose worker fails is done here by the same functions.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
@@ -153,12 +152,16 @@ class _Chain:
 
                 d = diagnose(p, now=at.when, backoff=self.settings)
             if at.stale_note and d.backoff:
-                d = replace(d, notes=(*d.notes, at.stale_note))
+                from podmortem.model.evolve import evolve  # a diagnosis is here: the model is imported
+
+                d = evolve(d, notes=(*d.notes, at.stale_note))
             if self.index and not isinstance(p, PlainPod):
                 from podmortem.sources.related import config_notes
 
                 if notes := config_notes(p, self.index):
-                    d = replace(d, notes=(*notes, *d.notes))
+                    from podmortem.model.evolve import evolve
+
+                    d = evolve(d, notes=(*notes, *d.notes))
             out.append(d)
         return out
 

@@ -13,6 +13,7 @@ import pkgutil
 import re
 from collections.abc import Iterator
 
+from podmortem.kube.typedjson import msgspec
 from podmortem.lazyre import LazyPattern
 
 # Packages whose patterns read text a workload or a server controls.
@@ -45,6 +46,9 @@ def _walk(value: object, depth: int = 0) -> Iterator[re.Pattern[str]]:
     elif depth < 4 and dataclasses.is_dataclass(value) and not isinstance(value, type):
         for f in dataclasses.fields(value):
             yield from _walk(getattr(value, f.name, None), depth + 1)
+    elif depth < 4 and isinstance(value, msgspec.Struct):  # the model's types (model/evidence.py)
+        for name in value.__struct_fields__:
+            yield from _walk(getattr(value, name, None), depth + 1)
 
 
 def all_patterns() -> dict[str, re.Pattern[str]]:

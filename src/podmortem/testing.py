@@ -16,12 +16,13 @@ Shipped in the package (like click's CliRunner) so plugins can test their rules 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from podmortem.kube.yamldocs import load_one
 from podmortem.model import PodEvidence
+from podmortem.model.evolve import evolve
 from podmortem.sources.logs import attach_logs, log_text, logs_only_pod
 from podmortem.sources.objects import pods_from_objects
 
@@ -62,7 +63,7 @@ def build_evidence(doc: dict[str, Any]) -> PodEvidence:
         pods = pods_from_objects([pod_obj, *events])
         pod = pods[0]
         if not doc.get("pod"):
-            pod = replace(pod, has_status=False, has_spec=False)
+            pod = evolve(pod, has_status=False, has_spec=False)
     if pod is None:
         return logs_only_pod(list(logs.values()), next(iter(logs), None))
     for container, text in logs.items():

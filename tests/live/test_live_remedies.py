@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from clirun import run
 
 from podmortem.live.report import with_rollback, without_rollback
 from podmortem.model import Command, Finding, Remedy, Target
+from podmortem.model.evolve import evolve
 from podmortem.render.commands import command_lines
 
 
@@ -61,7 +61,7 @@ def test_a_first_revision_is_offered_no_undo() -> None:
     got = without_rollback(f).remedy
     assert command_lines(got) == ["kubectl rollout history deployment/api -n shop"]
     assert "no earlier revision to roll back to" in got.summary
-    plain = replace(f, remedy=replace(f.remedy, commands=steps[:1]))
+    plain = evolve(f, remedy=evolve(f.remedy, commands=steps[:1]))
     assert without_rollback(plain) is plain
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 
 import pytest
@@ -223,7 +224,7 @@ def test_a_last_message_taken_without_waiting_leaves_the_child_to_be_reaped_by_s
     (explain does not wait for a worker's memory to be freed); stop() then ends and reaps it."""
     def lingers(receive: parallel.Receive, send: parallel.Send) -> None:
         send(("entries", 3))
-        receive()  # never sent: it stays until its pipe closes or it is killed
+        time.sleep(60)  # still there when the parent looks (not ended by its pipes closing): stop kills it
 
     helper = parallel._spawn(lingers, range(0))
     assert helper is not None and helper.pid is not None

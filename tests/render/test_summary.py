@@ -13,6 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from podmortem.model.evolve import evolve
 from podmortem.render.summary import summarise, summary_table
 
 ROOT = Path(__file__).parents[2]
@@ -114,7 +115,6 @@ def test_table_orders_each_cause_first_and_cuts_the_summary() -> None:
 
 
 def test_back_off_line_never_shows_an_empty_container_name() -> None:
-    from dataclasses import replace
 
     from test_html import T0, crashing_pod
 
@@ -122,7 +122,7 @@ def test_back_off_line_never_shows_an_empty_container_name() -> None:
     from podmortem.render.terminal import render_terminal
 
     d = diagnose(crashing_pod(133), now=T0)
-    d = replace(d, backoff=tuple(replace(b, container="") for b in d.backoff))
+    d = evolve(d, backoff=tuple(evolve(b, container="") for b in d.backoff))
     out = render_terminal([d], color=False)
     line = next(x for x in out.splitlines() if "back-off" in x)
     assert " : " not in line and "restart 134" in line

@@ -6,13 +6,13 @@ gives back as it is), the joined line of plain words in `podmortem.shell.render_
 from __future__ import annotations
 
 import shlex
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from podmortem.model.evolve import evolve
 from podmortem.model.remedy import (
     APPLY,
     ApplyPatch,
@@ -97,7 +97,7 @@ def test_check_is_the_same_with_and_without_the_shortcut(cmds: list[Command], al
 def test_plain_words_join_as_they_are_quoted_one_by_one(cmd: Command) -> None:
     reference = " ".join(render_arg(a) for a in cmd.argv)
     assert render_command(cmd).startswith(reference)
-    assert render_command(replace(cmd, pipe=None, stdout=None, background=False)) == reference
+    assert render_command(evolve(cmd, pipe=None, stdout=None, background=False)) == reference
 
 
 def test_words_quoted_one_by_one_when_one_needs_quotes() -> None:

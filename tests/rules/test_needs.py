@@ -11,7 +11,6 @@ status seen through one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import pytest
 
 from podmortem.model import PodEvidence
 from podmortem.model.evidence import DESCRIBE
+from podmortem.model.evolve import evolve
 from podmortem.rules import ALL_RULES, Rule
 from podmortem.testing import case_files, load_case
 
@@ -26,20 +26,20 @@ CASES = [load_case(p) for p in case_files(Path(__file__).parent / "cases")]
 
 
 def _no_events(pod: PodEvidence) -> PodEvidence:
-    return replace(pod, events=(), has_events=False)
+    return evolve(pod, events=(), has_events=False)
 
 
 def _no_logs(pod: PodEvidence) -> PodEvidence:
-    return replace(pod, containers=tuple(replace(c, logs=()) for c in pod.containers))
+    return evolve(pod, containers=tuple(evolve(c, logs=()) for c in pod.containers))
 
 
 def _no_spec(pod: PodEvidence) -> PodEvidence:
-    return replace(pod, containers=tuple(replace(c, spec=None) for c in pod.containers), volumes=(),
+    return evolve(pod, containers=tuple(evolve(c, spec=None) for c in pod.containers), volumes=(),
                    security=None, restart_policy=None, has_spec=False)
 
 
 def _no_status(pod: PodEvidence) -> PodEvidence:
-    return replace(pod, containers=tuple(replace(c, status=None) for c in pod.containers), phase=None,
+    return evolve(pod, containers=tuple(evolve(c, status=None) for c in pod.containers), phase=None,
                    reason=None, message=None, conditions={}, has_status=False)
 
 

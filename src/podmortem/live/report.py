@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from podmortem.live.collect import Collection, ConfigRef, LogCapture, PodKey, co
 from podmortem.live.fleet import Group, group_diagnoses, owner_label, pick_representatives
 from podmortem.live.parallel import PARALLEL_FROM
 from podmortem.model import Command, Finding, LogText, PodDiagnosis, PodEvidence
+from podmortem.model.evolve import evolve
 from podmortem.sources.healthy import PlainPod
 
 SHOW_HEALTHY_UP_TO = 20  # with more pods than this, healthy ones are counted, not listed
@@ -244,9 +245,9 @@ def with_rollback(f: Finding, change: Mapping[str, Any]) -> Finding:
     r = f.remedy
     # a rule's own `rollout undo` (to the previous revision, whatever it was) gives way to the evidenced one
     kept = tuple(s for s in r.commands if not _is_undo(s))
-    remedy = replace(r, summary=r.summary.rstrip() + text, commands=(*kept, undo),
+    remedy = evolve(r, summary=r.summary.rstrip() + text, commands=(*kept, undo),
                      namespaces=(*r.namespaces, ns) if ns not in r.namespaces else r.namespaces)
-    return replace(f, remedy=remedy)
+    return evolve(f, remedy=remedy)
 
 
 def without_rollback(f: Finding) -> Finding:
@@ -257,7 +258,7 @@ def without_rollback(f: Finding) -> Finding:
     if len(kept) == len(r.commands):
         return f
     text = " There is no earlier revision to roll back to: the Deployment's ReplicaSets show only this one."
-    return replace(f, remedy=replace(r, summary=r.summary.rstrip() + text, commands=kept))
+    return evolve(f, remedy=evolve(r, summary=r.summary.rstrip() + text, commands=kept))
 
 
 # The cost of a plainly healthy pod (the collector's summary: diagnosis, notes, entry) and of another
@@ -310,13 +311,13 @@ def diagnose_collection(col: Collection, *, now: datetime, backoff: BackoffSetti
                 extra["what_changed"] = changes[key]
                 if d.findings and changes[key]["last_good_revision"] is not None:
                     notes.append("what changed: " + changes[key]["summary"])
-                    d = replace(d, findings=(with_rollback(d.findings[0], changes[key]), *d.findings[1:]))
+                    d = evolve(d, findings=(with_rollback(d.findings[0], changes[key]), *d.findings[1:]))
                 elif d.findings and changes[key]["began_with_revision"] == changes[key]["revision"] \
                         and changes[key].get("newest_revision") == changes[key]["revision"]:
-                    d = replace(d, findings=(without_rollback(d.findings[0]), *d.findings[1:]))
+                    d = evolve(d, findings=(without_rollback(d.findings[0]), *d.findings[1:]))
         notes += col.pod_notes.get(key, [])
         if notes:
-            d = replace(d, notes=(*notes, *d.notes))
+            d = evolve(d, notes=(*notes, *d.notes))
         if key in owners:
             extra["top_owner"] = owners[key]
         return d, extra
@@ -427,7 +428,7 @@ def _group_diagnosis(g: Group) -> PodDiagnosis:
         return rep
     others = len(g.pods) - 1
     head = f"the other pod{'s' if others > 1 else ''} of the group ({others}): {_others(g, rep)}"
-    return replace(rep, notes=(head, *rep.notes))
+    return evolve(rep, notes=(head, *rep.notes))
 
 
 def render_report(result: LiveResult, fmt: str, *, color: bool, show_healthy: bool = False,

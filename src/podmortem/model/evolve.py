@@ -1,45 +1,29 @@
-"""`evolve(obj, **changes)`: `dataclasses.replace` for the model's frozen, slotted dataclasses, cheaper.
+"""`evolve(obj, **changes)`: a copy of one of the model's frozen structs with some fields changed.
 
-`replace` walks the class's field objects and calls `__init__` with every field by keyword; on a
-PodEvidence (24 fields) that is most of the cost of attaching a pod's events, and the engine copies
-a Remedy or a Finding for nearly every finding. The model's classes set their fields in `__init__`
-and do nothing else (no `__post_init__`, no `init=False` field), so a new object whose slots are
-copied from the old one, with the changes, is what `replace` gives (tests/core/test_evolve.py).
+The model's types are msgspec structs (model/evidence.py says why); their copy-with-changes is
+msgspec's, in C: a new object with the other fields taken over, without running `__init__` (nor
+`__post_init__`: a struct that has one, Placeholder, is refused). Unknown field names are refused,
+as `dataclasses.replace` refuses them (tests/core/test_evolve.py).
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from podmortem.kube.typedjson import msgspec
+
 T = TypeVar("T")
 
-_FIELDS: dict[type, tuple[tuple[str, ...], frozenset[str]]] = {}
-
-
-def _fields(cls: type) -> tuple[tuple[str, ...], frozenset[str]]:
-    found = _FIELDS.get(cls)
-    if found is None:
-        params = getattr(cls, "__dataclass_params__", None)
-        names = tuple(getattr(cls, "__dataclass_fields__", {}))
-        if (params is None or not params.frozen or "__post_init__" in vars(cls)
-                or tuple(getattr(cls, "__slots__", ())) != names
-                or any(not f.init for f in cls.__dataclass_fields__.values())):  # type: ignore[attr-defined]
-            raise TypeError(f"evolve: {cls.__name__} is not a frozen, slotted dataclass without __post_init__")
-        found = _FIELDS[cls] = (names, frozenset(names))
-    return found
+_replace = msgspec.structs.replace
 
 
 def evolve(obj: T, **changes: Any) -> T:
-    """A copy of `obj` with `changes`, as `dataclasses.replace(obj, **changes)` makes it."""
+    """A copy of `obj` with `changes`."""
     cls = type(obj)
-    names, known = _fields(cls)
-    if not changes.keys() <= known:
-        raise TypeError(f"evolve: {cls.__name__} has no field {sorted(changes.keys() - known)[0]!r}")
-    new = object.__new__(cls)
-    set_field = object.__setattr__
-    for name in names:
-        set_field(new, name, changes[name] if name in changes else getattr(obj, name))
-    return new
+    if not isinstance(obj, msgspec.Struct) or hasattr(cls, "__post_init__"):
+        # a struct that checks its fields in __post_init__ would not be checked: built anew instead
+        raise TypeError(f"evolve: {cls.__name__} is not one of the model's structs without __post_init__")
+    return _replace(obj, **changes)
 
 
 __all__ = ["evolve"]

@@ -5,14 +5,12 @@ Pure data; no I/O. The JSON contract (docs/json.md) is a direct rendering of the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from podmortem.causes import CauseId
+from podmortem.kube.typedjson import msgspec
 from podmortem.model.remedy import Remedy
 
 
-@dataclass(frozen=True, slots=True)
-class Citation:
+class Citation(msgspec.Struct, frozen=True):
     """One line of evidence, quoted from where it was found."""
 
     source: str  # describe | events | status | spec | logs
@@ -20,8 +18,7 @@ class Citation:
     path: str | None = None  # e.g. status.containerStatuses[app].lastState.terminated.reason, or logs:12
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(msgspec.Struct, frozen=True):
     """What a rule returns: a finding before the engine attaches the rule's identity."""
 
     container: str | None
@@ -36,8 +33,7 @@ class Hit:
     strength: int = 2
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(msgspec.Struct, frozen=True):
     rule: str
     cause: CauseId
     category: str
@@ -53,8 +49,7 @@ class Finding:
     lint_check: str | None = None  # the manifest check that would have caught it
 
 
-@dataclass(frozen=True, slots=True)
-class Backoff:
+class Backoff(msgspec.Struct, frozen=True):
     """Where a container is in the kubelet's restart back-off."""
 
     container: str
@@ -72,8 +67,7 @@ class Backoff:
     note: str
 
 
-@dataclass(frozen=True, slots=True)
-class PodDiagnosis:
+class PodDiagnosis(msgspec.Struct, frozen=True):
     namespace: str | None
     name: str | None
     status: str
@@ -81,7 +75,7 @@ class PodDiagnosis:
     backoff: tuple[Backoff, ...] = ()
     owner: str | None = None  # Kind/name
     missing: tuple[str, ...] = ()  # evidence kinds that were not supplied
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = msgspec.field(default_factory=tuple)
 
     @property
     def problem(self) -> bool:

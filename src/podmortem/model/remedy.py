@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Union
+
+from podmortem.kube.typedjson import msgspec
 
 _PLACEHOLDER = re.compile(r"[A-Z][A-Z0-9_]*(?::[A-Z][A-Z0-9_]*)?")
 
@@ -43,8 +44,7 @@ PLACEHOLDERS: Mapping[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Placeholder:
+class Placeholder(msgspec.Struct, frozen=True):
     """A value the evidence did not give: rendered bare (`NAMESPACE`), for the reader to fill in."""
 
     name: str
@@ -56,8 +56,7 @@ class Placeholder:
             raise ValueError(f"placeholder {self.name!r} is not in PLACEHOLDERS (say what a reader fills in)")
 
 
-@dataclass(frozen=True, slots=True)
-class Joined:
+class Joined(msgspec.Struct, frozen=True):
     """One argument assembled from parts, e.g. `--image=` + an image name, or `NAME=` + a placeholder.
 
     Literal parts and values are quoted together as one word; placeholder parts stay bare."""
@@ -69,8 +68,7 @@ Value = str | Placeholder  # one value: quoted when rendered, or a placeholder l
 Arg = Union[str, Placeholder, Joined, "Command"]
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
+class Command(msgspec.Struct, frozen=True):
     """A command line as data. Every `str` in argv is a value and is quoted when rendered; a nested
     `Command` becomes one quoted argument (for `sh -c`); `pipe` feeds the next command; `stdout`
     redirects to a file; `background` runs it with `&` (a port-forward before a curl)."""
@@ -81,8 +79,7 @@ class Command:
     background: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class ApplyPatch:
+class ApplyPatch(msgspec.Struct, frozen=True):
     """Apply the remedy's patch to its target. Rendered as `kubectl patch KIND/NAME -n NS --type
     strategic -p '<json>'` (or `--patch-file FILE` when patches are written to files); for a Pod
     that no controller owns, the fixed manifest is piped into `kubectl replace --force`."""
@@ -93,8 +90,7 @@ Step = Command | ApplyPatch
 APPLY = ApplyPatch()
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(msgspec.Struct, frozen=True):
     """The object the remedy changes. None for a field means the evidence did not name it."""
 
     kind: str | None  # Deployment | StatefulSet | DaemonSet | Job | CronJob | Pod | ConfigMap | Secret | Node
@@ -103,8 +99,7 @@ class Target:
     container: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Remedy:
+class Remedy(msgspec.Struct, frozen=True):
     summary: str
     # A strategic-merge patch for the target: for a workload rooted at the object (`spec.template.spec`),
     # for a bare Pod at `spec`. None when the fix is not in the object's spec.
@@ -116,7 +111,7 @@ class Remedy:
     outside_spec: str | None = None
     patch_type: str = "strategic"
     patch_file: str | None = None  # where `--write-patches` wrote the patch; the apply command then names it
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = msgspec.field(default_factory=tuple)
     # Namespaces the evidence names that commands may pass to -n besides the target's (the pod's own, a
     # namespace an error message names). Any other `-n` value is replaced by the NAMESPACE placeholder
     # when rendered (podmortem.render.validate).

@@ -10,11 +10,11 @@ import os
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any, NamedTuple
 
 from podmortem.kube.kubectl import kubectl, object_ref
 from podmortem.kube.yamlwords import is_plain_string
+from podmortem.model.evolve import evolve
 from podmortem.model.remedy import (
     APPLY,
     PLACEHOLDERS,
@@ -290,7 +290,7 @@ def command_lines(remedy: Remedy, patch_file: str | None = None) -> list[str]:
     renderer prints these). A remedy with a patch always says how to apply it (first, unless its steps
     place the apply elsewhere); the patch file is the one `--write-patches` wrote."""
     if patch_file is not None:
-        remedy = replace(remedy, patch_file=patch_file)
+        remedy = evolve(remedy, patch_file=patch_file)
     return list(remedy_text(remedy).lines)
 
 

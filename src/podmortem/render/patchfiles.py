@@ -14,10 +14,10 @@ import os
 import re
 import stat
 from collections.abc import Sequence
-from dataclasses import replace
 
 from podmortem.errors import UsageError
 from podmortem.model import Finding, PodDiagnosis
+from podmortem.model.evolve import evolve
 from podmortem.model.remedy import Remedy
 from podmortem.render.commands import patch_json, patch_yaml
 
@@ -84,8 +84,8 @@ def write_patches(diagnoses: Sequence[PodDiagnosis], folder: str) -> list[PodDia
                     _write(dir_fd, name, patch_yaml(r.patch) or "", folder)
                     path = os.path.join(folder, name)
                     written[key] = path
-                findings.append(replace(f, remedy=replace(r, patch_file=path)))
-            out.append(replace(d, findings=tuple(findings)) if findings != list(d.findings) else d)
+                findings.append(evolve(f, remedy=evolve(r, patch_file=path)))
+            out.append(evolve(d, findings=tuple(findings)) if findings != list(d.findings) else d)
     finally:
         os.close(dir_fd)
     return out

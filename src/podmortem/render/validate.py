@@ -24,10 +24,11 @@ import os
 import re
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from podmortem.kube.kubectl import NAMESPACE_FLAGS
+from podmortem.model.evolve import evolve
 from podmortem.model.remedy import PLACEHOLDERS, Arg, Command, Joined, Placeholder, Remedy, Step, all_text
 
 # Namespaces Kubernetes itself defines, which rules about its own components (CoreDNS, kube-proxy) name.
@@ -103,7 +104,7 @@ def _check(remedy: Remedy) -> Checked:
         _patch_values(remedy.patch, "patch", problems)
     if same and patch_file is remedy.patch_file:
         return Checked(remedy, tuple(problems))
-    return Checked(replace(remedy, commands=tuple(steps), patch_file=patch_file), tuple(problems))
+    return Checked(evolve(remedy, commands=tuple(steps), patch_file=patch_file), tuple(problems))
 
 
 def _command(cmd: Command, allowed: frozenset[str], problems: list[str]) -> Command | None:
@@ -137,7 +138,7 @@ def _command(cmd: Command, allowed: frozenset[str], problems: list[str]) -> Comm
     if same and pipe is cmd.pipe and stdout is cmd.stdout:
         out = cmd
     else:
-        out = replace(cmd, argv=tuple(argv), pipe=pipe, stdout=stdout)
+        out = evolve(cmd, argv=tuple(argv), pipe=pipe, stdout=stdout)
     if quoted_by_construction(out):
         return out
     from podmortem.shell import render_command

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 
 from podmortem.kube.kubectl import kubectl
 from podmortem.lazyre import lazy
@@ -30,6 +29,7 @@ from podmortem.model import (
     Remedy,
     Step,
 )
+from podmortem.model.evolve import evolve
 from podmortem.model.remedy import Value
 from podmortem.rules.base import Rule, rule
 from podmortem.rules.evidence import (
@@ -563,7 +563,7 @@ def env_cannot_execute(pod: PodEvidence) -> Iterator[Hit]:
         confidence = 0.7 if reading == "command" else 0.62
         hit = _not_found_hit(pod, om.container, target, "env-cannot-execute",
                              [om.citation, *_termination_evidence(pod, om.container)], confidence, 2)
-        yield replace(hit, summary=(
+        yield evolve(hit, summary=(
             f"`env` could not run {target} in {who(om.name)}: either {target} is not in the image (the likelier "
             f"reading{' - it is the command' if reading == 'command' else ''}), or it exists and its interpreter "
             f"line or dynamic loader names something the image lacks. `ls -l {target}` in the image tells which: "

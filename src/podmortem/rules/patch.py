@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from podmortem.kube.kubectl import kubectl
@@ -82,7 +81,7 @@ def for_pod(pod: PodEvidence, remedy: Remedy, container: str | None = None) -> R
             return evolve(remedy, namespaces=(*remedy.namespaces, ns), target=target)
         return evolve(remedy, target=target) if remedy.target is None else remedy
     if ns and ns not in remedy.namespaces:
-        remedy = replace(remedy, namespaces=(*remedy.namespaces, ns))
+        remedy = evolve(remedy, namespaces=(*remedy.namespaces, ns))
     ref = f"pod/{pod.name}"
     commands: list[Step] = []
     recreate = False
@@ -93,7 +92,7 @@ def for_pod(pod: PodEvidence, remedy: Remedy, container: str | None = None) -> R
         if _edits_pod_template(step, ref):
             recreate = True
             continue
-        commands.append(replace(step, argv=tuple(_pod_jsonpath(a) for a in step.argv)))
+        commands.append(evolve(step, argv=tuple(_pod_jsonpath(a) for a in step.argv)))
     spec = pod_spec_of(remedy.patch) if remedy.patch is not None else None
     patch = {"spec": spec} if spec is not None else remedy.patch
     summary = remedy.summary
@@ -104,7 +103,7 @@ def for_pod(pod: PodEvidence, remedy: Remedy, container: str | None = None) -> R
                                 "--force."))
         if patch is not None and not any(isinstance(s, ApplyPatch) for s in commands):
             commands.insert(0, APPLY)
-    return replace(remedy, summary=summary, patch=patch, commands=tuple(commands), target=target)
+    return evolve(remedy, summary=summary, patch=patch, commands=tuple(commands), target=target)
 
 
 def recreate_statefulset_pod(pod: PodEvidence, remedy: Remedy) -> Remedy:
@@ -137,7 +136,7 @@ def recreate_statefulset_pod(pod: PodEvidence, remedy: Remedy) -> Remedy:
     summary = (remedy.summary.rstrip() + f" Then delete pod {pod.name}: a StatefulSet does not replace a pod that "
                "is not Running and Ready with the changed template (podManagementPolicy OrderedReady, the default), "
                "so it is recreated from the fixed one only once deleted.")
-    return replace(remedy, summary=summary, commands=tuple(steps))
+    return evolve(remedy, summary=summary, commands=tuple(steps))
 
 
 def container_of(pod: PodEvidence, name: str | None) -> ContainerEvidence | None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import replace
 
 from podmortem.logline import bounded, fold_quotes
 from podmortem.model import (
@@ -26,6 +25,7 @@ from podmortem.model import (
     Event,
     PodEvidence,
 )
+from podmortem.model.evolve import evolve
 from podmortem.redact import REDACTED, redact
 
 MAX_MESSAGE_LINES = 400  # a termination message is 4 KiB in a real cluster; a hostile server sends more
@@ -68,9 +68,9 @@ def _guard(text: str) -> str:
 def _state(state: ContainerState) -> ContainerState:
     w, t = state.waiting, state.terminated
     if w is not None and w.message and (message := guard_text(w.message)) != w.message:
-        state = replace(state, waiting=replace(w, message=message))
+        state = evolve(state, waiting=evolve(w, message=message))
     if t is not None and t.message and (message := guard_text(t.message)) != t.message:
-        state = replace(state, terminated=replace(t, message=message))
+        state = evolve(state, terminated=evolve(t, message=message))
     return state
 
 
@@ -83,16 +83,16 @@ def _status(st: ContainerStatus | None) -> ContainerStatus | None:
     state, last = _state(st.state), _state(st.last_state)
     if state is st.state and last is st.last_state:
         return st
-    return replace(st, state=state, last_state=last)
+    return evolve(st, state=state, last_state=last)
 
 
 def _env(var: EnvVar) -> EnvVar:
     if not var.value:
         return var
     if _SECRET_NAME.search(var.name):
-        return replace(var, value=REDACTED)
+        return evolve(var, value=REDACTED)
     value = guard_text(var.value)
-    return var if value == var.value else replace(var, value=value)
+    return var if value == var.value else evolve(var, value=value)
 
 
 def _spec(spec: ContainerSpec | None) -> ContainerSpec | None:
@@ -100,7 +100,7 @@ def _spec(spec: ContainerSpec | None) -> ContainerSpec | None:
         return None
     if not spec.env and not spec.command and not spec.args:
         return spec
-    return replace(spec, env=tuple(_env(v) for v in spec.env),
+    return evolve(spec, env=tuple(_env(v) for v in spec.env),
                    command=tuple(redact(bounded(a)) for a in spec.command),
                    args=tuple(redact(bounded(a)) for a in spec.args))
 
@@ -109,7 +109,7 @@ def _container(c: ContainerEvidence) -> ContainerEvidence:
     spec, status = _spec(c.spec), _status(c.status)
     if spec is c.spec and status is c.status:
         return c
-    return replace(c, spec=spec, status=status)
+    return evolve(c, spec=spec, status=status)
 
 
 def guard_event(e: Event) -> Event:
@@ -118,7 +118,7 @@ def guard_event(e: Event) -> Event:
     message, raw = guard_text(e.message) or "", guard_text(e.raw)
     if message == e.message and raw == e.raw:
         return e
-    return replace(e, message=message, raw=raw)
+    return evolve(e, message=message, raw=raw)
 
 
 
@@ -133,5 +133,5 @@ def guard_pod(pod: PodEvidence) -> PodEvidence:
             and all(a is b for a, b in zip(containers, pod.containers, strict=True))
             and events == pod.events and loose_lines == pod.loose_lines):
         return pod  # nothing to redact or bound (most pods): no copy
-    return replace(pod, message=message, reason=reason, annotations=annotations, containers=containers,
+    return evolve(pod, message=message, reason=reason, annotations=annotations, containers=containers,
                    events=events, loose_lines=loose_lines)

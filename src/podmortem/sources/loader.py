@@ -359,11 +359,13 @@ def _with_logs_by_name(pod: PodEvidence, logs: Mapping[tuple[str, str], tuple[Lo
     names = (pod.name or "", f"{pod.namespace}/{pod.name}")
     if not any((n, c.name) in logs for n in names for c in pod.containers):
         return pod
+    from podmortem.model.evolve import evolve  # not at the top: explain's parent never imports the model
+
     containers = []
     for c in pod.containers:
         found = logs.get((names[1], c.name)) or logs.get((names[0], c.name))
-        containers.append(replace(c, logs=(*c.logs, *found)) if found else c)
-    return replace(pod, containers=tuple(containers))
+        containers.append(evolve(c, logs=(*c.logs, *found)) if found else c)
+    return evolve(pod, containers=tuple(containers))
 
 
 # msgspec reads a str through its UTF-8 form, which Python builds (and keeps) beside a text that is

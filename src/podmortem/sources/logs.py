@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import replace
 
 from podmortem.errors import BinaryInput, EmptyInput
 from podmortem.logline import clean, normalise_lines
 from podmortem.model import ContainerEvidence, LogText, PodEvidence
 from podmortem.model.evidence import LOGS
+from podmortem.model.evolve import evolve
 from podmortem.redact import redact, redact_lines
 
 HEAD_LINES = 200
@@ -53,7 +53,7 @@ def log_text_from_lines(lines: list[str], origin: str | None, previous: bool = T
         cut = True
     records = normalise_lines([clean(ln) for ln in lines], scrub=redact_lines)
     # Unwrapping JSON can reveal what its escapes hid from the redactor: message text is redacted too.
-    records = [r if r.text in r.raw else replace(r, text=redact(r.text)) for r in records]
+    records = [r if r.text in r.raw else evolve(r, text=redact(r.text)) for r in records]
     return LogText(tuple(r.text for r in records), previous=previous, truncated=cut, origin=origin,
                    records=tuple(records))
 
@@ -110,11 +110,11 @@ def attach_logs(pod: PodEvidence, logs: list[LogText], container: str | None = N
     containers = list(pod.containers)
     for i, c in enumerate(containers):
         if c.name == target:
-            containers[i] = replace(c, logs=c.logs + tuple(logs))
+            containers[i] = evolve(c, logs=c.logs + tuple(logs))
             break
     else:
         containers.append(ContainerEvidence(target or "", False, None, None, tuple(logs)))
-    return replace(pod, containers=tuple(containers))
+    return evolve(pod, containers=tuple(containers))
 
 
 def logs_only_pod(logs: list[LogText], container: str | None = None) -> PodEvidence:

@@ -8,7 +8,6 @@ Secret values never enter the model: env values that come from Secrets are refer
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -370,7 +369,7 @@ def events_about(grouped: Mapping[tuple[str | None, str], list[Event]], namespac
 def attach_events(pod: PodEvidence, grouped: Mapping[tuple[str | None, str], list[Event]]) -> PodEvidence:
     """A pod normalised before the events were read, with its events from `events_by_pod`."""
     evs = events_about(grouped, pod.namespace, pod.name)
-    return replace(pod, events=ordered_events((*pod.events, *evs)), has_events=True)
+    return evolve(pod, events=ordered_events((*pod.events, *evs)), has_events=True)
 
 
 def pods_from_objects(
@@ -406,4 +405,4 @@ def _with_event_containers(pod: PodEvidence) -> PodEvidence:
             found.setdefault(e.container, e.about_init_container)
     if not found:
         return pod
-    return replace(pod, containers=tuple(ContainerEvidence(n, init) for n, init in found.items()))
+    return evolve(pod, containers=tuple(ContainerEvidence(n, init) for n, init in found.items()))

@@ -16,10 +16,10 @@ code outside the package imports `podmortem.sources.describe`, not this module.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from podmortem.model import ContainerEvidence, Owner, PodEvidence, Port
 from podmortem.model.evidence import DESCRIBE
+from podmortem.model.evolve import evolve
 from podmortem.sources.boundary import guard_pod
 from podmortem.sources.describe.blocks import BlockLines
 from podmortem.sources.describe.builders import ContainerB, PodB
@@ -400,14 +400,14 @@ def _with_pod_row(pod: PodEvidence) -> PodEvidence:
     if len(rows) != 1:
         return pod
     row = rows[0]
-    pod = replace(pod, name=pod.name or row.name, namespace=pod.namespace or row.namespace)
+    pod = evolve(pod, name=pod.name or row.name, namespace=pod.namespace or row.namespace)
     if not row.init_failing or any(c.init for c in pod.containers):
         return pod
     if pod.containers:
         if len(pod.containers) == 1 and pod.containers[0].status is None:
-            return replace(pod, containers=(replace(pod.containers[0], init=True),))
+            return evolve(pod, containers=(evolve(pod.containers[0], init=True),))
         return pod
-    return replace(pod, containers=(ContainerEvidence("", True),))
+    return evolve(pod, containers=(ContainerEvidence("", True),))
 
 
 # Kubelet event messages that name the container they are about (facts 2.5).
@@ -440,7 +440,7 @@ def _with_event_containers(pod: PodEvidence) -> PodEvidence:
         found.setdefault(name, init)
     if not found:
         return pod
-    return replace(pod, containers=tuple(ContainerEvidence(n, init) for n, init in found.items()))
+    return evolve(pod, containers=tuple(ContainerEvidence(n, init) for n, init in found.items()))
 
 
 def parse_describe(text: str) -> list[PodEvidence]:
