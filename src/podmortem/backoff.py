@@ -8,9 +8,10 @@ initial * 2**(N-1), capped. With the ReduceDefaultCrashLoopBackOffDecay gate the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+
+from podmortem.kube.typedjson import msgspec
 
 if TYPE_CHECKING:  # explain's parent reads the settings and never builds a Backoff (the model: ~19 ms)
     from podmortem.model import Backoff, ContainerEvidence
@@ -19,8 +20,7 @@ if TYPE_CHECKING:  # explain's parent reads the settings and never builds a Back
 STABLE_RESET_SECONDS = 600
 
 
-@dataclass(frozen=True, slots=True)
-class BackoffSettings:
+class BackoffSettings(msgspec.Struct, frozen=True):
     initial_seconds: int = 10
     max_seconds: int = 300
 
@@ -61,12 +61,17 @@ class BackoffSettings:
         return [self.delay_for(n) for n in range(crashes)]
 
 
+# The kubelet's defaults (10 s doubling to 5 min): what a container's back-off is computed with unless
+# the command line says otherwise.
+DEFAULT_SETTINGS = BackoffSettings()
+
+
 def _iso(t: datetime | None) -> str | None:
     return t.isoformat().replace("+00:00", "Z") if t else None
 
 
 def container_backoff(
-    c: ContainerEvidence, now: datetime | None, settings: BackoffSettings = BackoffSettings()
+    c: ContainerEvidence, now: datetime | None, settings: BackoffSettings = DEFAULT_SETTINGS
 ) -> Backoff | None:
     """The back-off position of one container, or None when it has never restarted or crashed."""
     st = c.status

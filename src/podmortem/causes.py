@@ -5,8 +5,9 @@ An id, once released, is never renamed or reused.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+from podmortem.kube.typedjson import msgspec
 
 
 class CauseId(StrEnum):
@@ -40,8 +41,7 @@ class CauseId(StrEnum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True, slots=True)
-class Cause:
+class Cause(msgspec.Struct, frozen=True):
     id: CauseId
     category: str
     what: str

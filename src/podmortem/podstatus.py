@@ -9,9 +9,9 @@ the two to the same answers on generated pods.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
+from podmortem.kube.typedjson import msgspec
 from podmortem.model import ContainerEvidence, PodEvidence
 
 
@@ -23,8 +23,7 @@ def _terminated_reason(code: int | None, signal: int | None, reason: str | None)
     return f"ExitCode:{code if code is not None else 0}"
 
 
-@dataclass(frozen=True, slots=True)
-class _Walk:
+class _Walk(msgspec.Struct, frozen=True):
     reason: str
     ready: int
     counted: tuple[ContainerEvidence, ...]  # whose restarts the RESTARTS column adds up

@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
+from podmortem.kube.typedjson import msgspec
 from podmortem.lazyre import lazy
 
 MiB = 1024 * 1024
@@ -38,8 +38,7 @@ def failure_threshold_for(need_seconds: float, period: int, initial_delay: int =
     return max(3, math.ceil(max(need_seconds - initial_delay, 0) / period) + 1)
 
 
-@dataclass(frozen=True, slots=True)
-class StartAllowance:
+class StartAllowance(msgspec.Struct, frozen=True):
     seconds: float  # the start time the probe should allow
     threshold: int  # failureThreshold at the given period
     period: int
@@ -199,8 +198,7 @@ def file_capabilities(image: str) -> tuple[str, ...]:
 # --- writable paths ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ImageWrite:
+class ImageWrite(msgspec.Struct, frozen=True):
     path: str  # where the image writes at start, after the env variable that moves it (PGDATA)
     error: str  # what it dies with when it cannot
     config: str | None  # a config file that can move the path (mounting over it makes the path uncertain)

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+
+from podmortem.kube.typedjson import msgspec
 
 # CRI: time, stream, tags, then exactly one space and the content (which may be empty).
 _CRI = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d)) (stdout|stderr) ([A-Z](?::[A-Z])*)(?: |$)")
@@ -52,8 +53,7 @@ _APP_TS = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Piece:
+class Piece(msgspec.Struct, frozen=True):
     """A line with its runtime envelope taken off: the content, its stream, and whether it continues."""
 
     content: str

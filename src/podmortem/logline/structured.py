@@ -37,7 +37,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+
+from podmortem.kube.typedjson import msgspec
 
 MESSAGE_KEYS = ("msg", "message", "Message", "@m", "RenderedMessage", "event", "MessageTemplate", "@mt",
                 "textPayload", "log")
@@ -73,8 +74,7 @@ _MAX_EXTRA = 200  # longest extra field value shown
 _MAX_DECODE = 1 << 20  # JSON records longer than this are left as text
 
 
-@dataclass(frozen=True, slots=True)
-class Structured:
+class Structured(msgspec.Struct, frozen=True):
     """A record's level (lower-case word, None when it has none) and its message, possibly several lines."""
 
     level: str | None

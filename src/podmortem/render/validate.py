@@ -24,10 +24,10 @@ import os
 import re
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from podmortem.kube.kubectl import NAMESPACE_FLAGS
+from podmortem.kube.typedjson import msgspec
 from podmortem.model.evolve import evolve
 from podmortem.model.remedy import PLACEHOLDERS, Arg, Command, Joined, Placeholder, Remedy, Step, all_text
 
@@ -41,8 +41,7 @@ _LITERAL_PLACEHOLDER = re.compile(
 _CAPITAL = re.compile("[A-Z]")
 
 
-@dataclass(frozen=True, slots=True)
-class Checked:
+class Checked(msgspec.Struct, frozen=True):
     remedy: Remedy
     problems: tuple[str, ...]
 

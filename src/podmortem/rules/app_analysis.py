@@ -13,17 +13,17 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
 
 from podmortem import logline
+from podmortem.kube.typedjson import msgspec
 from podmortem.lazyre import lazy
 from podmortem.model import ContainerEvidence, LogText
+from podmortem.model.evolve import evolve
 from podmortem.remedy_math import ports_in
 from podmortem.rules import patterns as pt
 
 
-@dataclass(frozen=True, slots=True)
-class _Line:
+class _Line(msgspec.Struct, frozen=True):
     text: str  # message text (podmortem.logline): what the patterns match
     line_no: int  # 1-based within its log (or termination message)
     segment: int  # which log or message the line belongs to
@@ -33,8 +33,7 @@ class _Line:
     continued: bool = False  # a further line of the record above
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(msgspec.Struct, frozen=True):
     cause: str
     detail: str
     confidence: float
@@ -46,8 +45,7 @@ class Candidate:
     strength: int = 2
 
 
-@dataclass(frozen=True, slots=True)
-class Analysis:
+class Analysis(msgspec.Struct, frozen=True):
     lines: tuple[_Line, ...]
     candidates: tuple[Candidate, ...]
 
@@ -141,8 +139,7 @@ def _body(text: str) -> str:
     return text[m.end():] if m else text
 
 
-@dataclass(frozen=True, slots=True)
-class _Positions:
+class _Positions(msgspec.Struct, frozen=True):
     """Where each line sits: a record or a stack frame, records before it, records after it in its log."""
 
     record: list[bool]
@@ -258,7 +255,7 @@ def _weighed(cands: list[Candidate], pos: _Positions) -> Iterator[Candidate]:
         conf -= 0.25 * min(1.0, max(0, after - 12) / 120)
         if last_specific.get(cand.line.segment) == cand.index:
             conf += 0.03  # the last decisive line is the one the process died on
-        yield replace(cand, confidence=round(min(max(conf, 0.05), 0.95), 3), strength=strength)
+        yield evolve(cand, confidence=round(min(max(conf, 0.05), 0.95), 3), strength=strength)
 
 
 def _subject(cause: str, m: re.Match[str]) -> str | None:
@@ -359,14 +356,14 @@ def _reconcile(lines: list[_Line], cands: list[Candidate]) -> list[Candidate]:
         if c.cause == pt.MISSING_ENV and not c.subject:
             var = _var_below(lines, c.index)
             if var:
-                c = replace(c, subject=var)
+                c = evolve(c, subject=var)
         if c.detail == "node-module-not-found" and c.subject and c.subject.startswith(("/", "./", "../")):
             window = [lines[k].text for k in range(c.index + 1, min(n, c.index + 20))
                       if lines[k].segment == c.line.segment]
             listed_stack = any(w.startswith("Require stack:") for w in window)
             if not listed_stack and any("run_main_module" in w or "requireStack: []" in w for w in window):
                 # The main script itself is missing: a path problem, not a dependency.
-                c = replace(c, cause=pt.FILE_MISSING, detail="node-entry-script-missing", confidence=0.82)
+                c = evolve(c, cause=pt.FILE_MISSING, detail="node-entry-script-missing", confidence=0.82)
         out.append(c)
     return out
 

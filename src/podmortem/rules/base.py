@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from podmortem.causes import CAUSES, CauseId
+from podmortem.kube.typedjson import msgspec
 from podmortem.model import Hit, PodEvidence
 from podmortem.rules.facts import PodFacts
 from podmortem.rules.wording import Wording
@@ -31,8 +31,7 @@ STAGES = ("preview", "stable", "deprecated")
 Check = Callable[[PodEvidence], Iterable[Hit]]
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(msgspec.Struct, frozen=True):
     id: str
     cause: CauseId
     title: str

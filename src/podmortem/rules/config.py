@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from podmortem.kube.kubectl import kubectl
+from podmortem.kube.typedjson import msgspec
 from podmortem.lazyre import lazy
 from podmortem.model import (
     Citation,
@@ -53,8 +54,7 @@ _VOLUME_IN_MESSAGE = lazy(r"volume \\*[\"'](?P<volume>[^\"'\\]+)\\*[\"']")
 _GET_NS = lazy(r"(?i:couldn't get (?:configmap|secret)) (?P<ns>[a-z0-9][a-z0-9-]*)/(?P<name>[a-z0-9][a-z0-9.-]*)")
 
 
-@dataclass(frozen=True, slots=True)
-class Reference:
+class Reference(msgspec.Struct, frozen=True):
     """Where the pod spec refers to a ConfigMap or Secret."""
 
     container: ContainerEvidence

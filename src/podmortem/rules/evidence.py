@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from podmortem.kube.kubectl import kubectl, object_ref
+from podmortem.kube.typedjson import msgspec
 from podmortem.lazyre import lazy
 from podmortem.logline.fold import other_sentence_case
 from podmortem.model import Citation, ContainerEvidence, Event, LogLine, PodEvidence, Termination
@@ -28,8 +28,7 @@ from podmortem.rules.memo import per_pod
 from podmortem.rules.textindex import index_text, may_match
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
+class Message(msgspec.Struct, frozen=True):
     """A line of text the cluster said about the pod, with where it came from."""
 
     source: str
@@ -146,8 +145,7 @@ def find_messages(pod: PodEvidence, pattern: re.Pattern[str]) -> list[tuple[Mess
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class LogMatch:
+class LogMatch(msgspec.Struct, frozen=True):
     """A log line a pattern matched: `line` is the message text it matched, `raw` the line as printed."""
 
     container: ContainerEvidence

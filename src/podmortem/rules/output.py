@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from podmortem import logline
+from podmortem.kube.typedjson import msgspec
 from podmortem.lazyre import lazy
 from podmortem.model import Citation, ContainerEvidence, LogText, PodEvidence
 from podmortem.model.evidence import DESCRIBE
@@ -34,8 +34,7 @@ _EVENT_ROW = lazy(r"^\s*(?:Warning|Normal)\s+\S+|\bkubelet\b")
 NEAR_END_LINES = 40
 
 
-@dataclass(frozen=True, slots=True)
-class OutputMatch:
+class OutputMatch(msgspec.Struct, frozen=True):
     container: ContainerEvidence | None
     line: str
     match: re.Match[str]

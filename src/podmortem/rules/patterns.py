@@ -14,8 +14,8 @@ those lines to the rules that own them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from podmortem.kube.typedjson import msgspec
 from podmortem.lazyre import lazy
 from podmortem.logline.fold import other_sentence_case
 
@@ -28,8 +28,7 @@ MISSING_MODULE = "app.missing-module"
 CRASH = "app.crash"
 
 
-@dataclass(frozen=True, slots=True)
-class LogPattern:
+class LogPattern(msgspec.Struct, frozen=True):
     """One message form: the cause it proves, a finer name, and how sure a match makes us."""
 
     cause: str

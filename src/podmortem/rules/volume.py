@@ -15,9 +15,9 @@ import functools
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from podmortem.kube.kubectl import kubectl
+from podmortem.kube.typedjson import msgspec
 from podmortem.lazyre import lazy
 from podmortem.model import APPLY, Citation, ContainerEvidence, Hit, Joined, Placeholder, PodEvidence, Remedy
 from podmortem.model.remedy import Value
@@ -43,8 +43,7 @@ from podmortem.rules.spec import cite_spec
 from podmortem.rules.textindex import may_match
 
 
-@dataclass(frozen=True, slots=True)
-class VolumeProblem:
+class VolumeProblem(msgspec.Struct, frozen=True):
     """One volume failure message, classified."""
 
     message: Message

@@ -10,15 +10,13 @@ formats are quoted here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from podmortem.kube.typedjson import msgspec
 from podmortem.lazyre import lazy
 
 _VERB = lazy(r"%v/%v|%[vsqd]")
 
 
-@dataclass(frozen=True, slots=True)
-class Wording:
+class Wording(msgspec.Struct, frozen=True):
     """One message format as upstream prints it."""
 
     form: str  # the format, with %v / %s / %q where upstream interpolates

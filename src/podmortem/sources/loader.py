@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from podmortem.errors import EmptyInput, InputError, UnknownInputKind
+from podmortem.kube.typedjson import msgspec
 from podmortem.sources.healthy import PlainPod, plain_pod
 from podmortem.sources.reader import (
     STDIN_NAME,
@@ -104,8 +105,7 @@ def _invalid_json(path: str, exc: Exception) -> InputError:
                       "pass the complete output of `kubectl get pods -o json`")
 
 
-@dataclass(frozen=True, slots=True)
-class PendingPod:
+class PendingPod(msgspec.Struct, frozen=True):
     """A pod whose evidence is built when asked (`Bundle.pods_pending`), with the events and logs of
     every input: `explain` builds a big list's failing pods in its forked workers (live/parallel.py)."""
 
@@ -124,8 +124,7 @@ class PendingPod:
         return p
 
 
-@dataclass(frozen=True, slots=True)
-class PackedPods:
+class PackedPods(msgspec.Struct, frozen=True):
     """Pending pods of a JSON list read through the typed view, made small to send to another process
     (explain's standby worker, explainpods.py): their texts end to end in one bytes object, where
     each ends, and what every one of them shares (the input's name, events and logs), sent once."""
@@ -159,7 +158,7 @@ class PackedPods:
             if p.grouped is not grouped or p.logs is not logs or not isinstance(p.kept.text, msgspec.Raw):
                 return None
             raws.append(p.kept.text)
-        return replace(cls.of_texts(raws, [p.kept.name for p in pods]), grouped=grouped, logs=logs)
+        return msgspec.structs.replace(cls.of_texts(raws, [p.kept.name for p in pods]), grouped=grouped, logs=logs)
 
     def unpack(self) -> list[PendingPod]:
         """The pods again: each one's evidence() is what the original's gives."""
