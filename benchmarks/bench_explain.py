@@ -49,9 +49,22 @@ machine more than the single-process baseline does: the command needs both CPUs 
 CPU-seconds in 0.28 s), json.load one; a slow phase of the machine is what takes it past 2.0.
 Forking the first worker early without reading the file meanwhile gained nothing measurable (the
 worker then waited for the first pods), nor did that worker examining the list's head from the file.
+Then (2026-12-06, later): a run of entries the encoder wrote in ASCII without DEL is inert as it is
+(render/jsonparts.entries_of: JSON escapes every other control; finish 72.6 -> 66.5 ms per 1,000 failing
+pods); a worker sends each batch's result as it renders it and the parent takes them in the pods'
+order meanwhile, not all at the end with one CPU waiting (0.345 -> 0.326 s and 0.365 -> 0.346 s,
+alternating with the commit before); the model's frozen records are msgspec structs instead of
+frozen dataclasses (2.6 -> 0.14 us to build a PodEvidence, 19 -> 2 ms to import the model; 0.367 ->
+0.341 s and 0.379 -> 0.351 s), and so are the other frozen records the engine imports (its import
+74 -> 59 ms of CPU). This benchmark then gave 1.73, 1.81, 1.69 and 1.78x with json.load at
+0.162-0.179 s. Tried and not kept: rendering each pod's findings as it is examined (slower: 0.334 vs
+0.326 s), the parent judging the list's first 256 KB before msgspec's pass (2 ms, within the noise),
+smaller last batches (no gain), and needles for case-insensitive words with i or s (more gates
+than searches saved).
 What is left: a serial start of about 0.09 s (interpreter, click and the CLI 0.04-0.06 s, msgspec's
-pass over the list 0.02-0.025 s), then about 0.25 CPU-seconds of the failing pods' evidence, rules and
-rendering (0.057, 0.116 and 0.055 ms a pod) and the parent's 0.05 s of healthy pods, on both CPUs.
+pass over the list 0.02-0.025 s; the first worker is ready before it), then the failing pods'
+evidence, rules and rendering (0.05, 0.12 and 0.06 ms a pod in one process, about 15% more when both
+CPUs are busy) and the parent's 0.05 s of healthy pods, on both CPUs.
 
 After each list, its phases in a fresh process (PHASES below): each failing pod's chain (evidence,
 rules, notes, its JSON entry) runs in forked workers (explainpods.py) when CPUs are idle. On 2 CPUs at
