@@ -426,15 +426,17 @@ def standby_job(now: datetime, fixed: bool, backoff: tuple[bool, int | None], as
         if kind == "end":
             if packed is not None:
                 done, examined, batches = [], [], []
-                for p in packed.unpack():
+                pods = packed.unpack()
+                for p in pods:
                     done.append(chain.prepare(p))
                     examined.append(chain.examine(done[-1]))
-                batches.append(len(done))
+                batches.append(len(pods))
             break
-        for p in packed.unpack():
+        pods = packed.unpack()
+        for p in pods:
             done.append(chain.prepare(p))
             examined.append(chain.examine(done[-1]))
-        batches.append(len(done) - sum(batches))
+        batches.append(len(pods))
         # The other workers are forked once this one has examined its first pods: they inherit the
         # patterns those compiled (most pods need the same ones) instead of each compiling them, and
         # what rendering imports, imported here first for the same reason.
